@@ -1,0 +1,1 @@
+"""The ``jobctl`` command line: the outermost layer, free to import every other package."""

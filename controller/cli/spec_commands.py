@@ -1,0 +1,83 @@
+"""``jobctl validate``, ``jobctl schema`` and ``jobctl crds``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..spec import crd_documents, job_file_schema, load_paths, render_crd_yaml
+
+
+def register(commands: Any) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check job files and manifests; one located line per problem",
+        description="Validate job files (*.job.jsonc, *.job.json) and Job/JobRun YAML "
+        "manifests. Folders are searched recursively. Exit 0 when all are valid, 1 otherwise.",
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    validate.add_argument("--json", action="store_true", help="print one JSON report")
+    validate.set_defaults(handler=run_validate)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema (draft 2020-12) of job files"
+    )
+    schema.set_defaults(handler=run_schema)
+
+    crds = commands.add_parser("crds", help="write the Job and JobRun CRDs generated from the models")
+    crds.add_argument("--output-dir", default="crds", type=Path, help="default: %(default)s")
+    crds.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the files are out of date"
+    )
+    crds.set_defaults(handler=run_crds)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    result = load_paths(args.paths)
+    problems = sorted(result.problems, key=lambda p: (p.file, p.position))
+    if args.json:
+        report = {
+            "valid": not problems,
+            "files": result.files,
+            "jobs": sorted(job.job_id for job in result.jobs),
+            "problems": [p.as_json() for p in problems],
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        if problems:
+            bad = len({p.file for p in problems})
+            print(f"{len(problems)} problem(s) in {bad} file(s)", file=sys.stderr)
+        else:
+            print(f"{result.files} file(s) valid: {len(result.jobs)} job(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(job_file_schema(), indent=2))
+    return 0
+
+
+def run_crds(args: argparse.Namespace) -> int:
+    stale = []
+    for name, document in crd_documents().items():
+        path = args.output_dir / name
+        text = render_crd_yaml(document)
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    verb = "out of date" if args.check else "written"
+    for path in stale:
+        print(f"{path}: {verb}")
+    if args.check and stale:
+        print("run `jobctl crds` to regenerate them", file=sys.stderr)
+        return 1
+    return 0

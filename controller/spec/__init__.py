@@ -1,0 +1,46 @@
+"""Job definitions: the models, their loading with located errors, and generated schemas.
+
+This is the lowest layer of jobctl: it imports nothing from the rest of ``controller``.
+"""
+
+from ._calendar_values import CalendarRange
+from ._durations import format_duration_ms, parse_duration_ms
+from ._problems import Position, Problem, format_data_path
+from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
+from .job import Configuration, JobDefinition, PayloadItem
+from .kube import JobResourceSpec, JobRunSpec
+from .loader import (
+    LoadedJob,
+    LoadResult,
+    job_id_from_filename,
+    load_job_file_text,
+    load_manifest_text,
+    load_paths,
+)
+from .schemas import crd_documents, job_file_schema, render_crd_yaml
+
+__all__ = [
+    "CalendarRange",
+    "CalendarSpec",
+    "Configuration",
+    "IntervalSpec",
+    "JobDefinition",
+    "JobResourceSpec",
+    "JobRunSpec",
+    "LoadResult",
+    "LoadedJob",
+    "PayloadItem",
+    "Position",
+    "Problem",
+    "ScheduleSpec",
+    "crd_documents",
+    "format_data_path",
+    "format_duration_ms",
+    "job_file_schema",
+    "job_id_from_filename",
+    "load_job_file_text",
+    "load_manifest_text",
+    "load_paths",
+    "parse_duration_ms",
+    "render_crd_yaml",
+]

@@ -1,0 +1,147 @@
+"""Text to plain data plus positions, for JSON5/JSONC job files and YAML manifests.
+
+Anything a parser can throw is turned into a ``SyntaxProblem`` with a position: a job file is user
+input and must never produce a traceback. YAML is loaded with the safe loader and with aliases
+refused outright, which makes alias bombs ("billion laughs") fail in microseconds instead of
+expanding; Kubernetes manifests never need aliases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import json5
+import yaml
+
+from ._positions import (
+    MAX_DEPTH,
+    DuplicateKeyError,
+    PositionMap,
+    TooDeepError,
+    json5_positions,
+)
+from ._problems import START, Position
+
+
+class SyntaxProblem(Exception):
+    def __init__(self, position: Position, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    data: Any
+    positions: PositionMap
+
+
+_JSON5_ERROR = re.compile(r"^<string>:(?P<line>\d+) (?P<what>.*?)(?: at column (?P<col>\d+))?$")
+
+
+def parse_json5(text: str) -> ParsedDocument:
+    try:
+        data = json5.loads(text)
+    except RecursionError:
+        raise SyntaxProblem(START, f"document is nested too deeply (limit {MAX_DEPTH})") from None
+    except Exception as exc:  # json5 raises ValueError, but arbitrary input must never escape
+        raise _json5_problem(str(exc)) from None
+    try:
+        positions = json5_positions(text)
+    except DuplicateKeyError as dup:
+        raise SyntaxProblem(
+            dup.position,
+            f"duplicate key {dup.key!r} (first defined at line {dup.first.line}); "
+            "keep only one of them",
+        ) from None
+    except (TooDeepError, RecursionError) as deep:
+        where = deep.position if isinstance(deep, TooDeepError) else START
+        raise SyntaxProblem(where, f"document is nested too deeply (limit {MAX_DEPTH})") from None
+    return ParsedDocument(data, positions)
+
+
+def _json5_problem(message: str) -> SyntaxProblem:
+    if message.startswith("Empty strings"):
+        return SyntaxProblem(START, "the file is empty; a job file holds one JSON object")
+    match = _JSON5_ERROR.match(message.strip())
+    if not match:
+        return SyntaxProblem(START, f"invalid JSONC: {message}")
+    what = match["what"].replace("Unexpected", "unexpected")
+    where = Position(int(match["line"]), int(match["col"] or 1))
+    return SyntaxProblem(
+        where,
+        f"invalid JSONC: {what}; check for a missing comma, quote, colon or bracket here "
+        "or just before",
+    )
+
+
+class _SafeNoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases, so no document can expand beyond its own text."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not allowed in manifests; write the value out in full",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str) -> list[ParsedDocument]:
+    """All documents of a YAML stream, empty documents skipped."""
+    loader = _SafeNoAliasLoader(text)
+    documents: list[ParsedDocument] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            positions = PositionMap()
+            _yaml_positions(loader, node, (), positions, 0)
+            documents.append(ParsedDocument(loader.construct_document(node), positions))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Position(mark.line + 1, mark.column + 1) if mark else START
+        raise SyntaxProblem(where, f"invalid YAML: {exc.problem or exc.context}") from None
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
+        raise SyntaxProblem(START, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _yaml_positions(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: tuple[str | int, ...],
+    positions: PositionMap,
+    depth: int,
+) -> None:
+    here = Position(node.start_mark.line + 1, node.start_mark.column + 1)
+    if depth > MAX_DEPTH:
+        raise SyntaxProblem(here, f"document is nested too deeply (limit {MAX_DEPTH})")
+    positions.values[path] = here
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, Position] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            at = Position(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key, str | int):
+                raise SyntaxProblem(at, "mapping keys must be plain strings")
+            if key in seen:
+                raise SyntaxProblem(
+                    at,
+                    f"duplicate key {key!r} (first defined at line {seen[key].line}); "
+                    "keep only one of them",
+                )
+            seen[key] = at
+            positions.keys[(*path, key)] = at
+            _yaml_positions(loader, value_node, (*path, key), positions, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _yaml_positions(loader, item, (*path, index), positions, depth + 1)

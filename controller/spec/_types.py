@@ -1,0 +1,123 @@
+"""Reusable field types whose validation errors read well and whose JSON Schema is exact."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, PlainSerializer, PlainValidator, SecretStr, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from ._durations import UNITS_HELP, DurationError, parse_duration_ms
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL_PATTERN = _DNS_LABEL.pattern
+
+
+def is_dns_label(value: str) -> bool:
+    return len(value) <= 63 and bool(_DNS_LABEL.match(value))
+
+
+def _job_id(value: str) -> str:
+    if not is_dns_label(value):
+        raise PydanticCustomError(
+            "job_id",
+            "{value} is not a valid job ID; use at most 63 lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit",
+            {"value": repr(value[:80])},
+        )
+    return value
+
+
+JobId = Annotated[
+    str,
+    AfterValidator(_job_id),
+    WithJsonSchema({"type": "string", "pattern": DNS_LABEL_PATTERN, "maxLength": 63}),
+]
+
+
+def _duration(minimum_ms: int) -> Callable[[object], int]:
+    def validate(value: object) -> int:
+        try:
+            ms = parse_duration_ms(value)
+        except DurationError as exc:
+            raise PydanticCustomError("duration", str(exc)) from None
+        if ms < minimum_ms:
+            bound = "greater than zero" if minimum_ms == 1 else "zero or more"
+            raise PydanticCustomError(
+                "duration_range", "duration must be {bound} (got {ms} ms)", {"bound": bound, "ms": ms}
+            )
+        return ms
+
+    return validate
+
+
+def _duration_schema(minimum_ms: int) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "integer", "minimum": minimum_ms},
+            {"type": "string", "pattern": r"^\s*[-+]?(\d+)?\.?\d+ *[A-Za-z]*\s*$"},
+        ],
+        "description": f"A duration: {UNITS_HELP}.",
+    }
+
+
+_AS_INT = PlainSerializer(int, return_type=int)
+
+PositiveDurationMs = Annotated[
+    int, PlainValidator(_duration(1)), _AS_INT, WithJsonSchema(_duration_schema(1))
+]
+NonNegativeDurationMs = Annotated[
+    int, PlainValidator(_duration(0)), _AS_INT, WithJsonSchema(_duration_schema(0))
+]
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone",
+            "{value} is not a known IANA time zone; use a name like 'UTC', 'Europe/Berlin' "
+            "or 'America/New_York'",
+            {"value": repr(value[:80])},
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+
+
+def _url_validator(schemes: tuple[str, ...], *, secret: bool) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        try:
+            parts = urlsplit(text)
+            valid = parts.scheme in schemes and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            shown = "the URL" if secret else repr(text[:120])
+            raise PydanticCustomError(
+                "url",
+                "{shown} is not a valid URL; use an absolute {schemes} URL",
+                {"shown": shown, "schemes": " or ".join(schemes)},
+            )
+        return value
+
+    return validate
+
+
+HttpUrl = Annotated[
+    str,
+    AfterValidator(_url_validator(("http", "https"), secret=False)),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
+]
+SecretProxyUrl = Annotated[
+    SecretStr,
+    AfterValidator(_url_validator(("http", "https", "socks5"), secret=True)),
+    WithJsonSchema({"type": "string", "format": "uri", "writeOnly": True}),
+]

@@ -1,0 +1,99 @@
+"""The Job document: what a ``*.job.jsonc`` file holds and what a ``Job`` resource's spec holds.
+
+This is the single model both sources are parsed with, and the one the JSON Schema and the CRDs
+are generated from, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, JsonValue, model_validator
+from pydantic_core import PydanticCustomError
+
+from ._base import AT, StrictModel, variant
+from ._delivery_models import Sink, WebhookNotification
+from ._schedule_models import ScheduleSpec
+from ._types import JobId, SecretProxyUrl
+
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_CONCURRENCY = 5
+DEFAULT_REQUEST_TIMEOUT_S = 600
+
+
+class RetryPolicy(StrictModel):
+    maximumAttempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)  # noqa: N815
+
+
+class PayloadItem(StrictModel):
+    """One API call of a JobRun: becomes one Run."""
+
+    apiName: str = variant("apiName", "api", min_length=1)  # noqa: N815
+    parameters: dict[str, JsonValue] = {}
+    retry: RetryPolicy | None = Field(
+        default=None, description="Overrides configuration.retry for this item."
+    )
+
+
+class Configuration(StrictModel):
+    retry: RetryPolicy = RetryPolicy()
+    maxConcurrentRequests: int = variant(  # noqa: N815
+        "maxConcurrentRequests",
+        "maximumConcurrentRequests",
+        default=DEFAULT_CONCURRENCY,
+        ge=1,
+        le=25,
+        description="Payload items executing at once within one JobRun (1-25).",
+    )
+    requestTimeout: int = Field(  # noqa: N815
+        default=DEFAULT_REQUEST_TIMEOUT_S, ge=1, description="Seconds per Run attempt."
+    )
+    proxy: SecretProxyUrl | None = None
+
+
+class AuthSessionRef(StrictModel):
+    id: str = Field(min_length=1)
+    checkAttempts: int = Field(default=3, ge=1)  # noqa: N815
+    createAttempts: int = Field(default=3, ge=1)  # noqa: N815
+
+
+class ProxySettings(StrictModel):
+    version: Literal["v1"] = "v1"
+    url: SecretProxyUrl
+
+
+class JobDefinition(StrictModel):
+    """A Job as written by a person: payload, configuration, schedule, sink, notifications."""
+
+    schema_uri: str | None = Field(
+        default=None, alias="$schema", description="JSON Schema URI for editors; ignored."
+    )
+    id: JobId | None = Field(
+        default=None, description="Optional; must equal the file name (or metadata.name)."
+    )
+    payload: Annotated[list[PayloadItem], Field(min_length=1)]
+    configuration: Configuration = Configuration()
+    schedule: ScheduleSpec | None = None
+    sink: Sink | None = None
+    notifications: list[WebhookNotification] = []
+    auth_session: AuthSessionRef | None = variant("auth_session", "authSession", default=None)
+    proxy: ProxySettings | None = None
+
+    @model_validator(mode="after")
+    def _one_proxy(self) -> JobDefinition:
+        if self.proxy is not None and self.configuration.proxy is not None:
+            raise PydanticCustomError(
+                "conflicting_proxy",
+                "a proxy is set both in configuration.proxy and in proxy; keep only one",
+                {AT: ("proxy",)},
+            )
+        return self
+
+    def max_attempts(self, item: PayloadItem) -> int:
+        """The item's own retry policy wins over the Job's."""
+        return (item.retry or self.configuration.retry).maximumAttempts
+
+    def canonical(self) -> dict[str, Any]:
+        """The normalised document: canonical spellings, defaults filled in, secrets masked."""
+        return self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
+

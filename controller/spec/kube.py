@@ -1,0 +1,142 @@
+"""The ``intuned.io/v1alpha1`` resources: ``Job`` and ``JobRun`` specs and statuses.
+
+A Job's spec is exactly the job file document plus two cluster-only settings (``suspend`` and
+``worker``). Statuses hold counters and references only, never per-item data: etcd caps objects
+near 1.5 MiB and a JobRun may have 100,000 items.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._base import StrictModel
+from ._types import JobId
+from .job import JobDefinition
+
+GROUP = "intuned.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+JobRunStatusName = Literal[
+    "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
+]
+JobRunType = Literal["MANUAL", "SCHEDULED"]
+
+Quantity = Annotated[
+    str | int,
+    Field(json_schema_extra={"x-kubernetes-int-or-string": True}),
+]
+
+
+class WorkerResources(StrictModel):
+    requests: dict[str, Quantity] = {}
+    limits: dict[str, Quantity] = {}
+
+
+class WorkerSettings(StrictModel):
+    """Pod settings for this Job's attempt Pods; unset values use the chart defaults."""
+
+    image: str | None = None
+    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None  # noqa: N815
+    resources: WorkerResources | None = None
+    nodeSelector: dict[str, str] = {}  # noqa: N815
+
+
+class JobRef(StrictModel):
+    name: JobId
+
+
+class JobRunSpec(StrictModel):
+    """Creating a JobRun with a ``jobRef`` triggers that Job; ``terminate: true`` stops it."""
+
+    jobRef: JobRef  # noqa: N815
+    type: JobRunType = "MANUAL"
+    terminate: bool = False
+    scheduledTime: str | None = Field(  # noqa: N815
+        default=None, description="The schedule tick this JobRun was created for (SCHEDULED)."
+    )
+
+
+class _Status(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Condition(_Status):
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str
+    message: str = ""
+    lastTransitionTime: str  # noqa: N815
+    observedGeneration: int | None = None  # noqa: N815
+
+
+class JobRunReference(_Status):
+    name: str
+
+
+class JobRunSummary(_Status):
+    name: str
+    status: JobRunStatusName
+    startTime: str | None = None  # noqa: N815
+    endTime: str | None = None  # noqa: N815
+    successfulRuns: int = 0  # noqa: N815
+    failedRuns: int = 0  # noqa: N815
+
+
+class JobSourceInfo(_Status):
+    kind: Literal["code", "api"]
+    path: str | None = None
+    commit: str | None = None
+
+
+class JobStatus(_Status):
+    observedGeneration: int | None = None  # noqa: N815
+    conditions: list[Condition] = []
+    lastScheduleTime: str | None = None  # noqa: N815
+    nextScheduleTime: str | None = None  # noqa: N815
+    active: list[JobRunReference] = []
+    lastJobRun: JobRunSummary | None = None  # noqa: N815
+    source: JobSourceInfo | None = None
+
+
+class ReasonInfo(_Status):
+    type: str
+    message: str
+
+
+class ErrorInfo(_Status):
+    code: str
+    category: str
+    message: str
+
+
+class ResultsReference(_Status):
+    key: str
+    format: str = "jsonl"
+    size: int | None = None
+
+
+class JobRunStatus(_Status):
+    observedGeneration: int | None = None  # noqa: N815
+    conditions: list[Condition] = []
+    status: JobRunStatusName | None = None
+    type: JobRunType | None = None
+    startTime: str | None = None  # noqa: N815
+    endTime: str | None = None  # noqa: N815
+    payloads: int = 0
+    successfulRuns: int = 0  # noqa: N815
+    failedRuns: int = 0  # noqa: N815
+    pendingRuns: int = 0  # noqa: N815
+    runningRuns: int = 0  # noqa: N815
+    reason: ReasonInfo | None = None
+    error: ErrorInfo | None = None
+    results: ResultsReference | None = None
+
+
+class JobResourceSpec(JobDefinition):
+    """``spec`` of a ``Job`` resource: the job document plus cluster-only settings."""
+
+    suspend: bool = Field(default=False, description="true pauses the Job (no new JobRuns).")
+    worker: WorkerSettings | None = None

@@ -1,0 +1,294 @@
+"""Loading Jobs from job files and manifests, collecting every problem instead of stopping.
+
+The text functions are pure (text in, ``LoadResult`` out) so the controller, the CLI and the
+operator's git sync share them; ``load_paths`` is the thin file-system edge. A file with problems
+contributes no jobs but never prevents the other files from loading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._documents import ParsedDocument, SyntaxProblem, parse_json5, parse_yaml
+from ._errors import problems_from_validation
+from ._problems import START, DataPath, Position, Problem
+from ._types import is_dns_label
+from .job import JobDefinition
+from .kube import API_VERSION, GROUP, JobResourceSpec, JobRunSpec
+
+JOB_FILE_SUFFIXES = (".job.jsonc", ".job.json")
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 4 * 1024 * 1024
+_MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
+
+
+@dataclass(frozen=True)
+class LoadedJob:
+    job_id: str
+    definition: JobDefinition
+    file: str
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedJobRun:
+    name: str
+    spec: JobRunSpec
+    file: str
+    namespace: str | None = None
+
+
+@dataclass
+class LoadResult:
+    jobs: list[LoadedJob] = field(default_factory=list)
+    job_runs: list[LoadedJobRun] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    def merge(self, other: LoadResult) -> None:
+        self.jobs += other.jobs
+        self.job_runs += other.job_runs
+        self.problems += other.problems
+        self.files += other.files
+
+
+def job_id_from_filename(name: str) -> str | None:
+    for suffix in JOB_FILE_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def load_job_file_text(text: str, file: str) -> LoadResult:
+    """A ``<id>.job.jsonc`` / ``<id>.job.json`` file: one Job whose ID is the file name."""
+    result = LoadResult(files=1)
+    job_id = job_id_from_filename(os.path.basename(file))
+    if job_id is None:
+        result.problems.append(
+            Problem(file, START, "not a job file name; name it <job-id>.job.jsonc or .job.json")
+        )
+        return result
+    try:
+        document = parse_json5(text)
+    except SyntaxProblem as exc:
+        result.problems.append(Problem(file, exc.position, exc.message))
+        return result
+    if not is_dns_label(job_id):
+        result.problems.append(
+            Problem(
+                file,
+                START,
+                f"the file name gives job ID {job_id!r}, which is not a valid Kubernetes name; "
+                "rename the file using at most 63 lowercase letters, digits and '-'",
+            )
+        )
+    definition = _validate(JobDefinition, document, file, (), result)
+    if definition is None or result.problems:
+        return result
+    if definition.id is not None and definition.id != job_id:
+        result.problems.append(_id_mismatch(file, document, ("id",), definition.id, job_id))
+        return result
+    result.jobs.append(LoadedJob(job_id, definition, file))
+    return result
+
+
+def load_manifest_text(text: str, file: str, *, only_ours: bool = False) -> LoadResult:
+    """``Job`` / ``JobRun`` manifests in a YAML stream.
+
+    With ``only_ours`` (folder scans), documents of other API groups are skipped silently, so a
+    resources folder may hold unrelated Kubernetes YAML.
+    """
+    result = LoadResult(files=1)
+    try:
+        documents = parse_yaml(text)
+    except SyntaxProblem as exc:
+        result.problems.append(Problem(file, exc.position, exc.message))
+        return result
+    for document in documents:
+        data = document.data
+        api_version = data.get("apiVersion") if isinstance(data, dict) else None
+        ours = isinstance(api_version, str) and api_version.split("/")[0] == GROUP
+        if only_ours and not ours:
+            continue
+        _load_manifest(document, file, result)
+    return result
+
+
+def _load_manifest(document: ParsedDocument, file: str, result: LoadResult) -> None:
+    data = document.data
+    locate = document.positions.locate
+    if not isinstance(data, dict):
+        result.problems.append(Problem(file, locate(()), "a manifest must be a YAML mapping"))
+        return
+    before = len(result.problems)
+    for key in data:
+        if key not in _MANIFEST_KEYS:
+            result.problems.append(
+                Problem(file, locate((key,), prefer_key=True),
+                        f"unknown key {key!r}; a manifest has {', '.join(_MANIFEST_KEYS)}")
+            )  # fmt: skip
+    if data.get("apiVersion") != API_VERSION:
+        result.problems.append(
+            Problem(file, locate(("apiVersion",)), f"apiVersion must be {API_VERSION!r}")
+        )
+    kind = data.get("kind")
+    if kind not in ("Job", "JobRun"):
+        result.problems.append(
+            Problem(file, locate(("kind",)), f"kind {kind!r} is not supported; use Job or JobRun")
+        )
+    name, namespace = _metadata(document, file, result, kind)
+    spec_model: type[BaseModel] = JobRunSpec if kind == "JobRun" else JobResourceSpec
+    if not isinstance(data.get("spec"), dict):
+        result.problems.append(Problem(file, locate(("spec",)), "spec must be an object"))
+        return
+    spec = _validate(spec_model, document, file, ("spec",), result)
+    if spec is None or len(result.problems) > before or name is None:
+        return
+    if isinstance(spec, JobRunSpec):
+        result.job_runs.append(LoadedJobRun(name, spec, file, namespace))
+    elif isinstance(spec, JobDefinition):
+        if spec.id is not None and spec.id != name:
+            result.problems.append(_id_mismatch(file, document, ("spec", "id"), spec.id, name))
+            return
+        result.jobs.append(LoadedJob(name, spec, file, namespace))
+
+
+def _metadata(
+    document: ParsedDocument, file: str, result: LoadResult, kind: Any
+) -> tuple[str | None, str | None]:
+    metadata = document.data.get("metadata")
+    locate = document.positions.locate
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not _valid_name(name, kind):
+        what = "a job ID: at most 63" if kind == "Job" else "at most 253"
+        result.problems.append(
+            Problem(
+                file,
+                locate(("metadata", "name")),
+                f"metadata.name must be {what} lowercase letters, digits and '-' "
+                "(starting and ending with a letter or digit)",
+            )
+        )
+        return None, None
+    if namespace is not None and not (isinstance(namespace, str) and is_dns_label(namespace)):
+        result.problems.append(
+            Problem(file, locate(("metadata", "namespace")), "metadata.namespace is not valid")
+        )
+        return None, None
+    return name, namespace
+
+
+def _valid_name(name: str, kind: Any) -> bool:
+    if kind == "Job":
+        return is_dns_label(name)
+    return len(name) <= 253 and all(is_dns_label(part) for part in name.split("."))
+
+
+def _validate(
+    model: type[BaseModel],
+    document: ParsedDocument,
+    file: str,
+    prefix: DataPath,
+    result: LoadResult,
+) -> Any:
+    data: Any = document.data
+    for part in prefix:
+        data = data[part]
+    if not isinstance(data, dict):
+        what = "a job file must hold one JSON object"
+        result.problems.append(Problem(file, document.positions.locate(prefix), what))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        result.problems += problems_from_validation(
+            exc,
+            file=file,
+            data=data,
+            positions=document.positions,
+            model=model,
+            prefix=prefix,
+        )
+        return None
+
+
+def _id_mismatch(
+    file: str, document: ParsedDocument, path: DataPath, found: str, expected: str
+) -> Problem:
+    return Problem(
+        file,
+        document.positions.locate(path),
+        f"id {found!r} does not match the name {expected!r} this Job is defined under; "
+        f"change id to {expected!r} or remove it",
+        path,
+    )
+
+
+def load_paths(paths: Sequence[str | Path]) -> LoadResult:
+    """Files and folders (recursively). Named files are validated whatever their kind; in
+    folders, job files and ``intuned.io`` manifests are picked up and everything else is left."""
+    result = LoadResult()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for file in _walk(path):
+                result.merge(_load_file(file, explicit=False))
+        elif path.exists():
+            result.merge(_load_file(path, explicit=True))
+        else:
+            result.problems.append(Problem(str(path), START, "no such file or directory"))
+    result.problems += _duplicate_jobs(result.jobs)
+    return result
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(JOB_FILE_SUFFIXES + MANIFEST_SUFFIXES):
+                yield Path(root, name)
+
+
+def _load_file(path: Path, *, explicit: bool) -> LoadResult:
+    file = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return _unreadable(file, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _unreadable(file, f"file is not UTF-8 text (byte {exc.start})")
+    except OSError as exc:
+        return _unreadable(file, f"cannot read file: {exc.strerror}")
+    if path.name.endswith(MANIFEST_SUFFIXES):
+        return load_manifest_text(text, file, only_ours=not explicit)
+    return load_job_file_text(text, file)
+
+
+def _unreadable(file: str, message: str) -> LoadResult:
+    return LoadResult(problems=[Problem(file, START, message)], files=1)
+
+
+def _duplicate_jobs(jobs: list[LoadedJob]) -> list[Problem]:
+    seen: dict[tuple[str | None, str], str] = {}
+    problems = []
+    for job in jobs:
+        key = (job.namespace, job.job_id)
+        if key in seen:
+            problems.append(
+                Problem(
+                    job.file,
+                    Position(1, 1),
+                    f"job ID {job.job_id!r} is already defined in {seen[key]}; job IDs must be "
+                    "unique, so rename one of the files",
+                )
+            )
+        else:
+            seen[key] = job.file
+    return problems
