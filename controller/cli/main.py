@@ -34,7 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the promise: no traceback, ever
-        print(f"jobctl {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"jobctl {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
         return 70
     return code
 

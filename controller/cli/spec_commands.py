@@ -27,7 +27,9 @@ def register(commands: Any) -> None:
     )
     schema.set_defaults(handler=run_schema)
 
-    crds = commands.add_parser("crds", help="write the Job and JobRun CRDs generated from the models")
+    crds = commands.add_parser(
+        "crds", help="write the Job and JobRun CRDs generated from the models"
+    )
     crds.add_argument("--output-dir", default="crds", type=Path, help="default: %(default)s")
     crds.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the files are out of date"

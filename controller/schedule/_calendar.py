@@ -63,9 +63,7 @@ class CompiledCalendar:
                 return None
             if found != ordinal:
                 ordinal, second_of_day = found, 0
-            time_of_day = (
-                self.first_time if second_of_day == 0 else self._next_time(second_of_day)
-            )
+            time_of_day = self.first_time if second_of_day == 0 else self._next_time(second_of_day)
             if time_of_day is not None:
                 return (ordinal - _EPOCH_ORDINAL) * _DAY + time_of_day
             ordinal, second_of_day = ordinal + 1, 0

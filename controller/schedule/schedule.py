@@ -41,10 +41,7 @@ class CompiledSchedule:
         self.sources: list[Source] = [
             Source(f"intervals[{n}]", i.comment, _interval_summary(i.every, i.offset))
             for n, i in enumerate(spec.intervals)
-        ] + [
-            Source(f"calendars[{n}]", c.comment, "calendar")
-            for n, c in enumerate(spec.calendars)
-        ]
+        ] + [Source(f"calendars[{n}]", c.comment, "calendar") for n, c in enumerate(spec.calendars)]
 
     def next_after(self, after_ms: int) -> int | None:
         """The first tick strictly after ``after_ms``, or None if there is none (past 2100)."""

@@ -13,12 +13,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 AT = "at"
 """Error-context key holding a sub-path below the error's own location (see ``_errors``)."""
+AT_KEY = "at_key"
+"""Error-context flag: the sub-path names a key, so point at the key rather than its value."""
 
 
 def variant(canonical: str, *others: str, **kwargs: Any) -> Any:
@@ -64,13 +73,17 @@ class StrictModel(BaseModel):
     def _one_spelling_each(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for spellings in cls.spellings().values():
-                present = [s for s in spellings if s in data]
+                present = [key for key in data if key in spellings]  # document order
                 if len(present) > 1:
                     raise PydanticCustomError(
                         "conflicting_spellings",
-                        "{first} and {second} are two spellings of the same setting; "
-                        "keep only one",
-                        {"first": repr(present[0]), "second": repr(present[1]), AT: (present[1],)},
+                        "{first} and {second} are two spellings of the same setting; keep only one",
+                        {
+                            "first": repr(present[0]),
+                            "second": repr(present[1]),
+                            AT: (present[1],),
+                            AT_KEY: True,
+                        },
                     )
         return data
 

@@ -69,10 +69,11 @@ FIELD_RULES: dict[str, FieldRule] = {
 class CalendarValueError(ValueError):
     """A calendar value is wrong; ``at`` is where inside the field's value (list index, key)."""
 
-    def __init__(self, message: str, at: DataPath = ()) -> None:
+    def __init__(self, message: str, at: DataPath = (), *, at_key: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.at = at
+        self.at_key = at_key
 
 
 _INTEGER = re.compile(r"^\d+$")
@@ -82,7 +83,9 @@ _RANGE_KEYS = ("start", "end", "step")
 def parse_calendar_value(rule: FieldRule, value: object) -> tuple[CalendarRange, ...]:
     if isinstance(value, list):
         if not value:
-            raise CalendarValueError(f"{rule.name} must not be an empty list; omit it for the default")
+            raise CalendarValueError(
+                f"{rule.name} must not be an empty list; omit it for the default"
+            )
         ranges: list[CalendarRange] = []
         for index, item in enumerate(value):
             if isinstance(item, list):
@@ -90,7 +93,7 @@ def parse_calendar_value(rule: FieldRule, value: object) -> tuple[CalendarRange,
             try:
                 ranges.extend(parse_calendar_value(rule, item))
             except CalendarValueError as exc:
-                raise CalendarValueError(exc.message, (index, *exc.at)) from None
+                raise CalendarValueError(exc.message, (index, *exc.at), at_key=exc.at_key) from None
         return tuple(ranges)
     if isinstance(value, dict):
         return (_parse_range_object(rule, value),)
@@ -140,31 +143,31 @@ def _parse_token(rule: FieldRule, token: str) -> int:
 def _parse_expression(rule: FieldRule, text: str) -> tuple[CalendarRange, ...]:
     text = text.strip() or rule.default
     ranges = []
-    for part in text.split(","):
-        part = part.strip()
+    for raw_part in text.split(","):
+        expression = raw_part.strip()
         step = 1
-        has_step = "/" in part
+        has_step = "/" in expression
         if has_step:
-            part, _, step_text = part.partition("/")
+            expression, _, step_text = expression.partition("/")
             if not _INTEGER.match(step_text.strip()) or int(step_text) < 1:
                 raise CalendarValueError(
                     f"{rule.name} step {step_text.strip()!r} must be a whole number >= 1"
                 )
             step = int(step_text)
-            part = part.strip()
-        if part == "*":
+            expression = expression.strip()
+        if expression == "*":
             start, end = rule.low, rule.high
-        elif part.count("-") == 1:
-            first, _, last = part.partition("-")
+        elif expression.count("-") == 1:
+            first, _, last = expression.partition("-")
             start = _number(rule, first)
             end = _number(rule, last, low=start)
-        elif "-" in part or not part:
+        elif "-" in expression or not expression:
             raise CalendarValueError(
                 f"{text!r} is not a valid {rule.name} expression; use *, x, x-z, x-z/y, x/y "
                 "or a comma-separated list of those"
             )
         else:
-            start = _number(rule, part)
+            start = _number(rule, expression)
             end = rule.high if has_step else start
         ranges.append(CalendarRange(start, end, step))
     return tuple(ranges)
@@ -179,6 +182,7 @@ def _parse_range_object(rule: FieldRule, value: dict[object, object]) -> Calenda
                 f"unknown key {key!r} in a {rule.name} range{suggestion} "
                 "(a range has start, end and step)",
                 (str(key),),
+                at_key=True,
             )
     if "start" not in value:
         raise CalendarValueError(f"a {rule.name} range needs a 'start'")
@@ -200,4 +204,4 @@ def _at(key: str, parse: Callable[[], int]) -> int:
     try:
         return parse()
     except CalendarValueError as exc:
-        raise CalendarValueError(exc.message, (key, *exc.at)) from None
+        raise CalendarValueError(exc.message, (key, *exc.at), at_key=exc.at_key) from None

@@ -22,9 +22,9 @@ class WebhookSink(StrictModel):
     type: Literal["webhook"]
     url: HttpUrl
     headers: dict[str, SecretStr] = {}
-    skipOnFail: bool = False  # noqa: N815 - the documented key
-    apisToSend: ApiNames | None = None  # noqa: N815
-    signingSecret: SecretStr | None = Field(  # noqa: N815
+    skipOnFail: bool = False
+    apisToSend: ApiNames | None = None
+    signingSecret: SecretStr | None = Field(
         default=None,
         description="Standard Webhooks secret (whsec_...); when set, deliveries are signed.",
     )
@@ -36,13 +36,13 @@ class S3Sink(StrictModel):
     type: Literal["s3"]
     bucket: str = Field(min_length=1)
     region: str = Field(min_length=1)
-    accessKeyId: SecretStr  # noqa: N815
-    secretAccessKey: SecretStr  # noqa: N815
+    accessKeyId: SecretStr
+    secretAccessKey: SecretStr
     prefix: str = ""
     endpoint: HttpUrl | None = None
-    forcePathStyle: bool = False  # noqa: N815
-    skipOnFail: bool = False  # noqa: N815
-    apisToSend: ApiNames | None = None  # noqa: N815
+    forcePathStyle: bool = False
+    skipOnFail: bool = False
+    apisToSend: ApiNames | None = None
 
 
 Sink = Annotated[WebhookSink | S3Sink, Field(discriminator="type")]

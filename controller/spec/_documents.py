@@ -82,7 +82,7 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None,
                 None,
@@ -94,6 +94,19 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
 
 def parse_yaml(text: str) -> list[ParsedDocument]:
     """All documents of a YAML stream, empty documents skipped."""
+    try:
+        return _parse_yaml_documents(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Position(mark.line + 1, mark.column + 1) if mark else START
+        raise SyntaxProblem(where, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:
+        raise SyntaxProblem(_offset_position(text, exc.position), f"invalid YAML: {exc.reason}") from None
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
+        raise SyntaxProblem(START, f"invalid YAML: {exc}") from None
+
+
+def _parse_yaml_documents(text: str) -> list[ParsedDocument]:
     loader = _SafeNoAliasLoader(text)
     documents: list[ParsedDocument] = []
     try:
@@ -104,15 +117,14 @@ def parse_yaml(text: str) -> list[ParsedDocument]:
             positions = PositionMap()
             _yaml_positions(loader, node, (), positions, 0)
             documents.append(ParsedDocument(loader.construct_document(node), positions))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Position(mark.line + 1, mark.column + 1) if mark else START
-        raise SyntaxProblem(where, f"invalid YAML: {exc.problem or exc.context}") from None
-    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
-        raise SyntaxProblem(START, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
     return documents
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    before = text[:offset]
+    return Position(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
 def _yaml_positions(

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._base import AT, StrictModel
+from ._base import AT, AT_KEY, StrictModel
 from ._positions import PositionMap
 from ._problems import DataPath, Problem, format_data_path
 
@@ -54,8 +54,8 @@ def problems_from_validation(
             message = f"missing required key {loc[-1]!r}"
             full, prefer_key = path, False
         else:
-            at = tuple((detail.get("ctx") or {}).get(AT, ()))
-            full, prefer_key = (*path, *at), bool(at) and kind == "conflicting_spellings"
+            ctx = detail.get("ctx") or {}
+            full, prefer_key = (*path, *ctx.get(AT, ())), bool(ctx.get(AT_KEY))
             message = _describe(detail)
         where = format_data_path((*prefix, *full))
         problems.append(
@@ -71,18 +71,13 @@ def problems_from_validation(
 
 def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
     path: list[str | int] = []
-    current = data
+    current: Any = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif (
-            isinstance(current, list)
-            and isinstance(part, int)
-            and 0 <= part < len(current)
-        ):
-            current = current[part]
-        else:
+        in_object = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if not (in_object or in_list):
             continue  # a union tag or member name, not a step in the document
+        current = current[part]
         path.append(part)
     return tuple(path)
 
@@ -162,9 +157,7 @@ def _step(annotation: Any, part: str | int) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         for name, field in annotation.model_fields.items():
             keys = (
-                annotation.spellings()  # type: ignore[attr-defined]
-                if issubclass(annotation, StrictModel)
-                else {name: (name,)}
+                annotation.spellings() if issubclass(annotation, StrictModel) else {name: (name,)}
             )
             if part in keys.get(field.serialization_alias or field.alias or name, ()):
                 return field.annotation
@@ -174,8 +167,8 @@ def _step(annotation: Any, part: str | int) -> Any:
     if origin is dict:
         return get_args(annotation)[1]
     if origin in (Union, types.UnionType):
-        for member in get_args(annotation):
-            member = _strip(member)
+        for option in get_args(annotation):
+            member = _strip(option)
             if getattr(member, "__name__", None) == part or _tag_of(member) == part:
                 return member
     return None

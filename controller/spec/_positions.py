@@ -102,8 +102,10 @@ class _Json5Scanner:
             if ch in _JSON5_SPACE:
                 self.i += 1
             elif text.startswith("//", self.i):
-                end = min((p for p in (text.find(c, self.i) for c in "\n\r\u2028\u2029") if p >= 0),
-                          default=n)
+                end = min(
+                    (p for p in (text.find(c, self.i) for c in "\n\r\u2028\u2029") if p >= 0),
+                    default=n,
+                )
                 self.i = end
             elif text.startswith("/*", self.i):
                 self.i = text.index("*/", self.i + 2) + 2

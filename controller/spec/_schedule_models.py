@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._base import AT, StrictModel
+from ._base import AT, AT_KEY, StrictModel
 from ._calendar_values import (
     FIELD_RULES,
     CalendarRange,
@@ -55,9 +55,7 @@ def _calendar_field(name: str) -> Any:
         schema.clear()
         schema.update(_calendar_schema(name))
 
-    return Field(
-        default=parse_calendar_value(rule, rule.default), json_schema_extra=replace_schema
-    )
+    return Field(default=parse_calendar_value(rule, rule.default), json_schema_extra=replace_schema)
 
 
 Ranges = tuple[CalendarRange, ...]
@@ -69,10 +67,10 @@ class CalendarSpec(StrictModel):
     second: Ranges = _calendar_field("second")
     minute: Ranges = _calendar_field("minute")
     hour: Ranges = _calendar_field("hour")
-    dayOfMonth: Ranges = _calendar_field("dayOfMonth")  # noqa: N815 - the documented key
+    dayOfMonth: Ranges = _calendar_field("dayOfMonth")
     month: Ranges = _calendar_field("month")
     year: Ranges = _calendar_field("year")
-    dayOfWeek: Ranges = _calendar_field("dayOfWeek")  # noqa: N815
+    dayOfWeek: Ranges = _calendar_field("dayOfWeek")
     comment: str | None = None
 
     @field_validator(*FIELD_RULES, mode="plain")
@@ -82,7 +80,9 @@ class CalendarSpec(StrictModel):
             return parse_calendar_value(FIELD_RULES[str(info.field_name)], value)
         except CalendarValueError as exc:
             raise PydanticCustomError(
-                "calendar_value", "{message}", {"message": exc.message, AT: exc.at}
+                "calendar_value",
+                "{message}",
+                {"message": exc.message, AT: exc.at, AT_KEY: exc.at_key},
             ) from None
 
     @field_serializer(*FIELD_RULES)
@@ -111,9 +111,9 @@ class IntervalSpec(StrictModel):
 class ScheduleSpec(StrictModel):
     intervals: list[IntervalSpec] = []
     calendars: list[CalendarSpec] = []
-    timeZone: TimeZoneName = "UTC"  # noqa: N815
+    timeZone: TimeZoneName = "UTC"
     jitter: NonNegativeDurationMs = 0
-    catchupWindow: NonNegativeDurationMs = DEFAULT_CATCHUP_WINDOW_MS  # noqa: N815
+    catchupWindow: NonNegativeDurationMs = DEFAULT_CATCHUP_WINDOW_MS
 
     @model_validator(mode="after")
     def _fires_at_all(self) -> ScheduleSpec:

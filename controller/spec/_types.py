@@ -48,7 +48,9 @@ def _duration(minimum_ms: int) -> Callable[[object], int]:
         if ms < minimum_ms:
             bound = "greater than zero" if minimum_ms == 1 else "zero or more"
             raise PydanticCustomError(
-                "duration_range", "duration must be {bound} (got {ms} ms)", {"bound": bound, "ms": ms}
+                "duration_range",
+                "duration must be {bound} (got {ms} ms)",
+                {"bound": bound, "ms": ms},
             )
         return ms
 

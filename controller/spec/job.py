@@ -22,13 +22,13 @@ DEFAULT_REQUEST_TIMEOUT_S = 600
 
 
 class RetryPolicy(StrictModel):
-    maximumAttempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)  # noqa: N815
+    maximumAttempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
 
 
 class PayloadItem(StrictModel):
     """One API call of a JobRun: becomes one Run."""
 
-    apiName: str = variant("apiName", "api", min_length=1)  # noqa: N815
+    apiName: str = variant("apiName", "api", min_length=1)
     parameters: dict[str, JsonValue] = {}
     retry: RetryPolicy | None = Field(
         default=None, description="Overrides configuration.retry for this item."
@@ -37,7 +37,7 @@ class PayloadItem(StrictModel):
 
 class Configuration(StrictModel):
     retry: RetryPolicy = RetryPolicy()
-    maxConcurrentRequests: int = variant(  # noqa: N815
+    maxConcurrentRequests: int = variant(
         "maxConcurrentRequests",
         "maximumConcurrentRequests",
         default=DEFAULT_CONCURRENCY,
@@ -45,7 +45,7 @@ class Configuration(StrictModel):
         le=25,
         description="Payload items executing at once within one JobRun (1-25).",
     )
-    requestTimeout: int = Field(  # noqa: N815
+    requestTimeout: int = Field(
         default=DEFAULT_REQUEST_TIMEOUT_S, ge=1, description="Seconds per Run attempt."
     )
     proxy: SecretProxyUrl | None = None
@@ -53,8 +53,8 @@ class Configuration(StrictModel):
 
 class AuthSessionRef(StrictModel):
     id: str = Field(min_length=1)
-    checkAttempts: int = Field(default=3, ge=1)  # noqa: N815
-    createAttempts: int = Field(default=3, ge=1)  # noqa: N815
+    checkAttempts: int = Field(default=3, ge=1)
+    createAttempts: int = Field(default=3, ge=1)
 
 
 class ProxySettings(StrictModel):
@@ -96,4 +96,3 @@ class JobDefinition(StrictModel):
     def canonical(self) -> dict[str, Any]:
         """The normalised document: canonical spellings, defaults filled in, secrets masked."""
         return self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
-

@@ -39,9 +39,9 @@ class WorkerSettings(StrictModel):
     """Pod settings for this Job's attempt Pods; unset values use the chart defaults."""
 
     image: str | None = None
-    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None  # noqa: N815
+    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None
     resources: WorkerResources | None = None
-    nodeSelector: dict[str, str] = {}  # noqa: N815
+    nodeSelector: dict[str, str] = {}
 
 
 class JobRef(StrictModel):
@@ -51,10 +51,10 @@ class JobRef(StrictModel):
 class JobRunSpec(StrictModel):
     """Creating a JobRun with a ``jobRef`` triggers that Job; ``terminate: true`` stops it."""
 
-    jobRef: JobRef  # noqa: N815
+    jobRef: JobRef
     type: JobRunType = "MANUAL"
     terminate: bool = False
-    scheduledTime: str | None = Field(  # noqa: N815
+    scheduledTime: str | None = Field(
         default=None, description="The schedule tick this JobRun was created for (SCHEDULED)."
     )
 
@@ -68,8 +68,8 @@ class Condition(_Status):
     status: Literal["True", "False", "Unknown"]
     reason: str
     message: str = ""
-    lastTransitionTime: str  # noqa: N815
-    observedGeneration: int | None = None  # noqa: N815
+    lastTransitionTime: str
+    observedGeneration: int | None = None
 
 
 class JobRunReference(_Status):
@@ -79,10 +79,10 @@ class JobRunReference(_Status):
 class JobRunSummary(_Status):
     name: str
     status: JobRunStatusName
-    startTime: str | None = None  # noqa: N815
-    endTime: str | None = None  # noqa: N815
-    successfulRuns: int = 0  # noqa: N815
-    failedRuns: int = 0  # noqa: N815
+    startTime: str | None = None
+    endTime: str | None = None
+    successfulRuns: int = 0
+    failedRuns: int = 0
 
 
 class JobSourceInfo(_Status):
@@ -92,12 +92,12 @@ class JobSourceInfo(_Status):
 
 
 class JobStatus(_Status):
-    observedGeneration: int | None = None  # noqa: N815
+    observedGeneration: int | None = None
     conditions: list[Condition] = []
-    lastScheduleTime: str | None = None  # noqa: N815
-    nextScheduleTime: str | None = None  # noqa: N815
+    lastScheduleTime: str | None = None
+    nextScheduleTime: str | None = None
     active: list[JobRunReference] = []
-    lastJobRun: JobRunSummary | None = None  # noqa: N815
+    lastJobRun: JobRunSummary | None = None
     source: JobSourceInfo | None = None
 
 
@@ -119,17 +119,17 @@ class ResultsReference(_Status):
 
 
 class JobRunStatus(_Status):
-    observedGeneration: int | None = None  # noqa: N815
+    observedGeneration: int | None = None
     conditions: list[Condition] = []
     status: JobRunStatusName | None = None
     type: JobRunType | None = None
-    startTime: str | None = None  # noqa: N815
-    endTime: str | None = None  # noqa: N815
+    startTime: str | None = None
+    endTime: str | None = None
     payloads: int = 0
-    successfulRuns: int = 0  # noqa: N815
-    failedRuns: int = 0  # noqa: N815
-    pendingRuns: int = 0  # noqa: N815
-    runningRuns: int = 0  # noqa: N815
+    successfulRuns: int = 0
+    failedRuns: int = 0
+    pendingRuns: int = 0
+    runningRuns: int = 0
     reason: ReasonInfo | None = None
     error: ErrorInfo | None = None
     results: ResultsReference | None = None

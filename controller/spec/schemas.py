@@ -197,7 +197,10 @@ def _merge_objects(options: list[dict[str, Any]]) -> dict[str, Any]:
     for option in options:
         for name, sub in option["properties"].items():
             if name in properties and "enum" in sub and "enum" in properties[name]:
-                properties[name] = {**properties[name], "enum": properties[name]["enum"] + sub["enum"]}
+                properties[name] = {
+                    **properties[name],
+                    "enum": properties[name]["enum"] + sub["enum"],
+                }
             else:
                 properties.setdefault(name, sub)
     required = set.intersection(*(set(o.get("required", [])) for o in options))
