@@ -101,7 +101,9 @@ def parse_yaml(text: str) -> list[ParsedDocument]:
         where = Position(mark.line + 1, mark.column + 1) if mark else START
         raise SyntaxProblem(where, f"invalid YAML: {exc.problem or exc.context}") from None
     except yaml.reader.ReaderError as exc:
-        raise SyntaxProblem(_offset_position(text, exc.position), f"invalid YAML: {exc.reason}") from None
+        raise SyntaxProblem(
+            _offset_position(text, exc.position), f"invalid YAML: {exc.reason}"
+        ) from None
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
         raise SyntaxProblem(START, f"invalid YAML: {exc}") from None
 

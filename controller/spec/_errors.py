@@ -57,7 +57,8 @@ def problems_from_validation(
             ctx = detail.get("ctx") or {}
             full, prefer_key = (*path, *ctx.get(AT, ())), bool(ctx.get(AT_KEY))
             message = _describe(detail)
-        where = format_data_path((*prefix, *full))
+        named = full[:-1] if kind == "extra_forbidden" else full  # the key names itself
+        where = format_data_path((*prefix, *named))
         problems.append(
             Problem(
                 file=file,
