@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import calendar as _stdlib_calendar
 from datetime import date
+from functools import lru_cache
 
 from ..spec import CalendarRange, CalendarSpec
 
@@ -18,7 +19,9 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAY = 86_400
 
 
+@lru_cache(maxsize=4096)
 def _values(ranges: tuple[CalendarRange, ...], *, sunday_is_seven: bool = False) -> tuple[int, ...]:
+    """Sorted allowed values; cached because most calendars share their (default) ranges."""
     found = {v for r in ranges for v in r.values()}
     if sunday_is_seven and 7 in found:
         found = (found - {7}) | {0}
