@@ -1,0 +1,48 @@
+"""The engine: JobRun/Run/attempt lifecycle as a pure state machine, and the Launcher contract.
+
+Both runtimes drive this one engine: the embedded controller (local worker processes, SQLite)
+and the Kubernetes operator (Pods, custom resources).
+"""
+
+from .engine import CANCEL_GRACE_MS, Engine, EngineError
+from .launcher import (
+    AttemptEvent,
+    AttemptExited,
+    AttemptExtendedPayload,
+    AttemptFailed,
+    AttemptHeartbeat,
+    AttemptRequest,
+    AttemptResult,
+    AttemptStarted,
+    Launcher,
+)
+from .output import Changes, Effects, Output, ResultRecord
+from .records import ACTIVE_JOB_RUN, FINAL_RUN, Job, JobRun, Run
+from .results import Identity, iso_ms, results_line
+
+__all__ = [
+    "ACTIVE_JOB_RUN",
+    "CANCEL_GRACE_MS",
+    "FINAL_RUN",
+    "AttemptEvent",
+    "AttemptExited",
+    "AttemptExtendedPayload",
+    "AttemptFailed",
+    "AttemptHeartbeat",
+    "AttemptRequest",
+    "AttemptResult",
+    "AttemptStarted",
+    "Changes",
+    "Effects",
+    "Engine",
+    "EngineError",
+    "Identity",
+    "Job",
+    "JobRun",
+    "Launcher",
+    "Output",
+    "ResultRecord",
+    "Run",
+    "iso_ms",
+    "results_line",
+]

@@ -1,0 +1,496 @@
+"""The engine: every JobRun, Run and attempt transition, as a pure deterministic state machine.
+
+Inputs are commands (put/delete/pause/resume a Job, trigger, terminate), launcher events and the
+passage of time (``advance(now)``); every input takes ``now`` in epoch milliseconds and nothing
+here reads a clock or touches I/O. ``take_output()`` hands over what changed and what to do; see
+``output.py`` for the durability contract the driver must keep.
+
+Invariants:
+- a Job has at most one active JobRun; a trigger while one is active is recorded as a CANCELED
+  JobRun with reason ``another-job-run-active``;
+- a Run leaves PENDING/RUNNING exactly once, into SUCCEEDED, FAILED or TERMINATED, and produces
+  exactly one results line when it does;
+- ``successful_runs + failed_runs`` counts Runs that ended SUCCEEDED/FAILED; a JobRun is
+  COMPLETED when no Run is pending or running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
+from ..spec import JobDefinition, PayloadItem
+from . import ids
+from .launcher import (
+    AttemptEvent,
+    AttemptExited,
+    AttemptExtendedPayload,
+    AttemptFailed,
+    AttemptHeartbeat,
+    AttemptRequest,
+    AttemptResult,
+    AttemptStarted,
+)
+from .output import Changes, Effects, Output, ResultRecord
+from .records import Job, JobRun, JobRunType, Run, error, reason
+from .results import Identity, results_line
+
+CANCEL_GRACE_MS = 30_000
+"""How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
+
+
+class EngineError(Exception):
+    """A command that cannot be carried out (unknown job, paused job, ...): the caller's fault."""
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        identity: Identity | None = None,
+        max_workers: int = 8,
+        history_limit: int = 100,
+        new_job_run_id: Callable[[], str] = ids.random_job_run_id,
+    ) -> None:
+        self.identity = identity or Identity()
+        self.max_workers = max_workers
+        self.history_limit = history_limit
+        self._new_job_run_id = new_job_run_id
+        self.jobs: dict[str, Job] = {}
+        self.job_runs: dict[str, JobRun] = {}
+        self._active_by_job: dict[str, str] = {}
+        self._known_jobs: dict[str, tuple[int, int | None, bool]] = {}
+        self._attempts: dict[str, Run] = {}
+        self._running_total = 0
+        self._changes = Changes()
+        self._effects = Effects()
+        self._dirty_jobs: dict[str, Job] = {}
+        self._dirty_job_runs: dict[str, JobRun] = {}
+        self._dirty_runs: dict[str, Run] = {}
+        self._new_runs: dict[str, Run] = {}
+
+    # ------------------------------------------------------------------ restore
+    def restore(
+        self,
+        jobs: Iterable[tuple[str, int, int | None, bool]],
+        job_runs: Iterable[JobRun],
+    ) -> None:
+        """Load persisted state. Runs that were RUNNING go back to PENDING without using an
+        attempt (the controller, not the automation, stopped them); a pause that was waiting
+        for attempts to exit is complete, since those attempts died with the controller."""
+        for job_id, first_seen, last_tick, paused in jobs:
+            self._known_jobs[job_id] = (first_seen, last_tick, paused)
+        for job_run in job_runs:
+            self.job_runs[job_run.id] = job_run
+            if not job_run.active:
+                job_run.runs.clear()
+                continue
+            self._active_by_job[job_run.job_id] = job_run.id
+            ordered = sorted(job_run.runs.values(), key=lambda r: r.seq)
+            job_run.pending = [r.id for r in ordered if r.status in ("PENDING", "RUNNING")]
+            for run in ordered:
+                if run.status == "RUNNING":
+                    run.status = "PENDING"
+                    self._touch_run(run)
+            if job_run.status == "PAUSING":
+                self._set_status(job_run, "PAUSED", job_run.updated_at)
+
+    # ----------------------------------------------------------------- commands
+    def put_job(self, job_id: str, definition: JobDefinition, now: int) -> None:
+        """Add or update a Job (from a file or a resource). Running JobRuns keep their
+        snapshot; the new definition applies to later JobRuns."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            first_seen, last_tick, paused = self._known_jobs.pop(job_id, (now, None, False))
+            job = Job(job_id, definition, first_seen, last_tick, paused)
+            self.jobs[job_id] = job
+            self._dirty_jobs[job_id] = job
+        job.definition = definition
+        job.schedule = CompiledSchedule(definition.schedule) if definition.schedule else None
+        job.next_due = None if job.schedule is None else now
+
+    def forget_unknown_jobs(self, now: int) -> None:
+        """After loading all definitions on start-up: Jobs whose definition is gone are deleted."""
+        self._changes.deleted_jobs += list(self._known_jobs)
+        self._known_jobs.clear()
+        for job_id in [j for j in self._active_by_job if j not in self.jobs]:
+            self._terminate_active(job_id, now, "terminated", "the Job was deleted")
+
+    def delete_job(self, job_id: str, now: int) -> None:
+        self._job(job_id)
+        del self.jobs[job_id]
+        self._dirty_jobs.pop(job_id, None)
+        self._changes.deleted_jobs.append(job_id)
+        self._terminate_active(job_id, now, "terminated", "the Job was deleted")
+
+    def trigger(
+        self, job_id: str, now: int, *, type: JobRunType = "MANUAL", tick: int | None = None
+    ) -> JobRun:
+        job = self._job(job_id)
+        if job.paused and type == "MANUAL":
+            raise EngineError(f"job {job_id!r} is paused; resume it before triggering it")
+        job_run_id = (
+            ids.scheduled_job_run_id(job_id, tick) if tick is not None else self._new_job_run_id()
+        )
+        if job_run_id in self.job_runs:
+            return self.job_runs[job_run_id]
+        definition = job.definition
+        job_run = JobRun(
+            id=job_run_id,
+            job_id=job_id,
+            type=type,
+            status="PENDING",
+            created_at=now,
+            snapshot=definition.canonical(),
+            concurrency=definition.configuration.maxConcurrentRequests,
+            request_timeout_ms=definition.configuration.requestTimeout * 1000,
+            scheduled_time=tick,
+            updated_at=now,
+            auth_session=definition.auth_session.id if definition.auth_session else None,
+        )
+        self.job_runs[job_run_id] = job_run
+        self._dirty_job_runs[job_run_id] = job_run
+        if tick is not None:
+            job.last_tick = max(job.last_tick or tick, tick)
+            self._dirty_jobs[job_id] = job
+        if job_id in self._active_by_job:
+            job_run.status, job_run.end_time = "CANCELED", now
+            job_run.reason = reason(
+                "another-job-run-active",
+                f"JobRun {self._active_by_job[job_id]} of this Job is still active",
+            )
+            self._notice(job_run, "CANCELED: another JobRun of this Job is still active")
+            return job_run
+        job_run.start_time = now
+        self._active_by_job[job_id] = job_run_id
+        self._add_runs(job_run, definition.payload, extended_from=None)
+        self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
+        return job_run
+
+    def pause_job(self, job_id: str, now: int) -> None:
+        """No new JobRuns; in-flight attempts are cancelled without counting and re-run later."""
+        job = self._job(job_id)
+        job.paused = True
+        self._dirty_jobs[job_id] = job
+        job_run = self._active(job_id)
+        if job_run is None or job_run.status in ("PAUSING", "PAUSED"):
+            return
+        interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
+        for run in interrupted:
+            job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
+            self._release(job_run, run)
+            self._effects.cancels.append(run.attempt_id)
+            run.status = "PENDING"
+            self._touch_run(run)
+        job_run.pending[:0] = [run.id for run in interrupted]  # first in line on resume
+        self._set_status(job_run, "PAUSING" if job_run.canceling else "PAUSED", now)
+
+    def resume_job(self, job_id: str, now: int) -> None:
+        """Scheduling restarts from now (ticks during the pause are not caught up) and a paused
+        JobRun continues from where it stopped."""
+        job = self._job(job_id)
+        job.paused = False
+        job.last_tick = max(job.last_tick or now, now)
+        job.next_due = None if job.schedule is None else now
+        self._dirty_jobs[job_id] = job
+        job_run = self._active(job_id)
+        if job_run is not None and job_run.status in ("PAUSING", "PAUSED"):
+            self._set_status(job_run, "RESUMING", now)
+
+    def terminate(self, job_run_id: str, now: int) -> JobRun:
+        job_run = self.job_runs.get(job_run_id)
+        if job_run is None:
+            raise EngineError(f"no JobRun {job_run_id!r}")
+        if job_run.active:
+            self._terminate(job_run, now, "user-request", "terminated on request")
+        return job_run
+
+    def fail(self, job_run_id: str, failure: dict[str, Any], now: int) -> None:
+        """A JobRun-level error (not a Run's): stop everything, status FAILURE."""
+        job_run = self.job_runs[job_run_id]
+        if job_run.active:
+            job_run.error = failure
+            self._stop(job_run, "FAILURE", now, f"the JobRun failed: {failure['message']}")
+
+    # ------------------------------------------------------------------- events
+    def handle(self, event: AttemptEvent, now: int) -> None:
+        run = self._attempts.get(event.attempt_id)
+        if run is None:
+            self._settle_cancel(event, now)
+            return
+        job_run = self.job_runs[run.job_run_id]
+        if isinstance(event, AttemptStarted):
+            return
+        if isinstance(event, AttemptHeartbeat):
+            run.deadline = now + job_run.request_timeout_ms
+        elif isinstance(event, AttemptExtendedPayload):
+            self._extend(job_run, run, event.items, now)
+        elif isinstance(event, AttemptResult):
+            run.trace_url, run.log_url = event.trace_url, event.log_url
+            run.attempts += 1
+            run.result = event.result
+            self._end_run(job_run, run, "SUCCEEDED", now)
+        elif isinstance(event, AttemptFailed):
+            run.trace_url, run.log_url = event.trace_url, event.log_url
+            self._attempt_failed(job_run, run, event.error, now)
+        elif isinstance(event, AttemptExited):
+            code = "unknown" if event.exit_code is None else str(event.exit_code)
+            failure = error(
+                "worker-exited", "infrastructure",
+                f"the worker exited (code {code}) before reporting a result",
+            )  # fmt: skip
+            self._attempt_failed(job_run, run, failure, now)
+
+    def advance(self, now: int) -> None:
+        """Let time pass: fire due schedules, time out attempts, start what may start."""
+        for job in list(self.jobs.values()):
+            if job.next_due is not None and job.next_due <= now and not job.paused:
+                self._fire_schedule(job, now)
+        for job_run in [self.job_runs[i] for i in self._active_by_job.values()]:
+            for run_id in list(job_run.running):
+                run = job_run.runs[run_id]
+                if run.deadline is not None and run.deadline <= now:
+                    self._effects.cancels.append(run.attempt_id)
+                    seconds = job_run.request_timeout_ms // 1000
+                    failure = error(
+                        "script-timeout", "execution",
+                        f"the attempt did not finish within requestTimeout ({seconds}s)",
+                    )  # fmt: skip
+                    self._attempt_failed(job_run, run, failure, now)
+            for attempt_id, give_up in list(job_run.canceling.items()):
+                if give_up <= now:
+                    self._settle_cancel(AttemptExited(attempt_id), now)
+        self._dispatch(now)
+
+    def next_wakeup(self) -> int | None:
+        """The earliest instant at which ``advance`` has something to do (None: nothing)."""
+        times = [job.next_due for job in self.jobs.values() if job.next_due is not None]
+        for job_run_id in self._active_by_job.values():
+            job_run = self.job_runs[job_run_id]
+            times += [job_run.runs[r].deadline or 0 for r in job_run.running]
+            times += list(job_run.canceling.values())
+        return min(times, default=None)
+
+    def take_output(self) -> Output:
+        changes, effects = self._changes, self._effects
+        changes.jobs = list(self._dirty_jobs.values())
+        changes.job_runs = list(self._dirty_job_runs.values())
+        changes.new_runs = list(self._new_runs.values())
+        changes.runs = [r for i, r in self._dirty_runs.items() if i not in self._new_runs]
+        for job_run in changes.job_runs:
+            if not job_run.active:
+                job_run.runs.clear()  # final and about to be persisted: free the memory
+        self._changes, self._effects = Changes(), Effects()
+        self._dirty_jobs, self._dirty_job_runs, self._dirty_runs, self._new_runs = {}, {}, {}, {}
+        return Output(changes, effects)
+
+    # ---------------------------------------------------------------- internals
+    def _job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise EngineError(f"no job {job_id!r}")
+        return job
+
+    def _active(self, job_id: str) -> JobRun | None:
+        job_run_id = self._active_by_job.get(job_id)
+        return self.job_runs[job_run_id] if job_run_id else None
+
+    def _notice(self, job_run: JobRun, text: str) -> None:
+        self._effects.notices.append(f"{job_run.job_id} {job_run.id}: {text}")
+
+    def _set_status(self, job_run: JobRun, status: Any, now: int) -> None:
+        job_run.status = status
+        job_run.updated_at = now
+        self._dirty_job_runs[job_run.id] = job_run
+        self._notice(job_run, status)
+
+    def _touch_run(self, run: Run) -> None:
+        self._dirty_runs[run.id] = run
+
+    def _add_runs(
+        self, job_run: JobRun, items: Iterable[PayloadItem], extended_from: str | None
+    ) -> None:
+        default_attempts = job_run.snapshot["configuration"]["retry"]["maximumAttempts"]
+        for item in items:
+            run = Run(
+                id=ids.run_id(job_run.id, job_run.payloads),
+                job_run_id=job_run.id,
+                seq=job_run.payloads,
+                api_name=item.apiName,
+                parameters=item.model_dump(mode="json")["parameters"],
+                max_attempts=item.retry.maximumAttempts if item.retry else default_attempts,
+                extended_from=extended_from,
+            )
+            job_run.runs[run.id] = run
+            job_run.pending.append(run.id)
+            job_run.payloads += 1
+            self._new_runs[run.id] = run
+        self._dirty_job_runs[job_run.id] = job_run
+
+    def _extend(
+        self, job_run: JobRun, run: Run, items: tuple[dict[str, Any], ...], now: int
+    ) -> None:
+        accepted = []
+        for index, raw in enumerate(items):
+            try:
+                accepted.append(PayloadItem.model_validate(raw))
+            except ValidationError as exc:
+                problem = exc.errors()[0]["msg"]
+                self._notice(
+                    job_run, f"extend_payload item {index} from {run.id} ignored: {problem}"
+                )
+        self._add_runs(job_run, accepted, extended_from=run.id)
+        job_run.updated_at = now
+
+    def _dispatch(self, now: int) -> None:
+        for job_run_id in list(self._active_by_job.values()):
+            job_run = self.job_runs[job_run_id]
+            if job_run.status == "RESUMING":
+                self._set_status(job_run, "PENDING", now)
+            if job_run.status != "PENDING":
+                continue
+            while (
+                job_run.pending
+                and len(job_run.running) < job_run.concurrency
+                and self._running_total < self.max_workers
+            ):
+                self._launch(job_run, job_run.runs[job_run.pending.pop(0)], now)
+
+    def _launch(self, job_run: JobRun, run: Run, now: int) -> None:
+        run.status = "RUNNING"
+        run.launches += 1
+        run.started_at = run.started_at or now
+        run.deadline = now + job_run.request_timeout_ms
+        job_run.running.add(run.id)
+        self._running_total += 1
+        self._attempts[run.attempt_id] = run
+        self._touch_run(run)
+        self._effects.starts.append(
+            AttemptRequest(
+                attempt_id=run.attempt_id,
+                job_id=job_run.job_id,
+                job_run_id=job_run.id,
+                run_id=run.id,
+                attempt_number=run.attempts + 1,
+                api_name=run.api_name,
+                parameters=run.parameters,
+                timeout_s=job_run.request_timeout_ms // 1000,
+                auth_session=job_run.auth_session,
+            )
+        )
+
+    def _release(self, job_run: JobRun, run: Run) -> None:
+        """The run's current attempt is over (or abandoned): free its slot."""
+        self._attempts.pop(run.attempt_id, None)
+        if run.id in job_run.running:
+            job_run.running.discard(run.id)
+            self._running_total -= 1
+        run.deadline = None
+
+    def _attempt_failed(self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int) -> None:
+        run.attempts += 1
+        run.error = failure
+        if failure.get("category") == "user" or run.attempts >= run.max_attempts:
+            self._end_run(job_run, run, "FAILED", now)
+            return
+        self._release(job_run, run)
+        run.status = "PENDING"
+        job_run.pending.append(run.id)
+        self._touch_run(run)
+
+    def _end_run(self, job_run: JobRun, run: Run, status: Any, now: int) -> None:
+        self._release(job_run, run)
+        run.status = status
+        run.ended_at = now
+        if status == "SUCCEEDED":
+            run.error = None
+            job_run.successful_runs += 1
+        elif status == "FAILED":
+            run.result = None
+            job_run.failed_runs += 1
+        self._touch_run(run)
+        job_run.results_seq += 1
+        job_run.updated_at = now
+        self._dirty_job_runs[job_run.id] = job_run
+        self._changes.results.append(
+            ResultRecord(job_run.id, job_run.results_seq, run.id,
+                         results_line(self.identity, job_run, run))
+        )  # fmt: skip
+        if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
+            self._finish(job_run, "COMPLETED", now)
+
+    def _stop(self, job_run: JobRun, status: Any, now: int, message: str) -> None:
+        """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason."""
+        job_run.status = status  # first, so that no Run ending below completes the JobRun
+        unfinished = [*sorted(job_run.running), *job_run.pending]
+        job_run.pending = []
+        for run_id in job_run.running:
+            self._effects.cancels.append(job_run.runs[run_id].attempt_id)
+        for run_id in unfinished:
+            run = job_run.runs[run_id]
+            run.reason = reason("terminated", message)
+            run.result = None
+            self._end_run(job_run, run, "TERMINATED", now)
+        self._finish(job_run, status, now)
+
+    def _terminate(self, job_run: JobRun, now: int, kind: str, message: str) -> None:
+        job_run.reason = reason(kind, message)
+        self._stop(job_run, "TERMINATED", now, message)
+
+    def _terminate_active(self, job_id: str, now: int, kind: str, message: str) -> None:
+        job_run = self._active(job_id)
+        if job_run is not None:
+            self._terminate(job_run, now, kind, message)
+
+    def _finish(self, job_run: JobRun, status: Any, now: int) -> None:
+        job_run.end_time = now
+        self._set_status(job_run, status, now)
+        self._active_by_job.pop(job_run.job_id, None)
+        for attempt_id in job_run.canceling:
+            self._attempts.pop(attempt_id, None)
+        job_run.canceling.clear()
+        summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
+        self._notice(job_run, f"ended {status}: {summary}")
+        self._prune(job_run.job_id)
+
+    def _prune(self, job_id: str) -> None:
+        finished = sorted(
+            (r for r in self.job_runs.values() if r.job_id == job_id and not r.active),
+            key=lambda r: (r.created_at, r.id),
+        )
+        for job_run in finished[: max(0, len(finished) - self.history_limit)]:
+            del self.job_runs[job_run.id]
+            self._dirty_job_runs.pop(job_run.id, None)
+            self._changes.pruned_job_runs.append(job_run)
+
+    def _settle_cancel(self, event: AttemptEvent, now: int) -> None:
+        """An event from an attempt a pause cancelled: once it exits, the slot is settled."""
+        if not isinstance(event, AttemptExited | AttemptResult | AttemptFailed):
+            return
+        for job_run_id in self._active_by_job.values():
+            job_run = self.job_runs[job_run_id]
+            if job_run.canceling.pop(event.attempt_id, None) is not None:
+                if job_run.status == "PAUSING" and not job_run.canceling:
+                    self._set_status(job_run, "PAUSED", now)
+                return
+
+    def _fire_schedule(self, job: Job, now: int) -> None:
+        assert job.schedule is not None
+        anchor = job.last_tick if job.last_tick is not None else job.first_seen
+        plan = plan_catchup(job.schedule, last_tick_ms=anchor, now_ms=now)
+        jitter = job.schedule.spec.jitter
+        if plan.start is not None:
+            due = plan.start + jitter_delay_ms(job.job_id, plan.start, jitter)
+            if due > now:
+                job.next_due = due
+                return
+            self.trigger(job.job_id, now, type="SCHEDULED", tick=plan.start)
+        self._changes.missed_ticks += [(job.job_id, tick) for tick in plan.missed]
+        if plan.missed:
+            job.last_tick = max(job.last_tick or 0, plan.missed[-1], plan.start or 0)
+            self._dirty_jobs[job.job_id] = job
+        nxt = plan.next_tick
+        job.next_due = None if nxt is None else nxt + jitter_delay_ms(job.job_id, nxt, jitter)

@@ -1,0 +1,54 @@
+"""What one engine pass produced: state to persist, then actions to take, in that order.
+
+The driver must make ``Changes`` durable (one store transaction) *before* it performs any
+``Effects``: that is what lets a crash at any point be repaired by reloading the store. Re-doing
+an effect after a crash is always safe (attempts are re-run under fresh attempt IDs; results lines
+are reconciled against the store's watermark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .launcher import AttemptRequest
+from .records import Job, JobRun, Run
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    job_run_id: str
+    seq: int
+    run_id: str
+    line: str
+
+
+@dataclass
+class Changes:
+    jobs: list[Job] = field(default_factory=list)
+    deleted_jobs: list[str] = field(default_factory=list)
+    job_runs: list[JobRun] = field(default_factory=list)
+    new_runs: list[Run] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    results: list[ResultRecord] = field(default_factory=list)
+    missed_ticks: list[tuple[str, int]] = field(default_factory=list)
+    pruned_job_runs: list[JobRun] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.jobs, self.deleted_jobs, self.job_runs, self.new_runs, self.runs,
+             self.results, self.missed_ticks, self.pruned_job_runs)
+        )  # fmt: skip
+
+
+@dataclass
+class Effects:
+    starts: list[AttemptRequest] = field(default_factory=list)
+    cancels: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """One line per transition a person would want to see (JobRun created, ended, ...)."""
+
+
+@dataclass
+class Output:
+    changes: Changes
+    effects: Effects

@@ -1,0 +1,49 @@
+"""The results line of a final Run, exactly in the reference schema (one JSON object per line)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .records import JobRun, Run
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the results belong to, as the reference's workspace and project fields say."""
+
+    workspace_id: str = "local"
+    project_id: str = "local"
+    project_name: str = "default"
+
+
+def iso_ms(ms: int | None) -> str | None:
+    """2024-01-01T09:00:02.341Z (the reference's timestamp form)."""
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def results_line(identity: Identity, job_run: JobRun, run: Run) -> str:
+    line = {
+        "apiInfo": {
+            "name": run.api_name,
+            "parameters": run.parameters,
+            "runId": run.id,
+            "result": run.result,
+            "started_at": iso_ms(run.started_at),
+            "ended_at": iso_ms(run.ended_at),
+            "error": run.error,
+            "reason": run.reason,
+            "trace_url": run.trace_url,
+            "log_url": run.log_url,
+        },
+        "workspaceId": identity.workspace_id,
+        "project": {"id": identity.project_id, "name": identity.project_name},
+        "projectJob": {"id": job_run.job_id},
+        "projectJobRun": {"id": job_run.id},
+        "authSession": job_run.auth_session,
+    }
+    return json.dumps(line, separators=(",", ":"), ensure_ascii=False, default=str)
