@@ -88,3 +88,9 @@ def _compile_and_next(specs: list[ScheduleSpec], starts: list[int]) -> float:
     for spec, after in zip(specs, starts, strict=True):
         CompiledSchedule(spec).next_after(after)
     return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run()))

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import schedule_commands, spec_commands
+from . import run_command, schedule_commands, spec_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     spec_commands.register(commands)
     schedule_commands.register(commands)
+    run_command.register(commands)
     return parser
 
 

@@ -16,6 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -71,6 +72,7 @@ class Engine:
         self._dirty_job_runs: dict[str, JobRun] = {}
         self._dirty_runs: dict[str, Run] = {}
         self._new_runs: dict[str, Run] = {}
+        self._new_job_runs: dict[str, JobRun] = {}
 
     # ------------------------------------------------------------------ restore
     def restore(
@@ -90,7 +92,7 @@ class Engine:
                 continue
             self._active_by_job[job_run.job_id] = job_run.id
             ordered = sorted(job_run.runs.values(), key=lambda r: r.seq)
-            job_run.pending = [r.id for r in ordered if r.status in ("PENDING", "RUNNING")]
+            job_run.pending = deque(r.id for r in ordered if r.status in ("PENDING", "RUNNING"))
             for run in ordered:
                 if run.status == "RUNNING":
                     run.status = "PENDING"
@@ -153,6 +155,7 @@ class Engine:
         )
         self.job_runs[job_run_id] = job_run
         self._dirty_job_runs[job_run_id] = job_run
+        self._new_job_runs[job_run_id] = job_run
         if tick is not None:
             job.last_tick = max(job.last_tick or tick, tick)
             self._dirty_jobs[job_id] = job
@@ -166,7 +169,7 @@ class Engine:
             return job_run
         job_run.start_time = now
         self._active_by_job[job_id] = job_run_id
-        self._add_runs(job_run, definition.payload, extended_from=None)
+        self._add_runs(job_run, job_run.snapshot["payload"], extended_from=None)
         self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
         return job_run
 
@@ -185,7 +188,7 @@ class Engine:
             self._effects.cancels.append(run.attempt_id)
             run.status = "PENDING"
             self._touch_run(run)
-        job_run.pending[:0] = [run.id for run in interrupted]  # first in line on resume
+        job_run.pending.extendleft(run.id for run in reversed(interrupted))  # first on resume
         self._set_status(job_run, "PAUSING" if job_run.canceling else "PAUSED", now)
 
     def resume_job(self, job_id: str, now: int) -> None:
@@ -278,13 +281,15 @@ class Engine:
         changes, effects = self._changes, self._effects
         changes.jobs = list(self._dirty_jobs.values())
         changes.job_runs = list(self._dirty_job_runs.values())
+        changes.new_job_runs = list(self._new_job_runs.values())
         changes.new_runs = list(self._new_runs.values())
         changes.runs = [r for i, r in self._dirty_runs.items() if i not in self._new_runs]
         for job_run in changes.job_runs:
             if not job_run.active:
                 job_run.runs.clear()  # final and about to be persisted: free the memory
         self._changes, self._effects = Changes(), Effects()
-        self._dirty_jobs, self._dirty_job_runs, self._dirty_runs, self._new_runs = {}, {}, {}, {}
+        self._dirty_jobs, self._dirty_job_runs, self._dirty_runs = {}, {}, {}
+        self._new_runs, self._new_job_runs = {}, {}
         return Output(changes, effects)
 
     # ---------------------------------------------------------------- internals
@@ -301,27 +306,30 @@ class Engine:
     def _notice(self, job_run: JobRun, text: str) -> None:
         self._effects.notices.append(f"{job_run.job_id} {job_run.id}: {text}")
 
-    def _set_status(self, job_run: JobRun, status: Any, now: int) -> None:
+    def _set_status(self, job_run: JobRun, status: Any, now: int, *, notice: bool = True) -> None:
         job_run.status = status
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
-        self._notice(job_run, status)
+        if notice:
+            self._notice(job_run, status)
 
     def _touch_run(self, run: Run) -> None:
         self._dirty_runs[run.id] = run
 
     def _add_runs(
-        self, job_run: JobRun, items: Iterable[PayloadItem], extended_from: str | None
+        self, job_run: JobRun, items: Iterable[dict[str, Any]], extended_from: str | None
     ) -> None:
+        """Runs for canonical payload items (shared with the snapshot, not copied)."""
         default_attempts = job_run.snapshot["configuration"]["retry"]["maximumAttempts"]
         for item in items:
+            retry = item.get("retry")
             run = Run(
                 id=ids.run_id(job_run.id, job_run.payloads),
                 job_run_id=job_run.id,
                 seq=job_run.payloads,
-                api_name=item.apiName,
-                parameters=item.model_dump(mode="json")["parameters"],
-                max_attempts=item.retry.maximumAttempts if item.retry else default_attempts,
+                api_name=item["apiName"],
+                parameters=item["parameters"],
+                max_attempts=retry["maximumAttempts"] if retry else default_attempts,
                 extended_from=extended_from,
             )
             job_run.runs[run.id] = run
@@ -336,7 +344,7 @@ class Engine:
         accepted = []
         for index, raw in enumerate(items):
             try:
-                accepted.append(PayloadItem.model_validate(raw))
+                accepted.append(PayloadItem.model_validate(raw).model_dump(mode="json"))
             except ValidationError as exc:
                 problem = exc.errors()[0]["msg"]
                 self._notice(
@@ -357,7 +365,7 @@ class Engine:
                 and len(job_run.running) < job_run.concurrency
                 and self._running_total < self.max_workers
             ):
-                self._launch(job_run, job_run.runs[job_run.pending.pop(0)], now)
+                self._launch(job_run, job_run.runs[job_run.pending.popleft()], now)
 
     def _launch(self, job_run: JobRun, run: Run, now: int) -> None:
         run.status = "RUNNING"
@@ -416,7 +424,7 @@ class Engine:
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
         self._changes.results.append(
-            ResultRecord(job_run.id, job_run.results_seq, run.id,
+            ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id,
                          results_line(self.identity, job_run, run))
         )  # fmt: skip
         if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
@@ -426,7 +434,7 @@ class Engine:
         """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason."""
         job_run.status = status  # first, so that no Run ending below completes the JobRun
         unfinished = [*sorted(job_run.running), *job_run.pending]
-        job_run.pending = []
+        job_run.pending = deque()
         for run_id in job_run.running:
             self._effects.cancels.append(job_run.runs[run_id].attempt_id)
         for run_id in unfinished:
@@ -447,7 +455,7 @@ class Engine:
 
     def _finish(self, job_run: JobRun, status: Any, now: int) -> None:
         job_run.end_time = now
-        self._set_status(job_run, status, now)
+        self._set_status(job_run, status, now, notice=False)
         self._active_by_job.pop(job_run.job_id, None)
         for attempt_id in job_run.canceling:
             self._attempts.pop(attempt_id, None)
@@ -464,6 +472,7 @@ class Engine:
         for job_run in finished[: max(0, len(finished) - self.history_limit)]:
             del self.job_runs[job_run.id]
             self._dirty_job_runs.pop(job_run.id, None)
+            self._new_job_runs.pop(job_run.id, None)
             self._changes.pruned_job_runs.append(job_run)
 
     def _settle_cancel(self, event: AttemptEvent, now: int) -> None:

@@ -16,6 +16,7 @@ from .records import Job, JobRun, Run
 
 @dataclass(frozen=True, slots=True)
 class ResultRecord:
+    job_id: str
     job_run_id: str
     seq: int
     run_id: str
@@ -26,7 +27,9 @@ class ResultRecord:
 class Changes:
     jobs: list[Job] = field(default_factory=list)
     deleted_jobs: list[str] = field(default_factory=list)
+    new_job_runs: list[JobRun] = field(default_factory=list)
     job_runs: list[JobRun] = field(default_factory=list)
+    """Every JobRun created or changed (new ones are in ``new_job_runs`` too)."""
     new_runs: list[Run] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     results: list[ResultRecord] = field(default_factory=list)

@@ -9,6 +9,7 @@ abandoned attempt can be recognised and ignored.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -104,7 +105,7 @@ class JobRun:
     results_seq: int = 0
     """Results lines recorded so far for this JobRun (the next line gets results_seq + 1)."""
     runs: dict[str, Run] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)
+    pending: deque[str] = field(default_factory=deque)
     """IDs of PENDING Runs in start order (a queue; the head is started first)."""
     running: set[str] = field(default_factory=set)
 

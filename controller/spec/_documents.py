@@ -8,8 +8,9 @@ expanding; Kubernetes manifests never need aliases.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import json5
@@ -32,24 +33,76 @@ class SyntaxProblem(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
 class ParsedDocument:
-    data: Any
-    positions: PositionMap
+    """Parsed data plus positions. JSON positions are computed only when first asked for (to
+    locate a problem), so loading a large valid file costs one C-speed parse."""
+
+    def __init__(self, data: Any, positions: PositionMap | Callable[[], PositionMap]) -> None:
+        self.data = data
+        self._positions = positions
+
+    @property
+    def positions(self) -> PositionMap:
+        if callable(self._positions):
+            self._positions = self._positions()
+        return self._positions
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    pairs = list(pairs)
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _DuplicateKey
+    return result
 
 
 _JSON5_ERROR = re.compile(r"^<string>:(?P<line>\d+) (?P<what>.*?)(?: at column (?P<col>\d+))?$")
 
 
 def parse_json5(text: str) -> ParsedDocument:
+    """Plain JSON goes through the C parser; JSONC/JSON5 (comments, trailing commas, ...)
+    through json5. Either way duplicate keys are refused and positions come from the scanner."""
     try:
-        data = json5.loads(text)
+        data = _loads(text)
+    except _DuplicateKey:
+        _positions(text)  # raises the located duplicate-key problem
+        raise AssertionError("unreachable: the scanner finds every duplicate key") from None
     except RecursionError:
         raise SyntaxProblem(START, f"document is nested too deeply (limit {MAX_DEPTH})") from None
     except Exception as exc:  # json5 raises ValueError, but arbitrary input must never escape
         raise _json5_problem(str(exc)) from None
+    if _depth_exceeds(data, MAX_DEPTH):
+        _positions(text)  # raises the located too-deep problem
+    return ParsedDocument(data, lambda: _positions(text))
+
+
+def _loads(text: str) -> Any:
     try:
-        positions = json5_positions(text)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError:
+        return json5.loads(text, object_pairs_hook=_no_duplicates)
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
+    return False
+
+
+def _positions(text: str) -> PositionMap:
+    try:
+        return json5_positions(text)
     except DuplicateKeyError as dup:
         raise SyntaxProblem(
             dup.position,
@@ -59,7 +112,6 @@ def parse_json5(text: str) -> ParsedDocument:
     except (TooDeepError, RecursionError) as deep:
         where = deep.position if isinstance(deep, TooDeepError) else START
         raise SyntaxProblem(where, f"document is nested too deeply (limit {MAX_DEPTH})") from None
-    return ParsedDocument(data, positions)
 
 
 def _json5_problem(message: str) -> SyntaxProblem:

@@ -24,7 +24,7 @@ from .kube import API_VERSION, GROUP, JobResourceSpec, JobRunSpec
 
 JOB_FILE_SUFFIXES = (".job.jsonc", ".job.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 32 * 1024 * 1024
 _MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
 
 

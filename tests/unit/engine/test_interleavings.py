@@ -68,13 +68,17 @@ def test_every_run_ends_exactly_once_and_counts_add_up(actions: list[tuple[str, 
     assert all(count == 1 for count in lines_by_run.values()), "a Run ended twice"
     for job_run in s.engine.job_runs.values():
         assert not job_run.active, job_run.status
-        mine = [l for l in s.results if l["projectJobRun"]["id"] == job_run.id]
+        mine = [line for line in s.results if line["projectJobRun"]["id"] == job_run.id]
         assert len(mine) == job_run.payloads
         succeeded = sum(
-            1 for l in mine if l["apiInfo"]["error"] is None and l["apiInfo"]["reason"] is None
+            1
+            for line in mine
+            if line["apiInfo"]["error"] is None and line["apiInfo"]["reason"] is None
         )
         failed = sum(
-            1 for l in mine if l["apiInfo"]["error"] is not None and l["apiInfo"]["reason"] is None
+            1
+            for line in mine
+            if line["apiInfo"]["error"] is not None and line["apiInfo"]["reason"] is None
         )
         assert (job_run.successful_runs, job_run.failed_runs) == (succeeded, failed)
         for run in job_run.runs.values():

@@ -1,0 +1,101 @@
+"""``jobctl run``: the embedded controller in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..embedded import EmbeddedController, Settings
+from ..engine import EngineError, Identity, Launcher
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the embedded controller on the job files",
+        description="Load every job under RESOURCES/jobs, fire their schedules and run their "
+        "JobRuns, keeping state in STATE. Job files are reloaded when they change.",
+    )
+    run.add_argument("--resources", type=Path, default=Path("intuned-resources"))
+    run.add_argument("--project", type=Path, default=Path("."), help="the automation project")
+    run.add_argument("--state", type=Path, default=Path(".jobctl"), help="state and results")
+    run.add_argument("--max-workers", type=int, default=4, help="attempts at once, across all jobs")
+    run.add_argument("--history-limit", type=int, default=100,
+                     help="finished JobRuns kept per Job (older ones are pruned)")  # fmt: skip
+    run.add_argument("--trigger", metavar="JOB_ID", help="trigger this Job once at start-up")
+    run.add_argument(
+        "--until-idle",
+        action="store_true",
+        help="exit when no JobRun is active (with --trigger: when it has ended)",
+    )
+    run.add_argument("--launcher", metavar="MODULE:FACTORY",
+                     help="use another launcher: FACTORY(capacity) -> Launcher")  # fmt: skip
+    run.add_argument("--workspace-id", default="local")
+    run.add_argument("--project-name", default=None, help="default: the project folder's name")
+    run.set_defaults(handler=run_controller)
+
+
+def _launcher(spec: str | None, capacity: int) -> Launcher:
+    if spec is None:
+        raise SystemExit(
+            "jobctl run: no launcher is built in yet (the local browser launcher comes with the "
+            "worker runtime); pass --launcher MODULE:FACTORY"
+        )
+    module_name, _, attribute = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    launcher: Launcher = factory(capacity)
+    return launcher
+
+
+def run_controller(args: argparse.Namespace) -> int:
+    if args.max_workers < 1 or args.history_limit < 1:
+        print("jobctl run: --max-workers and --history-limit must be >= 1", file=sys.stderr)
+        return 2
+    return asyncio.run(_main(args))
+
+
+async def _main(args: argparse.Namespace) -> int:
+    project_name = args.project_name or args.project.resolve().name
+    settings = Settings(
+        resources=args.resources,
+        state=args.state,
+        max_workers=args.max_workers,
+        history_limit=args.history_limit,
+        identity=Identity(args.workspace_id, project_name, project_name),
+    )
+    controller = EmbeddedController(settings, _launcher(args.launcher, args.max_workers))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, controller.stop)
+    controller.start()
+    job_run_id = None
+    if args.trigger:
+        try:
+            job_run_id = controller.trigger(args.trigger).id
+        except EngineError as exc:
+            print(f"jobctl run: {exc}", file=sys.stderr)
+            await controller.run(until_idle=True)
+            return 2
+    await controller.run(until_idle=args.until_idle)
+    if job_run_id is None:
+        return 0
+    return _summary(controller, job_run_id)
+
+
+def _summary(controller: EmbeddedController, job_run_id: str) -> int:
+    job_run = controller.engine.job_runs.get(job_run_id)
+    if job_run is None:
+        return 2
+    path = controller.results.path(job_run.job_id, job_run.id)
+    print(
+        f"{job_run.id} {job_run.status}: {job_run.successful_runs} succeeded, "
+        f"{job_run.failed_runs} failed of {job_run.payloads}; results: {path}"
+    )
+    if job_run.status != "COMPLETED":
+        return 2
+    return 1 if job_run.failed_runs else 0

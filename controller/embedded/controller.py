@@ -1,0 +1,212 @@
+"""The embedded controller: drives the engine from files, a clock, a launcher and SQLite.
+
+One asyncio loop owns everything. Each pass gathers whatever arrived (launcher events, file
+changes, commands), feeds it to the engine with one ``now``, saves the engine's changes in one
+transaction, writes results lines, and only then starts or cancels attempts. Between passes the
+loop sleeps until the next event or the engine's next wake-up time, so an idle controller uses
+no CPU.
+
+Crash safety comes from that order: whatever the process was doing when killed, the store holds
+a whole pass, results files are reconciled against it on start-up, and the engine re-runs the
+attempts that were in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import watchfiles
+
+from ..engine import AttemptEvent, Effects, Engine, Identity, JobRun, Launcher
+from ..store import SqliteStore
+from .resources import ResourceSet
+from .results_files import ResultsFiles
+
+PROGRESS_EVERY_MS = 2_000
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    resources: Path
+    state: Path
+    max_workers: int = 8
+    history_limit: int = 100
+    identity: Identity = field(default_factory=Identity)
+    watch: bool = True
+
+
+class _Reload:
+    """Inbox marker: the resources folder changed."""
+
+
+class EmbeddedController:
+    def __init__(
+        self,
+        settings: Settings,
+        launcher: Launcher,
+        *,
+        clock: Callable[[], int] = wall_clock_ms,
+        out: TextIO = sys.stdout,
+    ) -> None:
+        self.settings = settings
+        self.launcher = launcher
+        self.clock = clock
+        self.out = out
+        self.store = SqliteStore(settings.state / "state.db")
+        self.results = ResultsFiles(settings.state / "results", self.store)
+        self.resources = ResourceSet(settings.resources)
+        self.engine = Engine(
+            identity=settings.identity,
+            max_workers=min(settings.max_workers, launcher.capacity),
+            history_limit=settings.history_limit,
+        )
+        self._inbox: asyncio.Queue[AttemptEvent | _Reload | None] = asyncio.Queue()
+        self._last_progress: dict[str, int] = {}
+        self._todo = Effects()
+        self._stopping = False
+
+    # ------------------------------------------------------------------ set-up
+    def start(self) -> None:
+        """Reload state, repair results files, load job files, and make the first pass."""
+        now = self.clock()
+        self.results.reconcile()
+        stored = self.store.load()
+        self.engine.restore(
+            [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
+            stored.job_runs,
+        )
+        self._apply_reload(now)
+        self.engine.forget_unknown_jobs(now)
+        active = [j for j in self.engine.job_runs.values() if j.active]
+        self._say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
+        self._pass(now)
+
+    def trigger(self, job_id: str) -> JobRun:
+        now = self.clock()
+        job_run = self.engine.trigger(job_id, now)
+        self._pass(now)
+        return job_run
+
+    # -------------------------------------------------------------------- loop
+    async def run(self, *, until_idle: bool = False) -> None:
+        tasks = [asyncio.create_task(self._forward_events())]
+        if self.settings.watch and self.settings.resources.exists():
+            tasks.append(asyncio.create_task(self._watch()))
+        try:
+            await self._perform()
+            while not self._stopping:
+                if until_idle and self.idle():
+                    break
+                await self._wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.launcher.close()
+            self.store.close()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._inbox.put_nowait(None)
+
+    def idle(self) -> bool:
+        return not any(j.active for j in self.engine.job_runs.values())
+
+    async def _wait(self) -> None:
+        wakeup = self.engine.next_wakeup()
+        timeout = None if wakeup is None else max(0, wakeup - self.clock()) / 1000
+        items: list[AttemptEvent | _Reload | None] = []
+        with contextlib.suppress(TimeoutError):
+            items.append(await asyncio.wait_for(self._inbox.get(), timeout))
+        while not self._inbox.empty():
+            items.append(self._inbox.get_nowait())
+        now = self.clock()
+        for item in items:
+            if isinstance(item, _Reload):
+                self._apply_reload(now)
+            elif item is not None:
+                self.engine.handle(item, now)
+        self._pass(now)
+        await self._perform()
+
+    def _pass(self, now: int) -> None:
+        """Advance the engine and make its changes durable; queue the effects to perform."""
+        self.engine.advance(now)
+        output = self.engine.take_output()
+        self.store.save(output.changes)
+        self.results.append(output.changes.results)
+        for job_run in output.changes.job_runs:
+            if not job_run.active:
+                self.results.sync(job_run.job_id, job_run.id)
+        for job_run in output.changes.pruned_job_runs:
+            self.results.remove(job_run.job_id, job_run.id)
+        for notice in output.effects.notices:
+            self._say(notice)
+        self._progress(now, output.changes.job_runs)
+        self._todo.cancels += output.effects.cancels
+        self._todo.starts += output.effects.starts
+
+    async def _perform(self) -> None:
+        """Start and cancel attempts, strictly after the pass that decided it was saved."""
+        todo, self._todo = self._todo, Effects()
+        for attempt_id in todo.cancels:
+            await self.launcher.cancel(attempt_id)
+        for request in todo.starts:
+            await self.launcher.start(request)
+
+    async def _forward_events(self) -> None:
+        async for event in self.launcher.events():
+            self._inbox.put_nowait(event)
+
+    async def _watch(self) -> None:
+        async for _changes in watchfiles.awatch(
+            self.settings.resources, debounce=300, step=100, recursive=True
+        ):
+            self._inbox.put_nowait(_Reload())
+
+    def _apply_reload(self, now: int) -> None:
+        reload = self.resources.reload()
+        for problem in reload.problems:
+            self._say(f"invalid: {problem}")
+        for job_id in reload.kept:
+            self._say(f"{job_id}: keeps running its last valid version until the file is fixed")
+        for job_id, definition in reload.changed.items():
+            self.engine.put_job(job_id, definition, now)
+            self._say(f"{job_id}: loaded")
+        for job_id in reload.removed:
+            if job_id in self.engine.jobs:
+                self.engine.delete_job(job_id, now)
+                self._say(f"{job_id}: removed")
+
+    # ----------------------------------------------------------------- output
+    def _say(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        print(f"{stamp} {text}", file=self.out, flush=True)
+
+    def _progress(self, now: int, changed: list[JobRun]) -> None:
+        for job_run in changed:
+            if not job_run.active:
+                self._last_progress.pop(job_run.id, None)
+                continue
+            if now - self._last_progress.get(job_run.id, 0) < PROGRESS_EVERY_MS:
+                continue
+            self._last_progress[job_run.id] = now
+            done = job_run.successful_runs + job_run.failed_runs
+            self._say(
+                f"{job_run.job_id} {job_run.id}: {done}/{job_run.payloads} finished "
+                f"({job_run.successful_runs} ok, {job_run.failed_runs} failed), "
+                f"{len(job_run.running)} running"
+            )

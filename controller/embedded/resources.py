@@ -1,0 +1,50 @@
+"""The resources folder as a set of Job definitions that changes over time.
+
+A reload compares what the folder holds now with what was loaded before. A file that is present
+but broken keeps its Job at the last valid version (and its problems are reported); only a file
+that is gone removes its Job. This is what lets someone save a half-edited file without
+interrupting a running schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..spec import JobDefinition, Problem, load_paths
+
+
+@dataclass
+class Reload:
+    changed: dict[str, JobDefinition] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Jobs whose file is broken; they keep running at their last valid version."""
+
+
+class ResourceSet:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.jobs: dict[str, JobDefinition] = {}
+        self._files: dict[str, str] = {}
+
+    def reload(self) -> Reload:
+        result = load_paths([self.root])
+        reload = Reload(problems=result.problems)
+        broken_files = {p.file for p in result.problems}
+        seen = set()
+        for job in result.jobs:
+            seen.add(job.job_id)
+            self._files[job.job_id] = job.file
+            if self.jobs.get(job.job_id) != job.definition:
+                self.jobs[job.job_id] = job.definition
+                reload.changed[job.job_id] = job.definition
+        for job_id in [j for j in self.jobs if j not in seen]:
+            if self._files[job_id] in broken_files and Path(self._files[job_id]).exists():
+                reload.kept.append(job_id)
+                continue
+            del self.jobs[job_id]
+            del self._files[job_id]
+            reload.removed.append(job_id)
+        return reload

@@ -1,0 +1,66 @@
+"""JSONL results files, one per JobRun, with exactly one line per final Run across crashes.
+
+Lines reach a file only after the store has committed them, and the store's watermark
+(last written seq, file size) advances only after the lines are written and flushed. A crash
+between the two leaves the file *longer* than the watermark says; ``reconcile`` cuts it back and
+writes the missing lines again. Flushing hands the bytes to the OS, which is what survives a
+killed process; each file is fsynced when its JobRun ends.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from ..engine import ResultRecord
+from ..store import Store
+
+
+class ResultsFiles:
+    def __init__(self, root: Path, store: Store) -> None:
+        self.root = root
+        self.store = store
+
+    def path(self, job_id: str, job_run_id: str) -> Path:
+        return self.root / job_id / f"{job_run_id}.jsonl"
+
+    def reconcile(self) -> None:
+        """Make every file match the store: cut off unacknowledged lines, add missing ones."""
+        for mark in self.store.watermarks():
+            path = self.path(mark.job_id, mark.job_run_id)
+            size = path.stat().st_size if path.exists() else 0
+            if size == mark.written_size and mark.written_seq == mark.results_seq:
+                continue
+            if size < mark.written_size:
+                print(f"warning: {path} is shorter than recorded; lines may be missing",
+                      file=sys.stderr)  # fmt: skip
+            elif size > mark.written_size:
+                with path.open("r+b") as handle:
+                    handle.truncate(mark.written_size)
+            self.append(self.store.unwritten_results(mark.job_run_id, mark.written_seq))
+
+    def append(self, records: list[ResultRecord]) -> None:
+        by_job_run: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
+        for record in records:
+            by_job_run[(record.job_id, record.job_run_id)].append(record)
+        marks = []
+        for (job_id, job_run_id), batch in by_job_run.items():
+            path = self.path(job_id, job_run_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab") as handle:
+                handle.write("".join(r.line + "\n" for r in batch).encode())
+                handle.flush()
+                marks.append((job_run_id, batch[-1].seq, handle.tell()))
+        if marks:
+            self.store.mark_results_written(marks)
+
+    def sync(self, job_id: str, job_run_id: str) -> None:
+        path = self.path(job_id, job_run_id)
+        if path.exists():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+    def remove(self, job_id: str, job_run_id: str) -> None:
+        self.path(job_id, job_run_id).unlink(missing_ok=True)

@@ -1,0 +1,292 @@
+"""The SQLite store: one file, WAL, versioned migrations, one transaction per engine pass.
+
+Durability: with WAL and ``synchronous=NORMAL`` a committed transaction survives the process
+being killed at any point (only an OS crash or power loss can drop the last commits). The engine's
+``Changes`` for one pass are saved in a single transaction, so state on disk is always the state
+after some whole pass, never half of one.
+
+Results lines are stored with the pass that ended their Run, then appended to the JobRun's
+results file; ``results_written_seq``/``results_size`` record how much of the file is known
+good. After a crash the file is cut back to that size and the missing lines are appended again,
+so each Run has exactly one line. Rows are deleted once written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..engine import Changes, JobRun, ResultRecord, Run
+from .base import StoredJob, StoredState, Watermark
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        job_id TEXT PRIMARY KEY,
+        first_seen INTEGER NOT NULL,
+        last_tick INTEGER,
+        paused INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE job_runs (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        scheduled_time INTEGER,
+        start_time INTEGER,
+        end_time INTEGER,
+        updated_at INTEGER NOT NULL,
+        payloads INTEGER NOT NULL,
+        successful_runs INTEGER NOT NULL,
+        failed_runs INTEGER NOT NULL,
+        reason TEXT,
+        error TEXT,
+        auth_session TEXT,
+        concurrency INTEGER NOT NULL,
+        request_timeout_ms INTEGER NOT NULL,
+        results_seq INTEGER NOT NULL,
+        results_written_seq INTEGER NOT NULL DEFAULT 0,
+        results_size INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX job_runs_by_job ON job_runs (job_id, created_at);
+    CREATE TABLE job_run_snapshots (
+        job_run_id TEXT PRIMARY KEY,
+        snapshot TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        job_run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        api_name TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        launches INTEGER NOT NULL,
+        result TEXT,
+        error TEXT,
+        reason TEXT,
+        started_at INTEGER,
+        ended_at INTEGER,
+        extended_from TEXT,
+        trace_url TEXT,
+        log_url TEXT
+    );
+    CREATE INDEX runs_by_job_run ON runs (job_run_id, seq);
+    CREATE TABLE results (
+        job_id TEXT NOT NULL,
+        job_run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        line TEXT NOT NULL,
+        PRIMARY KEY (job_run_id, seq)
+    );
+    CREATE TABLE missed_ticks (
+        job_id TEXT NOT NULL,
+        tick INTEGER NOT NULL,
+        PRIMARY KEY (job_id, tick)
+    );
+    """,
+)
+
+_JOB_RUN_COLUMNS = (
+    "id", "job_id", "type", "status", "created_at", "scheduled_time", "start_time", "end_time",
+    "updated_at", "payloads", "successful_runs", "failed_runs", "reason", "error",
+    "auth_session", "concurrency", "request_timeout_ms", "results_seq",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result"})
+_RUN_COLUMNS = (
+    "id", "job_run_id", "seq", "api_name", "parameters", "max_attempts", "status", "attempts",
+    "launches", "result", "error", "reason", "started_at", "ended_at", "extended_from",
+    "trace_url", "log_url",
+)  # fmt: skip
+_RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_COLUMNS[6:])
+_JOB_RUN_INSERT = (
+    f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_JOB_RUN_COLUMNS))})"
+)
+_JOB_RUN_MUTABLE = tuple(c for c in _JOB_RUN_COLUMNS if c not in ("id", "job_id", "type",
+                         "created_at", "scheduled_time", "concurrency",
+                         "request_timeout_ms", "auth_session"))  # fmt: skip
+_JOB_RUN_UPDATE = (
+    f"UPDATE job_runs SET {', '.join(f'{c} = ?' for c in _JOB_RUN_MUTABLE)} WHERE id = ?"
+)
+"""Only what changes. The snapshot, which holds the whole payload, has a table of its own and
+is written once: SQLite rewrites a whole row on any update, overflow pages included."""
+
+
+_PRUNED_ROWS = (
+    ("results", "job_run_id"),
+    ("runs", "job_run_id"),
+    ("job_run_snapshots", "job_run_id"),
+    ("job_runs", "id"),
+)
+_SELECT_JOB_RUNS = (
+    "SELECT job_runs.*, snapshot FROM job_runs "
+    "JOIN job_run_snapshots ON job_run_snapshots.job_run_id = job_runs.id"
+)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _row(obj: Any, columns: Iterable[str]) -> tuple[Any, ...]:
+    return tuple(_dump(getattr(obj, c)) if c in _JSON_COLUMNS else getattr(obj, c) for c in columns)
+
+
+def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
+    return {
+        c: (json.loads(row[c]) if row[c] is not None else None) if c in _JSON_COLUMNS else row[c]
+        for c in columns
+    }
+
+
+class SqliteStore:
+    """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path} was written by a newer jobctl (schema {version}); upgrade jobctl"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in filter(str.strip, script.split(";")):
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {number}")
+            self._db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def load(self) -> StoredState:
+        jobs = [
+            StoredJob(r["job_id"], r["first_seen"], r["last_tick"], bool(r["paused"]))
+            for r in self._db.execute("SELECT * FROM jobs")
+        ]
+        job_runs = []
+        for row in self._db.execute(f"{_SELECT_JOB_RUNS} ORDER BY created_at, id"):
+            job_run = JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot")))
+            if job_run.active:
+                for run_row in self._db.execute(
+                    "SELECT * FROM runs WHERE job_run_id = ? ORDER BY seq", (job_run.id,)
+                ):
+                    run = Run(**_load(run_row, _RUN_COLUMNS))
+                    job_run.runs[run.id] = run
+            job_runs.append(job_run)
+        return StoredState(jobs, job_runs)
+
+    def save(self, changes: Changes) -> None:
+        """Everything one engine pass changed, in one transaction."""
+        if not changes:
+            return
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO jobs (job_id, first_seen, last_tick, paused) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (job_id) DO UPDATE SET last_tick = excluded.last_tick, "
+                "paused = excluded.paused",
+                [(j.job_id, j.first_seen, j.last_tick, int(j.paused)) for j in changes.jobs],
+            )
+            db.executemany(
+                "DELETE FROM jobs WHERE job_id = ?", [(j,) for j in changes.deleted_jobs]
+            )
+            db.executemany(
+                _JOB_RUN_INSERT, (_row(j, _JOB_RUN_COLUMNS) for j in changes.new_job_runs)
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO job_run_snapshots (job_run_id, snapshot) VALUES (?, ?)",
+                ((j.id, _dump(j.snapshot)) for j in changes.new_job_runs),
+            )
+            new = {j.id for j in changes.new_job_runs}
+            db.executemany(
+                _JOB_RUN_UPDATE,
+                [(*_row(j, _JOB_RUN_MUTABLE), j.id) for j in changes.job_runs if j.id not in new],
+            )
+            db.executemany(
+                f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})",
+                (_row(r, _RUN_COLUMNS) for r in changes.new_runs),
+            )
+            db.executemany(
+                f"UPDATE runs SET {_RUN_UPDATE} WHERE id = ?",
+                ((*_row(r, _RUN_COLUMNS[6:]), r.id) for r in changes.runs),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO results (job_id, job_run_id, seq, run_id, line) "
+                "VALUES (?, ?, ?, ?, ?)",
+                ((r.job_id, r.job_run_id, r.seq, r.run_id, r.line) for r in changes.results),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO missed_ticks (job_id, tick) VALUES (?, ?)",
+                changes.missed_ticks,
+            )
+            for job_run in changes.pruned_job_runs:
+                for table, column in _PRUNED_ROWS:
+                    db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_run.id,))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def watermarks(self) -> list[Watermark]:
+        """JobRuns whose results file may lag behind the store (or be ahead after a crash)."""
+        rows = self._db.execute(
+            "SELECT id, job_id, results_seq, results_written_seq, results_size FROM job_runs "
+            "WHERE results_seq > 0"
+        )
+        return [Watermark(r["id"], r["job_id"], r["results_seq"], r["results_written_seq"],
+                          r["results_size"]) for r in rows]  # fmt: skip
+
+    def unwritten_results(self, job_run_id: str, after_seq: int) -> list[ResultRecord]:
+        rows = self._db.execute(
+            "SELECT * FROM results WHERE job_run_id = ? AND seq > ? ORDER BY seq",
+            (job_run_id, after_seq),
+        )
+        return [
+            ResultRecord(r["job_id"], r["job_run_id"], r["seq"], r["run_id"], r["line"])
+            for r in rows
+        ]
+
+    def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
+        """(job_run_id, last written seq, file size): the file is good up to there."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        for job_run_id, seq, size in marks:
+            db.execute(
+                "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
+                (seq, size, job_run_id),
+            )
+            db.execute("DELETE FROM results WHERE job_run_id = ? AND seq <= ?", (job_run_id, seq))
+        db.execute("COMMIT")
+
+    def missed_ticks(self, job_id: str) -> list[int]:
+        rows = self._db.execute(
+            "SELECT tick FROM missed_ticks WHERE job_id = ? ORDER BY tick", (job_id,)
+        )
+        return [r["tick"] for r in rows]
+
+    def job_run(self, job_run_id: str) -> JobRun | None:
+        row = self._db.execute(f"{_SELECT_JOB_RUNS} WHERE id = ?", (job_run_id,)).fetchone()
+        return JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot"))) if row else None
