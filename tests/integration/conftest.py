@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,9 +12,22 @@ ROOT = Path(__file__).resolve().parents[2]
 JOBCTL = Path(sys.executable).with_name("jobctl")
 
 
-def run_jobctl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def jobctl_env(**extra: str) -> dict[str, str]:
+    """Environment for a jobctl subprocess that can import ``tests.support`` launchers."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), **extra}
+
+
+def run_jobctl(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(JOBCTL), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+        [str(JOBCTL), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env or jobctl_env(),
     )
 
 

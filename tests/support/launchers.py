@@ -28,7 +28,9 @@ from controller.engine import (
 
 
 class FakeLauncher:
-    def __init__(self, capacity: int = 8, *, delay_s: tuple[float, float] = (0.0, 0.0), seed: int = 0) -> None:
+    def __init__(
+        self, capacity: int = 8, *, delay_s: tuple[float, float] = (0.0, 0.0), seed: int = 0
+    ) -> None:
         self.capacity = capacity
         self.delay_s = delay_s
         self.started: list[AttemptRequest] = []
@@ -64,14 +66,27 @@ class FakeLauncher:
             await asyncio.sleep(self._random.uniform(low, high))
         name = request.api_name
         if name == "fail-once" and request.attempt_number == 1:
-            put(AttemptFailed(request.attempt_id, {"code": "flaky", "category": "execution", "message": "first try fails"}))
+            put(
+                AttemptFailed(
+                    request.attempt_id,
+                    {"code": "flaky", "category": "execution", "message": "first try fails"},
+                )
+            )
         elif name == "user-error":
-            put(AttemptFailed(request.attempt_id, {"code": "api-not-found", "category": "user", "message": "no such API"}))
+            put(
+                AttemptFailed(
+                    request.attempt_id,
+                    {"code": "api-not-found", "category": "user", "message": "no such API"},
+                )
+            )
         elif name == "crash":
             put(AttemptExited(request.attempt_id, -9))
         else:
             if name == "fanout":
-                items = [{"api": "echo", "parameters": {"n": n}} for n in range(request.parameters["count"])]
+                items = [
+                    {"api": "echo", "parameters": {"n": n}}
+                    for n in range(request.parameters["count"])
+                ]
                 put(AttemptExtendedPayload(request.attempt_id, tuple(items)))
             put(AttemptResult(request.attempt_id, {"echo": request.parameters}))
         put(AttemptExited(request.attempt_id, 0))

@@ -1,0 +1,146 @@
+"""`jobctl run` as a process: exit codes, idle CPU, and SIGKILL at random moments."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import JOBCTL, jobctl_env
+
+pytestmark = pytest.mark.integration
+FAKE = "tests.support.launchers:create"
+
+
+def write_job(root: Path, name: str, text: str) -> Path:
+    folder = root / "resources" / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.job.jsonc").write_text(text)
+    return root
+
+
+def run_args(root: Path, *extra: str) -> list[str]:
+    return ["run", "--resources", str(root / "resources"), "--state", str(root / "state"),
+            "--launcher", FAKE, *extra]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "summary"),
+    [
+        ('[{api: "a"}, {api: "fail-once"}]', 0, "COMPLETED: 2 succeeded, 0 failed of 2"),
+        ('[{api: "a"}, {api: "user-error"}]', 1, "COMPLETED: 1 succeeded, 1 failed of 2"),
+    ],
+)
+def test_until_idle_exit_codes(
+    jobctl, tmp_path: Path, payload: str, code: int, summary: str
+) -> None:
+    root = write_job(tmp_path, "demo", f"{{payload: {payload}}}")
+    done = jobctl(*run_args(root, "--trigger", "demo", "--until-idle"))
+    assert done.returncode == code, done.stdout + done.stderr
+    assert summary in done.stdout
+    results = done.stdout.rsplit("results: ", 1)[1].strip()
+    assert len(Path(results).read_text().splitlines()) == 2
+
+
+def test_triggering_an_unknown_job_exits_2(jobctl, tmp_path: Path) -> None:
+    root = write_job(tmp_path, "demo", '{payload: [{api: "a"}]}')
+    done = jobctl(*run_args(root, "--trigger", "nope", "--until-idle"))
+    assert done.returncode == 2 and "no job 'nope'" in done.stderr
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
+
+
+def test_an_idle_controller_uses_no_cpu(tmp_path: Path) -> None:
+    root = write_job(
+        tmp_path, "daily", '{payload: [{api: "a"}], schedule: {calendars: [{hour: 3}]}}'
+    )
+    process = subprocess.Popen([str(JOBCTL), *run_args(root)], env=jobctl_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(2.0)
+        before = _cpu_seconds(process.pid)
+        time.sleep(3.0)
+        used = _cpu_seconds(process.pid) - before
+        assert used <= 0.06, f"idle controller used {used:.2f}s of CPU in 3s"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _state(root: Path, sql: str) -> list[tuple]:
+    db = sqlite3.connect(root / "state" / "state.db")
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    items = ", ".join(f'{{api: "echo", parameters: {{n: {n}}}}}' for n in range(300))
+    root = write_job(
+        tmp_path, "bulk", f"{{payload: [{items}], configuration: {{maxConcurrentRequests: 8}}}}"
+    )
+    env = jobctl_env(JOBCTL_FAKE_DELAY="0.01,0.06")
+    rng = random.Random(4)
+    kills = 0
+    args = run_args(root, "--trigger", "bulk", "--until-idle")
+    while kills < 12:
+        process = subprocess.Popen([str(JOBCTL), *args], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(0.6, 1.4))
+        if process.poll() is not None:
+            break
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+        args = run_args(root, "--until-idle")  # resume, do not trigger again
+    final = subprocess.run([str(JOBCTL), *run_args(root, "--until-idle")], env=env,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert final.returncode == 0, final.stderr
+    assert kills >= 10, f"the JobRun finished after only {kills} kills; slow the fake launcher"
+    (job_run,) = _state(
+        root, "SELECT id, status, successful_runs, failed_runs, payloads FROM job_runs"
+    )
+    assert job_run[1:] == ("COMPLETED", 300, 0, 300)
+    lines = [
+        json.loads(line)
+        for line in (root / "state" / "results" / "bulk" / f"{job_run[0]}.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    assert len(lines) == 300
+    assert sorted(line["apiInfo"]["parameters"]["n"] for line in lines) == list(range(300))
+    assert len({line["apiInfo"]["runId"] for line in lines}) == 300
+
+
+def test_sigkill_around_schedule_ticks_never_creates_two_jobruns_for_one_tick(
+    tmp_path: Path,
+) -> None:
+    root = write_job(
+        tmp_path,
+        "tick",
+        '{payload: [{api: "echo"}], schedule: {intervals: [{every: "1s"}], catchupWindow: "1m"}}',
+    )
+    env = jobctl_env(JOBCTL_FAKE_DELAY="0.05,0.3")
+    rng = random.Random(7)
+    for _ in range(10):
+        process = subprocess.Popen([str(JOBCTL), *run_args(root)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(0.5, 1.8))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    rows = _state(root, "SELECT scheduled_time FROM job_runs WHERE type = 'SCHEDULED'")
+    ticks = [row[0] for row in rows]
+    assert len(ticks) >= 5, "too few ticks fired for the test to mean anything"
+    assert len(ticks) == len(set(ticks))
+    last_tick = _state(root, "SELECT last_tick FROM jobs")[0][0]
+    assert last_tick == max(ticks + [t for (t,) in _state(root, "SELECT tick FROM missed_ticks")])

@@ -1,0 +1,101 @@
+"""The SQLite store on real files: migrations, round trips, results reconciliation after a crash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from controller.embedded.results_files import ResultsFiles
+from controller.store import SqliteStore
+from controller.store.sqlite import MIGRATIONS
+from tests.unit.engine.harness import Scenario
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_new_store_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    again = SqliteStore(tmp_path / "state.db")
+    assert again.schema_version == len(MIGRATIONS)
+    mode = sqlite3.connect(tmp_path / "state.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_store_from_a_newer_jobctl_is_refused(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer jobctl"):
+        SqliteStore(tmp_path / "state.db")
+
+
+def _save_all(s: Scenario, store: SqliteStore) -> None:
+    for output in s.outputs:
+        store.save(output.changes)
+    s.outputs.clear()
+
+
+def test_state_round_trips_through_the_store(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    s = Scenario(
+        '{payload: [{api: "a", parameters: {x: [1, 2]}}, {api: "b"}], configuration: {maxConcurrentRequests: 1}}'
+    )
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    s.succeed(s.running()[0], {"deep": {"value": 1}})
+    s.step()
+    _save_all(s, store)
+    state = store.load()
+    (loaded,) = state.job_runs
+    assert (loaded.id, loaded.status, loaded.successful_runs, loaded.payloads) == (
+        job_run.id,
+        "PENDING",
+        1,
+        2,
+    )
+    assert loaded.snapshot == job_run.snapshot
+    runs = sorted(loaded.runs.values(), key=lambda r: r.seq)
+    assert [(r.api_name, r.status, r.attempts) for r in runs] == [
+        ("a", "SUCCEEDED", 1),
+        ("b", "RUNNING", 0),
+    ]
+    assert runs[0].result == {"deep": {"value": 1}} and runs[0].parameters == {"x": [1, 2]}
+    assert [(j.job_id, j.paused) for j in state.jobs] == [("job", False)]
+
+
+def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    files = ResultsFiles(tmp_path / "results", store)
+    s = Scenario(
+        '{payload: [{api: "a"}, {api: "b"}, {api: "c"}], configuration: {maxConcurrentRequests: 3}}'
+    )
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    _save_all(s, store)
+    first, second, third = s.running()
+    s.succeed(first)
+    output = s.step()
+    store.save(output.changes)
+    files.append(output.changes.results)  # line 1 written and acknowledged
+
+    s.succeed(second)
+    output = s.step()
+    store.save(output.changes)
+    path = files.path("job", job_run.id)
+    with path.open("ab") as handle:  # crash after writing line 2, before the watermark moved
+        handle.write((output.changes.results[0].line + "\n").encode())
+
+    s.succeed(third)
+    output = s.step()
+    store.save(output.changes)  # crash before line 3 was written at all
+
+    files.reconcile()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["apiInfo"]["name"] for line in lines] == ["a", "b", "c"]
+    files.reconcile()
+    assert len(path.read_text().splitlines()) == 3
