@@ -166,6 +166,7 @@ class Engine:
                 f"JobRun {self._active_by_job[job_id]} of this Job is still active",
             )
             self._notice(job_run, "CANCELED: another JobRun of this Job is still active")
+            self._prune(job_id)
             return job_run
         job_run.start_time = now
         self._active_by_job[job_id] = job_run_id

@@ -53,14 +53,6 @@ class PositionMap:
                 return self.values[prefix]
         return START
 
-    def nested(self, prefix: DataPath) -> PositionMap:
-        """The positions below ``prefix``, re-rooted so that ``prefix`` becomes ``()``."""
-        n = len(prefix)
-        return PositionMap(
-            values={p[n:]: v for p, v in self.values.items() if p[:n] == prefix},
-            keys={p[n:]: v for p, v in self.keys.items() if p[:n] == prefix and len(p) > n},
-        )
-
 
 class _LineIndex:
     def __init__(self, text: str) -> None:

@@ -280,13 +280,3 @@ class SqliteStore:
             )
             db.execute("DELETE FROM results WHERE job_run_id = ? AND seq <= ?", (job_run_id, seq))
         db.execute("COMMIT")
-
-    def missed_ticks(self, job_id: str) -> list[int]:
-        rows = self._db.execute(
-            "SELECT tick FROM missed_ticks WHERE job_id = ? ORDER BY tick", (job_id,)
-        )
-        return [r["tick"] for r in rows]
-
-    def job_run(self, job_run_id: str) -> JobRun | None:
-        row = self._db.execute(f"{_SELECT_JOB_RUNS} WHERE id = ?", (job_run_id,)).fetchone()
-        return JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot"))) if row else None

@@ -309,3 +309,12 @@ def test_a_paused_job_does_not_fire_and_resume_does_not_catch_up_the_pause() -> 
     assert s.engine.job_runs == {}
     s.step(60_000)
     assert len(s.engine.job_runs) == 1
+
+
+def test_canceled_overlap_records_count_towards_the_history_limit() -> None:
+    s = Scenario(history_limit=3)
+    active = s.engine.trigger("job", s.now)
+    for _ in range(10):
+        s.engine.trigger("job", s.now)
+    finished = [j for j in s.engine.job_runs.values() if not j.active]
+    assert len(finished) == 3 and active.id in s.engine.job_runs
