@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint typecheck unit bench crds clean
+.PHONY: setup chromium run test lint typecheck unit bench crds clean
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
 
 # Re-installs only when the dependency list changes; the stamp makes `make setup` idempotent.
 $(STAMP): pyproject.toml
@@ -16,13 +16,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-# Until the embedded controller lands, the demo validates the sample jobs and previews their
-# real upcoming fire times.
+# Chromium for the browser workers: CHROMIUM_PATH, Playwright's own browser, or Debian's package
+# (installed here when none is found; `playwright install` cannot download on this network).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium: $(STAMP)
+	@if [ -n "$$CHROMIUM_PATH" ] || [ -x /usr/bin/chromium ] || \
+	    $(BIN)/python -c 'import os,sys; from playwright.sync_api import sync_playwright; p=sync_playwright().start(); sys.exit(0 if os.path.exists(p.chromium.executable_path) else 1)' 2>/dev/null; \
+	then true; else \
+	  echo "installing Debian's chromium"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# The demo: serve the offline bookstore, run the embedded controller on the sample jobs with the
+# bookstore project, trigger the demo job and show its progress. Ctrl-C stops it; ONCE=1 exits
+# when the demo JobRun ends (exit 0: every Run succeeded, 1: some failed, 2: it did not complete).
 run: setup
-	$(BIN)/jobctl validate intuned-resources
-	@for f in intuned-resources/jobs/*.job.json*; do \
-	  if grep -q '"schedule"\|schedule:' "$$f"; then $(BIN)/jobctl schedule preview "$$f" --count 5 || exit $$?; fi; \
-	done
+	@$(BIN)/jobctl validate intuned-resources
+	@$(BIN)/jobctl demo-site & site=$$!; trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/jobctl run --project examples/bookstore --trigger bookstore-demo $(if $(ONCE),--until-idle)
 
 lint: setup
 	$(BIN)/ruff check controller tests bench

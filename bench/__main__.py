@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.schedules", "bench.engine_throughput"]
+BENCHMARKS = ["bench.schedules", "bench.engine_throughput", "bench.browser_throughput"]
 
 
 def main() -> int:

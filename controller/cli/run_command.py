@@ -12,6 +12,7 @@ from typing import Any
 
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
+from ..launch import LocalLauncher
 
 
 def register(commands: Any) -> None:
@@ -27,34 +28,47 @@ def register(commands: Any) -> None:
     run.add_argument("--max-workers", type=int, default=4, help="attempts at once, across all jobs")
     run.add_argument("--history-limit", type=int, default=100,
                      help="finished JobRuns kept per Job (older ones are pruned)")  # fmt: skip
+    run.add_argument(
+        "--attempts-per-worker",
+        type=int,
+        default=4,
+        help="attempts one worker process (one Chromium) runs at once (default: %(default)s)",
+    )
     run.add_argument("--trigger", metavar="JOB_ID", help="trigger this Job once at start-up")
     run.add_argument(
         "--until-idle",
         action="store_true",
         help="exit when no JobRun is active (with --trigger: when it has ended)",
     )
-    run.add_argument("--launcher", metavar="MODULE:FACTORY",
-                     help="use another launcher: FACTORY(capacity) -> Launcher")  # fmt: skip
+    run.add_argument(
+        "--launcher",
+        metavar="MODULE:FACTORY",
+        help="instead of local Chromium workers: FACTORY(capacity) -> Launcher",
+    )
     run.add_argument("--workspace-id", default="local")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     run.set_defaults(handler=run_controller)
 
 
-def _launcher(spec: str | None, capacity: int) -> Launcher:
-    if spec is None:
-        raise SystemExit(
-            "jobctl run: no launcher is built in yet (the local browser launcher comes with the "
-            "worker runtime); pass --launcher MODULE:FACTORY"
+def _launcher(args: argparse.Namespace) -> Launcher:
+    if args.launcher is None:
+        return LocalLauncher(
+            project=args.project,
+            artifacts=args.state / "attempts",
+            capacity=args.max_workers,
+            attempts_per_worker=args.attempts_per_worker,
         )
+    spec = args.launcher
     module_name, _, attribute = spec.partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
-    launcher: Launcher = factory(capacity)
+    launcher: Launcher = factory(args.max_workers)
     return launcher
 
 
 def run_controller(args: argparse.Namespace) -> int:
-    if args.max_workers < 1 or args.history_limit < 1:
-        print("jobctl run: --max-workers and --history-limit must be >= 1", file=sys.stderr)
+    if min(args.max_workers, args.history_limit, args.attempts_per_worker) < 1:
+        print("jobctl run: --max-workers, --history-limit and --attempts-per-worker must be >= 1",
+              file=sys.stderr)  # fmt: skip
         return 2
     return asyncio.run(_main(args))
 
@@ -68,7 +82,7 @@ async def _main(args: argparse.Namespace) -> int:
         history_limit=args.history_limit,
         identity=Identity(args.workspace_id, project_name, project_name),
     )
-    controller = EmbeddedController(settings, _launcher(args.launcher, args.max_workers))
+    controller = EmbeddedController(settings, _launcher(args))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, controller.stop)

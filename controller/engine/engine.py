@@ -388,8 +388,19 @@ class Engine:
                 parameters=run.parameters,
                 timeout_s=job_run.request_timeout_ms // 1000,
                 auth_session=job_run.auth_session,
+                proxy=self._proxy(job_run.job_id),
             )
         )
+
+    def _proxy(self, job_id: str) -> str | None:
+        """Secrets are never snapshotted (the snapshot is stored); read them from the Job."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        configured = job.definition.configuration.proxy or (
+            job.definition.proxy.url if job.definition.proxy else None
+        )
+        return configured.get_secret_value() if configured else None
 
     def _release(self, job_run: JobRun, run: Run) -> None:
         """The run's current attempt is over (or abandoned): free its slot."""

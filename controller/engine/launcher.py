@@ -25,6 +25,8 @@ class AttemptRequest:
     parameters: dict[str, Any]
     timeout_s: int
     auth_session: str | None = None
+    proxy: str | None = None
+    """Proxy URL with credentials, from the Job's current definition (never persisted)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,118 @@
+"""200 book pages with concurrency 4: the controller with local workers vs an ideal baseline.
+
+The ideal, measured in the same run, is one Chromium with 4 concurrent contexts calling the same
+``books/details`` automation on the same pages, with no controller, no worker processes and no
+traces. The controller run goes through everything a user gets: engine, SQLite, results file,
+worker processes with warm Chromiums, the HTTP callback, a Playwright trace and a log per
+attempt. Both include starting their browsers. Target: ratio >= 0.8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import json
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from controller.embedded import EmbeddedController, Settings
+from controller.launch import LocalLauncher
+from controller.worker.apis import ApiLoader
+from controller.worker.browser import launch
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = ROOT / "examples" / "bookstore"
+ITEMS = 200
+CONCURRENCY = 4
+TARGET = 0.8
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _serve_site() -> tuple[ThreadingHTTPServer, str]:
+    handler = functools.partial(_Quiet, directory=str(PROJECT / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _urls(base: str) -> list[str]:
+    pages = sorted((PROJECT / "site" / "books").glob("*.html"))
+    return [f"{base}/books/{pages[n % len(pages)].name}" for n in range(ITEMS)]
+
+
+async def _ideal(urls: list[str]) -> float:
+    automation = ApiLoader(PROJECT).load("books/details")
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+    started = time.perf_counter()
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+
+        async def lane() -> None:
+            while not queue.empty():
+                url = queue.get_nowait()
+                context = await browser.new_context()
+                page = await context.new_page()
+                await automation(page, {"url": url})
+                await context.close()
+
+        await asyncio.gather(*(lane() for _ in range(CONCURRENCY)))
+        await browser.close()
+    return time.perf_counter() - started
+
+
+async def _controller(urls: list[str], folder: Path) -> tuple[float, Any]:
+    jobs = folder / "resources" / "jobs"
+    jobs.mkdir(parents=True)
+    payload = [{"apiName": "books/details", "parameters": {"url": url}} for url in urls]
+    document = {"payload": payload, "configuration": {"maxConcurrentRequests": CONCURRENCY}}
+    (jobs / "pages.job.json").write_text(json.dumps(document))
+    settings = Settings(resources=folder / "resources", state=folder / "state",
+                        max_workers=CONCURRENCY, watch=False)  # fmt: skip
+    launcher = LocalLauncher(project=PROJECT, artifacts=folder / "state" / "attempts",
+                             capacity=CONCURRENCY)  # fmt: skip
+    controller = EmbeddedController(settings, launcher, out=io.StringIO())
+    controller.start()
+    started = time.perf_counter()
+    job_run = controller.trigger("pages")
+    await controller.run(until_idle=True)
+    return time.perf_counter() - started, job_run
+
+
+def run() -> dict[str, Any]:
+    server, base = _serve_site()
+    try:
+        urls = _urls(base)
+        ideal = asyncio.run(_ideal(urls))
+        with tempfile.TemporaryDirectory() as folder:
+            elapsed, job_run = asyncio.run(_controller(urls, Path(folder)))
+    finally:
+        server.shutdown()
+    return {
+        "benchmark": "browser_items_per_second_ratio",
+        "value": round(ideal / elapsed, 3),
+        "unit": "ratio",
+        "target": TARGET,
+        "items": ITEMS,
+        "concurrency": CONCURRENCY,
+        "items_per_s": round(ITEMS / elapsed, 2),
+        "ideal_items_per_s": round(ITEMS / ideal, 2),
+        "succeeded": job_run.successful_runs,
+        "status": job_run.status,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run()))

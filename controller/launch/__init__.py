@@ -1,0 +1,5 @@
+"""Launchers: where attempts run. ``LocalLauncher`` runs them in worker processes here."""
+
+from .local import LocalLauncher
+
+__all__ = ["LocalLauncher"]

@@ -1,0 +1,226 @@
+"""The local launcher: a pool of warm worker processes on this machine.
+
+Each worker keeps one Chromium open and runs up to ``attempts_per_worker`` attempts at once,
+each in a fresh browser context, taking commands as JSON lines on stdin and reporting through an
+HTTP callback server on 127.0.0.1. Sharing one browser between a few attempts is what makes a
+small machine fast: on 2 cores, four Chromium instances do a third less work than one.
+
+Every worker gets its own random token; an event is accepted only with the token of the worker
+that holds that attempt, so a stale or foreign process cannot report for an attempt it does not
+run. Cancelling an attempt cancels its task in the worker; if the attempt does not stop within
+``CANCEL_GRACE_S`` (user code that never yields), the worker process is killed. A worker that
+dies reports ``AttemptExited`` for every attempt it held, which the engine counts as an
+infrastructure failure and retries. Dead workers are replaced on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import sys
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from ..engine import (
+    AttemptEvent,
+    AttemptExited,
+    AttemptExtendedPayload,
+    AttemptFailed,
+    AttemptHeartbeat,
+    AttemptRequest,
+    AttemptResult,
+    AttemptStarted,
+)
+
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+CANCEL_GRACE_S = 10.0
+
+
+@dataclass
+class _Worker:
+    number: int
+    token: str
+    process: asyncio.subprocess.Process
+    attempts: set[str] = field(default_factory=set)
+    monitor: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class LocalLauncher:
+    def __init__(
+        self, *, project: Path, artifacts: Path, capacity: int, attempts_per_worker: int = 4
+    ) -> None:
+        self.capacity = capacity
+        self.attempts_per_worker = attempts_per_worker
+        self.project = project
+        self.artifacts = artifacts
+        self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
+        self._workers: dict[str, _Worker] = {}
+        self._by_attempt: dict[str, _Worker] = {}
+        self._spawned = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def callback_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    async def start(self, request: AttemptRequest) -> None:
+        self._ensure_server()
+        worker = min(
+            (w for w in self._workers.values() if len(w.attempts) < self.attempts_per_worker),
+            key=lambda w: len(w.attempts),
+            default=None,
+        )
+        if worker is None:
+            worker = await self._spawn()
+        worker.attempts.add(request.attempt_id)
+        self._by_attempt[request.attempt_id] = worker
+        await self._send(worker, {"op": "start", "request": asdict(request)})
+
+    async def cancel(self, attempt_id: str) -> None:
+        worker = self._by_attempt.get(attempt_id)
+        if worker is None or worker.process.returncode is not None:
+            return
+        await self._send(worker, {"op": "cancel", "attempt_id": attempt_id})
+        asyncio.get_running_loop().call_later(CANCEL_GRACE_S, self._enforce_cancel, attempt_id)
+
+    def _enforce_cancel(self, attempt_id: str) -> None:
+        worker = self._by_attempt.get(attempt_id)
+        if worker is not None and worker.process.returncode is None:
+            worker.process.kill()  # the attempt ignored its cancellation
+
+    async def _send(self, worker: _Worker, message: dict[str, Any]) -> None:
+        assert worker.process.stdin is not None
+        worker.process.stdin.write((json.dumps(message) + "\n").encode())
+        with contextlib.suppress(ConnectionError):
+            await worker.process.stdin.drain()
+
+    async def events(self) -> AsyncIterator[AttemptEvent]:
+        while True:
+            yield await self._queue.get()
+
+    async def close(self) -> None:
+        for worker in list(self._workers.values()):
+            if worker.process.returncode is None:
+                worker.process.kill()
+            with contextlib.suppress(Exception):
+                await worker.process.wait()
+            if worker.monitor:
+                worker.monitor.cancel()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # ---------------------------------------------------------------- workers
+    async def _spawn(self) -> _Worker:
+        self._spawned += 1
+        token = secrets.token_urlsafe(24)
+        logs = self.artifacts / "workers"
+        logs.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "JOBCTL_CALLBACK": self.callback_url,
+            "JOBCTL_WORKER_TOKEN": token,
+            "JOBCTL_PROJECT": str(self.project.resolve()),
+            "JOBCTL_ARTIFACTS": str(self.artifacts.resolve()),
+        }
+        with (logs / f"worker-{self._spawned}.log").open("ab") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "controller.worker",
+                stdin=asyncio.subprocess.PIPE, stdout=log, stderr=log, env=env,
+            )  # fmt: skip
+        worker = _Worker(self._spawned, token, process)
+        self._workers[token] = worker
+        worker.monitor = asyncio.create_task(self._watch(worker))
+        return worker
+
+    async def _watch(self, worker: _Worker) -> None:
+        code = await worker.process.wait()
+        self._workers.pop(worker.token, None)
+        for attempt_id in sorted(worker.attempts):
+            self._by_attempt.pop(attempt_id, None)
+            self._queue.put_nowait(AttemptExited(attempt_id, code))
+        worker.attempts.clear()
+
+    def _on_event(self, token: str, payload: dict[str, Any]) -> bool:
+        worker = self._workers.get(token)
+        attempt_id = payload.get("attempt_id")
+        if worker is None or attempt_id not in worker.attempts:
+            return False
+        assert isinstance(attempt_id, str)
+        kind = payload.get("type")
+        links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
+        event: AttemptEvent
+        if kind == "started":
+            event = AttemptStarted(attempt_id)
+        elif kind == "heartbeat":
+            event = AttemptHeartbeat(attempt_id)
+        elif kind == "extend_payload":
+            event = AttemptExtendedPayload(attempt_id, tuple(payload.get("items", ())))
+        elif kind == "result":
+            event = AttemptResult(attempt_id, payload.get("result"), **links)
+        elif kind == "failed":
+            event = AttemptFailed(attempt_id, payload.get("error") or {}, **links)
+        elif kind == "cancelled":
+            event = AttemptExited(attempt_id, None)
+        else:
+            return False
+        if kind in ("result", "failed", "cancelled"):
+            worker.attempts.discard(attempt_id)
+            self._by_attempt.pop(attempt_id, None)
+        self._queue.put_nowait(event)
+        return True
+
+    # --------------------------------------------------------------- callback
+    def _ensure_server(self) -> None:
+        if self._server is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def deliver(self, token: str, payload: dict[str, Any]) -> bool:
+        """Called on a server thread: hand the event to the loop and wait for its verdict."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self._accept(token, payload), self._loop)
+        return future.result(timeout=30)
+
+    async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
+        return self._on_event(token, payload)
+
+
+def _handler(launcher: LocalLauncher) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            auth = self.headers.get("Authorization", "")
+            length = int(self.headers.get("Content-Length") or 0)
+            if self.path != "/events" or not auth.startswith("Bearer ") or length > MAX_EVENT_BYTES:
+                self._reply(404 if self.path != "/events" else 401)
+                return
+            try:
+                payload = json.loads(self.rfile.read(length))
+            except ValueError:
+                self._reply(400)
+                return
+            accepted = launcher.deliver(auth.removeprefix("Bearer "), payload)
+            self._reply(204 if accepted else 409)
+
+        def _reply(self, status: int) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # events may carry results; never log them
+
+    return Handler

@@ -1,0 +1,138 @@
+"""One attempt: a fresh browser context, the user's API, a trace, a log, one final event.
+
+Several attempts may run at once in one worker (one browser, one context each). Output of user
+code (print, logging) is routed to the log of the attempt whose task wrote it, through a context
+variable, because ``sys.stdout`` is shared by all of them.
+
+Traces record actions, network and console by default; ``JOBCTL_TRACE=full`` adds DOM snapshots
+and screenshots, which costs about a third of the throughput on a small machine.
+
+Errors map to the reference taxonomy: an API that does not exist or returns something that is
+not JSON is the user's (category ``user``, never retried); an exception raised by the API is an
+``execution`` error; a browser that dies under the attempt is ``infrastructure``. Timeouts are
+the controller's business: it kills the worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import traceback
+from collections.abc import Callable
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
+from .runtime import AttemptContext, current_attempt
+
+Send = Callable[[dict[str, Any]], None]
+
+
+def playwright_proxy(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    proxy = {"server": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}"}
+    if parts.username:
+        proxy["username"] = parts.username
+        proxy["password"] = parts.password or ""
+    return proxy
+
+
+class BrowserGoneError(Exception):
+    pass
+
+
+current_log: ContextVar[TextIO | None] = ContextVar("current_log", default=None)
+
+
+class RoutedStream(io.TextIOBase):
+    """Stands in for sys.stdout/sys.stderr: writes go to the current attempt's log."""
+
+    def __init__(self, fallback: TextIO) -> None:
+        self.fallback = fallback
+
+    def write(self, text: str) -> int:
+        return (current_log.get() or self.fallback).write(text)
+
+    def flush(self) -> None:
+        (current_log.get() or self.fallback).flush()
+
+
+def _trace_options() -> dict[str, bool]:
+    full = os.environ.get("JOBCTL_TRACE") == "full"
+    return {"screenshots": full, "snapshots": full}
+
+
+async def run_attempt(
+    browser: Any, apis: ApiLoader, request: dict[str, Any], artifacts: Path, send: Send
+) -> None:
+    folder = artifacts / request["job_run_id"] / request["attempt_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    trace, log_path = folder / "trace.zip", folder / "log.txt"
+    links = {"trace_url": trace.resolve().as_uri(), "log_url": log_path.resolve().as_uri()}
+    send({"type": "started"})
+    if not browser.is_connected():
+        raise BrowserGoneError
+    options: dict[str, Any] = {}
+    if request.get("proxy"):
+        options["proxy"] = playwright_proxy(request["proxy"])
+    if request.get("storage_state"):
+        options["storage_state"] = request["storage_state"]
+    context = await browser.new_context(**options)
+    await context.tracing.start(**_trace_options())
+    token = current_attempt.set(AttemptContext(request["attempt_id"], send))
+    log = log_path.open("w", encoding="utf-8")
+    log_token = current_log.set(log)
+    try:
+        outcome = await _call_api(context, apis, request, log)
+    finally:
+        current_attempt.reset(token)
+        current_log.reset(log_token)
+        log.close()
+        with contextlib.suppress(Exception):
+            await context.tracing.stop(path=str(trace))
+        with contextlib.suppress(Exception):
+            await context.close()
+    if outcome.get("category") == "infrastructure" or not browser.is_connected():
+        send({**outcome, **links})
+        raise BrowserGoneError
+    send({**outcome, **links})
+
+
+async def _call_api(
+    context: Any, apis: ApiLoader, request: dict[str, Any], log: Any
+) -> dict[str, Any]:
+    try:
+        automation = apis.load(request["api_name"])
+    except ApiNotFoundError as exc:
+        return _failed("api-not-found", "user", str(exc))
+    except Exception as exc:  # the module itself failed to import
+        traceback.print_exc(file=log)
+        return _failed("api-load-error", "user", f"api/{request['api_name']}.py: {exc!r}")
+    page = await context.new_page()
+    extras = (
+        {"attempt_number": request["attempt_number"]} if accepts_extra_keywords(automation) else {}
+    )
+    try:
+        result = await automation(page, request["parameters"], **extras)
+    except Exception as exc:
+        traceback.print_exc(file=log)
+        if not context.browser or not context.browser.is_connected():
+            return _failed(
+                "browser-crashed", "infrastructure", "the browser closed during the attempt"
+            )
+        return _failed("automation-error", "execution", f"{type(exc).__name__}: {exc}")
+    try:
+        json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        return _failed(
+            "invalid-result", "user", f"the API returned a value that is not JSON: {exc}"
+        )
+    return {"type": "result", "result": result}
+
+
+def _failed(code: str, category: str, message: str) -> dict[str, Any]:
+    return {"type": "failed", "error": {"code": code, "category": category, "message": message}}

@@ -1,0 +1,49 @@
+"""Finding and launching Chromium.
+
+Order: ``CHROMIUM_PATH``; else the browser Playwright installed for itself, if any; else the
+distribution's ``/usr/bin/chromium``. The launch flags keep Chromium from reaching out to the
+network on its own (this machine, like many CI runners, has no route for it) and let it run as
+root inside containers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+
+
+class ChromiumNotFoundError(RuntimeError):
+    pass
+
+
+def chromium_path(playwright: Any) -> str:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        if not Path(configured).exists():
+            raise ChromiumNotFoundError(f"CHROMIUM_PATH={configured} does not exist")
+        return configured
+    bundled = Path(playwright.chromium.executable_path)
+    if bundled.exists():
+        return str(bundled)
+    if SYSTEM_CHROMIUM.exists():
+        return str(SYSTEM_CHROMIUM)
+    raise ChromiumNotFoundError(
+        "no Chromium found: set CHROMIUM_PATH, or install Debian's chromium (make setup does)"
+    )
+
+
+async def launch(playwright: Any) -> Any:
+    return await playwright.chromium.launch(
+        executable_path=chromium_path(playwright), headless=True, args=LAUNCH_ARGS
+    )
