@@ -100,6 +100,7 @@ def run() -> dict[str, Any]:
             elapsed, job_run = asyncio.run(_controller(urls, Path(folder)))
     finally:
         server.shutdown()
+        server.server_close()
     return {
         "benchmark": "browser_items_per_second_ratio",
         "value": round(ideal / elapsed, 3),

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
 from .runtime import AttemptContext, current_attempt
@@ -36,8 +36,8 @@ def playwright_proxy(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     proxy = {"server": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}"}
     if parts.username:
-        proxy["username"] = parts.username
-        proxy["password"] = parts.password or ""
+        proxy["username"] = unquote(parts.username)
+        proxy["password"] = unquote(parts.password or "")
     return proxy
 
 
