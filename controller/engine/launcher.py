@@ -27,6 +27,8 @@ class AttemptRequest:
     auth_session: str | None = None
     proxy: str | None = None
     """Proxy URL with credentials, from the Job's current definition (never persisted)."""
+    storage_state: dict[str, Any] | None = None
+    """Browser storage state of the JobRun's auth session, applied to the attempt's context."""
 
 
 @dataclass(frozen=True, slots=True)
