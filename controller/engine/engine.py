@@ -226,9 +226,9 @@ class Engine:
             self._settle_cancel(event, now)
             return
         job_run = self.job_runs[run.job_run_id]
-        if isinstance(event, AttemptStarted):
-            return
-        if isinstance(event, AttemptHeartbeat):
+        if isinstance(event, AttemptStarted | AttemptHeartbeat):
+            # The timeout runs from when the attempt really starts (a cold worker may take a
+            # while to get there) and restarts on every extend_timeout() heartbeat.
             run.deadline = now + job_run.request_timeout_ms
         elif isinstance(event, AttemptExtendedPayload):
             self._extend(job_run, run, event.items, now)

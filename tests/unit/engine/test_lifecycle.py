@@ -318,3 +318,21 @@ def test_canceled_overlap_records_count_towards_the_history_limit() -> None:
         s.engine.trigger("job", s.now)
     finished = [j for j in s.engine.job_runs.values() if not j.active]
     assert len(finished) == 3 and active.id in s.engine.job_runs
+
+
+def test_the_timeout_runs_from_when_the_attempt_really_starts() -> None:
+    from controller.engine import AttemptStarted
+
+    s = Scenario('{payload: [{api: "a"}], configuration: {requestTimeout: 10}}')
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    request = s.running()[0]
+    s.step(8_000)  # the worker is still starting its browser
+    s.engine.handle(AttemptStarted(request.attempt_id), s.now)
+    s.step(9_000)
+    assert request.attempt_id not in s.cancels
+    s.step(1_000)
+    assert (
+        request.attempt_id in s.cancels
+        and job_run.runs[request.run_id].error["code"] == "script-timeout"
+    )
