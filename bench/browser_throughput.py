@@ -10,18 +10,18 @@ attempt. Both include starting their browsers. Target: ratio >= 0.8.
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 import json
 import tempfile
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import async_playwright
 
+from controller.cli.demo_site import static_server
 from controller.embedded import EmbeddedController, Settings
 from controller.launch import LocalLauncher
 from controller.worker.apis import ApiLoader
@@ -34,14 +34,8 @@ CONCURRENCY = 4
 TARGET = 0.8
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 def _serve_site() -> tuple[ThreadingHTTPServer, str]:
-    handler = functools.partial(_Quiet, directory=str(PROJECT / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = static_server(PROJECT / "site")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 

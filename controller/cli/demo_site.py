@@ -24,13 +24,18 @@ def register(commands: Any) -> None:
     site.set_defaults(handler=run_demo_site)
 
 
+def static_server(root: Path, port: int = 0) -> ThreadingHTTPServer:
+    """A quiet static-file server on 127.0.0.1 (port 0: any free port); call serve_forever."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def run_demo_site(args: argparse.Namespace) -> int:
     if not (args.root / "index.html").exists():
         print(f"jobctl demo-site: {args.root}/index.html not found; pass --root", file=sys.stderr)
         return 2
-    handler = functools.partial(_QuietHandler, directory=str(args.root))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        server = static_server(args.root, args.port)
     except OSError as exc:
         print(f"jobctl demo-site: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
               file=sys.stderr)  # fmt: skip

@@ -6,11 +6,10 @@ Each test writes an automation project and a job into a temporary folder, serves
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,12 @@ from .conftest import ROOT
 pytestmark = pytest.mark.integration
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture
 def serve() -> Iterator[Any]:
     servers: list[ThreadingHTTPServer] = []
 
     def start(folder: Path) -> str:
-        server = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder))
-        )
+        server = static_server(folder)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"
