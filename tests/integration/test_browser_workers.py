@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from controller.cli.demo_site import static_server
+
 from .conftest import ROOT
 
 pytestmark = pytest.mark.integration
