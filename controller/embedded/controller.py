@@ -193,7 +193,7 @@ class EmbeddedController:
 
     # ----------------------------------------------------------------- output
     def _say(self, text: str) -> None:
-        stamp = time.strftime("%H:%M:%S")
+        stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
         print(f"{stamp} {text}", file=self.out, flush=True)
 
     def _progress(self, now: int, changed: list[JobRun]) -> None:
