@@ -96,10 +96,9 @@ async def run_attempt(
             await context.tracing.stop(path=str(trace))
         with contextlib.suppress(Exception):
             await context.close()
-    if outcome.get("category") == "infrastructure" or not browser.is_connected():
-        send({**outcome, **links})
-        raise BrowserGoneError
     send({**outcome, **links})
+    if outcome.get("category") == "infrastructure" or not browser.is_connected():
+        raise BrowserGoneError
 
 
 async def _call_api(
