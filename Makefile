@@ -33,7 +33,7 @@ chromium: $(STAMP)
 run: setup
 	@$(BIN)/jobctl validate intuned-resources
 	@$(BIN)/jobctl demo-site & site=$$!; trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/jobctl run --project examples/bookstore --trigger bookstore-demo $(if $(ONCE),--until-idle)
+	$(BIN)/jobctl run --project examples/bookstore --trigger bookstore-demo --allow-private-targets $(if $(ONCE),--until-idle)
 
 lint: setup
 	$(BIN)/ruff check controller tests bench

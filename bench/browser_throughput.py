@@ -82,7 +82,9 @@ async def _controller(urls: list[str], folder: Path) -> tuple[float, Any]:
     started = time.perf_counter()
     job_run = controller.trigger("pages")
     await controller.run(until_idle=True)
-    return time.perf_counter() - started, job_run
+    elapsed = time.perf_counter() - started
+    controller.close()
+    return elapsed, job_run
 
 
 def run() -> dict[str, Any]:

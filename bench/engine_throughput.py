@@ -61,6 +61,7 @@ async def _run(folder: Path) -> tuple[float, Any]:
         job_run = controller.trigger("bulk")
         await controller.run(until_idle=True)
         elapsed = time.perf_counter() - started
+        controller.close()
     return elapsed, job_run
 
 

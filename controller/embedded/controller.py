@@ -8,7 +8,8 @@ no CPU.
 
 Crash safety comes from that order: whatever the process was doing when killed, the store holds
 a whole pass, results files are reconciled against it on start-up, and the engine re-runs the
-attempts that were in flight.
+attempts that were in flight. Deliveries (sinks, notifications, results storage) are queued in
+the same pass and sent by the ``Deliverer``, a task beside the loop, at least once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,18 @@ from typing import TextIO
 
 import watchfiles
 
-from ..engine import AttemptEvent, Effects, Engine, Identity, JobRun, Launcher
+from ..delivery import (
+    Deliverer,
+    DeliverySettings,
+    LocalResultsStorage,
+    ResultsLink,
+    ResultsStorage,
+    S3Clients,
+    S3ResultsStorage,
+    S3Target,
+)
+from ..engine import AttemptEvent, Effects, Engine, EngineError, Identity, JobRun, Launcher, reason
+from ..spec import JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from .resources import ResourceSet
 from .results_files import ResultsFiles
@@ -44,10 +56,27 @@ class Settings:
     history_limit: int = 100
     identity: Identity = field(default_factory=Identity)
     watch: bool = True
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    results_bucket: S3Target | None = None
+    """Keep finished JobRuns' results files in this bucket (default: under ``state/results``)."""
+    results_prefix: str = ""
+    results_url_expiry_s: int = 3_600
 
 
 class _Reload:
     """Inbox marker: the resources folder changed."""
+
+
+@dataclass(frozen=True)
+class _SinkRefused:
+    """Inbox message: the Job's S3 sink refused a result of this JobRun."""
+
+    job_id: str
+    job_run_id: str
+    why: str
+
+
+_InboxItem = AttemptEvent | _Reload | _SinkRefused | None
 
 
 class EmbeddedController:
@@ -71,16 +100,42 @@ class EmbeddedController:
             max_workers=min(settings.max_workers, launcher.capacity),
             history_limit=settings.history_limit,
         )
-        self._inbox: asyncio.Queue[AttemptEvent | _Reload | None] = asyncio.Queue()
+        self._inbox: asyncio.Queue[_InboxItem] = asyncio.Queue()
         self._last_progress: dict[str, int] = {}
         self._todo = Effects()
         self._stopping = False
+        self.redactor = Redactor()
+        self._definitions: dict[str, JobDefinition] = {}
+        """Every definition loaded in this process, deleted Jobs' too: their last deliveries
+        (the TERMINATED notification, results still queued) need their targets."""
+        clients = S3Clients()
+        self.results_storage: ResultsStorage = (
+            LocalResultsStorage(self.results.root)
+            if settings.results_bucket is None
+            else S3ResultsStorage(
+                settings.results_bucket, settings.results_prefix, clients,
+                settings.results_url_expiry_s,
+            )
+        )  # fmt: skip
+        self.deliverer = Deliverer(
+            self.store.deliveries,
+            settings.delivery,
+            definitions=self._definitions.get,
+            results_path=self.results.path,
+            results_storage=self.results_storage,
+            redactor=self.redactor,
+            say=self._say,
+            on_sink_refused=self._sink_refused,
+            clock=clock,
+            s3_clients=clients,
+        )
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
         """Reload state, repair results files, load job files, and make the first pass."""
         now = self.clock()
         self.results.reconcile()
+        self.store.deliveries.release_all(now)  # a restart retries what was held
         stored = self.store.load()
         self.engine.restore(
             [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
@@ -98,9 +153,29 @@ class EmbeddedController:
         self._pass(now)
         return job_run
 
+    def pause(self, job_id: str) -> None:
+        now = self.clock()
+        self.engine.pause_job(job_id, now)
+        self._pass(now)
+
+    def resume(self, job_id: str) -> None:
+        """Resume the Job and its paused JobRun, and retry its held deliveries."""
+        now = self.clock()
+        self.engine.resume_job(job_id, now)
+        self.deliverer.release(job_id)
+        self._pass(now)
+
+    def results_link(self, job_run_id: str) -> ResultsLink | None:
+        """Where the JobRun's results file is kept, once it has been stored."""
+        stored = self.store.deliveries.results_object(job_run_id)
+        return None if stored is None else self.results_storage.link(stored, self.clock())
+
     # -------------------------------------------------------------------- loop
     async def run(self, *, until_idle: bool = False) -> None:
-        tasks = [asyncio.create_task(self._forward_events())]
+        tasks = [
+            asyncio.create_task(self._forward_events()),
+            asyncio.create_task(self.deliverer.run()),
+        ]
         if self.settings.watch and self.settings.resources.exists():
             tasks.append(asyncio.create_task(self._watch()))
         try:
@@ -108,7 +183,8 @@ class EmbeddedController:
             while not self._stopping:
                 if until_idle and self.idle():
                     break
-                await self._wait()
+                # Deliveries end without an inbox message: look again soon when waiting for them.
+                await self._wait(max_sleep_s=0.2 if until_idle else None)
         finally:
             for task in tasks:
                 task.cancel()
@@ -116,19 +192,25 @@ class EmbeddedController:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.launcher.close()
-            self.store.close()
+
+    def close(self) -> None:
+        """Release the store; after ``run`` has returned (its state stays readable until then)."""
+        self.store.close()
 
     def stop(self) -> None:
         self._stopping = True
         self._inbox.put_nowait(None)
 
     def idle(self) -> bool:
-        return not any(j.active for j in self.engine.job_runs.values())
+        """No active JobRun and nothing left to deliver (held deliveries wait for a person)."""
+        return not any(j.active for j in self.engine.job_runs.values()) and self.deliverer.idle()
 
-    async def _wait(self) -> None:
+    async def _wait(self, max_sleep_s: float | None = None) -> None:
         wakeup = self.engine.next_wakeup()
         timeout = None if wakeup is None else max(0, wakeup - self.clock()) / 1000
-        items: list[AttemptEvent | _Reload | None] = []
+        if max_sleep_s is not None:
+            timeout = max_sleep_s if timeout is None else min(timeout, max_sleep_s)
+        items: list[_InboxItem] = []
         with contextlib.suppress(TimeoutError):
             items.append(await asyncio.wait_for(self._inbox.get(), timeout))
         while not self._inbox.empty():
@@ -137,6 +219,8 @@ class EmbeddedController:
         for item in items:
             if isinstance(item, _Reload):
                 self._apply_reload(now)
+            elif isinstance(item, _SinkRefused):
+                self._pause_for_sink(item, now)
             elif item is not None:
                 self.engine.handle(item, now)
         self._pass(now)
@@ -155,6 +239,8 @@ class EmbeddedController:
             self.results.remove(job_run.job_id, job_run.id)
         for notice in output.effects.notices:
             self._say(notice)
+        if output.changes.deliveries:
+            self.deliverer.poke()
         self._progress(now, output.changes.job_runs)
         self._todo.cancels += output.effects.cancels
         self._todo.starts += output.effects.starts
@@ -177,6 +263,16 @@ class EmbeddedController:
         ):
             self._inbox.put_nowait(_Reload())
 
+    def _sink_refused(self, job_id: str, job_run_id: str, why: str) -> None:
+        self._inbox.put_nowait(_SinkRefused(job_id, job_run_id, why))
+
+    def _pause_for_sink(self, refused: _SinkRefused, now: int) -> None:
+        job_run = self.engine.job_runs.get(refused.job_run_id)
+        if job_run is None or not job_run.active:
+            return  # it ended meanwhile: its results wait, held, for the Job's next resume
+        with contextlib.suppress(EngineError):
+            self.engine.pause_job(refused.job_id, now, why=reason("s3-sink-error", refused.why))
+
     def _apply_reload(self, now: int) -> None:
         reload = self.resources.reload()
         for problem in reload.problems:
@@ -184,7 +280,10 @@ class EmbeddedController:
         for job_id in reload.kept:
             self._say(f"{job_id}: keeps running its last valid version until the file is fixed")
         for job_id, definition in reload.changed.items():
+            self.redactor.add(secret_values(definition))
+            self._definitions[job_id] = definition
             self.engine.put_job(job_id, definition, now)
+            self.deliverer.release(job_id)
             self._say(f"{job_id}: loaded")
         for job_id in reload.removed:
             if job_id in self.engine.jobs:
@@ -194,7 +293,7 @@ class EmbeddedController:
     # ----------------------------------------------------------------- output
     def _say(self, text: str) -> None:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
-        print(f"{stamp} {text}", file=self.out, flush=True)
+        print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
 
     def _progress(self, now: int, changed: list[JobRun]) -> None:
         for job_run in changed:

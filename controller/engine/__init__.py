@@ -4,6 +4,7 @@ Both runtimes drive this one engine: the embedded controller (local worker proce
 and the Kubernetes operator (Pods, custom resources).
 """
 
+from .deliveries import Delivery, DeliveryKind
 from .engine import CANCEL_GRACE_MS, Engine, EngineError
 from .launcher import (
     AttemptEvent,
@@ -17,7 +18,7 @@ from .launcher import (
     Launcher,
 )
 from .output import Changes, Effects, Output, ResultRecord
-from .records import ACTIVE_JOB_RUN, FINAL_RUN, Job, JobRun, Run
+from .records import ACTIVE_JOB_RUN, FINAL_RUN, Job, JobRun, Run, reason
 from .results import Identity, iso_ms, results_line
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "AttemptResult",
     "AttemptStarted",
     "Changes",
+    "Delivery",
+    "DeliveryKind",
     "Effects",
     "Engine",
     "EngineError",
@@ -44,5 +47,6 @@ __all__ = [
     "ResultRecord",
     "Run",
     "iso_ms",
+    "reason",
     "results_line",
 ]

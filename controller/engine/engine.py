@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition, PayloadItem
 from . import ids
+from .deliveries import ending_deliveries, sink_delivery
 from .launcher import (
     AttemptEvent,
     AttemptExited,
@@ -174,14 +175,17 @@ class Engine:
         self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
         return job_run
 
-    def pause_job(self, job_id: str, now: int) -> None:
-        """No new JobRuns; in-flight attempts are cancelled without counting and re-run later."""
+    def pause_job(self, job_id: str, now: int, *, why: dict[str, str] | None = None) -> None:
+        """No new JobRuns; in-flight attempts are cancelled without counting and re-run later.
+        ``why`` is the paused JobRun's reason when the controller, not a person, pauses it (a
+        sink that refuses results: ``s3-sink-error``)."""
         job = self._job(job_id)
         job.paused = True
         self._dirty_jobs[job_id] = job
         job_run = self._active(job_id)
         if job_run is None or job_run.status in ("PAUSING", "PAUSED"):
             return
+        job_run.reason = why
         interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
         for run in interrupted:
             job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
@@ -202,6 +206,7 @@ class Engine:
         self._dirty_jobs[job_id] = job
         job_run = self._active(job_id)
         if job_run is not None and job_run.status in ("PAUSING", "PAUSED"):
+            job_run.reason = None
             self._set_status(job_run, "RESUMING", now)
 
     def terminate(self, job_run_id: str, now: int) -> JobRun:
@@ -313,6 +318,8 @@ class Engine:
         self._dirty_job_runs[job_run.id] = job_run
         if notice:
             self._notice(job_run, status)
+        if status == "PAUSED" or not job_run.active:
+            self._changes.deliveries += ending_deliveries(job_run, self.identity, now)
 
     def _touch_run(self, run: Run) -> None:
         self._dirty_runs[run.id] = run
@@ -435,10 +442,13 @@ class Engine:
         job_run.results_seq += 1
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
+        line = results_line(self.identity, job_run, run)
         self._changes.results.append(
-            ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id,
-                         results_line(self.identity, job_run, run))
-        )  # fmt: skip
+            ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id, line)
+        )
+        delivery = sink_delivery(job_run, run, line, now)
+        if delivery is not None:
+            self._changes.deliveries.append(delivery)
         if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
             self._finish(job_run, "COMPLETED", now)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .deliveries import Delivery
 from .launcher import AttemptRequest
 from .records import Job, JobRun, Run
 
@@ -35,11 +36,13 @@ class Changes:
     results: list[ResultRecord] = field(default_factory=list)
     missed_ticks: list[tuple[str, int]] = field(default_factory=list)
     pruned_job_runs: list[JobRun] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    """Planned in the same pass as the result or transition that causes them."""
 
     def __bool__(self) -> bool:
         return any(
             (self.jobs, self.deleted_jobs, self.job_runs, self.new_runs, self.runs,
-             self.results, self.missed_ticks, self.pruned_job_runs)
+             self.results, self.missed_ticks, self.pruned_job_runs, self.deliveries)
         )  # fmt: skip
 
 

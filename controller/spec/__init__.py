@@ -4,6 +4,7 @@ This is the lowest layer of jobctl: it imports nothing from the rest of ``contro
 """
 
 from ._calendar_values import CalendarRange
+from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
 from ._durations import format_duration_ms, parse_duration_ms
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
@@ -18,6 +19,7 @@ from .loader import (
     load_paths,
 )
 from .schemas import crd_documents, job_file_schema, render_crd_yaml
+from .secrets import Redactor, secret_values
 
 __all__ = [
     "CalendarRange",
@@ -32,7 +34,11 @@ __all__ = [
     "PayloadItem",
     "Position",
     "Problem",
+    "Redactor",
+    "S3Sink",
     "ScheduleSpec",
+    "WebhookNotification",
+    "WebhookSink",
     "crd_documents",
     "format_data_path",
     "format_duration_ms",
@@ -43,4 +49,5 @@ __all__ = [
     "load_paths",
     "parse_duration_ms",
     "render_crd_yaml",
+    "secret_values",
 ]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr
 
 from ._base import StrictModel
-from ._types import HttpUrl
+from ._types import HttpUrl, SigningSecret
 
 ApiNames = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
@@ -24,7 +24,7 @@ class WebhookSink(StrictModel):
     headers: dict[str, SecretStr] = {}
     skipOnFail: bool = False
     apisToSend: ApiNames | None = None
-    signingSecret: SecretStr | None = Field(
+    signingSecret: SigningSecret | None = Field(
         default=None,
         description="Standard Webhooks secret (whsec_...); when set, deliveries are signed.",
     )
@@ -54,3 +54,7 @@ class WebhookNotification(StrictModel):
     type: Literal["webhook"]
     url: HttpUrl
     headers: dict[str, SecretStr] = {}
+    signingSecret: SigningSecret | None = Field(
+        default=None,
+        description="Standard Webhooks secret (whsec_...); when set, notifications are signed.",
+    )

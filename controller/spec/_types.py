@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -122,4 +124,27 @@ SecretProxyUrl = Annotated[
     SecretStr,
     AfterValidator(_url_validator(("http", "https", "socks5"), secret=True)),
     WithJsonSchema({"type": "string", "format": "uri", "writeOnly": True}),
+]
+
+
+def _signing_secret(value: SecretStr) -> SecretStr:
+    """Standard Webhooks secrets are ``whsec_`` followed by base64 of at least 24 bytes."""
+    text = value.get_secret_value()
+    try:
+        key = base64.b64decode(text.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if not text.startswith("whsec_") or len(key) < 24:
+        raise PydanticCustomError(
+            "signing_secret",
+            "the signing secret is not a Standard Webhooks secret; use 'whsec_' followed by "
+            "the base64 of 24 to 64 random bytes (e.g. from `openssl rand -base64 32`)",
+        )
+    return value
+
+
+SigningSecret = Annotated[
+    SecretStr,
+    AfterValidator(_signing_secret),
+    WithJsonSchema({"type": "string", "pattern": "^whsec_[A-Za-z0-9+/=]+$", "writeOnly": True}),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..engine import Changes, JobRun, ResultRecord
+from ..engine import Changes, Delivery, JobRun, ResultRecord
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ class Watermark:
     written_size: int
 
 
+@dataclass(frozen=True)
+class QueuedDelivery:
+    delivery: Delivery
+    state: str
+    due_at: int
+    attempts: int
+    last_error: str | None
+
+
 class Store(Protocol):
     def load(self) -> StoredState: ...
 
@@ -45,3 +54,33 @@ class Store(Protocol):
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None: ...
 
     def close(self) -> None: ...
+
+
+class DeliveryQueue(Protocol):
+    """The delivery queue as the deliverer uses it (see ``delivery_queue.py`` for states)."""
+
+    def due(self, now: int, limit: int) -> list[QueuedDelivery]: ...
+
+    def next_due_after(self, now: int) -> int | None: ...
+
+    def outstanding(self) -> int: ...
+
+    def results_pending(self, job_run_id: str) -> bool: ...
+
+    def finish(self, delivery_id: str, state: str, attempts: int, error: str | None) -> None: ...
+
+    def retry(self, delivery_id: str, attempts: int, due_at: int, error: str | None) -> None: ...
+
+    def hold_job(self, job_id: str, kind: str, error: str) -> int: ...
+
+    def release_job(self, job_id: str, now: int) -> int: ...
+
+    def gone_fingerprint(self, job_id: str, url_hash: str) -> str | None: ...
+
+    def mark_gone(self, job_id: str, url_hash: str, fingerprint: str) -> None: ...
+
+    def clear_gone(self, job_id: str, url_hash: str) -> None: ...
+
+    def put_results_object(self, job_run_id: str, described: dict[str, Any]) -> None: ...
+
+    def results_object(self, job_run_id: str) -> dict[str, Any] | None: ...

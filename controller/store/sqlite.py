@@ -21,6 +21,7 @@ from typing import Any
 
 from ..engine import Changes, JobRun, ResultRecord, Run
 from .base import StoredJob, StoredState, Watermark
+from .delivery_queue import SqliteDeliveryQueue
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -91,6 +92,35 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, tick)
     );
     """,
+    """
+    CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        job_run_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        target INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, due_at);
+    CREATE INDEX deliveries_by_job ON deliveries (job_id, state);
+    CREATE INDEX deliveries_by_job_run ON deliveries (job_run_id);
+    CREATE TABLE gone_targets (
+        job_id TEXT NOT NULL,
+        url_hash TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (job_id, url_hash)
+    );
+    CREATE TABLE results_objects (
+        job_run_id TEXT PRIMARY KEY,
+        object TEXT NOT NULL
+    );
+    """,
 )
 
 _JOB_RUN_COLUMNS = (
@@ -121,6 +151,7 @@ is written once: SQLite rewrites a whole row on any update, overflow pages inclu
 
 _PRUNED_ROWS = (
     ("results", "job_run_id"),
+    ("results_objects", "job_run_id"),
     ("runs", "job_run_id"),
     ("job_run_snapshots", "job_run_id"),
     ("job_runs", "id"),
@@ -147,7 +178,10 @@ def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
 
 
 class SqliteStore:
-    """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it."""
+    """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it.
+
+    ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``).
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +192,7 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
+        self.deliveries = SqliteDeliveryQueue(self._db)
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -242,9 +277,20 @@ class SqliteStore:
                 "INSERT OR IGNORE INTO missed_ticks (job_id, tick) VALUES (?, ?)",
                 changes.missed_ticks,
             )
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries (id, kind, job_id, job_run_id, run_id, target, "
+                "body, created_at, state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                ((d.id, d.kind, d.job_id, d.job_run_id, d.run_id, d.target, d.body,
+                  d.created_at, d.created_at) for d in changes.deliveries),
+            )  # fmt: skip
             for job_run in changes.pruned_job_runs:
                 for table, column in _PRUNED_ROWS:
                     db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_run.id,))
+                db.execute(  # what is still to be delivered outlives the JobRun's history
+                    "DELETE FROM deliveries WHERE job_run_id = ? AND state NOT IN "
+                    "('pending', 'held')",
+                    (job_run.id,),
+                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.s3 import S3Server, start_s3_server
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBCTL = Path(sys.executable).with_name("jobctl")
@@ -35,3 +37,19 @@ def run_jobctl(
 def jobctl() -> Callable[..., subprocess.CompletedProcess[str]]:
     assert JOBCTL.exists(), f"{JOBCTL} is missing: run `make setup`"
     return run_jobctl
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 on 127.0.0.1 (credentials not checked; presigned URLs work)."""
+    server = start_s3_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server_with_auth() -> Iterator[S3Server]:
+    """moto's S3 on 127.0.0.1 checking credentials (presigned URLs do not work here)."""
+    server = start_s3_server(enforce_auth=True)
+    yield server
+    server.stop()

@@ -42,6 +42,7 @@ def test_a_triggered_jobrun_runs_to_completion_with_a_results_file(tmp_path: Pat
             "echo",
             "fail-once",
         }
+        controller.close()
 
     asyncio.run(scenario())
 
@@ -80,6 +81,7 @@ def test_job_files_hot_reload_within_a_second(tmp_path: Path) -> None:
         assert "first" in engine.jobs
         controller.stop()
         await task
+        controller.close()
 
     asyncio.run(scenario())
 
@@ -94,6 +96,7 @@ def test_an_interval_schedule_fires_on_the_real_clock(tmp_path: Path) -> None:
         await _until(lambda: len(controller.engine.job_runs) >= 2, timeout=3.5)
         controller.stop()
         await task
+        controller.close()
         runs = list(controller.engine.job_runs.values())
         assert all(r.type == "SCHEDULED" and r.scheduled_time % 1000 == 0 for r in runs)
 
@@ -108,8 +111,10 @@ def test_old_jobruns_are_pruned_with_their_results_files(tmp_path: Path) -> None
         for _ in range(3):
             ids.append(controller.trigger("demo").id)
             await controller.run(until_idle=True)
+            controller.close()
             controller = make(tmp_path, {}, history_limit=2)
             controller.start()
+        controller.close()
         files = sorted(p.stem for p in (tmp_path / "state" / "results" / "demo").iterdir())
         assert files == sorted(ids[1:])
         assert set(controller.engine.job_runs) == set(ids[1:])
