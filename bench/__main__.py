@@ -7,7 +7,12 @@ import json
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.schedules", "bench.engine_throughput", "bench.browser_throughput"]
+BENCHMARKS = [
+    "bench.schedules",
+    "bench.engine_throughput",
+    "bench.browser_throughput",
+    "bench.webhook_delivery",
+]
 
 
 def main() -> int:

@@ -107,7 +107,7 @@ MIGRATIONS: tuple[str, ...] = (
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT
     );
-    CREATE INDEX deliveries_due ON deliveries (state, due_at);
+    CREATE INDEX deliveries_due ON deliveries (state, due_at, id);
     CREATE INDEX deliveries_by_job ON deliveries (job_id, state);
     CREATE INDEX deliveries_by_job_run ON deliveries (job_run_id);
     CREATE TABLE gone_targets (
