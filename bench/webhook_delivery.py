@@ -11,9 +11,9 @@ import asyncio
 import base64
 import io
 import json
+import multiprocessing
 import os
 import tempfile
-import multiprocessing
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -67,8 +67,8 @@ async def _baseline(url: str, bodies: list[str]) -> float:
 
 
 async def _deliverer(url: str, bodies: list[str], folder: Path) -> float:
-    text = json.dumps({"payload": [{"apiName": "item"}],
-                       "sink": {"type": "webhook", "url": url, "signingSecret": SECRET}})  # fmt: skip
+    sink = {"type": "webhook", "url": url, "signingSecret": SECRET}
+    text = json.dumps({"payload": [{"apiName": "item"}], "sink": sink})
     definition = load_job_file_text(text, "bench.job.json").jobs[0].definition
     store = SqliteStore(folder / "state.db")
     now = int(time.time() * 1000)
