@@ -27,13 +27,19 @@ chromium: $(STAMP)
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# The demo: serve the offline bookstore, run the embedded controller on the sample jobs with the
-# bookstore project, trigger the demo job and show its progress. Ctrl-C stops it; ONCE=1 exits
-# when the demo JobRun ends (exit 0: every Run succeeded, 1: some failed, 2: it did not complete).
+# The demo: serve the offline bookstore (and its members area and webhook receiver), run the
+# embedded controller on the sample jobs with the bookstore project, trigger the demo jobs and
+# show their progress and deliveries. Ctrl-C stops it; ONCE=1 exits when the demo JobRuns have
+# ended (exit 0: every Run succeeded, 1: some failed, 2: one did not complete).
+DEMO_MEMBER_PASSWORD ?= bookworm
+export DEMO_MEMBER_PASSWORD
 run: setup
 	@$(BIN)/jobctl validate intuned-resources
-	@$(BIN)/jobctl demo-site & site=$$!; trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/jobctl run --project examples/bookstore --trigger bookstore-demo --allow-private-targets $(if $(ONCE),--until-idle)
+	@$(BIN)/jobctl demo-site --member-password "$$DEMO_MEMBER_PASSWORD" & site=$$!; \
+	trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do $(BIN)/python -c 'import urllib.request as u; u.urlopen("http://127.0.0.1:8765/", timeout=1)' 2>/dev/null && break; sleep 0.1; done; \
+	$(BIN)/jobctl run --project examples/bookstore --allow-private-targets \
+	  --trigger bookstore-demo --trigger members-orders $(if $(ONCE),--until-idle)
 
 lint: setup
 	$(BIN)/ruff check controller tests bench

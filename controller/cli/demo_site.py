@@ -2,7 +2,8 @@
 
 It also plays the demo's webhook receiver: a POST under ``/webhook/`` (the demo Job's sink and
 notification) is answered 200 and summarised on one line, so ``make run`` shows results
-arriving as they are delivered.
+arriving as they are delivered. And it has a members area behind a login (``demo_members``) for
+AuthSessions.
 """
 
 from __future__ import annotations
@@ -15,22 +16,70 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import demo_members
+from .demo_members import MembersArea
+
 DEFAULT_ROOT = Path("examples/bookstore/site")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    members: MembersArea
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path == "/login":
+            self._reply(200, demo_members.login_page())
+        elif path == "/members/stats":
+            self._reply(200, demo_members.stats_body(self.members), "application/json")
+        elif path.startswith("/members/"):
+            self._members_page(path)
+        else:
+            super().do_GET()
+
+    def _members_page(self, path: str) -> None:
+        if not self.members.signed_in(self.headers.get("cookie")):
+            self._redirect("/login")
+        elif path == "/members/":
+            self._reply(200, demo_members.members_page(self.members))
+        elif path.startswith("/members/orders/") and path.rsplit("/", 1)[1].isdigit():
+            self._reply(200, demo_members.order_page(int(path.rsplit("/", 1)[1])))
+        else:
+            self.send_error(404)
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        if not self.path.startswith("/webhook/"):
+        if self.path == "/login":
+            token = self.members.login(*demo_members.parse_login(body))
+            if token is None:
+                self._reply(401, demo_members.login_page("Invalid username or password."))
+            else:
+                self._redirect("/members/", f"{demo_members.COOKIE}={token}; Path=/; HttpOnly")
+        elif self.path == "/members/revoke":
+            self.members.revoke()
+            self._reply(204, b"")
+        elif self.path.startswith("/webhook/"):
+            self._reply(200, b"")
+            print(f"receiver {self.path}: {_summary(body)}", flush=True)
+        else:
             self.send_error(404)
-            return
-        self.send_response(200)
+
+    def _reply(self, status: int, body: bytes, content_type: str = "text/html") -> None:
+        self.send_response(status)
+        self.send_header("content-type", f"{content_type}; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _redirect(self, location: str, cookie: str | None = None) -> None:
+        self.send_response(303)
+        self.send_header("location", location)
+        if cookie:
+            self.send_header("set-cookie", cookie)
         self.send_header("content-length", "0")
         self.end_headers()
-        print(f"receiver {self.path}: {_summary(body)}", flush=True)
 
 
 def _summary(body: bytes) -> str:
@@ -53,12 +102,20 @@ def register(commands: Any) -> None:
     site = commands.add_parser("demo-site", help="serve the offline bookstore demo website")
     site.add_argument("--port", type=int, default=8765, help="default: %(default)s")
     site.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="default: %(default)s")
+    site.add_argument("--member", default="reader", help="members-area username (%(default)s)")
+    site.add_argument("--member-password", default="bookworm", metavar="PASSWORD",
+                      help="members-area password (default: %(default)s)")  # fmt: skip
+    site.add_argument("--session-ttl", type=float, default=600.0, metavar="SECONDS",
+                      help="members' sessions expire after this long (%(default)s)")  # fmt: skip
     site.set_defaults(handler=run_demo_site)
 
 
-def static_server(root: Path, port: int = 0) -> ThreadingHTTPServer:
-    """A quiet static-file server on 127.0.0.1 (port 0: any free port); call serve_forever."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def static_server(
+    root: Path, port: int = 0, members: MembersArea | None = None
+) -> ThreadingHTTPServer:
+    """The demo site on 127.0.0.1 (port 0: any free port); call serve_forever."""
+    handler_class = type("Handler", (_QuietHandler,), {"members": members or MembersArea()})
+    handler = functools.partial(handler_class, directory=str(root))
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
@@ -67,7 +124,8 @@ def run_demo_site(args: argparse.Namespace) -> int:
         print(f"jobctl demo-site: {args.root}/index.html not found; pass --root", file=sys.stderr)
         return 2
     try:
-        server = static_server(args.root, args.port)
+        members = MembersArea(args.member, args.member_password, args.session_ttl)
+        server = static_server(args.root, args.port, members)
     except OSError as exc:
         print(f"jobctl demo-site: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
               file=sys.stderr)  # fmt: skip

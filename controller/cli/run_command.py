@@ -36,7 +36,8 @@ def register(commands: Any) -> None:
         default=4,
         help="attempts one worker process (one Chromium) runs at once (default: %(default)s)",
     )
-    run.add_argument("--trigger", metavar="JOB_ID", help="trigger this Job once at start-up")
+    run.add_argument("--trigger", metavar="JOB_ID", action="append", default=[],
+                     help="trigger this Job once at start-up (repeatable)")  # fmt: skip
     run.add_argument(
         "--until-idle",
         action="store_true",
@@ -47,6 +48,9 @@ def register(commands: Any) -> None:
         metavar="MODULE:FACTORY",
         help="instead of local Chromium workers: FACTORY(capacity) -> Launcher",
     )
+    run.add_argument("--auth-lock-timeout", type=float, default=300.0, metavar="SECONDS",
+                     help="longest wait for another attempt's AuthSession recreation; then the "
+                     "JobRun pauses with auth-session-locked (default: %(default)s)")  # fmt: skip
     run.add_argument("--workspace-id", default="local")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     _delivery_options(run)
@@ -143,16 +147,17 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         results_bucket=_results_bucket(args),
         results_prefix=args.results_prefix,
         results_url_expiry_s=args.results_url_expiry,
+        auth_lock_timeout_s=args.auth_lock_timeout,
     )
     controller = EmbeddedController(settings, _launcher(args))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, controller.stop)
     controller.start()
-    job_run_id = None
-    if args.trigger:
+    job_run_ids = []
+    for job_id in args.trigger:
         try:
-            job_run_id = controller.trigger(args.trigger).id
+            job_run_ids.append(controller.trigger(job_id).id)
         except EngineError as exc:
             print(f"jobctl run: {exc}", file=sys.stderr)
             await controller.run(until_idle=True)
@@ -160,7 +165,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
             return 2
     await controller.run(until_idle=args.until_idle)
     try:
-        return 0 if job_run_id is None else _summary(controller, job_run_id)
+        return max((_summary(controller, i) for i in job_run_ids), default=0)
     finally:
         controller.close()
 

@@ -45,6 +45,7 @@ def run_validate(args: argparse.Namespace) -> int:
             "valid": not problems,
             "files": result.files,
             "jobs": sorted(job.job_id for job in result.jobs),
+            "authSessions": sorted(s.session_id for s in result.auth_sessions),
             "problems": [p.as_json() for p in problems],
         }
         print(json.dumps(report, indent=2))
@@ -55,7 +56,8 @@ def run_validate(args: argparse.Namespace) -> int:
             bad = len({p.file for p in problems})
             print(f"{len(problems)} problem(s) in {bad} file(s)", file=sys.stderr)
         else:
-            print(f"{result.files} file(s) valid: {len(result.jobs)} job(s)", file=sys.stderr)
+            found = f"{len(result.jobs)} job(s), {len(result.auth_sessions)} auth session(s)"
+            print(f"{result.files} file(s) valid: {found}", file=sys.stderr)
     return 1 if problems else 0
 
 

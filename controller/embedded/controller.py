@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import TextIO
 
 import watchfiles
 
+from ..auth import AuthSessions
 from ..delivery import (
     Deliverer,
     DeliverySettings,
@@ -35,8 +37,18 @@ from ..delivery import (
     S3ResultsStorage,
     S3Target,
 )
-from ..engine import AttemptEvent, Effects, Engine, EngineError, Identity, JobRun, Launcher, reason
-from ..spec import JobDefinition, Redactor, secret_values
+from ..engine import (
+    AttemptEvent,
+    AuthCapableLauncher,
+    Effects,
+    Engine,
+    EngineError,
+    Identity,
+    JobRun,
+    Launcher,
+    reason,
+)
+from ..spec import EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from .resources import ResourceSet
 from .results_files import ResultsFiles
@@ -61,6 +73,8 @@ class Settings:
     """Keep finished JobRuns' results files in this bucket (default: under ``state/results``)."""
     results_prefix: str = ""
     results_url_expiry_s: int = 3_600
+    auth_lock_timeout_s: float = 300.0
+    """How long an attempt waits for another attempt's AuthSession recreation."""
 
 
 class _Reload:
@@ -129,6 +143,15 @@ class EmbeddedController:
             clock=clock,
             s3_clients=clients,
         )
+        self.auth = AuthSessions(
+            self.store.auth_states,
+            self.resources.auth_sessions.get,
+            say=self._say,
+            lock_timeout_s=settings.auth_lock_timeout_s,
+            clock=clock,
+        )
+        if isinstance(launcher, AuthCapableLauncher):
+            launcher.use_auth(self.auth)
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -279,6 +302,12 @@ class EmbeddedController:
             self._say(f"invalid: {problem}")
         for job_id in reload.kept:
             self._say(f"{job_id}: keeps running its last valid version until the file is fixed")
+        for session_id in reload.auth_sessions_changed:
+            session = self.resources.auth_sessions[session_id]
+            self.redactor.add(secret_values(session))
+            self.redactor.add(os.environ.get(v.env, "") for v in session.credentials.values()
+                              if isinstance(v, EnvReference))  # fmt: skip
+            self._say(f"AuthSession {session_id}: loaded")
         for job_id, definition in reload.changed.items():
             self.redactor.add(secret_values(definition))
             self._definitions[job_id] = definition

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..spec import JobDefinition, Problem, load_paths
+from ..spec import AuthSessionDefinition, JobDefinition, Problem, load_paths
 
 
 @dataclass
@@ -21,13 +21,17 @@ class Reload:
     problems: list[Problem] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     """Jobs whose file is broken; they keep running at their last valid version."""
+    auth_sessions_changed: list[str] = field(default_factory=list)
 
 
 class ResourceSet:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.jobs: dict[str, JobDefinition] = {}
+        self.auth_sessions: dict[str, AuthSessionDefinition] = {}
+        """AuthSessions by ID; like Jobs, a broken file keeps its last valid version."""
         self._files: dict[str, str] = {}
+        self._session_files: dict[str, str] = {}
 
     def reload(self) -> Reload:
         result = load_paths([self.root])
@@ -47,4 +51,15 @@ class ResourceSet:
             del self.jobs[job_id]
             del self._files[job_id]
             reload.removed.append(job_id)
+        sessions = {s.session_id: s for s in result.auth_sessions}
+        for session_id, loaded in sessions.items():
+            self._session_files[session_id] = loaded.file
+            if self.auth_sessions.get(session_id) != loaded.definition:
+                self.auth_sessions[session_id] = loaded.definition
+                reload.auth_sessions_changed.append(session_id)
+        for session_id in [s for s in self.auth_sessions if s not in sessions]:
+            file = self._session_files[session_id]
+            if file not in broken_files or not Path(file).exists():
+                del self.auth_sessions[session_id]
+                del self._session_files[session_id]
         return reload

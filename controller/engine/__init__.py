@@ -7,6 +7,8 @@ and the Kubernetes operator (Pods, custom resources).
 from .deliveries import Delivery, DeliveryKind
 from .engine import CANCEL_GRACE_MS, Engine, EngineError
 from .launcher import (
+    AttemptAuthenticated,
+    AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
     AttemptExtendedPayload,
@@ -15,6 +17,8 @@ from .launcher import (
     AttemptRequest,
     AttemptResult,
     AttemptStarted,
+    AuthBroker,
+    AuthCapableLauncher,
     Launcher,
 )
 from .output import Changes, Effects, Output, ResultRecord
@@ -25,6 +29,8 @@ __all__ = [
     "ACTIVE_JOB_RUN",
     "CANCEL_GRACE_MS",
     "FINAL_RUN",
+    "AttemptAuthFailed",
+    "AttemptAuthenticated",
     "AttemptEvent",
     "AttemptExited",
     "AttemptExtendedPayload",
@@ -33,6 +39,8 @@ __all__ = [
     "AttemptRequest",
     "AttemptResult",
     "AttemptStarted",
+    "AuthBroker",
+    "AuthCapableLauncher",
     "Changes",
     "Delivery",
     "DeliveryKind",

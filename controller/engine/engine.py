@@ -27,6 +27,8 @@ from ..spec import JobDefinition, PayloadItem
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import (
+    AttemptAuthenticated,
+    AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
     AttemptExtendedPayload,
@@ -207,6 +209,7 @@ class Engine:
         job_run = self._active(job_id)
         if job_run is not None and job_run.status in ("PAUSING", "PAUSED"):
             job_run.reason = None
+            job_run.auth_validated = False
             self._set_status(job_run, "RESUMING", now)
 
     def terminate(self, job_run_id: str, now: int) -> JobRun:
@@ -237,7 +240,12 @@ class Engine:
             run.deadline = now + job_run.request_timeout_ms
         elif isinstance(event, AttemptExtendedPayload):
             self._extend(job_run, run, event.items, now)
+        elif isinstance(event, AttemptAuthenticated):
+            job_run.auth_validated = True
+        elif isinstance(event, AttemptAuthFailed):
+            self._auth_failed(job_run, run, event.reason, now)
         elif isinstance(event, AttemptResult):
+            job_run.auth_validated = True  # the API ran, so its AuthSession was valid
             run.trace_url, run.log_url = event.trace_url, event.log_url
             run.attempts += 1
             run.result = event.result
@@ -368,9 +376,11 @@ class Engine:
                 self._set_status(job_run, "PENDING", now)
             if job_run.status != "PENDING":
                 continue
+            validating = job_run.auth_session is not None and not job_run.auth_validated
+            concurrency = 1 if validating else job_run.concurrency
             while (
                 job_run.pending
-                and len(job_run.running) < job_run.concurrency
+                and len(job_run.running) < concurrency
                 and self._running_total < self.max_workers
             ):
                 self._launch(job_run, job_run.runs[job_run.pending.popleft()], now)
@@ -384,6 +394,7 @@ class Engine:
         self._running_total += 1
         self._attempts[run.attempt_id] = run
         self._touch_run(run)
+        auth = job_run.snapshot.get("auth_session") or {}
         self._effects.starts.append(
             AttemptRequest(
                 attempt_id=run.attempt_id,
@@ -395,6 +406,8 @@ class Engine:
                 parameters=run.parameters,
                 timeout_s=job_run.request_timeout_ms // 1000,
                 auth_session=job_run.auth_session,
+                auth_check_attempts=auth.get("checkAttempts", 3),
+                auth_create_attempts=auth.get("createAttempts", 3),
                 proxy=self._proxy(job_run.job_id),
             )
         )
@@ -416,6 +429,17 @@ class Engine:
             job_run.running.discard(run.id)
             self._running_total -= 1
         run.deadline = None
+
+    def _auth_failed(self, job_run: JobRun, run: Run, why: dict[str, str], now: int) -> None:
+        """The attempt never ran the API: it uses no retry, and runs first after the resume."""
+        self._release(job_run, run)
+        run.status = "PENDING"
+        job_run.pending.appendleft(run.id)
+        self._touch_run(run)
+        if job_run.job_id in self.jobs:
+            self.pause_job(job_run.job_id, now, why=why)
+        else:
+            self._terminate(job_run, now, "terminated", "the Job was deleted")
 
     def _attempt_failed(self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int) -> None:
         run.attempts += 1

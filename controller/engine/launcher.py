@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +25,12 @@ class AttemptRequest:
     parameters: dict[str, Any]
     timeout_s: int
     auth_session: str | None = None
+    """The JobRun's AuthSession: the worker asks the controller's ``AuthBroker`` for its storage
+    state, so session cookies are never part of a start command (or a Pod spec)."""
+    auth_check_attempts: int = 3
+    auth_create_attempts: int = 3
     proxy: str | None = None
     """Proxy URL with credentials, from the Job's current definition (never persisted)."""
-    storage_state: dict[str, Any] | None = None
-    """Browser storage state of the JobRun's auth session, applied to the attempt's context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,22 @@ class AttemptExited:
     exit_code: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptAuthenticated:
+    """The AuthSession was checked (or recreated) and is valid: the API is about to run."""
+
+    attempt_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptAuthFailed:
+    """The AuthSession is unusable (unknown, cannot be recreated, locked too long). The attempt
+    did not run the API; the JobRun pauses with ``reason`` and the Run is re-run on resume."""
+
+    attempt_id: str
+    reason: dict[str, str]
+
+
 AttemptEvent = (
     AttemptStarted
     | AttemptHeartbeat
@@ -78,7 +96,30 @@ AttemptEvent = (
     | AttemptResult
     | AttemptFailed
     | AttemptExited
+    | AttemptAuthenticated
+    | AttemptAuthFailed
 )
+
+
+class AuthBroker(Protocol):
+    """What workers may ask the controller about AuthSessions (through their launcher).
+
+    ``handle`` takes one JSON message from a worker's attempt and answers with one; it may wait
+    (another attempt is recreating the session). See ``controller/auth`` for the protocol.
+    """
+
+    async def handle(self, attempt_id: str, message: dict[str, Any]) -> dict[str, Any]: ...
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        """The attempt is over: a recreation lock it held is released."""
+        ...
+
+
+@runtime_checkable
+class AuthCapableLauncher(Protocol):
+    """A launcher whose workers run browser attempts, and so may need AuthSessions."""
+
+    def use_auth(self, broker: AuthBroker) -> None: ...
 
 
 class Launcher(Protocol):

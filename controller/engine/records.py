@@ -111,6 +111,9 @@ class JobRun:
 
     canceling: dict[str, int] = field(default_factory=dict)
     """Attempts cancelled by a pause, awaiting their exit: attempt ID -> give-up deadline."""
+    auth_validated: bool = False
+    """The AuthSession passed validation since the JobRun started or resumed. Until it has, one
+    attempt at a time runs (it validates, or recreates, the session for all the others)."""
 
     @property
     def active(self) -> bool:

@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import (
+    AttemptAuthenticated,
+    AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
     AttemptExtendedPayload,
@@ -37,6 +39,7 @@ from ..engine import (
     AttemptRequest,
     AttemptResult,
     AttemptStarted,
+    AuthBroker,
 )
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -66,6 +69,10 @@ class LocalLauncher:
         self._spawned = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: ThreadingHTTPServer | None = None
+        self._auth: AuthBroker | None = None
+
+    def use_auth(self, broker: AuthBroker) -> None:
+        self._auth = broker
 
     @property
     def callback_url(self) -> str:
@@ -148,8 +155,13 @@ class LocalLauncher:
         self._workers.pop(worker.token, None)
         for attempt_id in sorted(worker.attempts):
             self._by_attempt.pop(attempt_id, None)
+            self._ended(attempt_id)
             self._queue.put_nowait(AttemptExited(attempt_id, code))
         worker.attempts.clear()
+
+    def _ended(self, attempt_id: str) -> None:
+        if self._auth is not None:
+            self._auth.attempt_ended(attempt_id)
 
     def _on_event(self, token: str, payload: dict[str, Any]) -> bool:
         worker = self._workers.get(token)
@@ -172,11 +184,16 @@ class LocalLauncher:
             event = AttemptFailed(attempt_id, payload.get("error") or {}, **links)
         elif kind == "cancelled":
             event = AttemptExited(attempt_id, None)
+        elif kind == "authenticated":
+            event = AttemptAuthenticated(attempt_id)
+        elif kind == "auth-failed":
+            event = AttemptAuthFailed(attempt_id, payload.get("reason") or {})
         else:
             return False
-        if kind in ("result", "failed", "cancelled"):
+        if kind in ("result", "failed", "cancelled", "auth-failed"):
             worker.attempts.discard(attempt_id)
             self._by_attempt.pop(attempt_id, None)
+            self._ended(attempt_id)
         self._queue.put_nowait(event)
         return True
 
@@ -198,27 +215,54 @@ class LocalLauncher:
     async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
         return self._on_event(token, payload)
 
+    def ask_auth(self, token: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Called on a server thread: an AuthSession question, answered when the broker is
+        done (it may wait for another attempt's recreation). None: not this worker's attempt."""
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(self._answer(token, payload), self._loop)
+        return future.result()
+
+    async def _answer(self, token: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        worker = self._workers.get(token)
+        attempt_id = payload.get("attempt_id")
+        if worker is None or attempt_id not in worker.attempts or self._auth is None:
+            return None
+        assert isinstance(attempt_id, str)
+        return await self._auth.handle(attempt_id, payload)
+
 
 def _handler(launcher: LocalLauncher) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             auth = self.headers.get("Authorization", "")
             length = int(self.headers.get("Content-Length") or 0)
-            if self.path != "/events" or not auth.startswith("Bearer ") or length > MAX_EVENT_BYTES:
-                self._reply(404 if self.path != "/events" else 401)
+            if self.path not in ("/events", "/auth"):
+                self._reply(404)
+                return
+            if not auth.startswith("Bearer ") or length > MAX_EVENT_BYTES:
+                self._reply(401)
                 return
             try:
                 payload = json.loads(self.rfile.read(length))
             except ValueError:
                 self._reply(400)
                 return
-            accepted = launcher.deliver(auth.removeprefix("Bearer "), payload)
+            token = auth.removeprefix("Bearer ")
+            if self.path == "/auth":
+                answer = launcher.ask_auth(token, payload)
+                self._reply(409) if answer is None else self._reply(200, json.dumps(answer))
+                return
+            accepted = launcher.deliver(token, payload)
             self._reply(204 if accepted else 409)
 
-        def _reply(self, status: int) -> None:
+        def _reply(self, status: int, body: str = "") -> None:
+            data = body.encode()
             self.send_response(status)
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(data)))
+            if data:
+                self.send_header("Content-Type", "application/json")
             self.end_headers()
+            self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # events may carry results; never log them

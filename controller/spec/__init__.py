@@ -8,12 +8,20 @@ from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
 from ._durations import format_duration_ms, parse_duration_ms
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
+from .auth_session import (
+    AuthSessionDefinition,
+    CredentialError,
+    EnvReference,
+    resolve_credentials,
+)
 from .job import Configuration, JobDefinition, PayloadItem
 from .kube import JobResourceSpec, JobRunSpec
 from .loader import (
+    LoadedAuthSession,
     LoadedJob,
     LoadResult,
     job_id_from_filename,
+    load_auth_session_file_text,
     load_job_file_text,
     load_manifest_text,
     load_paths,
@@ -22,14 +30,18 @@ from .schemas import crd_documents, job_file_schema, render_crd_yaml
 from .secrets import Redactor, secret_values
 
 __all__ = [
+    "AuthSessionDefinition",
     "CalendarRange",
     "CalendarSpec",
     "Configuration",
+    "CredentialError",
+    "EnvReference",
     "IntervalSpec",
     "JobDefinition",
     "JobResourceSpec",
     "JobRunSpec",
     "LoadResult",
+    "LoadedAuthSession",
     "LoadedJob",
     "PayloadItem",
     "Position",
@@ -44,10 +56,12 @@ __all__ = [
     "format_duration_ms",
     "job_file_schema",
     "job_id_from_filename",
+    "load_auth_session_file_text",
     "load_job_file_text",
     "load_manifest_text",
     "load_paths",
     "parse_duration_ms",
     "render_crd_yaml",
+    "resolve_credentials",
     "secret_values",
 ]

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,12 +19,15 @@ from ._documents import ParsedDocument, SyntaxProblem, parse_json5, parse_yaml
 from ._errors import problems_from_validation
 from ._problems import START, DataPath, Position, Problem
 from ._types import is_dns_label
+from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
 from .kube import API_VERSION, GROUP, JobResourceSpec, JobRunSpec
 
 JOB_FILE_SUFFIXES = (".job.jsonc", ".job.json")
+AUTH_SESSION_SUFFIXES = (".auth-session.jsonc", ".auth-session.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 MAX_FILE_BYTES = 32 * 1024 * 1024
+_Model = TypeVar("_Model", bound=BaseModel)
 _MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
 
 
@@ -44,58 +47,100 @@ class LoadedJobRun:
     namespace: str | None = None
 
 
+@dataclass(frozen=True)
+class LoadedAuthSession:
+    session_id: str
+    definition: AuthSessionDefinition
+    file: str
+
+
 @dataclass
 class LoadResult:
     jobs: list[LoadedJob] = field(default_factory=list)
     job_runs: list[LoadedJobRun] = field(default_factory=list)
+    auth_sessions: list[LoadedAuthSession] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
 
     def merge(self, other: LoadResult) -> None:
         self.jobs += other.jobs
         self.job_runs += other.job_runs
+        self.auth_sessions += other.auth_sessions
         self.problems += other.problems
         self.files += other.files
 
 
-def job_id_from_filename(name: str) -> str | None:
-    for suffix in JOB_FILE_SUFFIXES:
+def _id_from_filename(name: str, suffixes: tuple[str, ...]) -> str | None:
+    for suffix in suffixes:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return None
 
 
+def job_id_from_filename(name: str) -> str | None:
+    return _id_from_filename(name, JOB_FILE_SUFFIXES)
+
+
 def load_job_file_text(text: str, file: str) -> LoadResult:
     """A ``<id>.job.jsonc`` / ``<id>.job.json`` file: one Job whose ID is the file name."""
     result = LoadResult(files=1)
-    job_id = job_id_from_filename(os.path.basename(file))
-    if job_id is None:
-        result.problems.append(
-            Problem(file, START, "not a job file name; name it <job-id>.job.jsonc or .job.json")
-        )
-        return result
+    loaded = _load_named_document(
+        text, file, JobDefinition, kind="job", suffixes=JOB_FILE_SUFFIXES, result=result
+    )
+    if loaded is not None:
+        result.jobs.append(LoadedJob(loaded[0], loaded[1], file))
+    return result
+
+
+def load_auth_session_file_text(text: str, file: str) -> LoadResult:
+    """A ``<id>.auth-session.jsonc`` file: one AuthSession whose ID is the file name."""
+    result = LoadResult(files=1)
+    loaded = _load_named_document(
+        text, file, AuthSessionDefinition, kind="auth-session", suffixes=AUTH_SESSION_SUFFIXES,
+        result=result,
+    )  # fmt: skip
+    if loaded is not None:
+        result.auth_sessions.append(LoadedAuthSession(loaded[0], loaded[1], file))
+    return result
+
+
+def _load_named_document(
+    text: str,
+    file: str,
+    model: type[_Model],
+    *,
+    kind: str,
+    suffixes: tuple[str, ...],
+    result: LoadResult,
+) -> tuple[str, _Model] | None:
+    """A JSONC document whose ID is its file name (``<id><suffix>``) and may repeat as ``id``."""
+    name_id = _id_from_filename(os.path.basename(file), suffixes)
+    if name_id is None:
+        wanted = f"<{kind}-id>{suffixes[0]} or {suffixes[1]}"
+        result.problems.append(Problem(file, START, f"not a {kind} file name; name it {wanted}"))
+        return None
     try:
         document = parse_json5(text)
     except SyntaxProblem as exc:
         result.problems.append(Problem(file, exc.position, exc.message))
-        return result
-    if not is_dns_label(job_id):
+        return None
+    if not is_dns_label(name_id):
         result.problems.append(
             Problem(
                 file,
                 START,
-                f"the file name gives job ID {job_id!r}, which is not a valid Kubernetes name; "
-                "rename the file using at most 63 lowercase letters, digits and '-'",
+                f"the file name gives {kind} ID {name_id!r}, which is not a valid Kubernetes "
+                "name; rename the file using at most 63 lowercase letters, digits and '-'",
             )
         )
-    definition = _validate(JobDefinition, document, file, (), result)
-    if definition is None or result.problems:
-        return result
-    if definition.id is not None and definition.id != job_id:
-        result.problems.append(_id_mismatch(file, document, ("id",), definition.id, job_id))
-        return result
-    result.jobs.append(LoadedJob(job_id, definition, file))
-    return result
+    definition = _validate(model, document, file, (), result)
+    if not isinstance(definition, model) or result.problems:
+        return None
+    declared = getattr(definition, "id", None)
+    if declared is not None and declared != name_id:
+        result.problems.append(_id_mismatch(file, document, ("id",), declared, name_id))
+        return None
+    return name_id, definition
 
 
 def load_manifest_text(text: str, file: str, *, only_ours: bool = False) -> LoadResult:
@@ -225,7 +270,7 @@ def _id_mismatch(
     return Problem(
         file,
         document.positions.locate(path),
-        f"id {found!r} does not match the name {expected!r} this Job is defined under; "
+        f"id {found!r} does not match the name {expected!r} it is defined under; "
         f"change id to {expected!r} or remove it",
         path,
     )
@@ -252,7 +297,7 @@ def _walk(folder: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(JOB_FILE_SUFFIXES + MANIFEST_SUFFIXES):
+            if name.endswith(JOB_FILE_SUFFIXES + AUTH_SESSION_SUFFIXES + MANIFEST_SUFFIXES):
                 yield Path(root, name)
 
 
@@ -268,6 +313,8 @@ def _load_file(path: Path, *, explicit: bool) -> LoadResult:
         return _unreadable(file, f"cannot read file: {exc.strerror}")
     if path.name.endswith(MANIFEST_SUFFIXES):
         return load_manifest_text(text, file, only_ours=not explicit)
+    if path.name.endswith(AUTH_SESSION_SUFFIXES):
+        return load_auth_session_file_text(text, file)
     return load_job_file_text(text, file)
 
 

@@ -1,5 +1,6 @@
 """Durable state behind a small Protocol; ``SqliteStore`` is the embedded implementation."""
 
+from .auth_states import SqliteAuthStates
 from .base import DeliveryQueue, QueuedDelivery, Store, StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
 from .sqlite import SqliteStore
@@ -7,6 +8,7 @@ from .sqlite import SqliteStore
 __all__ = [
     "DeliveryQueue",
     "QueuedDelivery",
+    "SqliteAuthStates",
     "SqliteDeliveryQueue",
     "SqliteStore",
     "Store",

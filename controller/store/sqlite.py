@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Changes, JobRun, ResultRecord, Run
+from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
 
@@ -121,6 +122,14 @@ MIGRATIONS: tuple[str, ...] = (
         object TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE auth_session_states (
+        session_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        storage_state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    """,
 )
 
 _JOB_RUN_COLUMNS = (
@@ -180,7 +189,8 @@ def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
 class SqliteStore:
     """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it.
 
-    ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``).
+    ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``);
+    ``auth_states`` holds AuthSession storage states.
     """
 
     def __init__(self, path: Path) -> None:
@@ -193,6 +203,7 @@ class SqliteStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
         self.deliveries = SqliteDeliveryQueue(self._db)
+        self.auth_states = SqliteAuthStates(self._db)
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]

@@ -26,18 +26,33 @@ from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch
 
+AUTH_WAIT_S = 3_600
+"""An AuthSession question may wait for another attempt's recreation (the controller bounds it)."""
+
+
+def _post(callback: str, path: str, token: str, body: dict[str, Any], timeout: float) -> bytes:
+    request = urllib.request.Request(
+        f"{callback}{path}", data=json.dumps(body, default=str).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return bytes(response.read())
+
 
 def sender(callback: str, token: str, attempt_id: str) -> Any:
     def send(event: dict[str, Any]) -> None:
-        body = json.dumps({"attempt_id": attempt_id, **event}, default=str).encode()
-        request = urllib.request.Request(
-            f"{callback}/events", data=body, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
+        _post(callback, "/events", token, {"attempt_id": attempt_id, **event}, 30)
 
     return send
+
+
+def asker(callback: str, token: str, attempt_id: str) -> Any:
+    async def ask(message: dict[str, Any]) -> dict[str, Any]:
+        body = {"attempt_id": attempt_id, **message}
+        answer = await asyncio.to_thread(_post, callback, "/auth", token, body, AUTH_WAIT_S)
+        return dict(json.loads(answer))
+
+    return ask
 
 
 async def serve() -> int:
@@ -61,8 +76,9 @@ async def serve() -> int:
 
         async def attempt(request: dict[str, Any]) -> None:
             send = sender(callback, token, request["attempt_id"])
+            ask = asker(callback, token, request["attempt_id"])
             try:
-                await run_attempt(browser, apis, request, artifacts, send)
+                await run_attempt(browser, apis, request, artifacts, send=send, ask=ask)
             except asyncio.CancelledError:
                 send({"type": "cancelled"})
             except BrowserGoneError:

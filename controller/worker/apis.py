@@ -30,20 +30,31 @@ class ApiLoader:
         api_root = self.project / "api"
         if ".." in name.split("/") or api_root not in path.parents or not path.is_file():
             raise ApiNotFoundError(f"API {name!r} not found: no file api/{name}.py in the project")
+        return self._function(path, f"api/{name}.py", "automation", "(page, params, **_kwargs)")
+
+    def load_auth_hook(self, hook: str) -> Automation:
+        """``auth-sessions/check.py`` (``check``) or ``auth-sessions/create.py`` (``create``)."""
+        relative = f"auth-sessions/{hook}.py"
+        path = self.project / relative
+        if not path.is_file():
+            raise ApiNotFoundError(f"the project has no {relative}, which AuthSessions need")
+        arguments = "(page, **_kwargs)" if hook == "check" else "(page, params, **_kwargs)"
+        return self._function(path, relative, hook, arguments)
+
+    def _function(self, path: Path, relative: str, name: str, arguments: str) -> Automation:
         mtime = path.stat().st_mtime
-        cached = self._cache.get(name)
+        cached = self._cache.get(relative)
         if cached and cached[0] == mtime:
             return cached[1]
-        spec = importlib.util.spec_from_file_location(f"jobctl_api.{name.replace('/', '.')}", path)
+        module_name = "jobctl_api." + relative.removesuffix(".py").replace("/", ".")
+        spec = importlib.util.spec_from_file_location(module_name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        function = getattr(module, "automation", None)
+        function = getattr(module, name, None)
         if not inspect.iscoroutinefunction(function):
-            raise ApiNotFoundError(
-                f"api/{name}.py defines no `async def automation(page, params, **_kwargs)`"
-            )
-        self._cache[name] = (mtime, function)
+            raise ApiNotFoundError(f"{relative} defines no `async def {name}{arguments}`")
+        self._cache[relative] = (mtime, function)
         return function
 
 

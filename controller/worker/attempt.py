@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
+from .auth import Ask, Authenticator, AuthFailedError
 from .runtime import AttemptContext, current_attempt
 
 Send = Callable[[dict[str, Any]], None]
@@ -67,8 +68,9 @@ def _trace_options() -> dict[str, bool]:
 
 
 async def run_attempt(
-    browser: Any, apis: ApiLoader, request: dict[str, Any], artifacts: Path, send: Send
+    browser: Any, apis: ApiLoader, request: dict[str, Any], artifacts: Path, *, send: Send, ask: Ask
 ) -> None:
+    """``ask`` puts an AuthSession question to the controller (see ``auth.py``)."""
     folder = artifacts / request["job_run_id"] / request["attempt_id"]
     folder.mkdir(parents=True, exist_ok=True)
     trace, log_path = folder / "trace.zip", folder / "log.txt"
@@ -79,23 +81,31 @@ async def run_attempt(
     options: dict[str, Any] = {}
     if request.get("proxy"):
         options["proxy"] = playwright_proxy(request["proxy"])
-    if request.get("storage_state"):
-        options["storage_state"] = request["storage_state"]
-    context = await browser.new_context(**options)
-    await context.tracing.start(**_trace_options())
-    token = current_attempt.set(AttemptContext(request["attempt_id"], send))
     log = log_path.open("w", encoding="utf-8")
     log_token = current_log.set(log)
+    context = None
     try:
-        outcome = await _call_api(context, apis, request, log)
+        if request.get("auth_session"):
+            context = await Authenticator(browser, options, apis, ask, log).context(request)
+            send({"type": "authenticated"})
+        else:
+            context = await browser.new_context(**options)
+        await context.tracing.start(**_trace_options())
+        token = current_attempt.set(AttemptContext(request["attempt_id"], send))
+        try:
+            outcome = await _call_api(context, apis, request, log)
+        finally:
+            current_attempt.reset(token)
+    except AuthFailedError as exc:
+        outcome = {"type": "auth-failed", "reason": exc.reason}
     finally:
-        current_attempt.reset(token)
         current_log.reset(log_token)
         log.close()
-        with contextlib.suppress(Exception):
-            await context.tracing.stop(path=str(trace))
-        with contextlib.suppress(Exception):
-            await context.close()
+        if context is not None:
+            with contextlib.suppress(Exception):
+                await context.tracing.stop(path=str(trace))
+            with contextlib.suppress(Exception):
+                await context.close()
     send({**outcome, **links})
     if outcome.get("category") == "infrastructure" or not browser.is_connected():
         raise BrowserGoneError

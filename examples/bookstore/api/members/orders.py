@@ -1,0 +1,20 @@
+"""List the member's orders (members only) and add one `members/order` Run per order."""
+
+import os
+from typing import Any, Dict
+
+from playwright.async_api import Page
+
+from intuned_runtime import extend_payload
+
+BASE = os.environ.get("BOOKSTORE_URL", "http://127.0.0.1:8765").rstrip("/")
+
+
+async def automation(page: Page, params: Dict[str, Any], **_kwargs):
+    await page.goto(f"{params.get('baseUrl', BASE).rstrip('/')}/members/")
+    if await page.locator("#signed-in").count() == 0:
+        raise RuntimeError("not signed in: the members page redirected to the login form")
+    links = await page.eval_on_selector_all("a.order", "(links) => links.map(a => a.href)")
+    for url in links:
+        extend_payload({"api": "members/order", "parameters": {"url": url}})
+    return {"orders": len(links)}
