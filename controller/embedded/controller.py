@@ -81,6 +81,10 @@ class _Reload:
     """Inbox marker: the resources folder changed."""
 
 
+class _Wake:
+    """Inbox marker: a command changed the engine outside the loop; perform its effects."""
+
+
 @dataclass(frozen=True)
 class _SinkRefused:
     """Inbox message: the Job's S3 sink refused a result of this JobRun."""
@@ -90,7 +94,7 @@ class _SinkRefused:
     why: str
 
 
-_InboxItem = AttemptEvent | _Reload | _SinkRefused | None
+_InboxItem = AttemptEvent | _Reload | _SinkRefused | _Wake | None
 
 
 class EmbeddedController:
@@ -170,23 +174,30 @@ class EmbeddedController:
         self._say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
 
+    # ---------------------------------------------------------------- commands
+    # Commands change the engine at once and save the pass; the loop performs the effects
+    # (starting or cancelling attempts) when it wakes up, which ``_command_done`` makes it do.
     def trigger(self, job_id: str) -> JobRun:
         now = self.clock()
         job_run = self.engine.trigger(job_id, now)
-        self._pass(now)
+        self._command_done(now)
         return job_run
 
     def pause(self, job_id: str) -> None:
         now = self.clock()
         self.engine.pause_job(job_id, now)
-        self._pass(now)
+        self._command_done(now)
 
     def resume(self, job_id: str) -> None:
         """Resume the Job and its paused JobRun, and retry its held deliveries."""
         now = self.clock()
         self.engine.resume_job(job_id, now)
         self.deliverer.release(job_id)
+        self._command_done(now)
+
+    def _command_done(self, now: int) -> None:
         self._pass(now)
+        self._inbox.put_nowait(_Wake())
 
     def results_link(self, job_run_id: str) -> ResultsLink | None:
         """Where the JobRun's results file is kept, once it has been stored."""
@@ -244,7 +255,7 @@ class EmbeddedController:
                 self._apply_reload(now)
             elif isinstance(item, _SinkRefused):
                 self._pause_for_sink(item, now)
-            elif item is not None:
+            elif item is not None and not isinstance(item, _Wake):
                 self.engine.handle(item, now)
         self._pass(now)
         await self._perform()

@@ -14,7 +14,11 @@ def test_one_attempt_validates_the_session_before_the_others_start() -> None:
     s.engine.trigger("job", s.now)
     s.step()
     (first,) = s.running()
-    assert (first.auth_session, first.auth_check_attempts, first.auth_create_attempts) == ("s", 2, 4)
+    assert (first.auth_session, first.auth_check_attempts, first.auth_create_attempts) == (
+        "s",
+        2,
+        4,
+    )
     s.engine.handle(AttemptAuthenticated(first.attempt_id), s.now)
     s.step()
     assert [r.api_name for r in s.running()] == ["a", "b", "c"]

@@ -42,9 +42,7 @@ def test_redaction_masks_longest_first_and_leaves_other_text() -> None:
     assert redactor.redact(text) == "connect to http://user:***@p failed; token ***; ab stays"
 
 
-@pytest.mark.parametrize(
-    "secret", ["not-a-secret!", "whsec_!!!", "whsec_=", "whsec_abc"]
-)
+@pytest.mark.parametrize("secret", ["not-a-secret!", "whsec_!!!", "whsec_=", "whsec_abc"])
 def test_a_malformed_signing_secret_is_a_located_error_that_does_not_echo_it(secret: str) -> None:
     text = f'{{payload: [{{api: "a"}}],\n sink: {{type: "webhook", url: "https://r.example/", signingSecret: "{secret}"}}}}'
     (problem,) = load_job_file_text(text, "job.job.jsonc").problems

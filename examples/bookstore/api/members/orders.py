@@ -1,4 +1,5 @@
-"""List the member's orders (members only) and add one `members/order` Run per order."""
+"""List the member's orders (members only) and add one `members/order` Run per order
+(`passes` times over, to make a longer JobRun)."""
 
 import os
 from typing import Any, Dict
@@ -15,6 +16,7 @@ async def automation(page: Page, params: Dict[str, Any], **_kwargs):
     if await page.locator("#signed-in").count() == 0:
         raise RuntimeError("not signed in: the members page redirected to the login form")
     links = await page.eval_on_selector_all("a.order", "(links) => links.map(a => a.href)")
-    for url in links:
-        extend_payload({"api": "members/order", "parameters": {"url": url}})
+    for n in range(params.get("passes", 1)):
+        for url in links:
+            extend_payload({"api": "members/order", "parameters": {"url": url, "pass": n}})
     return {"orders": len(links)}
