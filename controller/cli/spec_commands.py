@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..spec import crd_documents, job_file_schema, load_paths, render_crd_yaml
+from ..spec import (
+    auth_session_file_schema,
+    crd_documents,
+    job_file_schema,
+    load_paths,
+    render_crd_yaml,
+)
 
 
 def register(commands: Any) -> None:
@@ -25,6 +31,8 @@ def register(commands: Any) -> None:
     schema = commands.add_parser(
         "schema", help="print the JSON Schema (draft 2020-12) of job files"
     )
+    schema.add_argument("--kind", choices=("job", "auth-session"), default="job",
+                        help="which file's schema (default: %(default)s)")  # fmt: skip
     schema.set_defaults(handler=run_schema)
 
     crds = commands.add_parser(
@@ -62,7 +70,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(job_file_schema(), indent=2))
+    schema = job_file_schema() if args.kind == "job" else auth_session_file_schema()
+    print(json.dumps(schema, indent=2))
     return 0
 
 

@@ -26,7 +26,7 @@ from .loader import (
     load_manifest_text,
     load_paths,
 )
-from .schemas import crd_documents, job_file_schema, render_crd_yaml
+from .schemas import auth_session_file_schema, crd_documents, job_file_schema, render_crd_yaml
 from .secrets import Redactor, secret_values
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "ScheduleSpec",
     "WebhookNotification",
     "WebhookSink",
+    "auth_session_file_schema",
     "crd_documents",
     "format_data_path",
     "format_duration_ms",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Discriminator, Field, SecretStr, Tag
 
 from ._base import StrictModel
 from ._types import JobId
@@ -24,7 +24,16 @@ class EnvReference(StrictModel):
     )
 
 
-CredentialValue = SecretStr | EnvReference
+def _credential_kind(value: object) -> str:
+    return "env" if isinstance(value, dict | EnvReference) else "inline"
+
+
+CredentialValue = Annotated[
+    Annotated[SecretStr, Tag("inline")] | Annotated[EnvReference, Tag("env")],
+    Discriminator(_credential_kind),
+]
+"""A string (the value itself) or ``{"env": NAME}``; deciding by shape first means a mistake in
+either form is reported for that form, not as "expected a string"."""
 
 
 class AuthSessionDefinition(StrictModel):

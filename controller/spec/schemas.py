@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
 from .kube import GROUP, VERSION, JobResourceSpec, JobRunSpec, JobRunStatus, JobStatus
 
@@ -31,6 +32,17 @@ def job_file_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "jobctl Job",
+        **schema,
+    }
+
+
+def auth_session_file_schema() -> dict[str, Any]:
+    """Draft 2020-12 schema of a ``*.auth-session.jsonc`` file."""
+    schema = AuthSessionDefinition.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID.replace("job.schema.json", "auth-session.schema.json"),
+        "title": "jobctl AuthSession",
         **schema,
     }
 

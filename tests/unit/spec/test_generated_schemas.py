@@ -10,7 +10,13 @@ import jsonschema
 import pytest
 import yaml
 
-from controller.spec import crd_documents, job_file_schema, load_paths, render_crd_yaml
+from controller.spec import (
+    auth_session_file_schema,
+    crd_documents,
+    job_file_schema,
+    load_paths,
+    render_crd_yaml,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "intuned-resources" / "jobs").glob("*.job.json*"))
@@ -27,10 +33,29 @@ def test_checked_in_json_schema_matches_the_models() -> None:
     assert checked_in == job_file_schema(), "run `jobctl schema > schemas/job.schema.json`"
 
 
-def test_json_schema_is_valid_draft_2020_12() -> None:
-    schema = job_file_schema()
+def test_checked_in_auth_session_schema_matches_the_models() -> None:
+    checked_in = json.loads((ROOT / "schemas" / "auth-session.schema.json").read_text("utf-8"))
+    assert checked_in == auth_session_file_schema(), (
+        "run `jobctl schema --kind auth-session > schemas/auth-session.schema.json`"
+    )
+
+
+@pytest.mark.parametrize("schema", [job_file_schema(), auth_session_file_schema()])
+def test_json_schemas_are_valid_draft_2020_12(schema: dict[str, Any]) -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "intuned-resources" / "auth-sessions").glob("*.auth-session.json*")),
+    ids=lambda p: p.name,
+)  # fmt: skip
+def test_sample_auth_sessions_are_valid_for_the_loader_and_the_json_schema(path: Path) -> None:
+    import json5
+
+    result = load_paths([path])
+    assert [str(p) for p in result.problems] == [] and len(result.auth_sessions) == 1
+    jsonschema.validate(json5.loads(path.read_text(encoding="utf-8")), auth_session_file_schema())
 
 
 def test_samples_cover_every_documented_feature() -> None:
