@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..engine import reason
-from ..spec import AuthSessionDefinition, CredentialError, Redactor, resolve_credentials
+from ..spec import (
+    AuthSessionDefinition,
+    CredentialError,
+    Redactor,
+    resolve_credentials,
+    secret_values,
+)
 
 
 class StateStore(Protocol):
@@ -180,8 +186,8 @@ class AuthSessions:
         definition = self.definitions(session_id)
         if definition is None:
             return text
-        values = [v for v in (self.environ.get(getattr(c, "env", "")) for c in
-                              definition.credentials.values()) if v]  # fmt: skip
-        inline = [c.get_secret_value() for c in definition.credentials.values()
-                  if hasattr(c, "get_secret_value")]  # fmt: skip
-        return Redactor([*values, *inline]).redact(text)
+        try:
+            values = resolve_credentials(definition, self.environ).values()
+        except CredentialError:
+            values = secret_values(definition)  # the inline ones, at least
+        return Redactor(values).redact(text)

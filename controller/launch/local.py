@@ -250,7 +250,10 @@ def _handler(launcher: LocalLauncher) -> type[BaseHTTPRequestHandler]:
             token = auth.removeprefix("Bearer ")
             if self.path == "/auth":
                 answer = launcher.ask_auth(token, payload)
-                self._reply(409) if answer is None else self._reply(200, json.dumps(answer))
+                if answer is None:
+                    self._reply(409)
+                else:
+                    self._reply(200, json.dumps(answer))
                 return
             accepted = launcher.deliver(token, payload)
             self._reply(204 if accepted else 409)
