@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -186,6 +186,7 @@ class AuthSessions:
         definition = self.definitions(session_id)
         if definition is None:
             return text
+        values: Iterable[str]
         try:
             values = resolve_credentials(definition, self.environ).values()
         except CredentialError:
