@@ -15,6 +15,7 @@ from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
 from ..launch import LocalLauncher
 from ..spec import parse_duration_ms
+from . import api_serving
 
 
 def register(commands: Any) -> None:
@@ -54,6 +55,7 @@ def register(commands: Any) -> None:
     run.add_argument("--workspace-id", default="local")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     _delivery_options(run)
+    api_serving.add_options(run)
     run.set_defaults(handler=run_controller)
 
 
@@ -150,9 +152,26 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         auth_lock_timeout_s=args.auth_lock_timeout,
     )
     controller = EmbeddedController(settings, _launcher(args))
+    try:
+        server = api_serving.start_api(args, controller)
+    except api_serving.ApiSetupError as exc:
+        print(f"jobctl run: {exc}", file=sys.stderr)
+        controller.close()
+        return 2
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, controller.stop)
+    serving = None if server is None else asyncio.create_task(server.run())
+    try:
+        return await _run(args, controller)
+    finally:
+        if server is not None and serving is not None:
+            server.stop()
+            await serving
+        controller.close()
+
+
+async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
     controller.start()
     job_run_ids = []
     for job_id in args.trigger:
@@ -161,13 +180,9 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         except EngineError as exc:
             print(f"jobctl run: {exc}", file=sys.stderr)
             await controller.run(until_idle=True)
-            controller.close()
             return 2
     await controller.run(until_idle=args.until_idle)
-    try:
-        return max((_summary(controller, i) for i in job_run_ids), default=0)
-    finally:
-        controller.close()
+    return max((_summary(controller, i) for i in job_run_ids), default=0)
 
 
 def _summary(controller: EmbeddedController, job_run_id: str) -> int:

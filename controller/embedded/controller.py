@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
 import watchfiles
 
@@ -40,16 +40,19 @@ from ..delivery import (
 from ..engine import (
     AttemptEvent,
     AuthCapableLauncher,
+    Changes,
     Effects,
     Engine,
     EngineError,
     Identity,
     JobRun,
     Launcher,
+    NotFoundError,
     reason,
 )
 from ..spec import EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
+from .api_jobs import JobConflictError, parse_api_job
 from .resources import ResourceSet
 from .results_files import ResultsFiles
 
@@ -75,6 +78,14 @@ class Settings:
     results_url_expiry_s: int = 3_600
     auth_lock_timeout_s: float = 300.0
     """How long an attempt waits for another attempt's AuthSession recreation."""
+
+
+class Observer(Protocol):
+    """Sees every attempt event and every saved pass (metrics)."""
+
+    def observe_event(self, event: AttemptEvent, now: int) -> None: ...
+
+    def observe_changes(self, changes: Changes) -> None: ...
 
 
 class _Reload:
@@ -122,7 +133,10 @@ class EmbeddedController:
         self._last_progress: dict[str, int] = {}
         self._todo = Effects()
         self._stopping = False
+        self.observer: Observer | None = None
         self.redactor = Redactor()
+        self._api_jobs: dict[str, JobDefinition] = {}
+        """Jobs created through the REST API (persisted in the store's ``api_jobs``)."""
         self._definitions: dict[str, JobDefinition] = {}
         """Every definition loaded in this process, deleted Jobs' too: their last deliveries
         (the TERMINATED notification, results still queued) need their targets."""
@@ -169,6 +183,10 @@ class EmbeddedController:
             stored.job_runs,
         )
         self._apply_reload(now)
+        for job_id, document in self.store.api_jobs.all().items():
+            if job_id not in self.resources.jobs:
+                self._api_jobs[job_id] = parse_api_job(job_id, document)
+                self._adopt(job_id, self._api_jobs[job_id], now)
         self.engine.forget_unknown_jobs(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
         self._say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
@@ -193,6 +211,52 @@ class EmbeddedController:
         now = self.clock()
         self.engine.resume_job(job_id, now)
         self.deliverer.release(job_id)
+        self._command_done(now)
+
+    def terminate(self, job_run_id: str) -> JobRun:
+        now = self.clock()
+        job_run = self.engine.terminate(job_run_id, now)
+        self._command_done(now)
+        return job_run
+
+    def job_source(self, job_id: str) -> str | None:
+        """``code`` (a file), ``api`` (created through the REST API) or None (no such Job)."""
+        if job_id in self.resources.jobs:
+            return "code"
+        return "api" if job_id in self._api_jobs else None
+
+    def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
+        """Create (``create``) or replace a Job through the API. Raises ``InvalidJobError``,
+        ``JobConflictError`` (defined by code, or exists already) or ``NotFoundError``."""
+        source = self.job_source(job_id)
+        if source == "code":
+            raise JobConflictError(
+                f"job {job_id!r} is defined by code ({job_id}.job.jsonc); change its file instead"
+            )
+        if create and source == "api":
+            raise JobConflictError(f"job {job_id!r} exists already; update it instead")
+        if not create and source is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        definition = parse_api_job(job_id, document)
+        now = self.clock()
+        self.store.api_jobs.put(job_id, document)
+        self._api_jobs[job_id] = definition
+        self._adopt(job_id, definition, now)
+        self._command_done(now)
+        return definition
+
+    def delete_api_job(self, job_id: str) -> None:
+        source = self.job_source(job_id)
+        if source == "code":
+            raise JobConflictError(
+                f"job {job_id!r} is defined by code; remove its file to delete it"
+            )
+        if source is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        now = self.clock()
+        self.store.api_jobs.delete(job_id)
+        del self._api_jobs[job_id]
+        self.engine.delete_job(job_id, now)
         self._command_done(now)
 
     def _command_done(self, now: int) -> None:
@@ -257,6 +321,8 @@ class EmbeddedController:
                 self._pause_for_sink(item, now)
             elif item is not None and not isinstance(item, _Wake):
                 self.engine.handle(item, now)
+                if self.observer is not None:
+                    self.observer.observe_event(item, now)
         self._pass(now)
         await self._perform()
 
@@ -265,6 +331,8 @@ class EmbeddedController:
         self.engine.advance(now)
         output = self.engine.take_output()
         self.store.save(output.changes)
+        if self.observer is not None:
+            self.observer.observe_changes(output.changes)
         self.results.append(output.changes.results)
         for job_run in output.changes.job_runs:
             if not job_run.active:
@@ -297,6 +365,12 @@ class EmbeddedController:
         ):
             self._inbox.put_nowait(_Reload())
 
+    def _adopt(self, job_id: str, definition: JobDefinition, now: int) -> None:
+        self.redactor.add(secret_values(definition))
+        self._definitions[job_id] = definition
+        self.engine.put_job(job_id, definition, now)
+        self.deliverer.release(job_id)
+
     def _sink_refused(self, job_id: str, job_run_id: str, why: str) -> None:
         self._inbox.put_nowait(_SinkRefused(job_id, job_run_id, why))
 
@@ -320,10 +394,10 @@ class EmbeddedController:
                               if isinstance(v, EnvReference))  # fmt: skip
             self._say(f"AuthSession {session_id}: loaded")
         for job_id, definition in reload.changed.items():
-            self.redactor.add(secret_values(definition))
-            self._definitions[job_id] = definition
-            self.engine.put_job(job_id, definition, now)
-            self.deliverer.release(job_id)
+            if self._api_jobs.pop(job_id, None) is not None:
+                self.store.api_jobs.delete(job_id)
+                self._say(f"{job_id}: now defined by code, replacing the Job created by the API")
+            self._adopt(job_id, definition, now)
             self._say(f"{job_id}: loaded")
         for job_id in reload.removed:
             if job_id in self.engine.jobs:

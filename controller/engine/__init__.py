@@ -5,7 +5,7 @@ and the Kubernetes operator (Pods, custom resources).
 """
 
 from .deliveries import Delivery, DeliveryKind
-from .engine import CANCEL_GRACE_MS, Engine, EngineError
+from .engine import CANCEL_GRACE_MS, Engine, EngineError, NotFoundError
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -51,6 +51,7 @@ __all__ = [
     "Job",
     "JobRun",
     "Launcher",
+    "NotFoundError",
     "Output",
     "ResultRecord",
     "Run",

@@ -50,6 +50,10 @@ class EngineError(Exception):
     """A command that cannot be carried out (unknown job, paused job, ...): the caller's fault."""
 
 
+class NotFoundError(EngineError):
+    """The command names a Job or JobRun the engine does not know."""
+
+
 class Engine:
     def __init__(
         self,
@@ -215,7 +219,7 @@ class Engine:
     def terminate(self, job_run_id: str, now: int) -> JobRun:
         job_run = self.job_runs.get(job_run_id)
         if job_run is None:
-            raise EngineError(f"no JobRun {job_run_id!r}")
+            raise NotFoundError(f"no JobRun {job_run_id!r}")
         if job_run.active:
             self._terminate(job_run, now, "user-request", "terminated on request")
         return job_run
@@ -310,7 +314,7 @@ class Engine:
     def _job(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
         if job is None:
-            raise EngineError(f"no job {job_id!r}")
+            raise NotFoundError(f"no job {job_id!r}")
         return job
 
     def _active(self, job_id: str) -> JobRun | None:

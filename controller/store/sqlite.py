@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Changes, JobRun, ResultRecord, Run
+from .api_jobs import SqliteApiJobs
 from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
@@ -130,6 +131,12 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at INTEGER NOT NULL
     );
     """,
+    """
+    CREATE TABLE api_jobs (
+        job_id TEXT PRIMARY KEY,
+        document TEXT NOT NULL
+    );
+    """,
 )
 
 _JOB_RUN_COLUMNS = (
@@ -190,7 +197,8 @@ class SqliteStore:
     """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it.
 
     ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``);
-    ``auth_states`` holds AuthSession storage states.
+    ``auth_states`` holds AuthSession storage states; ``api_jobs`` the Jobs created through the
+    REST API.
     """
 
     def __init__(self, path: Path) -> None:
@@ -204,6 +212,7 @@ class SqliteStore:
         self._migrate()
         self.deliveries = SqliteDeliveryQueue(self._db)
         self.auth_states = SqliteAuthStates(self._db)
+        self.api_jobs = SqliteApiJobs(self._db)
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]

@@ -1,0 +1,81 @@
+"""``jobctl run --listen``: the REST API and metrics beside the embedded controller."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..embedded import EmbeddedController
+from ..server import ApiServer, ControllerMetrics, bind, create_app, is_loopback, parse_listen
+
+DEFAULT_LISTEN = "127.0.0.1:8642"
+API_KEY_ENV = "JOBCTL_API_KEY"
+
+
+def add_options(run: Any) -> None:
+    group = run.add_argument_group("REST API and metrics")
+    group.add_argument("--listen", metavar="HOST:PORT",
+                       help=f"serve the REST API and /metrics here (default: {DEFAULT_LISTEN}; "
+                       "'off' to serve nothing)")  # fmt: skip
+    group.add_argument("--api-key-file", type=Path, metavar="FILE",
+                       help=f"require this API key in x-api-key (default: ${API_KEY_ENV}; "
+                       "without a key the API is served on loopback only)")  # fmt: skip
+
+
+class ApiSetupError(Exception):
+    pass
+
+
+def _api_key(args: argparse.Namespace) -> str | None:
+    if args.api_key_file is not None:
+        try:
+            key = str(args.api_key_file.read_text()).strip()
+        except OSError as exc:
+            raise ApiSetupError(f"--api-key-file {args.api_key_file}: {exc.strerror}") from None
+        if not key:
+            raise ApiSetupError(f"--api-key-file {args.api_key_file} is empty")
+        return key
+    return os.environ.get(API_KEY_ENV) or None
+
+
+def start_api(args: argparse.Namespace, controller: EmbeddedController) -> ApiServer | None:
+    """The server, bound and ready to run (None: --listen off, or the default port is taken).
+    Raises ``ApiSetupError`` for what the user asked for and cannot have."""
+    if args.listen == "off":
+        return None
+    try:
+        host, port = parse_listen(args.listen or DEFAULT_LISTEN)
+    except ValueError as exc:
+        raise ApiSetupError(str(exc)) from None
+    key = _api_key(args)
+    if key is None and not is_loopback(host):
+        raise ApiSetupError(
+            f"--listen {host}: without an API key the REST API is served on loopback only; "
+            f"set ${API_KEY_ENV} or --api-key-file, or listen on 127.0.0.1"
+        )
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        if args.listen is not None:
+            raise ApiSetupError(f"--listen {args.listen}: {exc.strerror}") from None
+        print(f"jobctl run: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
+              "pass --listen HOST:PORT", file=sys.stderr)  # fmt: skip
+        return None
+    metrics = ControllerMetrics(
+        controller.engine,
+        deliveries=lambda: controller.deliverer.counts,
+        queued=controller.store.deliveries.outstanding,
+    )
+    controller.observer = metrics
+    app = create_app(controller, api_key=key, metrics=metrics.render)
+    server = ApiServer(app, sock)
+    identity = controller.engine.identity
+    shown = f"[{host}]" if ":" in host else host
+    note = "API key required" if key else "no API key: loopback only"
+    base = f"http://{shown}:{server.port}"
+    path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}/"
+    print(f"REST API on {base}{path} ({note}); metrics on {base}/metrics", flush=True)
+    return server

@@ -1,0 +1,8 @@
+"""The control surface: the Intuned-compatible REST API, its OpenAPI document, and metrics."""
+
+from .app import Control, create_app
+from .metrics import ControllerMetrics
+from .serve import ApiServer, bind, is_loopback, parse_listen
+
+__all__ = ["ApiServer", "Control", "ControllerMetrics", "bind", "create_app", "is_loopback",
+           "parse_listen"]  # fmt: skip

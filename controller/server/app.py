@@ -1,0 +1,326 @@
+"""The REST API: Intuned's Jobs API paths and shapes, served from the controller's own loop.
+
+Handlers run on the controller's event loop, so they read and command the engine directly,
+between passes, with no locking. Every error is the reference error object with a fresh
+``correlationId``; no handler lets an exception escape as a traceback.
+
+Authentication: with an API key configured, every ``/api`` request needs it in ``x-api-key``.
+``/openapi.json``, ``/healthz`` and ``/metrics`` are open (they reveal no Job contents).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Protocol
+
+from fastapi import Body, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..delivery import ResultsLink
+from ..engine import Engine, EngineError, JobRun, NotFoundError
+from ..spec import JobDefinition
+from .models import (
+    DeletedResponse,
+    ErrorOut,
+    JobResponse,
+    JobRunResponse,
+    JobRunsResponse,
+    JobsResponse,
+    ServerInfo,
+    TriggerResponse,
+)
+from .openapi import add_job_schema
+from .shapes import error_body, job_object, job_run_object
+
+API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
+_ERRORS = {
+    400: "bad-request", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed",
+    409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type",
+}  # fmt: skip
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": code} for status, code in _ERRORS.items()
+}
+
+
+class Control(Protocol):
+    """What the API needs from a controller (the embedded one, or the operator)."""
+
+    engine: Engine
+
+    def trigger(self, job_id: str) -> JobRun: ...
+
+    def pause(self, job_id: str) -> None: ...
+
+    def resume(self, job_id: str) -> None: ...
+
+    def terminate(self, job_run_id: str) -> JobRun: ...
+
+    def job_source(self, job_id: str) -> str | None: ...
+
+    def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition: ...
+
+    def delete_api_job(self, job_id: str) -> None: ...
+
+    def results_link(self, job_run_id: str) -> ResultsLink | None: ...
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.details = details
+
+
+def _error_response(status: int, message: str, details: Any = None) -> JSONResponse:
+    body = error_body(_ERRORS.get(status, "internal-server-error"), message, str(uuid.uuid4()),
+                      category="user" if status < 500 else "infrastructure")  # fmt: skip
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
+ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
+JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
+JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
+Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
+
+
+class _Views:
+    """Engine state as API objects, and engine commands with their errors as API errors."""
+
+    def __init__(self, control: Control) -> None:
+        self.control = control
+        self.engine = control.engine
+        self.identity = control.engine.identity
+
+    def project(self, workspace_id: str, project_name: str) -> None:
+        identity = self.identity
+        if (workspace_id, project_name) != (identity.workspace_id, identity.project_name):
+            raise ApiError(404, f"no project {project_name!r} in workspace {workspace_id!r}; "
+                           f"this controller serves {identity.project_name!r} in workspace "
+                           f"{identity.workspace_id!r}")  # fmt: skip
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        job = self.engine.jobs.get(job_id)
+        source = self.control.job_source(job_id)
+        if job is None or source is None:
+            raise ApiError(404, f"no job {job_id!r}")
+        runs = self.runs_of(job_id)
+        return job_object(job, source, runs[0] if runs else None, self.identity)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [self.job(j) for j in sorted(self.engine.jobs) if self.control.job_source(j)]
+
+    def runs_of(self, job_id: str) -> list[JobRun]:
+        found = [r for r in self.engine.job_runs.values() if r.job_id == job_id]
+        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def job_run(self, job_run: JobRun) -> dict[str, Any]:
+        return job_run_object(job_run, self.identity)
+
+    def job_run_with_results(self, job_run: JobRun) -> dict[str, Any]:
+        body: dict[str, Any] = {"jobRun": self.job_run(job_run)}
+        link = self.control.results_link(job_run.id)
+        if link is not None:
+            body["results"] = link.api_object()
+        return body
+
+    def find_run(self, job_id: str | None, job_run_id: str) -> JobRun:
+        job_run = self.engine.job_runs.get(job_run_id)
+        if job_run is None or (job_id is not None and job_run.job_id != job_id):
+            of = f" of job {job_id!r}" if job_id else ""
+            raise ApiError(404, f"no JobRun {job_run_id!r}{of}")
+        return job_run
+
+    @staticmethod
+    def command(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except NotFoundError as exc:
+            raise ApiError(404, str(exc)) from None
+        except EngineError as exc:
+            raise ApiError(409, str(exc), getattr(exc, "problems", None)) from None
+
+
+def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
+    app = FastAPI(
+        title="jobctl",
+        version="1",
+        description="Intuned-compatible Jobs API of a jobctl controller.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    _install_errors(app, api_key)
+    views = _Views(control)
+    _add_job_routes(app, views)
+    _add_job_run_routes(app, views)
+
+    @app.get("/api/v1/server", response_model=ServerInfo, tags=["server"],
+             responses=ERROR_RESPONSES)  # fmt: skip
+    async def server_info() -> dict[str, Any]:
+        """Which workspace and project this controller serves (for clients' defaults)."""
+        return {"workspaceId": views.identity.workspace_id,
+                "projectName": views.identity.project_name}  # fmt: skip
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(metrics(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    add_job_schema(app)
+    return app
+
+
+def _install_errors(app: FastAPI, api_key: str | None) -> None:
+    @app.middleware("http")
+    async def authenticate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if api_key is not None and request.url.path.startswith("/api/"):
+            given = request.headers.get("x-api-key", "")
+            if not secrets.compare_digest(given.encode(), api_key.encode()):
+                return _error_response(401, "a valid x-api-key header is required")
+        return await call_next(request)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc.status, str(exc), exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:20]]
+        return _error_response(400, "the request is invalid: " + "; ".join(problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error_response(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        return _error_response(
+            500, f"internal error ({type(exc).__name__}); see the controller log"
+        )
+
+
+def _add_job_routes(app: FastAPI, views: _Views) -> None:
+    control = views.control
+
+    @app.get(f"{API}/jobs", response_model=JobsResponse, tags=["jobs"], responses=ERROR_RESPONSES)
+    async def list_jobs(workspace_id: Workspace, project_name: ProjectName) -> Any:
+        views.project(workspace_id, project_name)
+        return {"jobs": views.jobs()}
+
+    @app.post(f"{API}/jobs", response_model=JobResponse, status_code=201, tags=["jobs"],
+              responses=ERROR_RESPONSES, openapi_extra={"x-job-body": "create"})  # fmt: skip
+    async def create_job(
+        workspace_id: Workspace, project_name: ProjectName, document: Document
+    ) -> Any:
+        """Create a Job: a Job definition with its ``id``."""
+        views.project(workspace_id, project_name)
+        job_id = document.get("id")
+        if not isinstance(job_id, str) or not job_id:
+            raise ApiError(400, 'the Job needs an "id" (a lowercase name like daily-sync)')
+        views.command(lambda: control.put_api_job(job_id, document, create=True))
+        return {"job": views.job(job_id)}
+
+    @app.get(f"{API}/jobs/{{jobId}}", response_model=JobResponse, tags=["jobs"],
+             responses=ERROR_RESPONSES)  # fmt: skip
+    async def get_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        views.project(workspace_id, project_name)
+        return {"job": views.job(job_id)}
+
+    @app.put(f"{API}/jobs/{{jobId}}", response_model=JobResponse, tags=["jobs"],
+             responses=ERROR_RESPONSES, openapi_extra={"x-job-body": "update"})  # fmt: skip
+    async def update_job(
+        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, document: Document
+    ) -> Any:
+        """Replace a Job created through the API (code-defined Jobs are read-only: 409)."""
+        views.project(workspace_id, project_name)
+        views.command(lambda: control.put_api_job(job_id, document, create=False))
+        return {"job": views.job(job_id)}
+
+    @app.delete(f"{API}/jobs/{{jobId}}", response_model=DeletedResponse, tags=["jobs"],
+                responses=ERROR_RESPONSES)  # fmt: skip
+    async def delete_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        """Delete a Job created through the API; its active JobRun is terminated."""
+        views.project(workspace_id, project_name)
+        views.command(lambda: control.delete_api_job(job_id))
+        return {"deleted": job_id}
+
+    @app.post(f"{API}/jobs/{{jobId}}/trigger", response_model=TriggerResponse, tags=["jobs"],
+              responses=ERROR_RESPONSES)  # fmt: skip
+    async def trigger_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        job_run: JobRun = views.command(lambda: control.trigger(job_id))
+        return {"jobRunId": job_run.id, "jobRun": views.job_run(job_run)}
+
+    @app.post(f"{API}/jobs/{{jobId}}/pause", response_model=JobResponse, tags=["jobs"],
+              responses=ERROR_RESPONSES)  # fmt: skip
+    async def pause_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        """No new JobRuns; the active one pauses (in-flight attempts are re-run on resume)."""
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        views.command(lambda: control.pause(job_id))
+        return {"job": views.job(job_id)}
+
+    @app.post(f"{API}/jobs/{{jobId}}/resume", response_model=JobResponse, tags=["jobs"],
+              responses=ERROR_RESPONSES)  # fmt: skip
+    async def resume_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        views.command(lambda: control.resume(job_id))
+        return {"job": views.job(job_id)}
+
+
+def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
+    control = views.control
+
+    @app.get(f"{API}/jobs/{{jobId}}/runs", response_model=JobRunsResponse, tags=["job runs"],
+             responses=ERROR_RESPONSES)  # fmt: skip
+    async def list_job_runs(
+        workspace_id: Workspace,
+        project_name: ProjectName,
+        job_id: JobId,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Any:
+        """The Job's JobRuns, newest first (the controller keeps ``--history-limit`` ended ones)."""
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        return {"jobRuns": [views.job_run(r) for r in views.runs_of(job_id)[:limit]]}
+
+    @app.get(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}", response_model=JobRunResponse,
+             tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    async def get_job_run(
+        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
+    ) -> Any:
+        """The JobRun and, once it has ended and its file is stored, its results file."""
+        views.project(workspace_id, project_name)
+        return views.job_run_with_results(views.find_run(job_id, job_run_id))
+
+    @app.post(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate", response_model=JobRunResponse,
+              tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    async def terminate_job_run(
+        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
+    ) -> Any:
+        """Stop the JobRun: in-flight attempts are cancelled, the rest never run."""
+        views.project(workspace_id, project_name)
+        views.find_run(job_id, job_run_id)
+        return views.job_run_with_results(views.command(lambda: control.terminate(job_run_id)))
+
+    @app.get(f"{API}/job-runs/{{jobRunId}}", response_model=JobRunResponse, tags=["job runs"],
+             responses=ERROR_RESPONSES)  # fmt: skip
+    async def find_job_run(
+        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
+    ) -> Any:
+        """A JobRun by its ID alone (a jobctl extension, for clients that only have the ID)."""
+        views.project(workspace_id, project_name)
+        return views.job_run_with_results(views.find_run(None, job_run_id))

@@ -1,0 +1,117 @@
+"""Response and request bodies of the REST API, as pydantic models (they make ``/openapi.json``).
+
+Shapes follow Intuned's Jobs API: the Get Job Run response is the reference's ``{jobRun,
+results}`` with snake_case fields; errors are ``{code, category, message, retirable,
+correlationId}``. Jobs have no reference response shape, so a Job is its canonical definition
+(secrets masked) plus its ID, state and where it is defined.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReasonOut(_Out):
+    type: Literal[
+        "terminated", "user-request", "auth-session-not-found", "auth-session-invalid-mid-job",
+        "auth-session-validate-dependency-failed", "auth-session-locked",
+        "another-job-run-active", "insufficient-resource-credits", "s3-sink-error",
+    ]  # fmt: skip
+    message: str
+    details: Any = None
+
+
+class JobRunErrorOut(_Out):
+    message: str
+    code: str
+    category: str
+    details: Any = None
+
+
+class JobRunOut(_Out):
+    id: str
+    start_time: str
+    end_time: str | None
+    workspace_id: str
+    project_id: str
+    job_id: str
+    created_at: str
+    updated_at: str
+    type: Literal["MANUAL", "SCHEDULED"]
+    status: Literal[
+        "CANCELED", "PENDING", "PAUSED", "PAUSING", "RESUMING", "SUCCESS", "FAILURE",
+        "TERMINATED", "COMPLETED",
+    ]  # fmt: skip
+    payloads: int | None
+    successful_runs: int | None
+    failed_runs: int | None
+    error: JobRunErrorOut | None
+    reason: ReasonOut | None
+    job_configuration_snapshot: dict[str, Any] = Field(
+        description="The Job's definition when the JobRun was created (secrets masked)."
+    )
+
+
+class ResultsOut(_Out):
+    signed_url: str
+    signed_url_expiration: str | None = None
+    size: int | None = None
+    key: str | None = None
+    format: str
+
+
+class JobRunResponse(_Out):
+    jobRun: JobRunOut
+    results: ResultsOut | None = None
+
+
+class JobRunsResponse(_Out):
+    jobRuns: list[JobRunOut]
+
+
+class TriggerResponse(_Out):
+    jobRunId: str
+    jobRun: JobRunOut
+
+
+class JobOut(_Out):
+    id: str
+    source: Literal["code", "api"] = Field(
+        description="code: defined by a file (read-only through the API); api: created here."
+    )
+    paused: bool
+    definition: dict[str, Any] = Field(description="The Job's definition (secrets masked).")
+    nextRunTime: str | None
+    lastJobRun: JobRunOut | None
+
+
+class JobResponse(_Out):
+    job: JobOut
+
+
+class JobsResponse(_Out):
+    jobs: list[JobOut]
+
+
+class DeletedResponse(_Out):
+    deleted: str
+
+
+class ServerInfo(_Out):
+    workspaceId: str
+    projectName: str
+
+
+class ErrorOut(_Out):
+    code: str
+    category: Literal["user", "infrastructure"]
+    message: str
+    retirable: bool = False
+    details: Any = None
+    correlationId: str
