@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo_site, run_command, schedule_commands, spec_commands
+from . import control_commands, demo_site, run_command, schedule_commands, spec_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     spec_commands.register(commands)
     schedule_commands.register(commands)
     run_command.register(commands)
+    control_commands.register(commands)
     demo_site.register(commands)
     return parser
 

@@ -30,11 +30,12 @@ from .models import (
     JobRunResponse,
     JobRunsResponse,
     JobsResponse,
+    ProgressOut,
     ServerInfo,
     TriggerResponse,
 )
 from .openapi import add_job_schema
-from .shapes import error_body, job_object, job_run_object
+from .shapes import error_body, job_object, job_run_object, progress_object
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
 _ERRORS = {
@@ -324,3 +325,12 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         """A JobRun by its ID alone (a jobctl extension, for clients that only have the ID)."""
         views.project(workspace_id, project_name)
         return views.job_run_with_results(views.find_run(None, job_run_id))
+
+    @app.get(f"{API}/job-runs/{{jobRunId}}/progress", response_model=ProgressOut,
+             tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    async def job_run_progress(
+        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
+    ) -> Any:
+        """Run counts of a JobRun, running ones included (a jobctl extension, for watching)."""
+        views.project(workspace_id, project_name)
+        return progress_object(views.find_run(None, job_run_id))

@@ -80,6 +80,17 @@ class TriggerResponse(_Out):
     jobRun: JobRunOut
 
 
+class ProgressOut(_Out):
+    id: str
+    status: str
+    payloads: int
+    pending: int
+    running: int
+    succeeded: int
+    failed: int
+    terminated: int
+
+
 class JobOut(_Out):
     id: str
     source: Literal["code", "api"] = Field(

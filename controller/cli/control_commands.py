@@ -1,0 +1,246 @@
+"""``jobctl jobs ...`` and ``jobctl jobruns ...``: Intuned's CLI verbs against a controller."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import json5
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from ..spec import job_id_from_filename, load_job_file_text
+from .api_client import ApiClient, ClientError, add_connection_options
+
+FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
+WATCH_INTERVAL_S = 0.5
+
+
+def register(commands: Any) -> None:
+    jobs = commands.add_parser("jobs", help="list, inspect and control Jobs on a controller")
+    verbs = jobs.add_subparsers(dest="verb", required=True, metavar="VERB")
+    _verb(verbs, "list", "list Jobs", jobs_list)
+    _verb(verbs, "get", "show one Job", jobs_get, "JOB_ID")
+    create = _verb(verbs, "create", "create a Job from a job file", jobs_create, "FILE")
+    create.add_argument("--id", help="the Job ID (default: the file name, as for job files)")
+    _verb(verbs, "trigger", "start a JobRun now", jobs_trigger, "JOB_ID")
+    _verb(verbs, "pause", "pause a Job and its active JobRun", jobs_pause, "JOB_ID")
+    _verb(verbs, "resume", "resume a Job and its paused JobRun", jobs_resume, "JOB_ID")
+    delete = _verb(verbs, "delete", "delete a Job created through the API", jobs_delete, "JOB_ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    runs = commands.add_parser("jobruns", help="list, inspect, watch and terminate JobRuns")
+    verbs = runs.add_subparsers(dest="verb", required=True, metavar="VERB")
+    listing = _verb(verbs, "list", "list a Job's JobRuns, newest first", jobruns_list, "JOB_ID")
+    listing.add_argument("--limit", type=int, default=20, help="default: %(default)s")
+    _verb(verbs, "get", "show one JobRun and its results file", jobruns_get, "JOBRUN_ID")
+    _verb(verbs, "terminate", "terminate a JobRun", jobruns_terminate, "JOBRUN_ID")
+    _verb(verbs, "watch", "show a JobRun's progress until it ends", jobruns_watch, "JOBRUN_ID")
+
+
+def _verb(
+    verbs: Any, name: str, text: str, action: Callable[[ApiClient, argparse.Namespace], int],
+    *positional: str,
+) -> Any:  # fmt: skip
+    parser = verbs.add_parser(name, help=text, description=text)
+    for argument in positional:
+        parser.add_argument(argument.lower(), metavar=argument)
+    add_connection_options(parser)
+    parser.set_defaults(handler=lambda args: _call(action, args))
+    return parser
+
+
+def _call(action: Callable[[ApiClient, argparse.Namespace], int], args: argparse.Namespace) -> int:
+    client = None
+    try:
+        client = ApiClient(args)
+        return action(client, args)
+    except ClientError as exc:
+        print(f"jobctl {args.command} {args.verb}: {exc}", file=sys.stderr)
+        return exc.code
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _out(args: argparse.Namespace, data: Any, render: Callable[[Console], None]) -> int:
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        render(Console(highlight=False, soft_wrap=True))
+    return 0
+
+
+# -------------------------------------------------------------------------------------- jobs
+def jobs_list(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("GET", "/jobs")
+
+    def render(console: Console) -> None:
+        table = Table("ID", "SOURCE", "STATE", "NEXT RUN", "LAST JOBRUN", box=None)
+        for job in data["jobs"]:
+            last = job["lastJobRun"]
+            table.add_row(job["id"], job["source"], "paused" if job["paused"] else "active",
+                          job["nextRunTime"] or "-",
+                          f"{last['id']} {last['status']}" if last else "-")  # fmt: skip
+        console.print(table)
+
+    return _out(args, data, render)
+
+
+def jobs_get(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("GET", f"/jobs/{args.job_id}")
+
+    def render(console: Console) -> None:
+        job = data["job"]
+        state = "paused" if job["paused"] else "active"
+        console.print(f"{job['id']} ({job['source']}, {state}); next run: "
+                      f"{job['nextRunTime'] or '-'}")  # fmt: skip
+        last = job["lastJobRun"]
+        if last:
+            console.print(f"last JobRun: {last['id']} {last['status']}")
+        console.print_json(json.dumps(job["definition"]))
+
+    return _out(args, data, render)
+
+
+def jobs_create(client: ApiClient, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ClientError(f"{path}: {exc.strerror}") from None
+    job_id = args.id or job_id_from_filename(path.name)
+    if not job_id:
+        raise ClientError(f"{path}: name the file <job-id>.job.jsonc or pass --id")
+    # The server makes the same checks; here they come with positions in the user's file.
+    result = load_job_file_text(text, f"{job_id}.job.jsonc")
+    if result.problems:
+        raise ClientError("\n".join(str(replace(p, file=str(path))) for p in result.problems))
+    document = json5.loads(text)
+    data = client.project("POST", "/jobs", {**document, "id": job_id})
+    return _out(args, data, lambda c: c.print(f"created job {job_id}"))
+
+
+def jobs_trigger(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("POST", f"/jobs/{args.job_id}/trigger")
+    run = data["jobRun"]
+    text = f"{data['jobRunId']} {run['status']} ({run['payloads']} payload items)"
+    return _out(args, data, lambda c: c.print(text))
+
+
+def jobs_pause(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("POST", f"/jobs/{args.job_id}/pause")
+    return _out(args, data, lambda c: c.print(f"paused job {args.job_id}"))
+
+
+def jobs_resume(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("POST", f"/jobs/{args.job_id}/resume")
+    return _out(args, data, lambda c: c.print(f"resumed job {args.job_id}"))
+
+
+def jobs_delete(client: ApiClient, args: argparse.Namespace) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ClientError("refusing to delete without confirmation: pass --yes", code=2)
+        answer = input(f"delete job {args.job_id} and terminate its active JobRun? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not deleted")
+            return 1
+    data = client.project("DELETE", f"/jobs/{args.job_id}")
+    return _out(args, data, lambda c: c.print(f"deleted job {args.job_id}"))
+
+
+# ----------------------------------------------------------------------------------- jobruns
+def _job_run_row(table: Table, run: dict[str, Any]) -> None:
+    table.add_row(run["id"], run["type"], run["status"], str(run["payloads"]),
+                  str(run["successful_runs"]), str(run["failed_runs"]), run["created_at"],
+                  run["end_time"] or "-")  # fmt: skip
+
+
+def jobruns_list(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("GET", f"/jobs/{args.job_id}/runs", limit=args.limit)
+
+    def render(console: Console) -> None:
+        table = Table("ID", "TYPE", "STATUS", "PAYLOADS", "OK", "FAILED", "CREATED", "ENDED",
+                      box=None)  # fmt: skip
+        for run in data["jobRuns"]:
+            _job_run_row(table, run)
+        console.print(table)
+
+    return _out(args, data, render)
+
+
+def jobruns_get(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("GET", f"/job-runs/{args.jobrun_id}")
+
+    def render(console: Console) -> None:
+        run = data["jobRun"]
+        console.print(f"{run['id']} of job {run['job_id']}: {run['status']} ({run['type']})")
+        console.print(f"payloads {run['payloads']}, succeeded {run['successful_runs']}, "
+                      f"failed {run['failed_runs']}")  # fmt: skip
+        console.print(f"started {run['start_time']}, ended {run['end_time'] or '-'}")
+        if run["reason"]:
+            console.print(f"reason: {run['reason']['type']}: {run['reason']['message']}")
+        if run["error"]:
+            console.print(f"error: {run['error']['code']}: {run['error']['message']}")
+        if data.get("results"):
+            console.print(f"results: {data['results']['signed_url']}")
+
+    return _out(args, data, render)
+
+
+def jobruns_terminate(client: ApiClient, args: argparse.Namespace) -> int:
+    found = client.project("GET", f"/job-runs/{args.jobrun_id}")["jobRun"]
+    data = client.project("POST", f"/jobs/{found['job_id']}/runs/{args.jobrun_id}/terminate")
+    status = data["jobRun"]["status"]
+    return _out(args, data, lambda c: c.print(f"{args.jobrun_id} {status}"))
+
+
+def jobruns_watch(client: ApiClient, args: argparse.Namespace) -> int:
+    """A live bar of succeeded/failed over all payloads, with pending and running counts, until
+    the JobRun ends; exit 0 when it COMPLETED without failures (like ``jobctl run``)."""
+    path = f"/job-runs/{args.jobrun_id}/progress"
+    state = client.project("GET", path)
+    if args.json:  # one JSON line per change, for scripts
+        last = None
+        while True:
+            if state != last:
+                print(json.dumps(state), flush=True)
+                last = state
+            if state["status"] in FINAL:
+                return _watch_code(state)
+            time.sleep(WATCH_INTERVAL_S)
+            state = client.project("GET", path)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[counts]}"),
+    )
+    with Progress(*columns, console=Console(stderr=False), transient=False) as progress:
+        task = progress.add_task(args.jobrun_id, total=max(1, state["payloads"]), counts="")
+        while True:
+            done = state["succeeded"] + state["failed"] + state["terminated"]
+            counts = (
+                f"{state['status']}: {state['pending']} pending, {state['running']} running, "
+                f"{state['succeeded']} succeeded, {state['failed']} failed"
+            )
+            progress.update(task, total=max(1, state["payloads"]), completed=done, counts=counts)
+            if state["status"] in FINAL:
+                break
+            time.sleep(WATCH_INTERVAL_S)
+            state = client.project("GET", path)
+    return _watch_code(state)
+
+
+def _watch_code(state: dict[str, Any]) -> int:
+    if state["status"] != "COMPLETED":
+        return 2
+    return 1 if state["failed"] else 0
