@@ -25,8 +25,11 @@ class ClientError(Exception):
 
 
 def add_connection_options(parser: Any) -> None:
-    parser.add_argument("--server", default=os.environ.get(SERVER_ENV, DEFAULT_SERVER),
-                        help=f"controller URL (default: ${SERVER_ENV} or the local one)")  # fmt: skip
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(SERVER_ENV, DEFAULT_SERVER),
+        help=f"controller URL (default: ${SERVER_ENV} or {DEFAULT_SERVER})",
+    )
     parser.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
                         help=f"API key (default: ${API_KEY_ENV})")  # fmt: skip
     parser.add_argument("--workspace", help="workspace ID (default: the server's)")
