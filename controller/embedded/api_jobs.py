@@ -10,16 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..engine import EngineError
+from ..engine import EngineError, InvalidDefinitionError
 from ..spec import JobDefinition, load_job_file_text
-
-
-class InvalidJobError(EngineError):
-    """The document is not a valid Job; ``problems`` are ``path: message`` lines."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class JobConflictError(EngineError):
@@ -28,8 +20,8 @@ class JobConflictError(EngineError):
 
 def parse_api_job(job_id: str, document: Any) -> JobDefinition:
     if not isinstance(document, dict):
-        raise InvalidJobError(["the body must be a JSON object: a Job definition"])
+        raise InvalidDefinitionError(["the body must be a JSON object: a Job definition"])
     result = load_job_file_text(json.dumps(document), f"{job_id}.job.json")
     if result.problems:
-        raise InvalidJobError([p.message for p in result.problems])
+        raise InvalidDefinitionError([p.message for p in result.problems])
     return result.jobs[0].definition

@@ -226,7 +226,7 @@ class EmbeddedController:
         return "api" if job_id in self._api_jobs else None
 
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
-        """Create (``create``) or replace a Job through the API. Raises ``InvalidJobError``,
+        """Create (``create``) or replace a Job through the API. Raises ``InvalidDefinitionError``,
         ``JobConflictError`` (defined by code, or exists already) or ``NotFoundError``."""
         source = self.job_source(job_id)
         if source == "code":

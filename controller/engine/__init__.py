@@ -5,7 +5,7 @@ and the Kubernetes operator (Pods, custom resources).
 """
 
 from .deliveries import Delivery, DeliveryKind
-from .engine import CANCEL_GRACE_MS, Engine, EngineError, NotFoundError
+from .engine import CANCEL_GRACE_MS, Engine, EngineError, InvalidDefinitionError, NotFoundError
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -48,6 +48,7 @@ __all__ = [
     "Engine",
     "EngineError",
     "Identity",
+    "InvalidDefinitionError",
     "Job",
     "JobRun",
     "Launcher",

@@ -54,6 +54,14 @@ class NotFoundError(EngineError):
     """The command names a Job or JobRun the engine does not know."""
 
 
+class InvalidDefinitionError(EngineError):
+    """A Job definition given to a command is not valid; ``problems`` are ``path: message``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class Engine:
     def __init__(
         self,

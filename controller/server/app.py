@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..delivery import ResultsLink
-from ..engine import Engine, EngineError, JobRun, NotFoundError
+from ..engine import Engine, EngineError, InvalidDefinitionError, JobRun, NotFoundError
 from ..spec import JobDefinition
 from .models import (
     DeletedResponse,
@@ -44,6 +44,13 @@ _ERRORS = {
 }  # fmt: skip
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": code} for status, code in _ERRORS.items()
+}
+
+JOB_RUN_RESPONSE: dict[str, Any] = {
+    "response_model": JobRunResponse,
+    "response_model_exclude_unset": True,  # no "results" until the file is stored (not null)
+    "tags": ["job runs"],
+    "responses": ERROR_RESPONSES,
 }
 
 
@@ -144,8 +151,10 @@ class _Views:
             return action()
         except NotFoundError as exc:
             raise ApiError(404, str(exc)) from None
+        except InvalidDefinitionError as exc:
+            raise ApiError(400, "the Job definition is not valid", exc.problems) from None
         except EngineError as exc:
-            raise ApiError(409, str(exc), getattr(exc, "problems", None)) from None
+            raise ApiError(409, str(exc)) from None
 
 
 def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
@@ -298,8 +307,7 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.job(job_id)
         return {"jobRuns": [views.job_run(r) for r in views.runs_of(job_id)[:limit]]}
 
-    @app.get(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}", response_model=JobRunResponse,
-             tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
     async def get_job_run(
         workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
     ) -> Any:
@@ -307,8 +315,7 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         return views.job_run_with_results(views.find_run(job_id, job_run_id))
 
-    @app.post(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate", response_model=JobRunResponse,
-              tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    @app.post(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate", **JOB_RUN_RESPONSE)
     async def terminate_job_run(
         workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
     ) -> Any:
@@ -317,8 +324,7 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.find_run(job_id, job_run_id)
         return views.job_run_with_results(views.command(lambda: control.terminate(job_run_id)))
 
-    @app.get(f"{API}/job-runs/{{jobRunId}}", response_model=JobRunResponse, tags=["job runs"],
-             responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(f"{API}/job-runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
     async def find_job_run(
         workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
     ) -> Any:

@@ -1,0 +1,101 @@
+"""``jobctl jobs`` / ``jobctl jobruns`` against a running ``jobctl run`` (no mocks)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.controller_process import JOBCTL, RunningController, start_controller
+
+pytestmark = pytest.mark.integration
+CODE_JOB = {"payload": [{"apiName": "fanout", "parameters": {"count": 8}}],
+            "configuration": {"maxConcurrentRequests": 2}}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningController]:
+    running = start_controller(tmp_path_factory.mktemp("cli"), {"code-job": CODE_JOB})
+    yield running
+    running.stop()
+
+
+def cli(controller: RunningController, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"JOBCTL_SERVER": controller.url, "JOBCTL_API_KEY": controller.api_key,
+           "PATH": "/usr/bin:/bin", "COLUMNS": "200"}  # fmt: skip
+    return subprocess.run([str(JOBCTL), *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+def test_trigger_watch_and_inspect_a_jobrun(controller: RunningController) -> None:
+    listed = cli(controller, "jobs", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "code-job" in listed.stdout and "code" in listed.stdout
+
+    triggered = cli(controller, "jobs", "trigger", "code-job", "--json")
+    job_run_id = json.loads(triggered.stdout)["jobRunId"]
+    watched = cli(controller, "jobruns", "watch", job_run_id)
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    assert "COMPLETED: 0 pending, 0 running, 9 succeeded, 0 failed" in watched.stdout
+    assert "9/9" in watched.stdout
+
+    got = cli(controller, "jobruns", "get", job_run_id)
+    assert f"{job_run_id} of job code-job: COMPLETED (MANUAL)" in got.stdout
+    assert "payloads 9, succeeded 9, failed 0" in got.stdout and "results: file://" in got.stdout
+    runs = cli(controller, "jobruns", "list", "code-job")
+    assert job_run_id in runs.stdout and "COMPLETED" in runs.stdout
+    as_json = json.loads(cli(controller, "jobruns", "list", "code-job", "--json").stdout)
+    assert as_json["jobRuns"][0]["id"] == job_run_id
+
+
+def test_create_pause_resume_terminate_and_delete_an_api_job(
+    controller: RunningController, tmp_path: Path
+) -> None:
+    file = tmp_path / "slow-job.job.jsonc"
+    items = ", ".join(f'{{api: "echo", parameters: {{n: {n}}}}}' for n in range(200))
+    file.write_text(f"// created from the CLI\n{{payload: [{items}], "
+                    "configuration: {maxConcurrentRequests: 1}}")  # fmt: skip
+    created = cli(controller, "jobs", "create", str(file))
+    assert created.returncode == 0, created.stderr
+    assert "created job slow-job" in created.stdout
+    shown = cli(controller, "jobs", "get", "slow-job")
+    assert "slow-job (api, active)" in shown.stdout
+
+    assert cli(controller, "jobs", "pause", "slow-job").returncode == 0
+    refused = cli(controller, "jobs", "trigger", "slow-job")
+    assert refused.returncode == 1 and "paused" in refused.stderr and "HTTP 409" in refused.stderr
+    assert cli(controller, "jobs", "resume", "slow-job").returncode == 0
+
+    job_run_id = json.loads(cli(controller, "jobs", "trigger", "slow-job", "--json").stdout)[
+        "jobRunId"
+    ]
+    ended = cli(controller, "jobruns", "terminate", job_run_id)
+    assert ended.returncode == 0 and f"{job_run_id} TERMINATED" in ended.stdout
+    watched = cli(controller, "jobruns", "watch", job_run_id)
+    assert watched.returncode == 2  # it did not complete
+
+    unconfirmed = cli(controller, "jobs", "delete", "slow-job")
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert cli(controller, "jobs", "delete", "slow-job", "--yes").returncode == 0
+    gone = cli(controller, "jobs", "get", "slow-job")
+    assert gone.returncode == 1 and "no job 'slow-job' (HTTP 404)" in gone.stderr
+
+
+def test_errors_are_one_clear_line(controller: RunningController, tmp_path: Path) -> None:
+    code_defined = cli(controller, "jobs", "delete", "code-job", "--yes")
+    assert code_defined.returncode == 1 and "defined by code" in code_defined.stderr
+    bad = tmp_path / "bad.job.jsonc"
+    bad.write_text('{\n  payload: [{apiNam: "x"}],\n}')
+    invalid = cli(controller, "jobs", "create", str(bad))
+    assert invalid.returncode == 1
+    assert f"{bad}:2:14: payload[0]: unknown key 'apiNam'" in invalid.stderr
+    unreachable = subprocess.run(
+        [str(JOBCTL), "jobs", "list", "--server", "http://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert unreachable.returncode == 2 and "cannot reach the controller" in unreachable.stderr
+    for result in (code_defined, invalid, unreachable):
+        assert "Traceback" not in result.stderr
