@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench crds clean
+.PHONY: setup chromium run test lint typecheck unit bench crds clean cluster-binaries cluster-up cluster-down
 
 setup: $(STAMP) chromium
 
@@ -42,8 +42,8 @@ run: setup
 	  --trigger bookstore-demo --trigger members-orders $(if $(ONCE),--until-idle)
 
 lint: setup
-	$(BIN)/ruff check controller tests bench
-	$(BIN)/ruff format --check controller tests bench
+	$(BIN)/ruff check controller tests bench hack
+	$(BIN)/ruff format --check controller tests bench hack
 
 typecheck: setup
 	$(BIN)/mypy
@@ -51,8 +51,19 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck
+test: lint typecheck cluster-binaries
 	$(BIN)/pytest
+
+# A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback; binaries are built
+# once from Go modules into .cache/cluster/bin (or taken from $$KUBEBUILDER_ASSETS).
+cluster-binaries: setup
+	@bash hack/cluster/build-binaries.sh
+
+cluster-up: cluster-binaries
+	@$(BIN)/python hack/cluster/cluster.py up
+
+cluster-down:
+	@$(BIN)/python hack/cluster/cluster.py down
 
 bench: setup
 	$(BIN)/python -m bench

@@ -21,10 +21,8 @@ import json
 import os
 import secrets
 import sys
-import threading
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +39,8 @@ from ..engine import (
     AttemptStarted,
     AuthBroker,
 )
+from .callback import CallbackServer
 
-MAX_EVENT_BYTES = 16 * 1024 * 1024
 CANCEL_GRACE_S = 10.0
 
 
@@ -67,8 +65,7 @@ class LocalLauncher:
         self._workers: dict[str, _Worker] = {}
         self._by_attempt: dict[str, _Worker] = {}
         self._spawned = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: ThreadingHTTPServer | None = None
+        self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
 
     def use_auth(self, broker: AuthBroker) -> None:
@@ -77,8 +74,7 @@ class LocalLauncher:
     @property
     def callback_url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url()
 
     async def start(self, request: AttemptRequest) -> None:
         self._ensure_server()
@@ -124,8 +120,7 @@ class LocalLauncher:
             if worker.monitor:
                 worker.monitor.cancel()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
 
     # ---------------------------------------------------------------- workers
     async def _spawn(self) -> _Worker:
@@ -199,75 +194,19 @@ class LocalLauncher:
 
     # --------------------------------------------------------------- callback
     def _ensure_server(self) -> None:
-        if self._server is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def deliver(self, token: str, payload: dict[str, Any]) -> bool:
-        """Called on a server thread: hand the event to the loop and wait for its verdict."""
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(self._accept(token, payload), self._loop)
-        return future.result(timeout=30)
+        if self._server is None:
+            self._server = CallbackServer(
+                asyncio.get_running_loop(), {"/events": self._accept, "/auth": self._answer}
+            )
 
     async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
         return self._on_event(token, payload)
 
-    def ask_auth(self, token: str, payload: dict[str, Any]) -> dict[str, Any] | None:
-        """Called on a server thread: an AuthSession question, answered when the broker is
-        done (it may wait for another attempt's recreation). None: not this worker's attempt."""
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(self._answer(token, payload), self._loop)
-        return future.result()
-
     async def _answer(self, token: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """An AuthSession question from one of this worker's attempts (None: not its own)."""
         worker = self._workers.get(token)
         attempt_id = payload.get("attempt_id")
         if worker is None or attempt_id not in worker.attempts or self._auth is None:
             return None
         assert isinstance(attempt_id, str)
         return await self._auth.handle(attempt_id, payload)
-
-
-def _handler(launcher: LocalLauncher) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            auth = self.headers.get("Authorization", "")
-            length = int(self.headers.get("Content-Length") or 0)
-            if self.path not in ("/events", "/auth"):
-                self._reply(404)
-                return
-            if not auth.startswith("Bearer ") or length > MAX_EVENT_BYTES:
-                self._reply(401)
-                return
-            try:
-                payload = json.loads(self.rfile.read(length))
-            except ValueError:
-                self._reply(400)
-                return
-            token = auth.removeprefix("Bearer ")
-            if self.path == "/auth":
-                answer = launcher.ask_auth(token, payload)
-                if answer is None:
-                    self._reply(409)
-                else:
-                    self._reply(200, json.dumps(answer))
-                return
-            accepted = launcher.deliver(token, payload)
-            self._reply(204 if accepted else 409)
-
-        def _reply(self, status: int, body: str = "") -> None:
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(data)))
-            if data:
-                self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return  # events may carry results; never log them
-
-    return Handler

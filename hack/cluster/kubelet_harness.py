@@ -1,0 +1,213 @@
+"""Plays scheduler and kubelet for the test control plane, so that Pods really run.
+
+There is no container runtime here: a Pod's (single) container command runs as a local process
+(``python`` means this repository's virtualenv), with the container's environment (literal
+values, Secret and field references resolved) and the repository as working directory. The
+harness binds pending Pods to its Node, writes the phase, container state and exit code back,
+kills the process when the Pod is deleted and then confirms the deletion, as a kubelet does. It
+also creates each namespace's ``default`` ServiceAccount (the controller-manager's job, which
+this control plane does not run).
+
+Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config, watch
+from kubernetes.client.rest import ApiException
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = "jobctl-harness"
+LOGS = Path(os.environ.get("HARNESS_LOGS", ROOT / ".cache" / "cluster" / "run" / "pods"))
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Harness:
+    def __init__(self) -> None:
+        config.load_kube_config()
+        self.core = client.CoreV1Api()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.lock = threading.Lock()
+        LOGS.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------- node
+    def register_node(self) -> None:
+        node = {
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": NODE, "labels": {"kubernetes.io/hostname": NODE}},
+        }  # fmt: skip
+        with contextlib.suppress(ApiException):
+            self.core.create_node(node)
+        status = {"status": {
+            "capacity": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
+            "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "HarnessReady",
+                            "lastHeartbeatTime": now(), "lastTransitionTime": now()}],
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+        }}  # fmt: skip
+        self.core.patch_node_status(NODE, status)
+
+    # --------------------------------------------------------- service accounts
+    def default_service_accounts(self) -> None:
+        stream = watch.Watch().stream(self.core.list_namespace, timeout_seconds=0)
+        for event in stream:
+            namespace = event["object"].metadata.name
+            if event["type"] == "ADDED":
+                body = {"metadata": {"name": "default"}}
+                with contextlib.suppress(ApiException):
+                    self.core.create_namespaced_service_account(namespace, body)
+
+    # ------------------------------------------------------------------- pods
+    def run(self) -> None:
+        self.register_node()
+        threading.Thread(target=self.default_service_accounts, daemon=True).start()
+        while True:
+            try:
+                self.watch_pods()
+            except Exception as exc:  # a dropped watch: start again
+                print(f"harness: watch ended ({type(exc).__name__}: {exc}); restarting",
+                      flush=True)  # fmt: skip
+                time.sleep(1)
+
+    def watch_pods(self) -> None:
+        listing = self.core.list_pod_for_all_namespaces()
+        for pod in listing.items:
+            self.reconcile(pod)
+        stream = watch.Watch().stream(self.core.list_pod_for_all_namespaces,
+                                      resource_version=listing.metadata.resource_version,
+                                      timeout_seconds=300)  # fmt: skip
+        for event in stream:
+            if event["type"] != "DELETED":
+                self.reconcile(event["object"])
+
+    def reconcile(self, pod: Any) -> None:
+        key = f"{pod.metadata.namespace}/{pod.metadata.name}"
+        if pod.spec.node_name is None:
+            self.bind(pod)
+            return
+        if pod.spec.node_name != NODE:
+            return
+        if pod.metadata.deletion_timestamp is not None:
+            self.stop(pod, key)
+            return
+        with self.lock:
+            started = key in self.processes
+        if pod.status.phase == "Pending" and not started:
+            self.start(pod, key)
+
+    def bind(self, pod: Any) -> None:
+        body = client.V1Binding(
+            metadata=client.V1ObjectMeta(name=pod.metadata.name),
+            target=client.V1ObjectReference(api_version="v1", kind="Node", name=NODE),
+        )
+        with contextlib.suppress(ApiException):
+            self.core.create_namespaced_pod_binding(pod.metadata.name, pod.metadata.namespace,
+                                                    body, _preload_content=False)  # fmt: skip
+
+    def start(self, pod: Any, key: str) -> None:
+        container = pod.spec.containers[0]
+        command = [*(container.command or []), *(container.args or [])]
+        if command and command[0] in ("python", "python3"):
+            command[0] = sys.executable
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp",
+               "PYTHONPATH": str(ROOT)}  # fmt: skip
+        for variable in container.env or []:
+            env[variable.name] = self.resolve(pod, variable)
+        log = (LOGS / f"{pod.metadata.namespace}_{pod.metadata.name}.log").open("ab")
+        try:
+            process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        except OSError as exc:
+            log.write(f"harness: cannot start {command[:1]}: {exc}\n".encode())
+            self.finish(pod, 127, "StartError")
+            return
+        finally:
+            log.close()
+        with self.lock:
+            self.processes[key] = process
+        self.patch_status(pod, {
+            "phase": "Running", "podIP": "127.0.0.1", "hostIP": "127.0.0.1", "startTime": now(),
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now()}],
+            "containerStatuses": [{"name": container.name, "ready": True, "restartCount": 0,
+                                   "image": container.image, "imageID": "",
+                                   "state": {"running": {"startedAt": now()}}}],
+        })  # fmt: skip
+        threading.Thread(target=self.wait, args=(pod, key, process), daemon=True).start()
+
+    def resolve(self, pod: Any, variable: Any) -> str:
+        if variable.value is not None or variable.value_from is None:
+            return str(variable.value or "")
+        source = variable.value_from
+        if source.secret_key_ref is not None:
+            ref = source.secret_key_ref
+            secret = self.core.read_namespaced_secret(ref.name, pod.metadata.namespace)
+            return base64.b64decode((secret.data or {}).get(ref.key, "")).decode()
+        if source.field_ref is not None:
+            path = source.field_ref.field_path
+            return {"metadata.name": pod.metadata.name,
+                    "metadata.namespace": pod.metadata.namespace,
+                    "status.podIP": "127.0.0.1"}.get(path, "")  # fmt: skip
+        return ""
+
+    def wait(self, pod: Any, key: str, process: subprocess.Popen[bytes]) -> None:
+        code = process.wait()
+        with self.lock:
+            self.processes.pop(key, None)
+        self.finish(pod, code, "Completed" if code == 0 else "Error")
+
+    def finish(self, pod: Any, code: int, reason: str) -> None:
+        container = pod.spec.containers[0]
+        self.patch_status(pod, {
+            "phase": "Succeeded" if code == 0 else "Failed",
+            "conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now()}],
+            "containerStatuses": [{"name": container.name, "ready": False, "restartCount": 0,
+                                   "image": container.image, "imageID": "",
+                                   "state": {"terminated": {"exitCode": code, "reason": reason,
+                                                            "finishedAt": now()}}}],
+        })  # fmt: skip
+        if pod.metadata.deletion_timestamp is not None:
+            self.confirm_deletion(pod)
+
+    def stop(self, pod: Any, key: str) -> None:
+        with self.lock:
+            process = self.processes.get(key)
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGTERM)
+            grace = pod.metadata.deletion_grace_period_seconds or 0
+            try:
+                process.wait(timeout=max(1, min(grace, 30)))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.confirm_deletion(pod)
+
+    def confirm_deletion(self, pod: Any) -> None:
+        with contextlib.suppress(ApiException):
+            self.core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace,
+                                            grace_period_seconds=0)  # fmt: skip
+
+    def patch_status(self, pod: Any, status: dict[str, Any]) -> None:
+        with contextlib.suppress(ApiException):
+            self.core.patch_namespaced_pod_status(pod.metadata.name, pod.metadata.namespace,
+                                                  {"status": status})  # fmt: skip
+
+
+if __name__ == "__main__":
+    Harness().run()
