@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -25,34 +24,7 @@ from playwright.async_api import async_playwright
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch
-
-AUTH_WAIT_S = 3_600
-"""An AuthSession question may wait for another attempt's recreation (the controller bounds it)."""
-
-
-def _post(callback: str, path: str, token: str, body: dict[str, Any], timeout: float) -> bytes:
-    request = urllib.request.Request(
-        f"{callback}{path}", data=json.dumps(body, default=str).encode(), method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return bytes(response.read())
-
-
-def sender(callback: str, token: str, attempt_id: str) -> Any:
-    def send(event: dict[str, Any]) -> None:
-        _post(callback, "/events", token, {"attempt_id": attempt_id, **event}, 30)
-
-    return send
-
-
-def asker(callback: str, token: str, attempt_id: str) -> Any:
-    async def ask(message: dict[str, Any]) -> dict[str, Any]:
-        body = {"attempt_id": attempt_id, **message}
-        answer = await asyncio.to_thread(_post, callback, "/auth", token, body, AUTH_WAIT_S)
-        return dict(json.loads(answer))
-
-    return ask
+from .callback import asker, sender
 
 
 async def serve() -> int:

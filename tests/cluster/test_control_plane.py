@@ -29,7 +29,9 @@ def test_a_valid_job_is_stored_as_written_and_an_invalid_one_is_rejected(kubectl
     name = f"valid-{uuid.uuid4().hex[:6]}"
     applied = kubectl("apply", "-f", "-", stdin=VALID % name)
     assert applied.returncode == 0, applied.stderr
-    stored = kubectl("get", "ijob", name, "-o", "jsonpath={.spec.payload[0].parameters.nested.deep}")
+    stored = kubectl(
+        "get", "ijob", name, "-o", "jsonpath={.spec.payload[0].parameters.nested.deep}"
+    )
     assert stored.stdout == "[1,2]"
     listed = kubectl("get", "ijob", name)
     assert "SUSPENDED" in listed.stdout.upper() and name in listed.stdout
@@ -62,5 +64,7 @@ def test_the_harness_runs_a_pod_to_completion_with_its_exit_code(api: client.Api
             time.sleep(0.2)
         terminated = status.container_statuses[0].state.terminated
         assert (status.phase, terminated.exit_code) == (
-            "Succeeded" if code == 0 else "Failed", code)
+            "Succeeded" if code == 0 else "Failed",
+            code,
+        )
         core.delete_namespaced_pod(name, "default")

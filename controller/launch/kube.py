@@ -1,0 +1,251 @@
+"""The Kubernetes launcher: one Pod per attempt, owned by its JobRun resource.
+
+A Pod's name is derived from its attempt ID (deterministic: a restarted operator that launches
+the same attempt again finds the Pod already there). Its spec holds no secret but its own
+callback token: the worker fetches the attempt request (proxy credentials included) and asks for
+AuthSession states through the operator's callback. Pods satisfy the ``restricted`` Pod Security
+Standard: non-root, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, no
+service-account token.
+
+Outcomes arrive through the callback; a Pod that ends without reporting one (killed, OOM, node
+lost) is reported as ``AttemptExited`` with its exit code when the operator sees its final phase.
+Kubernetes API calls block, so they run in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kubernetes.client import CoreV1Api
+from kubernetes.client.rest import ApiException
+
+from ..engine import (
+    AttemptAuthenticated,
+    AttemptAuthFailed,
+    AttemptEvent,
+    AttemptExited,
+    AttemptExtendedPayload,
+    AttemptFailed,
+    AttemptHeartbeat,
+    AttemptRequest,
+    AttemptResult,
+    AttemptStarted,
+    AuthBroker,
+)
+from .callback import CallbackServer, Handler
+
+MANAGED_BY = "jobctl"
+LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
+
+
+def kube_name(engine_id: str) -> str:
+    """Engine IDs (``jr_ab12``) as Kubernetes names (``jr-ab12``); other names pass unchanged."""
+    return engine_id.replace("_", "-").replace(".", "-").lower()
+
+
+def pod_name(request: AttemptRequest) -> str:
+    digest = hashlib.sha256(request.attempt_id.encode()).hexdigest()[:10]
+    return f"{request.job_id[:40]}-{digest}-{request.attempt_id.rsplit('.', 1)[-1]}"
+
+
+@dataclass(frozen=True)
+class PodSettings:
+    namespace: str
+    callback_url: str
+    """The operator's callback as Pods reach it (its Service in a cluster)."""
+    image: str = "ghcr.io/jobctl/worker:latest"
+    image_pull_policy: str = "IfNotPresent"
+    project: str = "/project"
+    resources: dict[str, Any] = field(
+        default_factory=lambda: {
+            "requests": {"cpu": "500m", "memory": "1Gi"},
+            "limits": {"memory": "2Gi"},
+        }
+    )
+
+
+@dataclass
+class _Attempt:
+    request: AttemptRequest
+    token: str
+    pod: str
+    done: bool = False
+
+
+OwnerOf = Callable[[AttemptRequest], dict[str, Any] | None]
+"""The ownerReference (the JobRun resource) for an attempt's Pod, when known."""
+
+
+class KubeLauncher:
+    def __init__(
+        self, core: CoreV1Api, settings: PodSettings, *, capacity: int, owner_of: OwnerOf
+    ) -> None:
+        self.core = core
+        self.settings = settings
+        self.capacity = capacity
+        self.owner_of = owner_of
+        self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
+        self._attempts: dict[str, _Attempt] = {}
+        self._by_pod: dict[str, str] = {}
+        self._auth: AuthBroker | None = None
+        self._server: CallbackServer | None = None
+
+    def use_auth(self, broker: AuthBroker) -> None:
+        self._auth = broker
+
+    def serve_callback(self, host: str, port: int) -> CallbackServer:
+        """Start the callback server (on the running loop); Pods reach it as configured."""
+        routes: dict[str, Handler] = {
+            "/events": self._accept, "/auth": self._answer, "/attempt": self._request,
+        }  # fmt: skip
+        self._server = CallbackServer(asyncio.get_running_loop(), routes, host=host, port=port)
+        return self._server
+
+    # --------------------------------------------------------------- launcher
+    async def start(self, request: AttemptRequest) -> None:
+        attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
+        self._attempts[request.attempt_id] = attempt
+        self._by_pod[attempt.pod] = request.attempt_id
+        manifest = self.pod_manifest(attempt)
+        try:
+            await asyncio.to_thread(self.core.create_namespaced_pod, self.settings.namespace,
+                                    manifest)  # fmt: skip
+        except ApiException as exc:
+            if exc.status != 409:  # 409: created before a restart; it reports as usual
+                self._end(attempt, AttemptExited(request.attempt_id, None))
+
+    async def cancel(self, attempt_id: str) -> None:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None:
+            return
+        with contextlib.suppress(ApiException):
+            await asyncio.to_thread(self.core.delete_namespaced_pod, attempt.pod,
+                                    self.settings.namespace, grace_period_seconds=5)  # fmt: skip
+        self._end(attempt, AttemptExited(attempt_id, None))
+
+    async def events(self) -> AsyncIterator[AttemptEvent]:
+        while True:
+            yield await self._queue.get()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    def observe_pod(self, name: str, phase: str | None, exit_code: int | None) -> None:
+        """A Pod's phase as watched: a Pod that ended without an outcome is an exit."""
+        attempt_id = self._by_pod.get(name)
+        attempt = self._attempts.get(attempt_id or "")
+        if attempt is not None and phase in ("Succeeded", "Failed"):
+            self._end(attempt, AttemptExited(attempt.request.attempt_id, exit_code))
+
+    def _end(self, attempt: _Attempt, event: AttemptEvent) -> None:
+        if attempt.done:
+            return
+        attempt.done = True
+        self._attempts.pop(attempt.request.attempt_id, None)
+        self._by_pod.pop(attempt.pod, None)
+        if self._auth is not None:
+            self._auth.attempt_ended(attempt.request.attempt_id)
+        self._queue.put_nowait(event)
+
+    # --------------------------------------------------------------- manifests
+    def pod_manifest(self, attempt: _Attempt) -> dict[str, Any]:
+        request = attempt.request
+        values = (request.job_id, kube_name(request.job_run_id), kube_name(request.run_id),
+                  request.attempt_id.rsplit(".", 1)[-1])  # fmt: skip
+        labels = {
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            **dict(zip(LABELS, values, strict=True)),
+        }
+        metadata: dict[str, Any] = {"name": attempt.pod, "namespace": self.settings.namespace,
+                                    "labels": labels}  # fmt: skip
+        owner = self.owner_of(request)
+        if owner is not None:
+            metadata["ownerReferences"] = [owner]
+        env = [
+            {"name": "JOBCTL_CALLBACK", "value": self.settings.callback_url},
+            {"name": "JOBCTL_ATTEMPT_ID", "value": request.attempt_id},
+            {"name": "JOBCTL_WORKER_TOKEN", "value": attempt.token},
+            {"name": "JOBCTL_PROJECT", "value": self.settings.project},
+            {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
+        ]
+        security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                    "runAsNonRoot": True, "runAsUser": 1000,
+                    "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": metadata,
+            "spec": {
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "enableServiceLinks": False,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containers": [
+                    {
+                        "name": "worker",
+                        "image": self.settings.image,
+                        "imagePullPolicy": self.settings.image_pull_policy,
+                        "command": ["python", "-m", "controller.worker.pod"],
+                        "env": env,
+                        "resources": self.settings.resources,
+                        "securityContext": security,
+                    }
+                ],
+            },
+        }
+
+    # ---------------------------------------------------------------- callback
+    def _attempt_for(self, token: str, body: dict[str, Any]) -> _Attempt | None:
+        attempt = self._attempts.get(str(body.get("attempt_id")))
+        if attempt is None or not secrets.compare_digest(attempt.token, token):
+            return None
+        return attempt
+
+    async def _request(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        attempt = self._attempt_for(token, body)
+        return None if attempt is None else asdict(attempt.request)
+
+    async def _answer(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        attempt = self._attempt_for(token, body)
+        if attempt is None or self._auth is None:
+            return None
+        return await self._auth.handle(attempt.request.attempt_id, body)
+
+    async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
+        attempt = self._attempt_for(token, payload)
+        if attempt is None:
+            return False
+        attempt_id = attempt.request.attempt_id
+        kind = payload.get("type")
+        links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
+        simple: dict[str, AttemptEvent] = {
+            "started": AttemptStarted(attempt_id),
+            "heartbeat": AttemptHeartbeat(attempt_id),
+            "authenticated": AttemptAuthenticated(attempt_id),
+        }
+        if kind in simple:
+            self._queue.put_nowait(simple[kind])
+        elif kind == "extend_payload":
+            items = tuple(payload.get("items", ()))
+            self._queue.put_nowait(AttemptExtendedPayload(attempt_id, items))
+        elif kind == "result":
+            self._end(attempt, AttemptResult(attempt_id, payload.get("result"), **links))
+        elif kind == "failed":
+            self._end(attempt, AttemptFailed(attempt_id, payload.get("error") or {}, **links))
+        elif kind == "auth-failed":
+            self._end(attempt, AttemptAuthFailed(attempt_id, payload.get("reason") or {}))
+        elif kind == "cancelled":
+            self._end(attempt, AttemptExited(attempt_id, None))
+        else:
+            return False
+        return True

@@ -1,0 +1,55 @@
+"""One attempt in a Pod: ``python -m controller.worker.pod``.
+
+The Pod's environment holds only where to call back (``JOBCTL_CALLBACK``), the attempt's ID and
+its own token (``JOBCTL_ATTEMPT_ID``, ``JOBCTL_WORKER_TOKEN``, from a Secret); the attempt request
+itself, proxy credentials included, is fetched from the operator. The process exits when the
+attempt has reported its outcome: 0, or 3 when the browser died (the operator sees the Pod fail
+and counts an infrastructure failure if no outcome arrived).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from .apis import ApiLoader
+from .attempt import BrowserGoneError, RoutedStream, run_attempt
+from .browser import launch
+from .callback import asker, fetch_request, sender
+
+
+async def serve() -> int:
+    callback = os.environ["JOBCTL_CALLBACK"]
+    token = os.environ["JOBCTL_WORKER_TOKEN"]
+    attempt_id = os.environ["JOBCTL_ATTEMPT_ID"]
+    apis = ApiLoader(Path(os.environ.get("JOBCTL_PROJECT", ".")))
+    artifacts = Path(os.environ.get("JOBCTL_ARTIFACTS", "/tmp/jobctl-attempts"))
+    assert sys.__stdout__ is not None and sys.__stderr__ is not None
+    sys.stdout = RoutedStream(sys.__stdout__)
+    sys.stderr = RoutedStream(sys.__stderr__)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True)
+    request = await asyncio.to_thread(fetch_request, callback, token, attempt_id)
+    send = sender(callback, token, attempt_id)
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            await run_attempt(browser, apis, request, artifacts, send=send,
+                              ask=asker(callback, token, attempt_id))  # fmt: skip
+        except BrowserGoneError:
+            return 3
+        finally:
+            await browser.close()
+    return 0
+
+
+def main() -> int:
+    return asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
