@@ -23,6 +23,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("CLUSTER_CACHE", ROOT / ".cache" / "cluster"))
 BIN = Path(os.environ.get("CLUSTER_BIN", CACHE / "bin"))
@@ -46,9 +49,6 @@ def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> int
 
 
 def _service_account_keys() -> tuple[Path, Path]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     private, public = RUN / "sa.key", RUN / "sa.pub"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
@@ -107,8 +107,10 @@ def up() -> Path:
     down(quiet=True)
     for tool in ("etcd", "kube-apiserver", "kubectl"):
         if not (BIN / tool).exists():
-            raise SystemExit(f"cluster: {BIN / tool} is missing; run hack/cluster/build-binaries.sh "
-                             "(or `make cluster-up`), or set KUBEBUILDER_ASSETS")  # fmt: skip
+            raise SystemExit(
+                f"cluster: {BIN / tool} is missing; run `make cluster-binaries` "
+                "(or hack/cluster/build-binaries.sh), or set KUBEBUILDER_ASSETS"
+            )
     RUN.mkdir(parents=True, exist_ok=True)
     etcd_port, peer_port, api_port = _free_port(), _free_port(), _free_port()
     token = secrets.token_urlsafe(24)

@@ -116,8 +116,9 @@ class Harness:
             target=client.V1ObjectReference(api_version="v1", kind="Node", name=NODE),
         )
         with contextlib.suppress(ApiException):
-            self.core.create_namespaced_pod_binding(pod.metadata.name, pod.metadata.namespace,
-                                                    body, _preload_content=False)  # fmt: skip
+            self.core.create_namespaced_pod_binding(
+                pod.metadata.name, pod.metadata.namespace, body, _preload_content=False
+            )
 
     def start(self, pod: Any, key: str) -> None:
         container = pod.spec.containers[0]
@@ -130,8 +131,10 @@ class Harness:
             env[variable.name] = self.resolve(pod, variable)
         log = (LOGS / f"{pod.metadata.namespace}_{pod.metadata.name}.log").open("ab")
         try:
-            process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            process = subprocess.Popen(
+                command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
         except OSError as exc:
             log.write(f"harness: cannot start {command[:1]}: {exc}\n".encode())
             self.finish(pod, 127, "StartError")
