@@ -78,6 +78,9 @@ class Settings:
     results_url_expiry_s: int = 3_600
     auth_lock_timeout_s: float = 300.0
     """How long an attempt waits for another attempt's AuthSession recreation."""
+    definitions_from_files: bool = True
+    """False: Jobs come from elsewhere (the operator's Job resources) through
+    ``apply_definition``, and the caller says when it has given them all (``initial_sync_done``)."""
 
 
 class Observer(Protocol):
@@ -182,12 +185,13 @@ class EmbeddedController:
             [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
             stored.job_runs,
         )
-        self._apply_reload(now)
-        for job_id, document in self.store.api_jobs.all().items():
-            if job_id not in self.resources.jobs:
-                self._api_jobs[job_id] = parse_api_job(job_id, document)
-                self._adopt(job_id, self._api_jobs[job_id], now)
-        self.engine.forget_unknown_jobs(now)
+        if self.settings.definitions_from_files:
+            self._apply_reload(now)
+            for job_id, document in self.store.api_jobs.all().items():
+                if job_id not in self.resources.jobs:
+                    self._api_jobs[job_id] = parse_api_job(job_id, document)
+                    self._adopt(job_id, self._api_jobs[job_id], now)
+            self.engine.forget_unknown_jobs(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
         self._say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
@@ -195,11 +199,30 @@ class EmbeddedController:
     # ---------------------------------------------------------------- commands
     # Commands change the engine at once and save the pass; the loop performs the effects
     # (starting or cancelling attempts) when it wakes up, which ``_command_done`` makes it do.
-    def trigger(self, job_id: str) -> JobRun:
+    def trigger(self, job_id: str, *, job_run_id: str | None = None) -> JobRun:
         now = self.clock()
-        job_run = self.engine.trigger(job_id, now)
+        job_run = self.engine.trigger(job_id, now, job_run_id=job_run_id)
         self._command_done(now)
         return job_run
+
+    def apply_definition(self, job_id: str, definition: JobDefinition) -> None:
+        """A Job defined outside the files (a Job resource) was created or changed."""
+        now = self.clock()
+        self._adopt(job_id, definition, now)
+        self._command_done(now)
+
+    def remove_definition(self, job_id: str) -> None:
+        """That Job is gone: its active JobRun is terminated."""
+        if job_id in self.engine.jobs:
+            now = self.clock()
+            self.engine.delete_job(job_id, now)
+            self._command_done(now)
+
+    def initial_sync_done(self) -> None:
+        """Every existing Job has been applied: Jobs known to the store but not given are gone."""
+        now = self.clock()
+        self.engine.forget_unknown_jobs(now)
+        self._command_done(now)
 
     def pause(self, job_id: str) -> None:
         now = self.clock()
@@ -274,7 +297,11 @@ class EmbeddedController:
             asyncio.create_task(self._forward_events()),
             asyncio.create_task(self.deliverer.run()),
         ]
-        if self.settings.watch and self.settings.resources.exists():
+        if (
+            self.settings.watch
+            and self.settings.definitions_from_files
+            and self.settings.resources.exists()
+        ):
             tasks.append(asyncio.create_task(self._watch()))
         try:
             await self._perform()

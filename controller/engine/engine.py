@@ -144,14 +144,22 @@ class Engine:
         self._terminate_active(job_id, now, "terminated", "the Job was deleted")
 
     def trigger(
-        self, job_id: str, now: int, *, type: JobRunType = "MANUAL", tick: int | None = None
+        self,
+        job_id: str,
+        now: int,
+        *,
+        type: JobRunType = "MANUAL",
+        tick: int | None = None,
+        job_run_id: str | None = None,
     ) -> JobRun:
+        """``job_run_id`` names a manual JobRun (a JobRun resource a person created); triggering
+        an ID that exists returns that JobRun, so a repeated request creates nothing twice."""
         job = self._job(job_id)
         if job.paused and type == "MANUAL":
             raise EngineError(f"job {job_id!r} is paused; resume it before triggering it")
-        job_run_id = (
-            ids.scheduled_job_run_id(job_id, tick) if tick is not None else self._new_job_run_id()
-        )
+        if tick is not None:
+            job_run_id = ids.scheduled_job_run_id(job_id, tick)
+        job_run_id = job_run_id or self._new_job_run_id()
         if job_run_id in self.job_runs:
             return self.job_runs[job_run_id]
         definition = job.definition

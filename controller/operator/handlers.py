@@ -1,0 +1,92 @@
+"""kopf handlers: Job and JobRun resources and attempt Pods, feeding the ``Operator``.
+
+kopf is configured for production: watch timeouts on both ends (a silently dead connection is
+replaced instead of freezing the operator), its per-handler Events muted below warnings (the
+operator posts its own), and finalizers on Jobs so that deleting one terminates its JobRuns.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kopf
+
+from ..engine import NotFoundError
+from ..launch.kube import MANAGED_BY, KubeLauncher
+from ..spec.kube import GROUP, VERSION
+from .operator import Operator
+from .status import spec_error_status
+
+WATCH_SERVER_TIMEOUT_S = 270
+WATCH_CLIENT_TIMEOUT_S = 300
+JOB_WAIT_RETRIES = 30
+"""A JobRun applied together with its Job waits up to about this many seconds for the Job."""
+
+
+def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf.OperatorRegistry:
+    """``api``: the kubernetes ``ApiClient`` the operator uses; kopf logs in with the same."""
+    registry = kopf.OperatorRegistry()
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        settings = api.configuration
+        token = (settings.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
+        return kopf.ConnectionInfo(
+            server=settings.host,
+            ca_path=settings.ssl_ca_cert,
+            insecure=not settings.verify_ssl,
+            token=token or None,
+            certificate_path=settings.cert_file,
+            private_key_path=settings.key_file,
+        )
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.watching.server_timeout = WATCH_SERVER_TIMEOUT_S
+        settings.watching.client_timeout = WATCH_CLIENT_TIMEOUT_S
+        settings.watching.connect_timeout = 30
+        settings.posting.level = logging.WARNING
+        settings.persistence.finalizer = f"{GROUP}/jobctl"
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+
+    @kopf.on.resume(GROUP, VERSION, "jobs", registry=registry)
+    @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
+    @kopf.on.update(GROUP, VERSION, "jobs", field="spec", registry=registry)
+    def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
+        problem = operator.job_changed(name, dict(body))
+        if problem is not None:
+            kopf.warn(body, reason="SpecError", message=problem)
+            generation = body.metadata.get("generation")
+            previous = (body.get("status") or {}).get("conditions") or []
+            status = spec_error_status(problem, generation=generation, previous=previous,
+                                       now=operator.controller.clock())  # fmt: skip
+            operator.writer.mark("jobs", name, lambda: status)
+
+    @kopf.on.delete(GROUP, VERSION, "jobs", registry=registry)
+    async def job_deleted(name: str, **_: Any) -> None:
+        await operator.job_deleted(name)
+
+    @kopf.on.create(GROUP, VERSION, "jobruns", registry=registry, retries=JOB_WAIT_RETRIES)
+    def job_run_created(body: kopf.Body, retry: int, **_: Any) -> None:
+        try:
+            problem = operator.job_run_created(dict(body), last_try=retry >= JOB_WAIT_RETRIES - 1)
+        except NotFoundError as exc:
+            raise kopf.TemporaryError(str(exc), delay=1) from None
+        if problem is not None:
+            kopf.warn(body, reason="NotTriggered", message=problem)
+
+    @kopf.on.field(GROUP, VERSION, "jobruns", field="spec.terminate", registry=registry)
+    def terminate(body: kopf.Body, new: Any, **_: Any) -> None:
+        if new:
+            operator.terminate_requested(dict(body))
+
+    @kopf.on.event("", "v1", "pods", labels={"app.kubernetes.io/managed-by": MANAGED_BY},
+                   registry=registry)  # fmt: skip
+    def pod_event(name: str, status: kopf.Status, **_: Any) -> None:
+        statuses = status.get("containerStatuses") or [{}]
+        terminated = (statuses[0].get("state") or {}).get("terminated") or {}
+        launcher.observe_pod(name, status.get("phase"), terminated.get("exitCode"))
+
+    return registry

@@ -1,0 +1,115 @@
+"""``jobctl operator``: the operator process (kopf, the engine, the callback Pods report to)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import kopf
+from kubernetes import client, config
+
+from ..delivery import DeliverySettings
+from ..embedded import EmbeddedController, Settings
+from ..engine import AttemptRequest, Identity
+from ..launch.kube import KubeLauncher, PodSettings
+from ..server import parse_listen
+from .handlers import build_registry
+from .operator import Operator
+
+SHUTDOWN_S = 10
+"""How long a stopping operator lets kopf and the controller finish before cancelling them."""
+
+
+def register(commands: Any) -> None:
+    op = commands.add_parser("operator", help="run the Kubernetes operator",
+                             description="Reconcile Job resources in NAMESPACE into JobRuns and "
+                             "attempt Pods, and report status on the resources.")  # fmt: skip
+    op.add_argument("--namespace", default="default")
+    op.add_argument("--kubeconfig", help="default: $KUBECONFIG, ~/.kube/config or in-cluster")
+    op.add_argument("--state", type=Path, default=Path(".jobctl-operator"),
+                    help="engine state and results (a PersistentVolume in a cluster)")  # fmt: skip
+    op.add_argument("--max-workers", type=int, default=10, help="attempt Pods at once")
+    op.add_argument("--callback-listen", default="0.0.0.0:8643", metavar="HOST:PORT")
+    op.add_argument("--callback-url", metavar="URL",
+                    help="the callback as Pods reach it (default: http://LISTEN)")  # fmt: skip
+    op.add_argument("--worker-image", default="ghcr.io/jobctl/worker:latest")
+    op.add_argument("--project", default="/project", help="the automation project in Pods")
+    op.add_argument("--allow-private-targets", action="store_true")
+    op.add_argument("--workspace-id", default="cluster")
+    op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
+    op.set_defaults(handler=run_operator)
+
+
+def run_operator(args: argparse.Namespace) -> int:
+    return asyncio.run(_main(args))
+
+
+def _kube(args: argparse.Namespace) -> client.ApiClient:
+    if args.kubeconfig:
+        return config.new_client_from_config(config_file=args.kubeconfig)
+    try:
+        config.load_incluster_config()
+    except config.ConfigException:
+        config.load_kube_config()
+    return client.ApiClient()
+
+
+async def _main(args: argparse.Namespace) -> int:
+    kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
+    api = _kube(args)
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    host, port = parse_listen(args.callback_listen)
+    settings = Settings(
+        resources=Path("/nonexistent"), state=args.state, max_workers=args.max_workers,
+        identity=Identity(args.workspace_id, args.namespace, args.namespace), watch=False,
+        delivery=DeliverySettings(allow_private_targets=args.allow_private_targets),
+        definitions_from_files=False,
+    )  # fmt: skip
+    holder: dict[str, Operator] = {}
+    pods = PodSettings(namespace=args.namespace, callback_url="", image=args.worker_image,
+                       project=args.project)  # fmt: skip
+
+    def owner_of(request: AttemptRequest) -> dict[str, Any] | None:
+        return holder["op"].owner_of(request)
+
+    launcher = KubeLauncher(core, pods, capacity=args.max_workers, owner_of=owner_of)
+    server = launcher.serve_callback(host, port)
+    launcher.settings = replace(pods, callback_url=args.callback_url or server.url(host))
+    controller = EmbeddedController(settings, launcher)
+    operator = holder["op"] = Operator(controller, core, custom, args.namespace)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    controller.start()
+    await operator.sync()
+    print(f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
+          flush=True)  # fmt: skip
+    tasks = [
+        asyncio.create_task(controller.run()),
+        asyncio.create_task(operator.writer.run()),
+        asyncio.create_task(
+            kopf.operator(
+                registry=build_registry(operator, launcher, api),
+                namespaces=[args.namespace],
+                standalone=True,
+                stop_flag=stop,
+            )
+        ),
+    ]
+    # kopf installs its own SIGINT/SIGTERM handlers and ends its task on them: stop on either.
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopping, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    stop.set()
+    controller.stop()
+    _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_S)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    controller.close()
+    return 0

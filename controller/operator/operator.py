@@ -1,0 +1,265 @@
+"""The Kubernetes operator: Job resources in, JobRun resources, Pods and statuses out.
+
+It is the embedded controller with other edges: Job definitions come from ``Job`` resources
+(kopf handlers), attempts run as Pods (``KubeLauncher``), and after every saved pass the JobRuns
+and Jobs it touched are projected onto their resources' status, one write per object per pass
+(``_StatusWriter``). The engine's state stays in its SQLite store (a PersistentVolume in a
+cluster), so a restarted operator resumes where it was; scheduled JobRuns have deterministic
+names, so a tick is never run twice even if the operator dies between saving a JobRun and
+creating its resource (the resource is created on restart).
+
+Names: a Job resource's name is its Job ID; a JobRun created by the operator is named after its
+engine ID (``jr_ab12`` -> ``jr-ab12``, recorded in an annotation); a JobRun a person creates keeps
+its name, which is also its engine ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes.client import CoreV1Api, CustomObjectsApi
+from kubernetes.client.rest import ApiException
+
+from ..embedded import EmbeddedController
+from ..engine import AttemptEvent, AttemptRequest, Changes, JobRun, NotFoundError, iso_ms
+from ..spec import JobDefinition
+from ..spec.kube import GROUP, VERSION
+from .status import job_run_status, job_status, kube_job_run_name
+
+CREATED_BY = "intuned.io/created-by"
+ENGINE_ID = "intuned.io/jobrun-id"
+RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5)
+
+
+def engine_id(job_run: dict[str, Any]) -> str:
+    annotations = job_run.get("metadata", {}).get("annotations") or {}
+    return str(annotations.get(ENGINE_ID) or job_run["metadata"]["name"])
+
+
+def definition_from_spec(spec: dict[str, Any]) -> JobDefinition:
+    """A Job resource's spec without its cluster-only settings (``suspend``, ``worker``)."""
+    return JobDefinition.model_validate(
+        {k: v for k, v in spec.items() if k not in ("suspend", "worker")}
+    )
+
+
+class _StatusWriter:
+    """Coalesces status changes per object and writes them with retries (a 409 or a 5xx is
+    retried; a 404 means the resource is gone and is dropped)."""
+
+    def __init__(self, custom: CustomObjectsApi, namespace: str, say: Callable[[str], None]):
+        self.custom = custom
+        self.namespace = namespace
+        self.say = say
+        self.dirty: dict[tuple[str, str], Callable[[], dict[str, Any] | None]] = {}
+        self.wake = asyncio.Event()
+
+    def mark(self, plural: str, name: str, status: Callable[[], dict[str, Any] | None]) -> None:
+        self.dirty[(plural, name)] = status
+        self.wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            batch, self.dirty = self.dirty, {}
+            for (plural, name), status in batch.items():
+                body = status()
+                if body is not None:
+                    await self._write(plural, name, body)
+
+    async def _write(self, plural: str, name: str, status: dict[str, Any]) -> None:
+        for delay in (*RETRY_DELAYS_S, None):
+            try:
+                await asyncio.to_thread(
+                    self.custom.patch_namespaced_custom_object_status, GROUP, VERSION,
+                    self.namespace, plural, name, {"status": status},
+                )  # fmt: skip
+                return
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+                if delay is None or (exc.status not in (409, 429) and exc.status < 500):
+                    self.say(f"{plural}/{name}: status not written: HTTP {exc.status}")
+                    return
+            await asyncio.sleep(delay)
+
+
+class Operator:
+    def __init__(
+        self,
+        controller: EmbeddedController,
+        core: CoreV1Api,
+        custom: CustomObjectsApi,
+        namespace: str,
+    ) -> None:
+        self.controller = controller
+        self.core = core
+        self.custom = custom
+        self.namespace = namespace
+        self.writer = _StatusWriter(custom, namespace, controller._say)
+        self.uids: dict[str, str] = {}
+        """JobRun engine ID -> resource UID (for Pods' ownerReferences)."""
+        self.job_uids: dict[str, str] = {}
+        self.generations: dict[str, int] = {}
+        self.conditions: dict[str, list[dict[str, Any]]] = {}
+        self._known_crs: set[str] = set()
+        controller.observer = self
+
+    # ------------------------------------------------------------------ startup
+    async def sync(self) -> None:
+        """Apply every existing Job, forget Jobs that are gone, create missing JobRun resources."""
+        jobs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP, VERSION,
+                                       self.namespace, "jobs")  # fmt: skip
+        for item in jobs["items"]:
+            self.job_changed(item["metadata"]["name"], item)
+        self.controller.initial_sync_done()
+        runs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP,
+                                       VERSION, self.namespace, "jobruns")  # fmt: skip
+        for item in runs["items"]:
+            self._known_crs.add(engine_id(item))
+            self.uids[engine_id(item)] = item["metadata"]["uid"]
+        for job_run in list(self.controller.engine.job_runs.values()):
+            await self._ensure_resource(job_run)
+
+    # ------------------------------------------------------------------ Jobs
+    def job_changed(self, name: str, body: dict[str, Any]) -> str | None:
+        """A Job resource was created or changed; returns a problem, or None."""
+        spec = body.get("spec") or {}
+        self.job_uids[name] = body["metadata"]["uid"]
+        self.generations[name] = body["metadata"].get("generation") or 0
+        self.conditions[name] = (body.get("status") or {}).get("conditions") or []
+        try:
+            definition = definition_from_spec(spec)
+        except ValueError as exc:
+            return str(exc).splitlines()[0]
+        self.controller.apply_definition(name, definition)
+        job = self.controller.engine.jobs[name]
+        if bool(spec.get("suspend")) != job.paused:
+            (self.controller.pause if spec.get("suspend") else self.controller.resume)(name)
+        self._mark_job(name)
+        return None
+
+    async def job_deleted(self, name: str) -> None:
+        """Terminate its JobRuns, then remove their resources and Pods (no garbage collector
+        can be assumed to do it)."""
+        self.controller.remove_definition(name)
+        selector = f"intuned.io/job={name}"
+        with contextlib.suppress(ApiException):
+            await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
+                                    label_selector=selector, grace_period_seconds=5)  # fmt: skip
+        with contextlib.suppress(ApiException):
+            await asyncio.to_thread(
+                self.custom.delete_collection_namespaced_custom_object, GROUP, VERSION,
+                self.namespace, "jobruns", label_selector=selector,
+            )  # fmt: skip
+
+    # --------------------------------------------------------------- JobRuns
+    def job_run_created(self, body: dict[str, Any], *, last_try: bool) -> str | None:
+        """A JobRun resource appeared. One a person created triggers its Job. Raises
+        ``NotFoundError`` while its Job is unknown (the two are often applied together, and
+        their events may arrive in either order) unless this is the ``last_try``."""
+        labels = body["metadata"].get("labels") or {}
+        identifier = engine_id(body)
+        self.uids[identifier] = body["metadata"]["uid"]
+        self._known_crs.add(identifier)
+        if labels.get(CREATED_BY) == "jobctl":
+            return None
+        job_name = (body.get("spec") or {}).get("jobRef", {}).get("name", "")
+        if job_name not in self.controller.engine.jobs and not last_try:
+            raise NotFoundError(f"no job {job_name!r} (yet)")
+        try:
+            job_run = self.controller.trigger(job_name, job_run_id=identifier)
+        except Exception as exc:  # an unknown or paused Job: say so on the resource
+            message = str(exc)
+            status = {"status": "CANCELED",
+                      "reason": {"type": "user-request", "message": message}}  # fmt: skip
+            self.writer.mark("jobruns", body["metadata"]["name"], lambda: status)
+            return message
+        self._mark_job_run(job_run)
+        return None
+
+    def terminate_requested(self, body: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):
+            self.controller.terminate(engine_id(body))
+
+    async def _ensure_resource(self, job_run: JobRun) -> None:
+        if job_run.id in self._known_crs:
+            return
+        self._known_crs.add(job_run.id)
+        name = kube_job_run_name(job_run.id)
+        owner = self.job_uids.get(job_run.job_id)
+        metadata: dict[str, Any] = {
+            "name": name,
+            "labels": {"intuned.io/job": job_run.job_id, CREATED_BY: "jobctl"},
+            "annotations": {ENGINE_ID: job_run.id},
+        }
+        if owner:
+            metadata["ownerReferences"] = [{"apiVersion": f"{GROUP}/{VERSION}", "kind": "Job",
+                                            "name": job_run.job_id, "uid": owner}]  # fmt: skip
+        spec: dict[str, Any] = {"jobRef": {"name": job_run.job_id}, "type": job_run.type}
+        if job_run.scheduled_time is not None:
+            spec["scheduledTime"] = iso_ms(job_run.scheduled_time)
+        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun", "metadata": metadata,
+                "spec": spec}  # fmt: skip
+        try:
+            created = await asyncio.to_thread(self.custom.create_namespaced_custom_object, GROUP,
+                                              VERSION, self.namespace, "jobruns", body)  # fmt: skip
+            self.uids[job_run.id] = created["metadata"]["uid"]
+        except ApiException as exc:
+            if exc.status != 409:
+                self._known_crs.discard(job_run.id)
+                raise
+        self._mark_job_run(job_run)
+
+    def owner_of(self, request: AttemptRequest) -> dict[str, Any] | None:
+        uid = self.uids.get(request.job_run_id)
+        if uid is None:
+            return None
+        return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun",
+                "name": kube_job_run_name(request.job_run_id), "uid": uid,
+                "controller": True, "blockOwnerDeletion": True}  # fmt: skip
+
+    # ------------------------------------------------------------- projection
+    def observe_event(self, event: AttemptEvent, now: int) -> None:
+        return
+
+    def observe_changes(self, changes: Changes) -> None:
+        for job_run in changes.new_job_runs:
+            if job_run.id not in self._known_crs:
+                asyncio.get_running_loop().create_task(self._ensure_resource(job_run))
+        for job_run in changes.job_runs:
+            self._mark_job_run(job_run)
+            self._mark_job(job_run.job_id)
+        for job in changes.jobs:
+            self._mark_job(job.job_id)
+
+    def _mark_job_run(self, job_run: JobRun) -> None:
+        identifier = job_run.id
+
+        def status() -> dict[str, Any] | None:
+            current = self.controller.engine.job_runs.get(identifier)
+            if current is None:
+                return None
+            results = self.controller.store.deliveries.results_object(identifier)
+            return job_run_status(current, results)
+
+        self.writer.mark("jobruns", kube_job_run_name(identifier), status)
+
+    def _mark_job(self, job_id: str) -> None:
+        def status() -> dict[str, Any] | None:
+            job = self.controller.engine.jobs.get(job_id)
+            if job is None:
+                return None
+            runs = [r for r in self.controller.engine.job_runs.values() if r.job_id == job_id]
+            written = job_status(job, runs, generation=self.generations.get(job_id),
+                                 previous=self.conditions.get(job_id, []),
+                                 now=int(time.time() * 1000))  # fmt: skip
+            self.conditions[job_id] = written["conditions"]
+            return written
+
+        self.writer.mark("jobs", job_id, status)
