@@ -33,6 +33,8 @@ from .status import job_run_status, job_status, kube_job_run_name
 CREATED_BY = "intuned.io/created-by"
 ENGINE_ID = "intuned.io/jobrun-id"
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5)
+RESULTS_WAIT_S = 1.0
+RESULTS_WAITS = 30
 
 
 def engine_id(job_run: dict[str, Any]) -> str:
@@ -108,6 +110,9 @@ class Operator:
         self.generations: dict[str, int] = {}
         self.conditions: dict[str, list[dict[str, Any]]] = {}
         self._known_crs: set[str] = set()
+        self._results_waits: dict[str, int] = {}
+        self._announced: dict[str, str] = {}
+        """JobRun ID -> the status last announced by an Event."""
         controller.observer = self
 
     # ------------------------------------------------------------------ startup
@@ -240,15 +245,48 @@ class Operator:
 
     def _mark_job_run(self, job_run: JobRun) -> None:
         identifier = job_run.id
+        if self._announced.get(identifier) != job_run.status:
+            self._announced[identifier] = job_run.status
+            asyncio.get_running_loop().create_task(self._event(job_run))
 
         def status() -> dict[str, Any] | None:
             current = self.controller.engine.job_runs.get(identifier)
             if current is None:
                 return None
             results = self.controller.store.deliveries.results_object(identifier)
+            waits = self._results_waits.get(identifier, 0)
+            if results is None and not current.active and waits < RESULTS_WAITS:
+                # The results file is stored by the deliverer after the JobRun ends, with no
+                # engine pass to announce it: look again shortly.
+                self._results_waits[identifier] = waits + 1
+                loop = asyncio.get_running_loop()
+                loop.call_later(RESULTS_WAIT_S, self._mark_job_run, current)
             return job_run_status(current, results)
 
         self.writer.mark("jobruns", kube_job_run_name(identifier), status)
+
+    async def _event(self, job_run: JobRun) -> None:
+        """An Event on the JobRun resource for each status it reaches (what ``kubectl describe``
+        shows a person); failures to post are not worth failing anything for."""
+        name = kube_job_run_name(job_run.id)
+        text = (f"JobRun {job_run.status}: {job_run.successful_runs} succeeded, "
+                f"{job_run.failed_runs} failed of {job_run.payloads}")  # fmt: skip
+        if job_run.reason:
+            text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
+        stamp = iso_ms(self.controller.clock())
+        event = {
+            "metadata": {"generateName": f"{name}.", "namespace": self.namespace},
+            "involvedObject": {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun",
+                               "name": name, "namespace": self.namespace,
+                               "uid": self.uids.get(job_run.id)},
+            "reason": job_run.status.title(),
+            "message": self.controller.redactor.redact(text)[:1024],
+            "type": "Warning" if job_run.status in ("FAILURE", "PAUSED") else "Normal",
+            "source": {"component": "jobctl-operator"},
+            "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
+        }  # fmt: skip
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.core.create_namespaced_event, self.namespace, event)
 
     def _mark_job(self, job_id: str) -> None:
         def status() -> dict[str, Any] | None:

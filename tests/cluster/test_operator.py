@@ -4,6 +4,7 @@ through the kubelet harness with real Chromium, and statuses come back onto the 
 from __future__ import annotations
 
 import datetime
+import json
 import socket
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
         return process
 
     running = {"process": start()}
-    yield {"start": start, "running": running, "log": log}
+    yield {"start": start, "running": running, "log": log, "state": state / "state"}
     process = running["process"]
     process.terminate()
     try:
@@ -139,6 +140,16 @@ def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     assert ready == {"Ready": "True", "SpecError": "False", "Suspended": "False"}
     assert job["status"]["lastJobRun"]["name"] == "poetry-now"
     assert len(str(status)) < 16 * 1024
+    with_results = wait_for(lambda: (custom.get_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobruns", "poetry-now")["status"].get("results")), 30,
+        "the results reference")  # fmt: skip
+    assert with_results["key"].endswith(".jsonl")
+    events = (
+        client.CoreV1Api(api)
+        .list_namespaced_event(namespace, field_selector="involvedObject.name=poetry-now")
+        .items
+    )
+    assert {"Pending", "Completed"} <= {e.reason for e in events}
 
 
 def test_scheduled_jobruns_have_deterministic_names_and_suspend_stops_them(
@@ -196,3 +207,33 @@ def test_terminating_a_jobrun_stops_it(api: client.ApiClient, namespace: str, op
                      "TERMINATED")  # fmt: skip
     assert final["reason"]["type"] == "user-request"
     assert final["successfulRuns"] < 30
+
+
+def test_an_operator_killed_mid_run_resumes_with_nothing_lost_and_no_duplicate(
+    api: client.ApiClient, namespace: str, operator, site: str
+) -> None:
+    items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1, "n": n}}
+             for n in range(10)]  # fmt: skip
+    apply(api, namespace, "Job", "survivor", {"payload": items,
+                                              "configuration": {"maxConcurrentRequests": 2}})  # fmt: skip
+    apply(api, namespace, "JobRun", "survivor-1", {"jobRef": {"name": "survivor"}})
+    custom = client.CustomObjectsApi(api)
+
+    def status() -> dict[str, Any]:
+        return custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns",
+                                                   "survivor-1").get("status") or {}  # fmt: skip
+
+    wait_for(lambda: status().get("successfulRuns", 0) >= 3, 120, "three Runs")
+    process = operator["running"]["process"]
+    process.kill()  # SIGKILL, attempts in flight
+    process.wait()
+    operator["running"]["process"] = operator["start"]()
+    final = wait_for(lambda: status() if status().get("status") == "COMPLETED" else None, 180,
+                     "completion after the restart")  # fmt: skip
+    assert (final["payloads"], final["successfulRuns"], final["failedRuns"]) == (10, 10, 0)
+    runs = [r for r in objects(api, namespace, "jobruns")
+            if r["spec"]["jobRef"]["name"] == "survivor"]  # fmt: skip
+    assert [r["metadata"]["name"] for r in runs] == ["survivor-1"]
+    lines = (operator["state"] / "results" / "survivor" / "survivor-1.jsonl").read_text()
+    run_ids = [json.loads(line)["apiInfo"]["runId"] for line in lines.splitlines()]
+    assert len(run_ids) == len(set(run_ids)) == 10  # every Run once: nothing lost, no duplicate
