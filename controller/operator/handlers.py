@@ -1,6 +1,7 @@
 """kopf handlers: Job and JobRun resources and attempt Pods, feeding the ``Operator``.
 
-kopf is configured for production: watch timeouts on both ends (a silently dead connection is
+Every handler is ``async``: kopf runs synchronous handlers in threads, and the engine belongs to
+the event loop. kopf is configured for production: watch timeouts on both ends (a silently dead connection is
 replaced instead of freezing the operator), its per-handler Events muted below warnings (the
 operator posts its own), and finalizers on Jobs so that deleting one terminates its JobRuns.
 """
@@ -54,7 +55,7 @@ def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf
     @kopf.on.resume(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.update(GROUP, VERSION, "jobs", field="spec", registry=registry)
-    def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
+    async def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
         problem = operator.job_changed(name, dict(body))
         if problem is not None:
             kopf.warn(body, reason="SpecError", message=problem)
@@ -69,7 +70,7 @@ def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf
         await operator.job_deleted(name)
 
     @kopf.on.create(GROUP, VERSION, "jobruns", registry=registry, retries=JOB_WAIT_RETRIES)
-    def job_run_created(body: kopf.Body, retry: int, **_: Any) -> None:
+    async def job_run_created(body: kopf.Body, retry: int, **_: Any) -> None:
         try:
             problem = operator.job_run_created(dict(body), last_try=retry >= JOB_WAIT_RETRIES - 1)
         except NotFoundError as exc:
@@ -78,13 +79,13 @@ def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf
             kopf.warn(body, reason="NotTriggered", message=problem)
 
     @kopf.on.field(GROUP, VERSION, "jobruns", field="spec.terminate", registry=registry)
-    def terminate(body: kopf.Body, new: Any, **_: Any) -> None:
+    async def terminate(body: kopf.Body, new: Any, **_: Any) -> None:
         if new:
             operator.terminate_requested(dict(body))
 
     @kopf.on.event("", "v1", "pods", labels={"app.kubernetes.io/managed-by": MANAGED_BY},
                    registry=registry)  # fmt: skip
-    def pod_event(name: str, status: kopf.Status, **_: Any) -> None:
+    async def pod_event(name: str, status: kopf.Status, **_: Any) -> None:
         statuses = status.get("containerStatuses") or [{}]
         terminated = (statuses[0].get("state") or {}).get("terminated") or {}
         launcher.observe_pod(name, status.get("phase"), terminated.get("exitCode"))

@@ -73,7 +73,7 @@ def crd_documents() -> dict[str, dict[str, Any]]:
             status=JobRunStatus,
             columns=[
                 ("Job", "string", ".spec.jobRef.name"),
-                ("Type", "string", ".spec.type"),
+                ("Type", "string", ".status.type"),
                 ("Status", "string", ".status.status"),
                 ("Payloads", "integer", ".status.payloads"),
                 ("Succeeded", "integer", ".status.successfulRuns"),
