@@ -1,14 +1,16 @@
 """kopf handlers: Job and JobRun resources and attempt Pods, feeding the ``Operator``.
 
 Every handler is ``async``: kopf runs synchronous handlers in threads, and the engine belongs to
-the event loop. kopf is configured for production: watch timeouts on both ends (a silently dead connection is
-replaced instead of freezing the operator), its per-handler Events muted below warnings (the
-operator posts its own), and finalizers on Jobs so that deleting one terminates its JobRuns.
+the event loop. kopf is configured for production: watch timeouts on both ends (a silently dead
+connection is replaced instead of freezing the operator), its per-handler Events muted below
+warnings (the operator posts its own), finalizers on Jobs so that deleting one terminates its
+JobRuns, and a liveness probe that fails when the engine loop has died.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import kopf
@@ -25,7 +27,9 @@ JOB_WAIT_RETRIES = 30
 """A JobRun applied together with its Job waits up to about this many seconds for the Job."""
 
 
-def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf.OperatorRegistry:
+def build_registry(
+    operator: Operator, launcher: KubeLauncher, api: Any, *, probe: Callable[[], None]
+) -> kopf.OperatorRegistry:
     """``api``: the kubernetes ``ApiClient`` the operator uses; kopf logs in with the same."""
     registry = kopf.OperatorRegistry()
 
@@ -41,6 +45,11 @@ def build_registry(operator: Operator, launcher: KubeLauncher, api: Any) -> kopf
             certificate_path=settings.cert_file,
             private_key_path=settings.key_file,
         )
+
+    @kopf.on.probe(id="engine", registry=registry)
+    def engine_alive(**_: Any) -> str:
+        probe()  # raises (so the liveness probe fails) when the engine loop has died
+        return "running"
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:

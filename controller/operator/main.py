@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import signal
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import kopf
 from kubernetes import client, config
+from kubernetes.client.rest import ApiException
 
 from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
@@ -18,6 +20,7 @@ from ..engine import AttemptRequest, Identity
 from ..launch.kube import KubeLauncher, PodSettings
 from ..server import parse_listen
 from .handlers import build_registry
+from .lease import Lease
 from .operator import Operator
 
 SHUTDOWN_S = 10
@@ -41,7 +44,23 @@ def register(commands: Any) -> None:
     op.add_argument("--allow-private-targets", action="store_true")
     op.add_argument("--workspace-id", default="cluster")
     op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
+    op.add_argument("--peering", default="jobctl", metavar="NAME",
+                    help="kopf peering name: of several replicas only one acts; 'off' for "
+                    "a single replica without peering (default: %(default)s)")  # fmt: skip
+    op.add_argument("--liveness", metavar="HOST:PORT",
+                    help="serve kopf's liveness probe on http://HOST:PORT/healthz")  # fmt: skip
     op.set_defaults(handler=run_operator)
+
+
+async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name: str) -> None:
+    """kopf elects the active replica through this object; it must exist before they start."""
+    body = {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering", "metadata": {"name": name}}
+    try:
+        await asyncio.to_thread(custom.create_namespaced_custom_object, "kopf.dev", "v1",
+                                namespace, "kopfpeerings", body)  # fmt: skip
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
 
 
 def run_operator(args: argparse.Namespace) -> int:
@@ -85,22 +104,45 @@ async def _main(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    lease = None
+    if args.peering != "off":
+        lease = Lease(client.CoordinationV1Api(api), args.namespace, f"jobctl-{args.peering}")
+        if not await lease.acquire(controller._say, stop):
+            await launcher.close()
+            controller.close()
+            return 0
     controller.start()
     await operator.sync()
     print(f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
           flush=True)  # fmt: skip
-    tasks = [
-        asyncio.create_task(controller.run()),
-        asyncio.create_task(operator.writer.run()),
-        asyncio.create_task(
-            kopf.operator(
-                registry=build_registry(operator, launcher, api),
-                namespaces=[args.namespace],
-                standalone=True,
-                stop_flag=stop,
-            )
-        ),
-    ]
+    standalone = args.peering == "off"
+    if not standalone:
+        await _ensure_peering(custom, args.namespace, args.peering)
+    engine_task = asyncio.create_task(controller.run())
+
+    def alive() -> None:
+        if engine_task.done():
+            raise RuntimeError("the engine loop has stopped")
+
+    registry = build_registry(operator, launcher, api, probe=alive)
+    liveness = f"http://{args.liveness}/healthz" if args.liveness else None
+    kopf_run = kopf.operator(
+        registry=registry,
+        namespaces=[args.namespace],
+        standalone=standalone,
+        peering_name=None if standalone else args.peering,
+        priority=random.randint(1, 1_000_000),
+        liveness_endpoint=liveness,
+        stop_flag=stop,
+    )
+    tasks = [engine_task, asyncio.create_task(operator.writer.run()), asyncio.create_task(kopf_run)]
+    if lease is not None:
+
+        def lost() -> None:
+            controller._say(f"lease {lease.name}: lost; stopping so that only one replica acts")
+            stop.set()
+
+        tasks.append(asyncio.create_task(lease.keep(lost)))
     # kopf installs its own SIGINT/SIGTERM handlers and ends its task on them: stop on either.
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait([stopping, tasks[2]], return_when=asyncio.FIRST_COMPLETED)

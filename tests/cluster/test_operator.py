@@ -61,10 +61,11 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
             "--verbose"]  # fmt: skip
 
     def start() -> subprocess.Popen[bytes]:
+        starts = log.read_text().count("operator: namespace") + 1 if log.exists() else 1
         with log.open("ab") as out:
             process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while "operator: namespace" not in log.read_text():
+        deadline = time.monotonic() + 60  # a restart waits for the dead replica's Lease
+        while log.read_text().count("operator: namespace") < starts:
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         return process
@@ -237,3 +238,34 @@ def test_an_operator_killed_mid_run_resumes_with_nothing_lost_and_no_duplicate(
     lines = (operator["state"] / "results" / "survivor" / "survivor-1.jsonl").read_text()
     run_ids = [json.loads(line)["apiInfo"]["runId"] for line in lines.splitlines()]
     assert len(run_ids) == len(set(run_ids)) == 10  # every Run once: nothing lost, no duplicate
+
+
+def test_of_two_peered_operators_only_one_acts(
+    api: client.ApiClient, cluster: Path, namespace: str, operator, site: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    second_log = tmp_path / "second.log"
+    with second_log.open("wb") as out:
+        second = subprocess.Popen(
+            [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
+             "--state", str(tmp_path / "state"), "--callback-listen", "127.0.0.1:0",
+             "--project", str(ROOT / "examples" / "bookstore"), "--verbose"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        logs = (operator["log"], second_log)
+        wait_for(lambda: "another replica is active" in second_log.read_text(), 60,
+                 "the second operator to wait for the Lease")  # fmt: skip
+        apply(api, namespace, "Job", "peered", {
+            "payload": [{"apiName": "flaky", "parameters": {"baseUrl": site,
+                                                            "succeedOnAttempt": 1}}]})  # fmt: skip
+        apply(api, namespace, "JobRun", "peered-1", {"jobRef": {"name": "peered"}})
+        custom = client.CustomObjectsApi(api)
+        wait_for(lambda: (custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, "jobruns", "peered-1").get("status") or {}).get("status")
+            == "COMPLETED", 120, "the JobRun")  # fmt: skip
+        acted = [p for p in logs if "peered-1: created" in p.read_text()]
+        assert len(acted) == 1, "both operators (or none) created the JobRun"
+    finally:
+        second.terminate()
+        second.wait(30)
