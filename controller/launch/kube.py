@@ -80,16 +80,25 @@ class _Attempt:
 
 OwnerOf = Callable[[AttemptRequest], dict[str, Any] | None]
 """The ownerReference (the JobRun resource) for an attempt's Pod, when known."""
+WorkerOf = Callable[[str], dict[str, Any] | None]
+"""A Job's ``spec.worker`` (image, imagePullPolicy, resources, nodeSelector), if it has one."""
 
 
 class KubeLauncher:
     def __init__(
-        self, core: CoreV1Api, settings: PodSettings, *, capacity: int, owner_of: OwnerOf
+        self,
+        core: CoreV1Api,
+        settings: PodSettings,
+        *,
+        capacity: int,
+        owner_of: OwnerOf,
+        worker_of: WorkerOf = lambda _job_id: None,
     ) -> None:
         self.core = core
         self.settings = settings
         self.capacity = capacity
         self.owner_of = owner_of
+        self.worker_of = worker_of
         self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
         self._attempts: dict[str, _Attempt] = {}
         self._by_pod: dict[str, str] = {}
@@ -175,6 +184,7 @@ class KubeLauncher:
             {"name": "JOBCTL_PROJECT", "value": self.settings.project},
             {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
         ]
+        worker = self.worker_of(request.job_id) or {}
         security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                     "runAsNonRoot": True, "runAsUser": 1000,
                     "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
@@ -190,14 +200,16 @@ class KubeLauncher:
                     "runAsNonRoot": True,
                     "seccompProfile": {"type": "RuntimeDefault"},
                 },
+                "nodeSelector": worker.get("nodeSelector") or None,
                 "containers": [
                     {
                         "name": "worker",
-                        "image": self.settings.image,
-                        "imagePullPolicy": self.settings.image_pull_policy,
+                        "image": worker.get("image") or self.settings.image,
+                        "imagePullPolicy": worker.get("imagePullPolicy")
+                        or self.settings.image_pull_policy,
                         "command": ["python", "-m", "controller.worker.pod"],
                         "env": env,
-                        "resources": self.settings.resources,
+                        "resources": worker.get("resources") or self.settings.resources,
                         "securityContext": security,
                     }
                 ],

@@ -77,9 +77,8 @@ def _kube(args: argparse.Namespace) -> client.ApiClient:
     return client.ApiClient()
 
 
-async def _main(args: argparse.Namespace) -> int:
-    kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
-    api = _kube(args)
+def _build(args: argparse.Namespace, api: client.ApiClient) -> tuple[Operator, KubeLauncher]:
+    """The controller with Kubernetes edges: Pods for attempts, resources for definitions."""
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     host, port = parse_listen(args.callback_listen)
     settings = Settings(
@@ -95,11 +94,23 @@ async def _main(args: argparse.Namespace) -> int:
     def owner_of(request: AttemptRequest) -> dict[str, Any] | None:
         return holder["op"].owner_of(request)
 
-    launcher = KubeLauncher(core, pods, capacity=args.max_workers, owner_of=owner_of)
+    def worker_of(job_id: str) -> dict[str, Any] | None:
+        return holder["op"].worker_of(job_id)
+
+    launcher = KubeLauncher(core, pods, capacity=args.max_workers, owner_of=owner_of,
+                            worker_of=worker_of)  # fmt: skip
     server = launcher.serve_callback(host, port)
     launcher.settings = replace(pods, callback_url=args.callback_url or server.url(host))
     controller = EmbeddedController(settings, launcher)
     operator = holder["op"] = Operator(controller, core, custom, args.namespace)
+    return operator, launcher
+
+
+async def _main(args: argparse.Namespace) -> int:
+    kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
+    api = _kube(args)
+    operator, launcher = _build(args, api)
+    controller, custom = operator.controller, operator.custom
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -108,6 +108,8 @@ class Operator:
         """JobRun engine ID -> resource UID (for Pods' ownerReferences)."""
         self.job_uids: dict[str, str] = {}
         self.generations: dict[str, int] = {}
+        self.workers: dict[str, dict[str, Any]] = {}
+        """Job -> its ``spec.worker`` Pod settings."""
         self.conditions: dict[str, list[dict[str, Any]]] = {}
         self._known_crs: set[str] = set()
         self._results_waits: dict[str, int] = {}
@@ -135,6 +137,7 @@ class Operator:
     def job_changed(self, name: str, body: dict[str, Any]) -> str | None:
         """A Job resource was created or changed; returns a problem, or None."""
         spec = body.get("spec") or {}
+        self.workers[name] = spec.get("worker") or {}
         self.job_uids[name] = body["metadata"]["uid"]
         self.generations[name] = body["metadata"].get("generation") or 0
         self.conditions[name] = (body.get("status") or {}).get("conditions") or []
@@ -150,18 +153,22 @@ class Operator:
         return None
 
     async def job_deleted(self, name: str) -> None:
-        """Terminate its JobRuns, then remove their resources and Pods (no garbage collector
-        can be assumed to do it)."""
+        """Terminate its JobRuns, then remove their resources (the operator's and any a person
+        created for it) and Pods: no garbage collector can be assumed to do it."""
         self.controller.remove_definition(name)
-        selector = f"intuned.io/job={name}"
         with contextlib.suppress(ApiException):
             await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
-                                    label_selector=selector, grace_period_seconds=5)  # fmt: skip
-        with contextlib.suppress(ApiException):
-            await asyncio.to_thread(
-                self.custom.delete_collection_namespaced_custom_object, GROUP, VERSION,
-                self.namespace, "jobruns", label_selector=selector,
-            )  # fmt: skip
+                                    label_selector=f"intuned.io/job={name}",
+                                    grace_period_seconds=5)  # fmt: skip
+        runs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP,
+                                       VERSION, self.namespace, "jobruns")  # fmt: skip
+        for item in runs["items"]:
+            if (item.get("spec") or {}).get("jobRef", {}).get("name") == name:
+                with contextlib.suppress(ApiException):
+                    await asyncio.to_thread(
+                        self.custom.delete_namespaced_custom_object, GROUP, VERSION,
+                        self.namespace, "jobruns", item["metadata"]["name"],
+                    )  # fmt: skip
 
     # --------------------------------------------------------------- JobRuns
     def job_run_created(self, body: dict[str, Any], *, last_try: bool) -> str | None:
@@ -220,6 +227,9 @@ class Operator:
                 self._known_crs.discard(job_run.id)
                 raise
         self._mark_job_run(job_run)
+
+    def worker_of(self, job_id: str) -> dict[str, Any] | None:
+        return self.workers.get(job_id)
 
     def owner_of(self, request: AttemptRequest) -> dict[str, Any] | None:
         uid = self.uids.get(request.job_run_id)

@@ -269,3 +269,30 @@ def test_of_two_peered_operators_only_one_acts(
     finally:
         second.terminate()
         second.wait(30)
+
+
+def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_pods(
+    api: client.ApiClient, namespace: str, operator, site: str
+) -> None:
+    items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}] * 20
+    apply(api, namespace, "Job", "doomed", {
+        "payload": items, "configuration": {"maxConcurrentRequests": 1},
+        "worker": {"image": "example.com/custom-worker:1",
+                   "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
+    })  # fmt: skip
+    apply(api, namespace, "JobRun", "doomed-1", {"jobRef": {"name": "doomed"}})
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    selector = "intuned.io/job=doomed"
+    pod = wait_for(lambda: next(iter(core.list_namespaced_pod(
+        namespace, label_selector=selector).items), None), 60, "a Pod")  # fmt: skip
+    container = pod.spec.containers[0]
+    assert container.image == "example.com/custom-worker:1"
+    assert container.resources.requests == {"cpu": "100m", "memory": "256Mi"}
+
+    custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "doomed")
+    wait_for(lambda: not [r for r in objects(api, namespace, "jobruns")
+                          if r["spec"]["jobRef"]["name"] == "doomed"], 60, "JobRuns removed")  # fmt: skip
+    wait_for(lambda: not core.list_namespaced_pod(namespace, label_selector=selector).items, 60,
+             "Pods removed")  # fmt: skip
+    wait_for(lambda: "doomed" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
+             60, "the Job gone (finalizer released)")  # fmt: skip
