@@ -1,0 +1,57 @@
+"""Status projection: counters only, conditions that keep their transition times."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+
+from controller.engine import JobRun
+from controller.engine.records import Job
+from controller.operator.status import job_run_status, job_status, kube_job_run_name
+from tests.unit.engine.harness import definition
+
+NOW = 1_700_000_000_000
+
+
+def big_job_run() -> JobRun:
+    job_run = JobRun(id="jr_abc", job_id="big", type="MANUAL", status="PENDING", created_at=NOW,
+                     snapshot={}, concurrency=5, request_timeout_ms=600_000, start_time=NOW,
+                     payloads=10_000, successful_runs=6_000, failed_runs=10)  # fmt: skip
+    job_run.pending = deque(f"ru_{n}" for n in range(3_985))
+    job_run.running = {f"ru_r{n}" for n in range(5)}
+    return job_run
+
+
+def test_a_10000_item_jobrun_status_is_counters_only_and_small() -> None:
+    status = job_run_status(big_job_run(), {"key": "big/jr_abc.jsonl", "size": 123})
+    assert (status["payloads"], status["successfulRuns"], status["failedRuns"],
+            status["pendingRuns"], status["runningRuns"]) == (10_000, 6_000, 10, 3_985, 5)  # fmt: skip
+    assert status["results"] == {"key": "big/jr_abc.jsonl", "format": "jsonl", "size": 123}
+    assert len(json.dumps(status)) < 1024
+
+
+def test_conditions_keep_their_transition_time_until_their_status_changes() -> None:
+    job = Job("daily", definition('{payload: [{api: "a"}]}'), first_seen=NOW)
+    first = job_status(job, [], generation=1, previous=[], now=NOW)
+    later = job_status(job, [], generation=2, previous=first["conditions"], now=NOW + 60_000)
+    times = {c["type"]: c["lastTransitionTime"] for c in later["conditions"]}
+    assert times["Ready"] == "2023-11-14T22:13:20.000Z"
+    job.paused = True
+    paused = job_status(job, [], generation=3, previous=later["conditions"], now=NOW + 120_000)
+    suspended = next(c for c in paused["conditions"] if c["type"] == "Suspended")
+    assert (suspended["status"], suspended["lastTransitionTime"]) == ("True",
+                                                                      "2023-11-14T22:15:20.000Z")  # fmt: skip
+    assert all(c["observedGeneration"] == 3 for c in paused["conditions"])
+    assert "nextScheduleTime" not in paused
+
+
+def test_active_and_last_jobrun_come_from_the_job_s_jobruns() -> None:
+    job = Job("daily", definition('{payload: [{api: "a"}]}'), first_seen=NOW)
+    done = big_job_run()
+    done.id, done.status, done.end_time = "jr_old", "COMPLETED", NOW + 5
+    active = big_job_run()
+    active.id, active.created_at = "jr_new", NOW + 10
+    status = job_status(job, [active, done], generation=1, previous=[], now=NOW)
+    assert status["active"] == [{"name": "jr-new"}]
+    assert status["lastJobRun"]["name"] == "jr-new"
+    assert kube_job_run_name("jr_0f") == "jr-0f" and kube_job_run_name("my-run") == "my-run"
