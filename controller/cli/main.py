@@ -10,8 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..operator import main as operator_main
-from . import control_commands, demo_site, run_command, schedule_commands, spec_commands
+from . import (
+    control_commands,
+    demo_site,
+    operator_command,
+    run_command,
+    schedule_commands,
+    spec_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_commands.register(commands)
     run_command.register(commands)
     control_commands.register(commands)
-    operator_main.register(commands)
+    operator_command.register(commands)
     demo_site.register(commands)
     return parser
 

@@ -27,31 +27,6 @@ SHUTDOWN_S = 10
 """How long a stopping operator lets kopf and the controller finish before cancelling them."""
 
 
-def register(commands: Any) -> None:
-    op = commands.add_parser("operator", help="run the Kubernetes operator",
-                             description="Reconcile Job resources in NAMESPACE into JobRuns and "
-                             "attempt Pods, and report status on the resources.")  # fmt: skip
-    op.add_argument("--namespace", default="default")
-    op.add_argument("--kubeconfig", help="default: $KUBECONFIG, ~/.kube/config or in-cluster")
-    op.add_argument("--state", type=Path, default=Path(".jobctl-operator"),
-                    help="engine state and results (a PersistentVolume in a cluster)")  # fmt: skip
-    op.add_argument("--max-workers", type=int, default=10, help="attempt Pods at once")
-    op.add_argument("--callback-listen", default="0.0.0.0:8643", metavar="HOST:PORT")
-    op.add_argument("--callback-url", metavar="URL",
-                    help="the callback as Pods reach it (default: http://LISTEN)")  # fmt: skip
-    op.add_argument("--worker-image", default="ghcr.io/jobctl/worker:latest")
-    op.add_argument("--project", default="/project", help="the automation project in Pods")
-    op.add_argument("--allow-private-targets", action="store_true")
-    op.add_argument("--workspace-id", default="cluster")
-    op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
-    op.add_argument("--peering", default="jobctl", metavar="NAME",
-                    help="kopf peering name: of several replicas only one acts; 'off' for "
-                    "a single replica without peering (default: %(default)s)")  # fmt: skip
-    op.add_argument("--liveness", metavar="HOST:PORT",
-                    help="serve kopf's liveness probe on http://HOST:PORT/healthz")  # fmt: skip
-    op.set_defaults(handler=run_operator)
-
-
 async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name: str) -> None:
     """kopf elects the active replica through this object; it must exist before they start."""
     body = {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering", "metadata": {"name": name}}

@@ -60,14 +60,26 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
 
 
+def _start_ready(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``jobctl run`` started and past its start-up (imports, state, first pass)."""
+    with log.open("ab") as out:
+        process = subprocess.Popen([str(JOBCTL), *args], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+    runs = log.read_text().count("JobRun(s) resumed")
+    deadline = time.monotonic() + 60
+    while log.read_text().count("JobRun(s) resumed") <= runs and process.poll() is None:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.02)
+    return process
+
+
 def test_an_idle_controller_uses_no_cpu(tmp_path: Path) -> None:
     root = write_job(
         tmp_path, "daily", '{payload: [{api: "a"}], schedule: {calendars: [{hour: 3}]}}'
     )
-    process = subprocess.Popen([str(JOBCTL), *run_args(root)], env=jobctl_env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = _start_ready(run_args(root), tmp_path / "log", jobctl_env())
     try:
-        time.sleep(2.0)
+        time.sleep(1.0)
         before = _cpu_seconds(process.pid)
         time.sleep(3.0)
         used = _cpu_seconds(process.pid) - before
@@ -153,9 +165,8 @@ def test_sigkill_around_schedule_ticks_never_creates_two_jobruns_for_one_tick(
     env = jobctl_env(JOBCTL_FAKE_DELAY="0.05,0.3")
     rng = random.Random(7)
     for _ in range(10):
-        process = subprocess.Popen([str(JOBCTL), *run_args(root)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(rng.uniform(1.0, 2.0))
+        process = _start_ready(run_args(root), tmp_path / "log", env)
+        time.sleep(rng.uniform(0.5, 1.5))
         process.send_signal(signal.SIGKILL)
         process.wait()
     rows = _state(root, "SELECT scheduled_time FROM job_runs WHERE type = 'SCHEDULED'")
