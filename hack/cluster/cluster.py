@@ -142,8 +142,9 @@ def up() -> Path:
     KUBECONFIG.write_text(_kubeconfig(url, token))
     KUBECONFIG.chmod(0o600)
     kubectl = [str(BIN / "kubectl"), "--kubeconfig", str(KUBECONFIG)]
-    subprocess.run([*kubectl, "apply", "--server-side", "-f", str(ROOT / "crds")], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    for manifests in (ROOT / "crds", Path(__file__).with_name("kopf-peering-crds.yaml")):
+        subprocess.run([*kubectl, "apply", "--server-side", "-f", str(manifests)], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
     subprocess.run([*kubectl, "wait", "--for", "condition=Established", "--timeout", "60s",
                     "crd", "--all"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
