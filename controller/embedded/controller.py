@@ -159,7 +159,7 @@ class EmbeddedController:
             results_path=self.results.path,
             results_storage=self.results_storage,
             redactor=self.redactor,
-            say=self._say,
+            say=self.say,
             on_sink_refused=self._sink_refused,
             clock=clock,
             s3_clients=clients,
@@ -167,7 +167,7 @@ class EmbeddedController:
         self.auth = AuthSessions(
             self.store.auth_states,
             self.resources.auth_sessions.get,
-            say=self._say,
+            say=self.say,
             lock_timeout_s=settings.auth_lock_timeout_s,
             clock=clock,
         )
@@ -193,7 +193,7 @@ class EmbeddedController:
                     self._adopt(job_id, self._api_jobs[job_id], now)
             self.engine.forget_unknown_jobs(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
-        self._say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
+        self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
 
     # ---------------------------------------------------------------- commands
@@ -367,7 +367,7 @@ class EmbeddedController:
         for job_run in output.changes.pruned_job_runs:
             self.results.remove(job_run.job_id, job_run.id)
         for notice in output.effects.notices:
-            self._say(notice)
+            self.say(notice)
         if output.changes.deliveries:
             self.deliverer.poke()
         self._progress(now, output.changes.job_runs)
@@ -411,28 +411,29 @@ class EmbeddedController:
     def _apply_reload(self, now: int) -> None:
         reload = self.resources.reload()
         for problem in reload.problems:
-            self._say(f"invalid: {problem}")
+            self.say(f"invalid: {problem}")
         for job_id in reload.kept:
-            self._say(f"{job_id}: keeps running its last valid version until the file is fixed")
+            self.say(f"{job_id}: keeps running its last valid version until the file is fixed")
         for session_id in reload.auth_sessions_changed:
             session = self.resources.auth_sessions[session_id]
             self.redactor.add(secret_values(session))
             self.redactor.add(os.environ.get(v.env, "") for v in session.credentials.values()
                               if isinstance(v, EnvReference))  # fmt: skip
-            self._say(f"AuthSession {session_id}: loaded")
+            self.say(f"AuthSession {session_id}: loaded")
         for job_id, definition in reload.changed.items():
             if self._api_jobs.pop(job_id, None) is not None:
                 self.store.api_jobs.delete(job_id)
-                self._say(f"{job_id}: now defined by code, replacing the Job created by the API")
+                self.say(f"{job_id}: now defined by code, replacing the Job created by the API")
             self._adopt(job_id, definition, now)
-            self._say(f"{job_id}: loaded")
+            self.say(f"{job_id}: loaded")
         for job_id in reload.removed:
             if job_id in self.engine.jobs:
                 self.engine.delete_job(job_id, now)
-                self._say(f"{job_id}: removed")
+                self.say(f"{job_id}: removed")
 
     # ----------------------------------------------------------------- output
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """One line for people: stamped with the injected clock, secrets redacted."""
         stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
         print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
 
@@ -445,7 +446,7 @@ class EmbeddedController:
                 continue
             self._last_progress[job_run.id] = now
             done = job_run.successful_runs + job_run.failed_runs
-            self._say(
+            self.say(
                 f"{job_run.job_id} {job_run.id}: {done}/{job_run.payloads} finished "
                 f"({job_run.successful_runs} ok, {job_run.failed_runs} failed), "
                 f"{len(job_run.running)} running"

@@ -22,8 +22,45 @@ from collections.abc import Callable, Coroutine
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..engine import (
+    AttemptAuthenticated,
+    AttemptAuthFailed,
+    AttemptEvent,
+    AttemptExited,
+    AttemptExtendedPayload,
+    AttemptFailed,
+    AttemptHeartbeat,
+    AttemptResult,
+    AttemptStarted,
+)
+
 MAX_BODY_BYTES = 16 * 1024 * 1024
 Handler = Callable[[str, dict[str, Any]], Coroutine[Any, Any, Any]]
+FINAL_KINDS = frozenset({"result", "failed", "cancelled", "auth-failed"})
+"""Worker event types after which the attempt is over."""
+
+
+def attempt_event(attempt_id: str, payload: dict[str, Any]) -> AttemptEvent | None:
+    """A worker's event payload as the engine's event (None: not a known event type)."""
+    kind = payload.get("type")
+    links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
+    if kind == "started":
+        return AttemptStarted(attempt_id)
+    if kind == "heartbeat":
+        return AttemptHeartbeat(attempt_id)
+    if kind == "authenticated":
+        return AttemptAuthenticated(attempt_id)
+    if kind == "extend_payload":
+        return AttemptExtendedPayload(attempt_id, tuple(payload.get("items", ())))
+    if kind == "result":
+        return AttemptResult(attempt_id, payload.get("result"), **links)
+    if kind == "failed":
+        return AttemptFailed(attempt_id, payload.get("error") or {}, **links)
+    if kind == "auth-failed":
+        return AttemptAuthFailed(attempt_id, payload.get("reason") or {})
+    if kind == "cancelled":
+        return AttemptExited(attempt_id, None)
+    return None
 
 
 class CallbackServer:

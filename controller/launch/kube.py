@@ -26,26 +26,20 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.rest import ApiException
 
 from ..engine import (
-    AttemptAuthenticated,
-    AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
-    AttemptExtendedPayload,
-    AttemptFailed,
-    AttemptHeartbeat,
     AttemptRequest,
-    AttemptResult,
-    AttemptStarted,
     AuthBroker,
 )
-from .callback import CallbackServer, Handler
+from .callback import FINAL_KINDS, CallbackServer, Handler, attempt_event
 
 MANAGED_BY = "jobctl"
 LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
 
 
 def kube_name(engine_id: str) -> str:
-    """Engine IDs (``jr_ab12``) as Kubernetes names (``jr-ab12``); other names pass unchanged."""
+    """Engine IDs (``jr_ab12``) as Kubernetes names (``jr-ab12``); names people gave (already
+    valid) pass unchanged. The one mapping for JobRun resource names and Pod labels."""
     return engine_id.replace("_", "-").replace(".", "-").lower()
 
 
@@ -237,27 +231,11 @@ class KubeLauncher:
         attempt = self._attempt_for(token, payload)
         if attempt is None:
             return False
-        attempt_id = attempt.request.attempt_id
-        kind = payload.get("type")
-        links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
-        simple: dict[str, AttemptEvent] = {
-            "started": AttemptStarted(attempt_id),
-            "heartbeat": AttemptHeartbeat(attempt_id),
-            "authenticated": AttemptAuthenticated(attempt_id),
-        }
-        if kind in simple:
-            self._queue.put_nowait(simple[kind])
-        elif kind == "extend_payload":
-            items = tuple(payload.get("items", ()))
-            self._queue.put_nowait(AttemptExtendedPayload(attempt_id, items))
-        elif kind == "result":
-            self._end(attempt, AttemptResult(attempt_id, payload.get("result"), **links))
-        elif kind == "failed":
-            self._end(attempt, AttemptFailed(attempt_id, payload.get("error") or {}, **links))
-        elif kind == "auth-failed":
-            self._end(attempt, AttemptAuthFailed(attempt_id, payload.get("reason") or {}))
-        elif kind == "cancelled":
-            self._end(attempt, AttemptExited(attempt_id, None))
-        else:
+        event = attempt_event(attempt.request.attempt_id, payload)
+        if event is None:
             return False
+        if payload.get("type") in FINAL_KINDS:
+            self._end(attempt, event)
+        else:
+            self._queue.put_nowait(event)
         return True

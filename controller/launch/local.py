@@ -27,19 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import (
-    AttemptAuthenticated,
-    AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
-    AttemptExtendedPayload,
-    AttemptFailed,
-    AttemptHeartbeat,
     AttemptRequest,
-    AttemptResult,
-    AttemptStarted,
     AuthBroker,
 )
-from .callback import CallbackServer
+from .callback import FINAL_KINDS, CallbackServer, attempt_event
 
 CANCEL_GRACE_S = 10.0
 
@@ -164,28 +157,10 @@ class LocalLauncher:
         if worker is None or attempt_id not in worker.attempts:
             return False
         assert isinstance(attempt_id, str)
-        kind = payload.get("type")
-        links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
-        event: AttemptEvent
-        if kind == "started":
-            event = AttemptStarted(attempt_id)
-        elif kind == "heartbeat":
-            event = AttemptHeartbeat(attempt_id)
-        elif kind == "extend_payload":
-            event = AttemptExtendedPayload(attempt_id, tuple(payload.get("items", ())))
-        elif kind == "result":
-            event = AttemptResult(attempt_id, payload.get("result"), **links)
-        elif kind == "failed":
-            event = AttemptFailed(attempt_id, payload.get("error") or {}, **links)
-        elif kind == "cancelled":
-            event = AttemptExited(attempt_id, None)
-        elif kind == "authenticated":
-            event = AttemptAuthenticated(attempt_id)
-        elif kind == "auth-failed":
-            event = AttemptAuthFailed(attempt_id, payload.get("reason") or {})
-        else:
+        event = attempt_event(attempt_id, payload)
+        if event is None:
             return False
-        if kind in ("result", "failed", "cancelled", "auth-failed"):
+        if payload.get("type") in FINAL_KINDS:
             worker.attempts.discard(attempt_id)
             self._by_attempt.pop(attempt_id, None)
             self._ended(attempt_id)

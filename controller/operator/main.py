@@ -93,7 +93,7 @@ async def _main(args: argparse.Namespace) -> int:
     lease = None
     if args.peering != "off":
         lease = Lease(client.CoordinationV1Api(api), args.namespace, f"jobctl-{args.peering}")
-        if not await lease.acquire(controller._say, stop):
+        if not await lease.acquire(controller.say, stop):
             await launcher.close()
             controller.close()
             return 0
@@ -125,7 +125,7 @@ async def _main(args: argparse.Namespace) -> int:
     if lease is not None:
 
         def lost() -> None:
-            controller._say(f"lease {lease.name}: lost; stopping so that only one replica acts")
+            controller.say(f"lease {lease.name}: lost; stopping so that only one replica acts")
             stop.set()
 
         tasks.append(asyncio.create_task(lease.keep(lost)))

@@ -103,7 +103,7 @@ class Operator:
         self.core = core
         self.custom = custom
         self.namespace = namespace
-        self.writer = _StatusWriter(custom, namespace, controller._say)
+        self.writer = _StatusWriter(custom, namespace, controller.say)
         self.uids: dict[str, str] = {}
         """JobRun engine ID -> resource UID (for Pods' ownerReferences)."""
         self.job_uids: dict[str, str] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Job, JobRun, iso_ms
+from ..launch.kube import kube_name
 from ..spec.kube import (
     Condition,
     JobRunReference,
@@ -114,7 +115,5 @@ def spec_error_status(
     return {"conditions": [c.model_dump(mode="json", exclude_none=True) for c in conditions]}
 
 
-def kube_job_run_name(job_run_id: str) -> str:
-    """Engine JobRun IDs (``jr_ab12``) as resource names (``jr-ab12``); names given by people
-    (already valid) pass unchanged."""
-    return job_run_id.replace("_", "-")
+kube_job_run_name = kube_name
+"""JobRun engine IDs as resource names (the launcher's mapping, so Pod labels match)."""
