@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     schema.set_defaults(handler=run_schema)
 
     crds = commands.add_parser(
-        "crds", help="write the Job and JobRun CRDs generated from the models"
+        "crds", help="write the Job, JobRun and AuthSession CRDs generated from the models"
     )
     crds.add_argument("--output-dir", default="crds", type=Path, help="default: %(default)s")
     crds.add_argument(
@@ -46,7 +46,7 @@ def register(commands: Any) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    result = load_paths(args.paths)
+    result = load_paths(args.paths, secret_references=True)  # manifests are for a cluster
     problems = sorted(result.problems, key=lambda p: (p.file, p.position))
     if args.json:
         report = {

@@ -50,7 +50,7 @@ from ..engine import (
     NotFoundError,
     reason,
 )
-from ..spec import EnvReference, JobDefinition, Redactor, secret_values
+from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from .api_jobs import JobConflictError, parse_api_job
 from .resources import ResourceSet
@@ -217,6 +217,20 @@ class EmbeddedController:
             now = self.clock()
             self.engine.delete_job(job_id, now)
             self._command_done(now)
+
+    def apply_auth_session(self, session_id: str, definition: AuthSessionDefinition) -> None:
+        """An AuthSession defined outside the files (a resource) was created or changed; the
+        next recreation uses it (the stored state stays valid until a check says otherwise)."""
+        self._protect(definition)
+        self.resources.auth_sessions[session_id] = definition
+
+    def remove_auth_session(self, session_id: str) -> None:
+        self.resources.auth_sessions.pop(session_id, None)
+
+    def _protect(self, session: AuthSessionDefinition) -> None:
+        self.redactor.add(secret_values(session))
+        self.redactor.add(os.environ.get(v.env, "") for v in session.credentials.values()
+                          if isinstance(v, EnvReference))  # fmt: skip
 
     def initial_sync_done(self) -> None:
         """Every existing Job has been applied: Jobs known to the store but not given are gone."""
@@ -415,10 +429,7 @@ class EmbeddedController:
         for job_id in reload.kept:
             self.say(f"{job_id}: keeps running its last valid version until the file is fixed")
         for session_id in reload.auth_sessions_changed:
-            session = self.resources.auth_sessions[session_id]
-            self.redactor.add(secret_values(session))
-            self.redactor.add(os.environ.get(v.env, "") for v in session.credentials.values()
-                              if isinstance(v, EnvReference))  # fmt: skip
+            self._protect(self.resources.auth_sessions[session_id])
             self.say(f"AuthSession {session_id}: loaded")
         for job_id, definition in reload.changed.items():
             if self._api_jobs.pop(job_id, None) is not None:

@@ -147,6 +147,14 @@ class KubeLauncher:
         if attempt is not None and phase in ("Succeeded", "Failed"):
             self._end(attempt, AttemptExited(attempt.request.attempt_id, exit_code))
 
+    async def remove_succeeded(self, name: str) -> None:
+        """A Pod that exited 0 has reported its outcome through the callback: delete it, so
+        that a 10,000-item JobRun does not leave 10,000 Pods behind. Failed Pods stay for
+        ``kubectl logs`` until their JobRun (their owner) is deleted."""
+        with contextlib.suppress(ApiException):
+            await asyncio.to_thread(self.core.delete_namespaced_pod, name,
+                                    self.settings.namespace, grace_period_seconds=0)  # fmt: skip
+
     def _end(self, attempt: _Attempt, event: AttemptEvent) -> None:
         if attempt.done:
             return
@@ -179,6 +187,7 @@ class KubeLauncher:
             {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
         ]
         worker = self.worker_of(request.job_id) or {}
+        env += [v for v in worker.get("env") or [] if not v["name"].startswith("JOBCTL_")]
         security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                     "runAsNonRoot": True, "runAsUser": 1000,
                     "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip

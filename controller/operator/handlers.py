@@ -4,7 +4,7 @@ Every handler is ``async``: kopf runs synchronous handlers in threads, and the e
 the event loop. kopf is configured for production: watch timeouts on both ends (a silently dead
 connection is replaced instead of freezing the operator), its per-handler Events muted below
 warnings (the operator posts its own), finalizers on Jobs so that deleting one terminates its
-JobRuns, and a liveness probe that fails when the engine loop has died.
+JobRuns, and a liveness probe that fails when the engine loop or a watch stream has died.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
 from ..spec.kube import GROUP, VERSION
 from .operator import Operator
-from .status import spec_error_status
 
 WATCH_SERVER_TIMEOUT_S = 270
 WATCH_CLIENT_TIMEOUT_S = 300
+WATCHED = ("jobs", "jobruns", "authsessions", "pods", "secrets")
+"""Every resource kind a handler below watches (the liveness probe checks each stream)."""
 JOB_WAIT_RETRIES = 30
 """A JobRun applied together with its Job waits up to about this many seconds for the Job."""
 
@@ -46,9 +47,12 @@ def build_registry(
             private_key_path=settings.key_file,
         )
 
-    @kopf.on.probe(id="engine", registry=registry)
-    def engine_alive(**_: Any) -> str:
-        probe()  # raises (so the liveness probe fails) when the engine loop has died
+    @kopf.on.probe(id="engine", registry=registry, errors=kopf.ErrorsMode.PERMANENT)
+    async def engine_alive(**_: Any) -> str:  # async: it inspects the loop's tasks
+        try:
+            probe()
+        except RuntimeError as exc:  # the probe answers 500 at once (no retries)
+            raise kopf.PermanentError(str(exc)) from None
         return "running"
 
     @kopf.on.startup(registry=registry)
@@ -65,18 +69,29 @@ def build_registry(
     @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.update(GROUP, VERSION, "jobs", field="spec", registry=registry)
     async def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
-        problem = operator.job_changed(name, dict(body))
-        if problem is not None:
-            kopf.warn(body, reason="SpecError", message=problem)
-            generation = body.metadata.get("generation")
-            previous = (body.get("status") or {}).get("conditions") or []
-            status = spec_error_status(problem, generation=generation, previous=previous,
-                                       now=operator.controller.clock())  # fmt: skip
-            operator.writer.mark("jobs", name, lambda: status)
+        await operator.job_changed(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "jobs", registry=registry)
     async def job_deleted(name: str, **_: Any) -> None:
         await operator.job_deleted(name)
+
+    @kopf.on.resume(GROUP, VERSION, "authsessions", registry=registry)
+    @kopf.on.create(GROUP, VERSION, "authsessions", registry=registry)
+    @kopf.on.update(GROUP, VERSION, "authsessions", field="spec", registry=registry)
+    async def auth_session_changed(name: str, body: kopf.Body, **_: Any) -> None:
+        await operator.auth_session_changed(name, dict(body))
+
+    @kopf.on.delete(GROUP, VERSION, "authsessions", registry=registry, optional=True)
+    async def auth_session_deleted(name: str, **_: Any) -> None:
+        operator.auth_session_deleted(name)
+
+    def referenced(name: str, **_: Any) -> bool:
+        return operator.uses_secret(name)
+
+    @kopf.on.event("", "v1", "secrets", when=referenced, registry=registry)
+    async def secret_changed(name: str, type: str, **_: Any) -> None:
+        if type is not None:  # None: the initial listing, already read when parsing
+            await operator.secret_changed(name)
 
     @kopf.on.create(GROUP, VERSION, "jobruns", registry=registry, retries=JOB_WAIT_RETRIES)
     async def job_run_created(body: kopf.Body, retry: int, **_: Any) -> None:
@@ -98,5 +113,7 @@ def build_registry(
         statuses = status.get("containerStatuses") or [{}]
         terminated = (statuses[0].get("state") or {}).get("terminated") or {}
         launcher.observe_pod(name, status.get("phase"), terminated.get("exitCode"))
+        if status.get("phase") == "Succeeded":
+            await launcher.remove_succeeded(name)
 
     return registry

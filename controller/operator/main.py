@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import random
 import signal
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,8 +22,9 @@ from ..embedded import EmbeddedController, Settings
 from ..engine import AttemptRequest, Identity
 from ..launch.kube import KubeLauncher, PodSettings
 from ..server import parse_listen
-from .handlers import build_registry
+from .handlers import WATCHED, build_registry
 from .lease import Lease
+from .liveness import WatcherMonitor
 from .operator import Operator
 
 SHUTDOWN_S = 10
@@ -83,6 +87,8 @@ def _build(args: argparse.Namespace, api: client.ApiClient) -> tuple[Operator, K
 
 async def _main(args: argparse.Namespace) -> int:
     kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
+    for chatty in ("kubernetes", "urllib3"):  # at DEBUG they print response bodies: Secrets
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     api = _kube(args)
     operator, launcher = _build(args, api)
     controller, custom = operator.controller, operator.custom
@@ -106,9 +112,14 @@ async def _main(args: argparse.Namespace) -> int:
         await _ensure_peering(custom, args.namespace, args.peering)
     engine_task = asyncio.create_task(controller.run())
 
+    started, watchers = time.monotonic(), WatcherMonitor(WATCHED)
+
     def alive() -> None:
+        problems = watchers.problems(asyncio.all_tasks(), running_for_s=time.monotonic() - started)
         if engine_task.done():
-            raise RuntimeError("the engine loop has stopped")
+            problems.insert(0, "the engine loop has stopped")
+        if problems:
+            raise RuntimeError("; ".join(problems))
 
     registry = build_registry(operator, launcher, api, probe=alive)
     liveness = f"http://{args.liveness}/healthz" if args.liveness else None
@@ -135,9 +146,11 @@ async def _main(args: argparse.Namespace) -> int:
     stopping.cancel()
     stop.set()
     controller.stop()
-    _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_S)
-    for task in pending:
+    await asyncio.wait([tasks[0], tasks[2]], timeout=SHUTDOWN_S)  # the engine and kopf
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(operator.writer.flush(), SHUTDOWN_S)
+    for task in tasks:
         task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     controller.close()
     return 0

@@ -3,7 +3,7 @@
 It is the embedded controller with other edges: Job definitions come from ``Job`` resources
 (kopf handlers), attempts run as Pods (``KubeLauncher``), and after every saved pass the JobRuns
 and Jobs it touched are projected onto their resources' status, one write per object per pass
-(``_StatusWriter``). The engine's state stays in its SQLite store (a PersistentVolume in a
+(``StatusWriter``). The engine's state stays in its SQLite store (a PersistentVolume in a
 cluster), so a restarted operator resumes where it was; scheduled JobRuns have deterministic
 names, so a tick is never run twice even if the operator dies between saving a JobRun and
 creating its resource (the resource is created on restart).
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kubernetes.client import CoreV1Api, CustomObjectsApi
@@ -26,13 +25,27 @@ from kubernetes.client.rest import ApiException
 
 from ..embedded import EmbeddedController
 from ..engine import AttemptEvent, AttemptRequest, Changes, JobRun, NotFoundError, iso_ms
-from ..spec import JobDefinition
-from ..spec.kube import GROUP, VERSION
-from .status import job_run_status, job_status, kube_job_run_name
+from ..spec import (
+    AuthSessionDefinition,
+    JobDefinition,
+    ResourceSpecError,
+    SecretLookup,
+    parse_resource_spec,
+)
+from ..spec.kube import GROUP, VERSION, JobSourceInfo
+from .secrets import SecretReader
+from .status import (
+    job_run_status,
+    job_source,
+    job_status,
+    kube_job_run_name,
+    ready_status,
+    spec_error_status,
+)
+from .writer import StatusWriter
 
 CREATED_BY = "intuned.io/created-by"
 ENGINE_ID = "intuned.io/jobrun-id"
-RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5)
 RESULTS_WAIT_S = 1.0
 RESULTS_WAITS = 30
 
@@ -42,53 +55,15 @@ def engine_id(job_run: dict[str, Any]) -> str:
     return str(annotations.get(ENGINE_ID) or job_run["metadata"]["name"])
 
 
-def definition_from_spec(spec: dict[str, Any]) -> JobDefinition:
-    """A Job resource's spec without its cluster-only settings (``suspend``, ``worker``)."""
-    return JobDefinition.model_validate(
-        {k: v for k, v in spec.items() if k not in ("suspend", "worker")}
-    )
+CLUSTER_ONLY_KEYS = ("suspend", "worker")
+"""Keys of a Job resource's spec that are not part of the job definition."""
 
 
-class _StatusWriter:
-    """Coalesces status changes per object and writes them with retries (a 409 or a 5xx is
-    retried; a 404 means the resource is gone and is dropped)."""
-
-    def __init__(self, custom: CustomObjectsApi, namespace: str, say: Callable[[str], None]):
-        self.custom = custom
-        self.namespace = namespace
-        self.say = say
-        self.dirty: dict[tuple[str, str], Callable[[], dict[str, Any] | None]] = {}
-        self.wake = asyncio.Event()
-
-    def mark(self, plural: str, name: str, status: Callable[[], dict[str, Any] | None]) -> None:
-        self.dirty[(plural, name)] = status
-        self.wake.set()
-
-    async def run(self) -> None:
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            batch, self.dirty = self.dirty, {}
-            for (plural, name), status in batch.items():
-                body = status()
-                if body is not None:
-                    await self._write(plural, name, body)
-
-    async def _write(self, plural: str, name: str, status: dict[str, Any]) -> None:
-        for delay in (*RETRY_DELAYS_S, None):
-            try:
-                await asyncio.to_thread(
-                    self.custom.patch_namespaced_custom_object_status, GROUP, VERSION,
-                    self.namespace, plural, name, {"status": status},
-                )  # fmt: skip
-                return
-            except ApiException as exc:
-                if exc.status == 404:
-                    return
-                if delay is None or (exc.status not in (409, 429) and exc.status < 500):
-                    self.say(f"{plural}/{name}: status not written: HTTP {exc.status}")
-                    return
-            await asyncio.sleep(delay)
+@dataclass(frozen=True)
+class _Definition:
+    body: dict[str, Any]
+    secrets: set[str]
+    """Names of the Secrets its spec reads: a change to one of them parses it again."""
 
 
 class Operator:
@@ -103,7 +78,7 @@ class Operator:
         self.core = core
         self.custom = custom
         self.namespace = namespace
-        self.writer = _StatusWriter(custom, namespace, controller.say)
+        self.writer = StatusWriter(custom, namespace, controller.say)
         self.uids: dict[str, str] = {}
         """JobRun engine ID -> resource UID (for Pods' ownerReferences)."""
         self.job_uids: dict[str, str] = {}
@@ -111,10 +86,14 @@ class Operator:
         self.workers: dict[str, dict[str, Any]] = {}
         """Job -> its ``spec.worker`` Pod settings."""
         self.conditions: dict[str, list[dict[str, Any]]] = {}
+        self.sources: dict[str, JobSourceInfo] = {}
         self._known_crs: set[str] = set()
         self._results_waits: dict[str, int] = {}
         self._announced: dict[str, str] = {}
         """JobRun ID -> the status last announced by an Event."""
+        self.secrets = SecretReader(core, namespace)
+        self.definitions: dict[tuple[str, str], _Definition] = {}
+        """(plural, name) of each Job and AuthSession resource -> its body and Secrets used."""
         controller.observer = self
 
     # ------------------------------------------------------------------ startup
@@ -123,7 +102,7 @@ class Operator:
         jobs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP, VERSION,
                                        self.namespace, "jobs")  # fmt: skip
         for item in jobs["items"]:
-            self.job_changed(item["metadata"]["name"], item)
+            await self.job_changed(item["metadata"]["name"], item)
         self.controller.initial_sync_done()
         runs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP,
                                        VERSION, self.namespace, "jobruns")  # fmt: skip
@@ -134,27 +113,84 @@ class Operator:
             await self._ensure_resource(job_run)
 
     # ------------------------------------------------------------------ Jobs
-    def job_changed(self, name: str, body: dict[str, Any]) -> str | None:
-        """A Job resource was created or changed; returns a problem, or None."""
+    async def job_changed(self, name: str, body: dict[str, Any]) -> None:
+        """A Job resource was created or changed (or a Secret it reads). A spec the operator
+        cannot use is reported on the resource while its last good version keeps running."""
         spec = body.get("spec") or {}
         self.workers[name] = spec.get("worker") or {}
         self.job_uids[name] = body["metadata"]["uid"]
         self.generations[name] = body["metadata"].get("generation") or 0
         self.conditions[name] = (body.get("status") or {}).get("conditions") or []
+        self.sources[name] = job_source(body["metadata"])
+        lookup = await self._remember("jobs", name, body)
         try:
-            definition = definition_from_spec(spec)
-        except ValueError as exc:
-            return str(exc).splitlines()[0]
+            definition = parse_resource_spec(JobDefinition, spec, secrets=lookup,
+                                             ignore=CLUSTER_ONLY_KEYS)  # fmt: skip
+        except ResourceSpecError as exc:
+            self._spec_error("jobs", "Job", body, str(exc))
+            return
         self.controller.apply_definition(name, definition)
         job = self.controller.engine.jobs[name]
         if bool(spec.get("suspend")) != job.paused:
             (self.controller.pause if spec.get("suspend") else self.controller.resume)(name)
         self._mark_job(name)
-        return None
+
+    async def auth_session_changed(self, name: str, body: dict[str, Any]) -> None:
+        lookup = await self._remember("authsessions", name, body)
+        generation = body["metadata"].get("generation")
+        try:
+            session = parse_resource_spec(AuthSessionDefinition, body.get("spec") or {},
+                                          secrets=lookup)  # fmt: skip
+            if session.id not in (None, name):
+                raise ResourceSpecError([f"spec.id {session.id!r} must equal metadata.name"])
+        except ResourceSpecError as exc:
+            self._spec_error("authsessions", "AuthSession", body, str(exc))
+            return
+        self.controller.apply_auth_session(name, session)
+        previous = (body.get("status") or {}).get("conditions") or []
+        status = ready_status("the operator holds this version", generation=generation,
+                              previous=previous, now=self.controller.clock())  # fmt: skip
+        self.writer.mark("authsessions", name, lambda: status)
+
+    def auth_session_deleted(self, name: str) -> None:
+        self.definitions.pop(("authsessions", name), None)
+        self.controller.remove_auth_session(name)
+
+    def uses_secret(self, secret: str) -> bool:
+        return any(secret in d.secrets for d in self.definitions.values())
+
+    async def secret_changed(self, secret: str) -> None:
+        """Definitions take Secret values when parsed: parse again those that read this one."""
+        for (plural, name), known in list(self.definitions.items()):
+            if secret in known.secrets:
+                self.controller.say(f"Secret {secret} changed: reading {plural}/{name} again")
+                if plural == "jobs":
+                    await self.job_changed(name, known.body)
+                else:
+                    await self.auth_session_changed(name, known.body)
+
+    async def _remember(self, plural: str, name: str, body: dict[str, Any]) -> SecretLookup:
+        lookup, secrets = await self.secrets.lookup_for(body.get("spec") or {})
+        self.definitions[(plural, name)] = _Definition(body, secrets)
+        return lookup
+
+    def _spec_error(self, plural: str, kind: str, body: dict[str, Any], problem: str) -> None:
+        metadata = body["metadata"]
+        text = self.controller.redactor.redact(problem)
+        self.controller.say(f"{kind} {metadata['name']}: invalid: {text}")
+        previous = (body.get("status") or {}).get("conditions") or []
+        status = spec_error_status(text, generation=metadata.get("generation"),
+                                   previous=previous, now=self.controller.clock())  # fmt: skip
+        self.writer.mark(plural, metadata["name"], lambda: status)
+        asyncio.get_running_loop().create_task(
+            self._post_event(kind, metadata["name"], metadata.get("uid"), "SpecError", text,
+                             warning=True)
+        )  # fmt: skip
 
     async def job_deleted(self, name: str) -> None:
         """Terminate its JobRuns, then remove their resources (the operator's and any a person
         created for it) and Pods: no garbage collector can be assumed to do it."""
+        self.definitions.pop(("jobs", name), None)
         self.controller.remove_definition(name)
         with contextlib.suppress(ApiException):
             await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
@@ -277,21 +313,27 @@ class Operator:
 
     async def _event(self, job_run: JobRun) -> None:
         """An Event on the JobRun resource for each status it reaches (what ``kubectl describe``
-        shows a person); failures to post are not worth failing anything for."""
-        name = kube_job_run_name(job_run.id)
+        shows a person)."""
         text = (f"JobRun {job_run.status}: {job_run.successful_runs} succeeded, "
                 f"{job_run.failed_runs} failed of {job_run.payloads}")  # fmt: skip
         if job_run.reason:
             text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
+        await self._post_event("JobRun", kube_job_run_name(job_run.id), self.uids.get(job_run.id),
+                               job_run.status.title(), self.controller.redactor.redact(text),
+                               warning=job_run.status in ("FAILURE", "PAUSED"))  # fmt: skip
+
+    async def _post_event(
+        self, kind: str, name: str, uid: str | None, reason: str, text: str, *, warning: bool
+    ) -> None:
+        """Failures to post are not worth failing anything for."""
         stamp = iso_ms(self.controller.clock())
         event = {
             "metadata": {"generateName": f"{name}.", "namespace": self.namespace},
-            "involvedObject": {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun",
-                               "name": name, "namespace": self.namespace,
-                               "uid": self.uids.get(job_run.id)},
-            "reason": job_run.status.title(),
-            "message": self.controller.redactor.redact(text)[:1024],
-            "type": "Warning" if job_run.status in ("FAILURE", "PAUSED") else "Normal",
+            "involvedObject": {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind, "name": name,
+                               "namespace": self.namespace, "uid": uid},
+            "reason": reason,
+            "message": text[:1024],
+            "type": "Warning" if warning else "Normal",
             "source": {"component": "jobctl-operator"},
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
         }  # fmt: skip
@@ -304,9 +346,11 @@ class Operator:
             if job is None:
                 return None
             runs = [r for r in self.controller.engine.job_runs.values() if r.job_id == job_id]
-            written = job_status(job, runs, generation=self.generations.get(job_id),
-                                 previous=self.conditions.get(job_id, []),
-                                 now=int(time.time() * 1000))  # fmt: skip
+            written = job_status(
+                job, runs, generation=self.generations.get(job_id),
+                previous=self.conditions.get(job_id, []), source=self.sources.get(job_id),
+                now=self.controller.clock(),
+            )  # fmt: skip
             self.conditions[job_id] = written["conditions"]
             return written
 

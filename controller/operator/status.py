@@ -11,6 +11,10 @@ from typing import Any
 from ..engine import Job, JobRun, iso_ms
 from ..launch.kube import kube_name
 from ..spec.kube import (
+    COMMIT_ANNOTATION,
+    PATH_ANNOTATION,
+    SOURCE_LABEL,
+    AuthSessionStatus,
     Condition,
     JobRunReference,
     JobRunStatus,
@@ -69,6 +73,7 @@ def job_status(
     *,
     generation: int | None,
     previous: list[dict[str, Any]],
+    source: JobSourceInfo | None,
     now: int,
 ) -> dict[str, Any]:
     """``runs``: this Job's JobRuns, any order."""
@@ -97,9 +102,33 @@ def job_status(
             name=kube_job_run_name(last.id), status=last.status,
             startTime=iso_ms(last.start_time), endTime=iso_ms(last.end_time),
             successfulRuns=last.successful_runs, failedRuns=last.failed_runs),
-        source=JobSourceInfo(kind="api"),
+        source=source,
     )  # fmt: skip
     return status.model_dump(mode="json", exclude_none=True)
+
+
+def job_source(metadata: dict[str, Any]) -> JobSourceInfo:
+    """Where a Job resource is defined: ``code`` (a job file synced from git, labelled and
+    annotated by whoever applied it) or ``api`` (anything else: kubectl, the REST API)."""
+    if (metadata.get("labels") or {}).get(SOURCE_LABEL) != "code":
+        return JobSourceInfo(kind="api")
+    annotations = metadata.get("annotations") or {}
+    return JobSourceInfo(kind="code", path=annotations.get(PATH_ANNOTATION),
+                         commit=annotations.get(COMMIT_ANNOTATION))  # fmt: skip
+
+
+def ready_status(
+    message: str, *, generation: int | None, previous: list[dict[str, Any]], now: int
+) -> dict[str, Any]:
+    """A resource the operator has taken in, as written."""
+    conditions = [
+        condition(previous, "Ready", True, reason="Valid", message=message, now=now,
+                  generation=generation),
+        condition(previous, "SpecError", False, reason="Valid", now=now, generation=generation),
+    ]  # fmt: skip
+    return AuthSessionStatus(observedGeneration=generation, conditions=conditions).model_dump(
+        mode="json", exclude_none=True
+    )
 
 
 def spec_error_status(

@@ -8,6 +8,7 @@ from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
 from ._durations import format_duration_ms, parse_duration_ms
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
+from ._secret_refs import SecretLookup, referenced_secrets
 from .auth_session import (
     AuthSessionDefinition,
     CredentialError,
@@ -26,6 +27,7 @@ from .loader import (
     load_manifest_text,
     load_paths,
 )
+from .resources import ResourceSpecError, parse_resource_spec
 from .schemas import auth_session_file_schema, crd_documents, job_file_schema, render_crd_yaml
 from .secrets import Redactor, secret_values
 
@@ -47,8 +49,10 @@ __all__ = [
     "Position",
     "Problem",
     "Redactor",
+    "ResourceSpecError",
     "S3Sink",
     "ScheduleSpec",
+    "SecretLookup",
     "WebhookNotification",
     "WebhookSink",
     "auth_session_file_schema",
@@ -62,6 +66,8 @@ __all__ = [
     "load_manifest_text",
     "load_paths",
     "parse_duration_ms",
+    "parse_resource_spec",
+    "referenced_secrets",
     "render_crd_yaml",
     "resolve_credentials",
     "secret_values",

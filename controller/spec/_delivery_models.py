@@ -1,6 +1,6 @@
 """Where results go: the ``sink`` (per-Run results) and ``notifications`` (per-JobRun events).
 
-Credentials and header values are ``SecretStr`` so that no repr, log line or error message can
+Credentials and header values are ``SecretValue`` so that no repr, log line or error message can
 print them by accident; code that really needs a value must call ``get_secret_value()``.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from ._base import StrictModel
-from ._types import HttpUrl, SigningSecret
+from ._types import HttpUrl, SecretValue, SigningSecret
 
 ApiNames = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
@@ -21,7 +21,7 @@ class WebhookSink(StrictModel):
 
     type: Literal["webhook"]
     url: HttpUrl
-    headers: dict[str, SecretStr] = {}
+    headers: dict[str, SecretValue] = {}
     skipOnFail: bool = False
     apisToSend: ApiNames | None = None
     signingSecret: SigningSecret | None = Field(
@@ -36,8 +36,8 @@ class S3Sink(StrictModel):
     type: Literal["s3"]
     bucket: str = Field(min_length=1)
     region: str = Field(min_length=1)
-    accessKeyId: SecretStr
-    secretAccessKey: SecretStr
+    accessKeyId: SecretValue
+    secretAccessKey: SecretValue
     prefix: str = ""
     endpoint: HttpUrl | None = None
     forcePathStyle: bool = False
@@ -53,7 +53,7 @@ class WebhookNotification(StrictModel):
 
     type: Literal["webhook"]
     url: HttpUrl
-    headers: dict[str, SecretStr] = {}
+    headers: dict[str, SecretValue] = {}
     signingSecret: SigningSecret | None = Field(
         default=None,
         description="Standard Webhooks secret (whsec_...); when set, notifications are signed.",

@@ -10,10 +10,18 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, PlainSerializer, PlainValidator, SecretStr, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainSerializer,
+    PlainValidator,
+    SecretStr,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from ._durations import UNITS_HELP, DurationError, parse_duration_ms
+from ._secret_refs import UnresolvedSecret, from_secret_reference
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_LABEL_PATTERN = _DNS_LABEL.pattern
@@ -97,6 +105,8 @@ TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 
 def _url_validator(schemes: tuple[str, ...], *, secret: bool) -> Callable[[Any], Any]:
     def validate(value: Any) -> Any:
+        if isinstance(value, UnresolvedSecret):
+            return value
         text = value.get_secret_value() if isinstance(value, SecretStr) else value
         try:
             parts = urlsplit(text)
@@ -120,8 +130,12 @@ HttpUrl = Annotated[
     AfterValidator(_url_validator(("http", "https"), secret=False)),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
 ]
+SecretValue = Annotated[SecretStr, BeforeValidator(from_secret_reference)]
+"""A secret: the value, or (in a resource) a reference to a Kubernetes Secret's key."""
+
 SecretProxyUrl = Annotated[
     SecretStr,
+    BeforeValidator(from_secret_reference),
     AfterValidator(_url_validator(("http", "https", "socks5"), secret=True)),
     WithJsonSchema({"type": "string", "format": "uri", "writeOnly": True}),
 ]
@@ -130,6 +144,8 @@ SecretProxyUrl = Annotated[
 def _signing_secret(value: SecretStr) -> SecretStr:
     """A Standard Webhooks secret: base64 key bytes, usually behind a ``whsec_`` prefix (the
     reference libraries accept it with or without the prefix, and so do we)."""
+    if isinstance(value, UnresolvedSecret):
+        return value
     try:
         key = base64.b64decode(value.get_secret_value().removeprefix("whsec_"), validate=True)
     except (binascii.Error, ValueError):
@@ -145,6 +161,7 @@ def _signing_secret(value: SecretStr) -> SecretStr:
 
 SigningSecret = Annotated[
     SecretStr,
+    BeforeValidator(from_secret_reference),
     AfterValidator(_signing_secret),
     WithJsonSchema({"type": "string", "pattern": "^(whsec_)?[A-Za-z0-9+/=]+$", "writeOnly": True}),
 ]

@@ -3,7 +3,8 @@
 A credential-based AuthSession holds the parameters the project's ``auth-sessions/create.py``
 logs in with. A value is either inline (a ``SecretStr``: never printed) or a reference to an
 environment variable of the controller (``{"env": "NAME"}``), resolved only when the session is
-recreated, so that committed files need not hold passwords.
+recreated, so that committed files need not hold passwords; an ``AuthSession`` resource may also
+name a Secret's key (``valueFrom.secretKeyRef``, see ``_secret_refs``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, SecretStr, Tag
+from pydantic import Discriminator, Field, Tag
 
 from ._base import StrictModel
-from ._types import JobId
+from ._types import JobId, SecretValue
 
 
 class EnvReference(StrictModel):
@@ -25,11 +26,13 @@ class EnvReference(StrictModel):
 
 
 def _credential_kind(value: object) -> str:
-    return "env" if isinstance(value, dict | EnvReference) else "inline"
+    if isinstance(value, EnvReference) or (isinstance(value, dict) and "valueFrom" not in value):
+        return "env"
+    return "inline"
 
 
 CredentialValue = Annotated[
-    Annotated[SecretStr, Tag("inline")] | Annotated[EnvReference, Tag("env")],
+    Annotated[SecretValue, Tag("inline")] | Annotated[EnvReference, Tag("env")],
     Discriminator(_credential_kind),
 ]
 """A string (the value itself) or ``{"env": NAME}``; deciding by shape first means a mistake in
@@ -46,7 +49,8 @@ class AuthSessionDefinition(StrictModel):
         description="Only credential-based sessions can be recreated automatically.",
     )
     credentials: Annotated[dict[str, CredentialValue], Field(min_length=1)] = Field(
-        description="Parameters for auth-sessions/create.py: inline values or {env: NAME}."
+        description="Parameters for auth-sessions/create.py: inline values or {env: NAME}; "
+        "in an AuthSession resource also {valueFrom: {secretKeyRef: {name, key}}}."
     )
 
 

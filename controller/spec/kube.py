@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ._base import StrictModel
 from ._types import JobId
@@ -18,6 +18,10 @@ from .job import JobDefinition
 GROUP = "intuned.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
+SOURCE_LABEL = f"{GROUP}/source"
+"""``code`` on resources made from files in git (``jobctl apply``, the repo sync)."""
+PATH_ANNOTATION = f"{GROUP}/path"
+COMMIT_ANNOTATION = f"{GROUP}/commit"
 
 JobRunStatusName = Literal[
     "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
@@ -35,6 +39,30 @@ class WorkerResources(StrictModel):
     limits: dict[str, Quantity] = {}
 
 
+class SecretKeySelector(StrictModel):
+    name: str = Field(min_length=1, max_length=253)
+    key: str = Field(min_length=1, max_length=253)
+
+
+class EnvVarSource(StrictModel):
+    secretKeyRef: SecretKeySelector
+
+
+def _not_reserved(name: str) -> str:
+    if name.startswith("JOBCTL_"):
+        raise ValueError("JOBCTL_ variables are set by the operator; choose another name")
+    return name
+
+
+class WorkerEnvVar(StrictModel):
+    """An environment variable of the worker container, as in a Pod (Kubernetes resolves
+    ``valueFrom``; the value never passes through the operator)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"), AfterValidator(_not_reserved)]
+    value: str | None = None
+    valueFrom: EnvVarSource | None = None
+
+
 class WorkerSettings(StrictModel):
     """Pod settings for this Job's attempt Pods; unset values use the chart defaults."""
 
@@ -42,6 +70,9 @@ class WorkerSettings(StrictModel):
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None
     resources: WorkerResources | None = None
     nodeSelector: dict[str, str] = {}
+    env: list[WorkerEnvVar] = Field(
+        default=[], description="Extra environment of the worker container (e.g. site URLs)."
+    )
 
 
 class JobRef(StrictModel):
@@ -99,6 +130,13 @@ class JobStatus(_Status):
     active: list[JobRunReference] = []
     lastJobRun: JobRunSummary | None = None
     source: JobSourceInfo | None = None
+
+
+class AuthSessionStatus(_Status):
+    """Ready (the operator holds this version; its Secrets were read) or SpecError."""
+
+    observedGeneration: int | None = None
+    conditions: list[Condition] = []
 
 
 class ReasonInfo(_Status):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ._documents import ParsedDocument, SyntaxProblem, parse_json5, parse_yaml
 from ._errors import problems_from_validation
 from ._problems import START, DataPath, Position, Problem
+from ._secret_refs import SECRETS_CONTEXT, SHAPE_ONLY
 from ._types import is_dns_label
 from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
@@ -143,11 +144,15 @@ def _load_named_document(
     return name_id, definition
 
 
-def load_manifest_text(text: str, file: str, *, only_ours: bool = False) -> LoadResult:
+def load_manifest_text(
+    text: str, file: str, *, only_ours: bool = False, secret_references: bool = False
+) -> LoadResult:
     """``Job`` / ``JobRun`` manifests in a YAML stream.
 
     With ``only_ours`` (folder scans), documents of other API groups are skipped silently, so a
-    resources folder may hold unrelated Kubernetes YAML.
+    resources folder may hold unrelated Kubernetes YAML. With ``secret_references`` (checking
+    manifests meant for a cluster) ``valueFrom.secretKeyRef`` values are checked for shape and
+    left unresolved; otherwise they are an error, since nothing here can read a Secret.
     """
     result = LoadResult(files=1)
     try:
@@ -161,11 +166,13 @@ def load_manifest_text(text: str, file: str, *, only_ours: bool = False) -> Load
         ours = isinstance(api_version, str) and api_version.split("/")[0] == GROUP
         if only_ours and not ours:
             continue
-        _load_manifest(document, file, result)
+        _load_manifest(document, file, result, secret_references)
     return result
 
 
-def _load_manifest(document: ParsedDocument, file: str, result: LoadResult) -> None:
+def _load_manifest(
+    document: ParsedDocument, file: str, result: LoadResult, secret_references: bool
+) -> None:
     data = document.data
     locate = document.positions.locate
     if not isinstance(data, dict):
@@ -192,7 +199,8 @@ def _load_manifest(document: ParsedDocument, file: str, result: LoadResult) -> N
     if not isinstance(data.get("spec"), dict):
         result.problems.append(Problem(file, locate(("spec",)), "spec must be an object"))
         return
-    spec = _validate(spec_model, document, file, ("spec",), result)
+    context = {SECRETS_CONTEXT: SHAPE_ONLY} if secret_references else None
+    spec = _validate(spec_model, document, file, ("spec",), result, context=context)
     if spec is None or len(result.problems) > before or name is None:
         return
     if isinstance(spec, JobRunSpec):
@@ -242,6 +250,8 @@ def _validate(
     file: str,
     prefix: DataPath,
     result: LoadResult,
+    *,
+    context: dict[str, Any] | None = None,
 ) -> Any:
     data: Any = document.data
     for part in prefix:
@@ -251,7 +261,7 @@ def _validate(
         result.problems.append(Problem(file, document.positions.locate(prefix), what))
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         result.problems += problems_from_validation(
             exc,
@@ -276,17 +286,18 @@ def _id_mismatch(
     )
 
 
-def load_paths(paths: Sequence[str | Path]) -> LoadResult:
+def load_paths(paths: Sequence[str | Path], *, secret_references: bool = False) -> LoadResult:
     """Files and folders (recursively). Named files are validated whatever their kind; in
-    folders, job files and ``intuned.io`` manifests are picked up and everything else is left."""
+    folders, job files and ``intuned.io`` manifests are picked up and everything else is left.
+    ``secret_references``: see ``load_manifest_text``."""
     result = LoadResult()
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for file in _walk(path):
-                result.merge(_load_file(file, explicit=False))
+                result.merge(_load_file(file, explicit=False, secret_references=secret_references))
         elif path.exists():
-            result.merge(_load_file(path, explicit=True))
+            result.merge(_load_file(path, explicit=True, secret_references=secret_references))
         else:
             result.problems.append(Problem(str(path), START, "no such file or directory"))
     result.problems += _duplicate_jobs(result.jobs)
@@ -301,7 +312,7 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(root, name)
 
 
-def _load_file(path: Path, *, explicit: bool) -> LoadResult:
+def _load_file(path: Path, *, explicit: bool, secret_references: bool) -> LoadResult:
     file = str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -312,7 +323,9 @@ def _load_file(path: Path, *, explicit: bool) -> LoadResult:
     except OSError as exc:
         return _unreadable(file, f"cannot read file: {exc.strerror}")
     if path.name.endswith(MANIFEST_SUFFIXES):
-        return load_manifest_text(text, file, only_ours=not explicit)
+        return load_manifest_text(
+            text, file, only_ours=not explicit, secret_references=secret_references
+        )
     if path.name.endswith(AUTH_SESSION_SUFFIXES):
         return load_auth_session_file_text(text, file)
     return load_job_file_text(text, file)

@@ -6,6 +6,8 @@ references are inlined, ``X | None`` becomes ``nullable``, number-or-string beco
 ``x-kubernetes-int-or-string``, the sink's tagged union is merged into one object, and values
 whose grammar is richer than OpenAPI can express (calendar fields, free-form parameters) keep
 their data with ``x-kubernetes-preserve-unknown-fields`` and are checked by the shared parser.
+Secret fields (``writeOnly`` in the models' schema) accept a string or a ``valueFrom`` reference
+to a Secret, a choice OpenAPI's structural subset cannot type: they are left to the parser too.
 """
 
 from __future__ import annotations
@@ -17,12 +19,24 @@ from pydantic import BaseModel
 
 from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
-from .kube import GROUP, VERSION, JobResourceSpec, JobRunSpec, JobRunStatus, JobStatus
+from .kube import (
+    GROUP,
+    VERSION,
+    AuthSessionStatus,
+    JobResourceSpec,
+    JobRunSpec,
+    JobRunStatus,
+    JobStatus,
+)
 
 SCHEMA_ID = "https://intuned.io/schemas/jobctl/job.schema.json"
 _DROPPED_KEYWORDS = {"title", "default", "discriminator", "writeOnly", "$schema", "examples"}
 _ANY_VALUE = {"x-kubernetes-preserve-unknown-fields": True}
 _EDITOR_ONLY_PROPERTIES = ("$schema",)
+_FROM_SECRET = (
+    "The value, or {valueFrom: {secretKeyRef: {name: SECRET, key: KEY}}} to read it from a "
+    "Secret in the same namespace."
+)
 
 
 def job_file_schema() -> dict[str, Any]:
@@ -79,6 +93,17 @@ def crd_documents() -> dict[str, dict[str, Any]]:
                 ("Succeeded", "integer", ".status.successfulRuns"),
                 ("Failed", "integer", ".status.failedRuns"),
                 ("Started", "date", ".status.startTime"),
+                ("Age", "date", ".metadata.creationTimestamp"),
+            ],
+        ),
+        f"{GROUP}_authsessions.yaml": _crd(
+            kind="AuthSession",
+            plural="authsessions",
+            short_names=["iauth"],
+            spec=AuthSessionDefinition,
+            status=AuthSessionStatus,
+            columns=[
+                ("Ready", "string", '.status.conditions[?(@.type=="Ready")].status'),
                 ("Age", "date", ".metadata.creationTimestamp"),
             ],
         ),
@@ -156,6 +181,11 @@ def _structural(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, 
         target = definitions[node["$ref"].rsplit("/", 1)[-1]]
         merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
         return _structural(merged, definitions)
+    if node.get("writeOnly"):
+        described = (
+            f"{node['description']} {_FROM_SECRET}" if "description" in node else _FROM_SECRET
+        )
+        return {"description": described, **_ANY_VALUE}
     node = {k: v for k, v in node.items() if k not in _DROPPED_KEYWORDS}
     for junctor in ("anyOf", "oneOf"):
         if junctor in node and _is_type_choice(node[junctor]):

@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kubernetes import client, config
+
+from ._kube import JOBCTL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("CLUSTER_BIN", ROOT / ".cache" / "cluster" / "bin"))
@@ -59,3 +63,57 @@ def kubectl(cluster: Path):  # type: ignore[no-untyped-def]
                               check=False)  # fmt: skip
 
     return run
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([str(JOBCTL), "demo-site", "--port", str(port), "--root",
+                                str(ROOT / "examples" / "bookstore" / "site")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(1)
+    yield f"http://127.0.0.1:{port}/"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def namespace(api: client.ApiClient) -> str:
+    name = f"ops-{uuid.uuid4().hex[:6]}"
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
+    return name
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    state = tmp_path_factory.mktemp("operator")
+    log = state / "operator.log"
+    liveness = free_port()
+    args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
+            "--state", str(state / "state"), "--callback-listen", "127.0.0.1:0",
+            "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
+            "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose"]  # fmt: skip
+
+    def start() -> subprocess.Popen[bytes]:
+        starts = log.read_text().count("operator: namespace") + 1 if log.exists() else 1
+        with log.open("ab") as out:
+            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60  # a restart waits for the dead replica's Lease
+        while log.read_text().count("operator: namespace") < starts:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        return process
+
+    running = {"process": start()}
+    yield {"start": start, "running": running, "log": log, "state": state / "state",
+           "liveness": f"http://127.0.0.1:{liveness}/healthz"}  # fmt: skip
+    process = running["process"]
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(
+            f"the operator did not stop on SIGTERM:\n{log.read_text()[-2000:]}"
+        ) from None

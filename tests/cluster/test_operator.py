@@ -5,106 +5,21 @@ from __future__ import annotations
 
 import datetime
 import json
-import socket
 import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from kubernetes import client
 
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
 
+from ._kube import GROUP, JOBCTL, ROOT, VERSION, apply, objects, wait_for
+
 pytestmark = pytest.mark.cluster
-ROOT = Path(__file__).resolve().parents[2]
-JOBCTL = Path(sys.executable).with_name("jobctl")
-GROUP, VERSION = "intuned.io", "v1alpha1"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    port = _port()
-    process = subprocess.Popen([str(JOBCTL), "demo-site", "--port", str(port), "--root",
-                                str(ROOT / "examples" / "bookstore" / "site")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    time.sleep(1)
-    yield f"http://127.0.0.1:{port}/"
-    process.terminate()
-    process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def namespace(api: client.ApiClient) -> str:
-    name = f"ops-{uuid.uuid4().hex[:6]}"
-    client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
-    return name
-
-
-@pytest.fixture(scope="module")
-def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    state = tmp_path_factory.mktemp("operator")
-    log = state / "operator.log"
-    args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
-            "--state", str(state / "state"), "--callback-listen", "127.0.0.1:0",
-            "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
-            "--verbose"]  # fmt: skip
-
-    def start() -> subprocess.Popen[bytes]:
-        starts = log.read_text().count("operator: namespace") + 1 if log.exists() else 1
-        with log.open("ab") as out:
-            process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60  # a restart waits for the dead replica's Lease
-        while log.read_text().count("operator: namespace") < starts:
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        return process
-
-    running = {"process": start()}
-    yield {"start": start, "running": running, "log": log, "state": state / "state"}
-    process = running["process"]
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise AssertionError(
-            f"the operator did not stop on SIGTERM:\n{log.read_text()[-2000:]}"
-        ) from None
-
-
-def objects(api: client.ApiClient, namespace: str, plural: str) -> list[dict[str, Any]]:
-    custom = client.CustomObjectsApi(api)
-    return list(custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)["items"])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
-def apply(api: client.ApiClient, namespace: str, kind: str, name: str, spec: dict) -> None:
-    plural = {"Job": "jobs", "JobRun": "jobruns"}[kind]
-    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
-            "metadata": {"name": name, "namespace": namespace}, "spec": spec}  # fmt: skip
-    client.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, namespace,
-                                                                 plural, body)  # fmt: skip
 
 
 def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
@@ -118,7 +33,16 @@ def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     apply(api, namespace, "JobRun", "poetry-now", {"jobRef": {"name": "poetry"}})
     custom = client.CustomObjectsApi(api)
 
+    core = client.CoreV1Api(api)
+    seen: dict[str, Any] = {}
+
+    def pods() -> list[Any]:
+        found = core.list_namespaced_pod(namespace, label_selector="intuned.io/jobrun=poetry-now")
+        seen.update((pod.metadata.name, pod) for pod in found.items)
+        return list(found.items)
+
     def finished() -> dict[str, Any] | None:
+        pods()
         status = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns",
                                                      "poetry-now").get("status") or {}  # fmt: skip
         return status if status.get("status") == "COMPLETED" else None
@@ -126,16 +50,13 @@ def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     status = wait_for(finished, 180, "the JobRun to complete")
     assert status["payloads"] > 1 and status["successfulRuns"] == status["payloads"]
     assert (status["failedRuns"], status["pendingRuns"], status["runningRuns"]) == (0, 0, 0)
-    pods = (
-        client.CoreV1Api(api)
-        .list_namespaced_pod(namespace, label_selector="intuned.io/jobrun=poetry-now")
-        .items
-    )
-    assert len(pods) >= status["payloads"]
-    spec = pods[0].spec
+    assert seen, "no attempt Pod was ever seen"
+    wait_for(lambda: not pods(), 30, "the succeeded Pods to be removed")
+    pod = next(iter(seen.values()))
+    spec = pod.spec
     assert spec.restart_policy == "Never" and spec.automount_service_account_token is False
     assert spec.containers[0].security_context.run_as_non_root is True
-    assert pods[0].metadata.owner_references[0].kind == "JobRun"
+    assert pod.metadata.owner_references[0].kind == "JobRun"
     job = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "poetry")
     ready = {c["type"]: c["status"] for c in job["status"]["conditions"]}
     assert ready == {"Ready": "True", "SpecError": "False", "Suspended": "False"}
@@ -153,7 +74,7 @@ def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     assert {"Pending", "Completed"} <= {e.reason for e in events}
 
 
-def test_scheduled_jobruns_have_deterministic_names_and_suspend_stops_them(
+def test_scheduled_jobruns_have_deterministic_names_and_suspend_and_resume_work(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     apply(api, namespace, "Job", "ticker", {
@@ -187,6 +108,14 @@ def test_scheduled_jobruns_have_deterministic_names_and_suspend_stops_them(
     time.sleep(9)
     after = {r["metadata"]["name"] for r in objects(api, namespace, "jobruns")}
     assert after == before, "a suspended Job made new JobRuns"
+
+    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker",
+                                          {"spec": {"suspend": False}})  # fmt: skip
+    wait_for(lambda: {r["metadata"]["name"] for r in objects(api, namespace, "jobruns")} - after,
+             30, "a scheduled JobRun after resuming")  # fmt: skip
+    assert not suspended()
+    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker",
+                                          {"spec": {"suspend": True}})  # fmt: skip
 
 
 def test_terminating_a_jobrun_stops_it(api: client.ApiClient, namespace: str, operator,
@@ -296,3 +225,23 @@ def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_p
              "Pods removed")  # fmt: skip
     wait_for(lambda: "doomed" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
              60, "the Job gone (finalizer released)")  # fmt: skip
+
+
+def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:  # type: ignore[no-untyped-def]
+    """Runs last in this module: it removes the AuthSession CRD (and so its watcher) for a while."""
+
+    def health() -> int:
+        try:
+            return httpx.get(operator["liveness"], timeout=10).status_code
+        except httpx.TransportError:
+            return 0
+
+    wait_for(lambda: health() == 200, 30, "a healthy operator")
+    crd = ROOT / "crds" / "intuned.io_authsessions.yaml"
+    assert kubectl("delete", "-f", str(crd), "--wait=true").returncode == 0
+    try:
+        wait_for(lambda: health() == 500, 60, "the liveness probe to fail")
+        assert "the watch of authsessions has stopped" in operator["log"].read_text()
+    finally:
+        assert kubectl("apply", "-f", str(crd)).returncode == 0
+    wait_for(lambda: health() == 200, 60, "the probe to pass once the watch is back")

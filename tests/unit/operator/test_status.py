@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from typing import Any
+
+import pytest
 
 from controller.engine import JobRun
 from controller.engine.records import Job
-from controller.operator.status import job_run_status, job_status, kube_job_run_name
+from controller.operator.status import job_run_status, job_source, job_status, kube_job_run_name
 from tests.unit.engine.harness import definition
 
 NOW = 1_700_000_000_000
@@ -32,12 +35,16 @@ def test_a_10000_item_jobrun_status_is_counters_only_and_small() -> None:
 
 def test_conditions_keep_their_transition_time_until_their_status_changes() -> None:
     job = Job("daily", definition('{payload: [{api: "a"}]}'), first_seen=NOW)
-    first = job_status(job, [], generation=1, previous=[], now=NOW)
-    later = job_status(job, [], generation=2, previous=first["conditions"], now=NOW + 60_000)
+    first = job_status(job, [], generation=1, previous=[], source=None, now=NOW)
+    later = job_status(
+        job, [], generation=2, previous=first["conditions"], source=None, now=NOW + 60_000
+    )
     times = {c["type"]: c["lastTransitionTime"] for c in later["conditions"]}
     assert times["Ready"] == "2023-11-14T22:13:20.000Z"
     job.paused = True
-    paused = job_status(job, [], generation=3, previous=later["conditions"], now=NOW + 120_000)
+    paused = job_status(
+        job, [], generation=3, previous=later["conditions"], source=None, now=NOW + 120_000
+    )
     suspended = next(c for c in paused["conditions"] if c["type"] == "Suspended")
     assert (suspended["status"], suspended["lastTransitionTime"]) == ("True",
                                                                       "2023-11-14T22:15:20.000Z")  # fmt: skip
@@ -51,7 +58,23 @@ def test_active_and_last_jobrun_come_from_the_job_s_jobruns() -> None:
     done.id, done.status, done.end_time = "jr_old", "COMPLETED", NOW + 5
     active = big_job_run()
     active.id, active.created_at = "jr_new", NOW + 10
-    status = job_status(job, [active, done], generation=1, previous=[], now=NOW)
+    status = job_status(job, [active, done], generation=1, previous=[], source=None, now=NOW)
     assert status["active"] == [{"name": "jr-new"}]
     assert status["lastJobRun"]["name"] == "jr-new"
     assert kube_job_run_name("jr_0f") == "jr-0f" and kube_job_run_name("my-run") == "my-run"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({}, {"kind": "api"}),
+        ({"labels": {"intuned.io/source": "api"}}, {"kind": "api"}),
+        ({"labels": {"intuned.io/source": "code"},
+          "annotations": {"intuned.io/path": "jobs/a.job.jsonc", "intuned.io/commit": "abc123"}},
+         {"kind": "code", "path": "jobs/a.job.jsonc", "commit": "abc123"}),
+    ],
+)  # fmt: skip
+def test_the_source_of_a_job_comes_from_its_label_and_annotations(
+    metadata: dict[str, Any], expected: dict[str, str]
+) -> None:
+    assert job_source(metadata).model_dump(exclude_none=True) == expected

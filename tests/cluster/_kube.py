@@ -1,0 +1,55 @@
+"""Helpers of the cluster tier's tests: resources in, statuses out, with patience."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+
+ROOT = Path(__file__).resolve().parents[2]
+JOBCTL = Path(sys.executable).with_name("jobctl")
+GROUP, VERSION = "intuned.io", "v1alpha1"
+PLURALS = {"Job": "jobs", "JobRun": "jobruns", "AuthSession": "authsessions"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def objects(api: client.ApiClient, namespace: str, plural: str) -> list[dict[str, Any]]:
+    custom = client.CustomObjectsApi(api)
+    return list(custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)["items"])
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def apply(api: client.ApiClient, namespace: str, kind: str, name: str, spec: dict) -> None:
+    plural = PLURALS[kind]
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec}  # fmt: skip
+    client.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, namespace,
+                                                                 plural, body)  # fmt: skip
+
+
+def get(api: client.ApiClient, namespace: str, plural: str, name: str) -> dict[str, Any]:
+    custom = client.CustomObjectsApi(api)
+    return dict(custom.get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name))
+
+
+def conditions(resource: dict[str, Any]) -> dict[str, str]:
+    return {c["type"]: c["status"] for c in (resource.get("status") or {}).get("conditions", [])}
