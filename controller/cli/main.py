@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from . import (
+    apply_command,
     control_commands,
     demo_site,
     operator_command,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_command.register(commands)
     control_commands.register(commands)
     operator_command.register(commands)
+    apply_command.register(commands)
     demo_site.register(commands)
     return parser
 

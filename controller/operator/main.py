@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import kopf
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import AttemptRequest, Identity
+from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher, PodSettings
 from ..server import parse_listen
 from .handlers import WATCHED, build_registry
@@ -44,16 +45,6 @@ async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name:
 
 def run_operator(args: argparse.Namespace) -> int:
     return asyncio.run(_main(args))
-
-
-def _kube(args: argparse.Namespace) -> client.ApiClient:
-    if args.kubeconfig:
-        return config.new_client_from_config(config_file=args.kubeconfig)
-    try:
-        config.load_incluster_config()
-    except config.ConfigException:
-        config.load_kube_config()
-    return client.ApiClient()
 
 
 def _build(args: argparse.Namespace, api: client.ApiClient) -> tuple[Operator, KubeLauncher]:
@@ -89,7 +80,7 @@ async def _main(args: argparse.Namespace) -> int:
     kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
     for chatty in ("kubernetes", "urllib3"):  # at DEBUG they print response bodies: Secrets
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    api = _kube(args)
+    api, _namespace = api_client(args.kubeconfig)
     operator, launcher = _build(args, api)
     controller, custom = operator.controller, operator.custom
     stop = asyncio.Event()
