@@ -30,6 +30,12 @@ def register(commands: Any) -> None:
                     "'off' for a single replica (default: %(default)s)")  # fmt: skip
     op.add_argument("--liveness", metavar="HOST:PORT",
                     help="serve kopf's liveness probe on http://HOST:PORT/healthz")  # fmt: skip
+    op.add_argument("--sync-dir", type=Path, metavar="DIR",
+                    help="a resources folder (kept current by git-sync) whose job and "
+                    "AuthSession files become code-sourced resources")  # fmt: skip
+    op.add_argument("--sync-root", type=Path, metavar="DIR",
+                    help="the folder to watch for changes (git-sync's --root, which holds the "
+                    "symlink it swaps); default: --sync-dir")  # fmt: skip
     op.set_defaults(handler=run_operator)
 
 

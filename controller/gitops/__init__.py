@@ -5,6 +5,6 @@ carry ``intuned.io/source: code`` and their file's path and commit, which is wha
 the Job status's ``source`` go by.
 """
 
-from .desired import Change, Desired, desired_resources, plan, resource_body
+from .desired import Change, Desired, desired_resources, plan, plural_of, resource_body
 
-__all__ = ["Change", "Desired", "desired_resources", "plan", "resource_body"]
+__all__ = ["Change", "Desired", "desired_resources", "plan", "plural_of", "resource_body"]

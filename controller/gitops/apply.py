@@ -21,7 +21,8 @@ from kubernetes.client.rest import ApiException
 from ..spec import LoadResult
 from ..spec._documents import parse_json5
 from ..spec.kube import GROUP, VERSION
-from .desired import Change, Desired, desired_resources, plan, resource_body
+from ..spec.loader import JOB_FILE_SUFFIXES
+from .desired import KINDS, Change, Desired, desired_resources, plan, resource_body
 
 FIELD_MANAGER = "jobctl"
 
@@ -33,7 +34,8 @@ class ApplyError(Exception):
 def desired_from(result: LoadResult, folder: Path) -> list[Desired]:
     """The folder's Jobs and AuthSessions as their files wrote them (already validated)."""
     root = _repository_root(folder) or folder
-    jobs = {j.job_id: _document(j.file, root) for j in result.jobs if j.namespace is None}
+    jobs = {j.job_id: _document(j.file, root) for j in result.jobs
+            if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip
     sessions = {s.session_id: _document(s.file, root) for s in result.auth_sessions}
     return desired_resources(jobs, sessions)
 
@@ -48,12 +50,7 @@ def apply(
     dry_run: bool,
 ) -> list[Change]:
     custom = CustomObjectsApi(api)
-    existing = [
-        {**item, "kind": kind}
-        for plural, kind in (("jobs", "Job"), ("authsessions", "AuthSession"))
-        for item in _list(custom, namespace, plural)
-    ]
-    changes = plan(desired, existing, prune=prune)
+    changes = plan(desired, existing_resources(custom, namespace), prune=prune)
     by_name = {(d.plural, d.name): d for d in desired}
     extra: dict[str, Any] = {"dry_run": "All"} if dry_run else {}
     for change in changes:
@@ -92,12 +89,16 @@ def commit_of(folder: Path) -> str | None:
     return found or None
 
 
-def _list(custom: CustomObjectsApi, namespace: str, plural: str) -> list[dict[str, Any]]:
-    try:
-        listed = custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)
-    except ApiException as exc:
-        raise ApplyError(f"cannot list {plural} in {namespace}: {_reason(exc)}") from None
-    return list(listed["items"])
+def existing_resources(custom: CustomObjectsApi, namespace: str) -> list[dict[str, Any]]:
+    """The namespace's Jobs and AuthSessions, each with its ``kind``."""
+    found = []
+    for plural, kind in KINDS.items():
+        try:
+            listed = custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)
+        except ApiException as exc:
+            raise ApplyError(f"cannot list {plural} in {namespace}: {_reason(exc)}") from None
+        found += [{**item, "kind": kind} for item in listed["items"]]
+    return found
 
 
 def _document(file: str, root: Path) -> tuple[dict[str, Any], str]:

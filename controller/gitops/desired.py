@@ -61,7 +61,7 @@ def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool)
     """``existing``: the namespace's Jobs and AuthSessions (objects with ``kind``). A resource is
     ``unchanged`` when its spec and path are as the file says (a new commit alone is recorded
     but is no change); only ``code``-sourced resources without a file are pruned."""
-    found = {(_plural(o), o["metadata"]["name"]): o for o in existing}
+    found = {(plural_of(o), o["metadata"]["name"]): o for o in existing}
     changes = []
     for item in desired:
         current = found.get((item.plural, item.name))
@@ -79,7 +79,7 @@ def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool)
     return changes
 
 
-def _plural(resource: dict[str, Any]) -> str:
+def plural_of(resource: dict[str, Any]) -> str:
     return {kind: plural for plural, kind in KINDS.items()}[resource["kind"]]
 
 

@@ -17,7 +17,7 @@ import kopf
 
 from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
-from ..spec.kube import GROUP, VERSION
+from ..spec.kube import GROUP, SOURCE_LABEL, VERSION
 from .operator import Operator
 
 WATCH_SERVER_TIMEOUT_S = 270
@@ -29,56 +29,43 @@ JOB_WAIT_RETRIES = 30
 
 
 def build_registry(
-    operator: Operator, launcher: KubeLauncher, api: Any, *, probe: Callable[[], None]
+    operator: Operator,
+    launcher: KubeLauncher,
+    api: Any,
+    *,
+    probe: Callable[[], None],
+    code_changed: Callable[[], None] = lambda: None,
 ) -> kopf.OperatorRegistry:
-    """``api``: the kubernetes ``ApiClient`` the operator uses; kopf logs in with the same."""
+    """``api``: the kubernetes ``ApiClient`` the operator uses; kopf logs in with the same.
+    ``code_changed``: called when a resource made from a file changes or goes (the repo sync
+    then puts it back as the file says)."""
     registry = kopf.OperatorRegistry()
 
-    @kopf.on.login(registry=registry)
-    def login(**_: Any) -> kopf.ConnectionInfo:
-        settings = api.configuration
-        token = (settings.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
-        return kopf.ConnectionInfo(
-            server=settings.host,
-            ca_path=settings.ssl_ca_cert,
-            insecure=not settings.verify_ssl,
-            token=token or None,
-            certificate_path=settings.cert_file,
-            private_key_path=settings.key_file,
-        )
+    def from_code(body: kopf.Body) -> bool:
+        return (body.metadata.labels or {}).get(SOURCE_LABEL) == "code"
 
-    @kopf.on.probe(id="engine", registry=registry, errors=kopf.ErrorsMode.PERMANENT)
-    async def engine_alive(**_: Any) -> str:  # async: it inspects the loop's tasks
-        try:
-            probe()
-        except RuntimeError as exc:  # the probe answers 500 at once (no retries)
-            raise kopf.PermanentError(str(exc)) from None
-        return "running"
-
-    @kopf.on.startup(registry=registry)
-    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        settings.watching.server_timeout = WATCH_SERVER_TIMEOUT_S
-        settings.watching.client_timeout = WATCH_CLIENT_TIMEOUT_S
-        settings.watching.connect_timeout = 30
-        settings.posting.level = logging.WARNING
-        settings.persistence.finalizer = f"{GROUP}/jobctl"
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+    _register_settings(registry, api, probe)
 
     @kopf.on.resume(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.update(GROUP, VERSION, "jobs", field="spec", registry=registry)
     async def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
+        if from_code(body):
+            code_changed()
         await operator.job_changed(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "jobs", registry=registry)
-    async def job_deleted(name: str, **_: Any) -> None:
+    async def job_deleted(name: str, body: kopf.Body, **_: Any) -> None:
+        if from_code(body):
+            code_changed()
         await operator.job_deleted(name)
 
     @kopf.on.resume(GROUP, VERSION, "authsessions", registry=registry)
     @kopf.on.create(GROUP, VERSION, "authsessions", registry=registry)
     @kopf.on.update(GROUP, VERSION, "authsessions", field="spec", registry=registry)
     async def auth_session_changed(name: str, body: kopf.Body, **_: Any) -> None:
+        if from_code(body):
+            code_changed()
         await operator.auth_session_changed(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "authsessions", registry=registry, optional=True)
@@ -117,3 +104,40 @@ def build_registry(
             await launcher.remove_succeeded(name)
 
     return registry
+
+
+def _register_settings(
+    registry: kopf.OperatorRegistry, api: Any, probe: Callable[[], None]
+) -> None:
+    """Log-in, liveness and production settings."""
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        settings = api.configuration
+        token = (settings.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
+        return kopf.ConnectionInfo(
+            server=settings.host,
+            ca_path=settings.ssl_ca_cert,
+            insecure=not settings.verify_ssl,
+            token=token or None,
+            certificate_path=settings.cert_file,
+            private_key_path=settings.key_file,
+        )
+
+    @kopf.on.probe(id="engine", registry=registry, errors=kopf.ErrorsMode.PERMANENT)
+    async def engine_alive(**_: Any) -> str:  # async: it inspects the loop's tasks
+        try:
+            probe()
+        except RuntimeError as exc:  # the probe answers 500 at once (no retries)
+            raise kopf.PermanentError(str(exc)) from None
+        return "running"
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.watching.server_timeout = WATCH_SERVER_TIMEOUT_S
+        settings.watching.client_timeout = WATCH_CLIENT_TIMEOUT_S
+        settings.watching.connect_timeout = 30
+        settings.posting.level = logging.WARNING
+        settings.persistence.finalizer = f"{GROUP}/jobctl"
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)

@@ -9,6 +9,7 @@ import logging
 import random
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from .handlers import WATCHED, build_registry
 from .lease import Lease
 from .liveness import WatcherMonitor
 from .operator import Operator
+from .repo_sync import RepoSync
 
 SHUTDOWN_S = 10
 """How long a stopping operator lets kopf and the controller finish before cancelling them."""
@@ -76,6 +78,20 @@ def _build(args: argparse.Namespace, api: client.ApiClient) -> tuple[Operator, K
     return operator, launcher
 
 
+def _liveness(engine_task: asyncio.Task[None]) -> Callable[[], None]:
+    """The probe: raises while the engine loop or a watch stream is dead."""
+    started, watchers = time.monotonic(), WatcherMonitor(WATCHED)
+
+    def alive() -> None:
+        problems = watchers.problems(asyncio.all_tasks(), running_for_s=time.monotonic() - started)
+        if engine_task.done():
+            problems.insert(0, "the engine loop has stopped")
+        if problems:
+            raise RuntimeError("; ".join(problems))
+
+    return alive
+
+
 async def _main(args: argparse.Namespace) -> int:
     kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
     for chatty in ("kubernetes", "urllib3"):  # at DEBUG they print response bodies: Secrets
@@ -102,17 +118,13 @@ async def _main(args: argparse.Namespace) -> int:
     if not standalone:
         await _ensure_peering(custom, args.namespace, args.peering)
     engine_task = asyncio.create_task(controller.run())
-
-    started, watchers = time.monotonic(), WatcherMonitor(WATCHED)
-
-    def alive() -> None:
-        problems = watchers.problems(asyncio.all_tasks(), running_for_s=time.monotonic() - started)
-        if engine_task.done():
-            problems.insert(0, "the engine loop has stopped")
-        if problems:
-            raise RuntimeError("; ".join(problems))
-
-    registry = build_registry(operator, launcher, api, probe=alive)
+    sync = None
+    if args.sync_dir is not None:
+        sync = RepoSync(args.sync_dir, watch_root=args.sync_root, custom=custom,
+                        namespace=args.namespace, say=controller.say,
+                        file_problems=operator.file_problems)  # fmt: skip
+    registry = build_registry(operator, launcher, api, probe=_liveness(engine_task),
+                              code_changed=sync.request if sync else lambda: None)  # fmt: skip
     liveness = f"http://{args.liveness}/healthz" if args.liveness else None
     kopf_run = kopf.operator(
         registry=registry,
@@ -124,6 +136,8 @@ async def _main(args: argparse.Namespace) -> int:
         stop_flag=stop,
     )
     tasks = [engine_task, asyncio.create_task(operator.writer.run()), asyncio.create_task(kopf_run)]
+    if sync is not None:
+        tasks.append(asyncio.create_task(sync.run()))
     if lease is not None:
 
         def lost() -> None:

@@ -87,6 +87,8 @@ class Operator:
         """Job -> its ``spec.worker`` Pod settings."""
         self.conditions: dict[str, list[dict[str, Any]]] = {}
         self.sources: dict[str, JobSourceInfo] = {}
+        self.file_problem: dict[str, str] = {}
+        """Job -> the problem of its (synced) file; the Job runs its last good version."""
         self._known_crs: set[str] = set()
         self._results_waits: dict[str, int] = {}
         self._announced: dict[str, str] = {}
@@ -155,6 +157,26 @@ class Operator:
     def auth_session_deleted(self, name: str) -> None:
         self.definitions.pop(("authsessions", name), None)
         self.controller.remove_auth_session(name)
+
+    def file_problems(self, problems: dict[str, str]) -> None:
+        """The repo sync's verdict on every job file: report what became invalid or valid."""
+        for job_id in sorted(set(self.file_problem) | set(problems)):
+            problem = problems.get(job_id)
+            if self.file_problem.get(job_id) == problem:
+                continue
+            if problem is None:
+                del self.file_problem[job_id]
+            else:
+                self.file_problem[job_id] = problem
+            if job_id in self.controller.engine.jobs:
+                self._mark_job(job_id)
+                if problem is not None:
+                    text = self.controller.redactor.redact(
+                        f"{problem}; the last valid version keeps running"
+                    )
+                    asyncio.get_running_loop().create_task(self._post_event(
+                        "Job", job_id, self.job_uids.get(job_id), "SpecError", text,
+                        warning=True))  # fmt: skip
 
     def uses_secret(self, secret: str) -> bool:
         return any(secret in d.secrets for d in self.definitions.values())
@@ -349,7 +371,7 @@ class Operator:
             written = job_status(
                 job, runs, generation=self.generations.get(job_id),
                 previous=self.conditions.get(job_id, []), source=self.sources.get(job_id),
-                now=self.controller.clock(),
+                problem=self.file_problem.get(job_id), now=self.controller.clock(),
             )  # fmt: skip
             self.conditions[job_id] = written["conditions"]
             return written

@@ -74,9 +74,11 @@ def job_status(
     generation: int | None,
     previous: list[dict[str, Any]],
     source: JobSourceInfo | None,
+    problem: str | None = None,
     now: int,
 ) -> dict[str, Any]:
-    """``runs``: this Job's JobRuns, any order."""
+    """``runs``: this Job's JobRuns, any order. ``problem``: why its file is invalid (it runs
+    its last valid version meanwhile)."""
     ordered = sorted(runs, key=lambda r: (r.created_at, r.id))
     active = [r for r in ordered if r.active]
     last = ordered[-1] if ordered else None
@@ -87,8 +89,10 @@ def job_status(
 
     paused = job.paused
     conditions = [
-        make("Ready", True, "Valid", "the Job is valid"),
-        make("SpecError", False, "Valid"),
+        make("Ready", True, "Valid", "the Job is valid") if problem is None
+        else make("Ready", False, "SpecError", f"{problem}; the last valid version keeps running"),
+        make("SpecError", False, "Valid") if problem is None
+        else make("SpecError", True, "Invalid", problem),
         make("Suspended", paused, "Suspended" if paused else "Active",
              "no new JobRuns until resumed" if paused else ""),
     ]  # fmt: skip

@@ -85,14 +85,22 @@ def namespace(api: client.ApiClient) -> str:
 
 
 @pytest.fixture(scope="module")
-def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def operator_flags() -> list[str]:
+    """Extra ``jobctl operator`` flags; a test module overrides this fixture to add some."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+             operator_flags: list[str]):  # fmt: skip
     state = tmp_path_factory.mktemp("operator")
     log = state / "operator.log"
     liveness = free_port()
     args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
             "--state", str(state / "state"), "--callback-listen", "127.0.0.1:0",
             "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
-            "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose"]  # fmt: skip
+            "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose",
+            *operator_flags]  # fmt: skip
 
     def start() -> subprocess.Popen[bytes]:
         starts = log.read_text().count("operator: namespace") + 1 if log.exists() else 1

@@ -1,0 +1,127 @@
+"""In-cluster repo sync (``jobctl operator --sync-dir``): job files in a git checkout become
+code-sourced Jobs that follow every add, change, break, fix and delete within seconds, and hand
+edits of those Jobs are put back as the file says."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+
+from ._kube import conditions, get, objects, wait_for
+
+pytestmark = pytest.mark.cluster
+FOLLOW_S = 15
+"""How soon the resources must follow a file change ("within seconds")."""
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("repo")
+    (repo / "intuned-resources" / "jobs").mkdir(parents=True)
+    git(repo, "init", "-q")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def operator_flags(checkout: Path) -> list[str]:
+    return ["--sync-dir", str(checkout / "intuned-resources")]
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e",
+                           *args], capture_output=True, text=True, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, str | None]) -> str:
+    for name, text in files.items():
+        path = repo / "intuned-resources" / "jobs" / name
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "change")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def job(api_name: str, every: str = "1h") -> str:
+    return (f'// synced\n{{\n  "payload": [{{"apiName": "{api_name}"}}],\n'
+            f'  "schedule": {{"intervals": [{{"every": "{every}"}}]}},\n}}\n')  # fmt: skip
+
+
+def test_jobs_follow_their_files_and_hand_edits_are_reverted(
+    api: client.ApiClient, namespace: str, operator, checkout: Path
+) -> None:
+    first = commit(checkout, {"synced.job.jsonc": job("a")})
+
+    def synced() -> dict[str, Any] | None:
+        found = [j for j in objects(api, namespace, "jobs") if j["metadata"]["name"] == "synced"]
+        return found[0] if found else None
+
+    resource = wait_for(synced, FOLLOW_S, "the Job to be created from its file")
+    metadata = resource["metadata"]
+    assert metadata["labels"]["intuned.io/source"] == "code"
+    assert metadata["annotations"]["intuned.io/path"] == "intuned-resources/jobs/synced.job.jsonc"
+    assert metadata["annotations"]["intuned.io/commit"] == first
+    wait_for(lambda: (get(api, namespace, "jobs", "synced").get("status") or {}).get("source")
+             == {"kind": "code", "path": "intuned-resources/jobs/synced.job.jsonc",
+                 "commit": first}, FOLLOW_S, "the source in the Job's status")  # fmt: skip
+
+    second = commit(checkout, {"synced.job.jsonc": job("b")})
+    wait_for(lambda: get(api, namespace, "jobs", "synced")["spec"]["payload"]
+             == [{"apiName": "b"}], FOLLOW_S, "the changed file to reach the Job")  # fmt: skip
+    assert get(api, namespace, "jobs", "synced")["metadata"]["annotations"][
+        "intuned.io/commit"] == second  # fmt: skip
+
+    client.CustomObjectsApi(api).patch_namespaced_custom_object(
+        "intuned.io", "v1alpha1", namespace, "jobs", "synced",
+        {"spec": {"payload": [{"apiName": "edited"}], "suspend": True}})  # fmt: skip
+    wait_for(lambda: get(api, namespace, "jobs", "synced")["spec"]
+             == {"payload": [{"apiName": "b"}], "schedule": {"intervals": [{"every": "1h"}]}},
+             FOLLOW_S, "the hand edit to be reverted")  # fmt: skip
+
+
+def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(
+    api: client.ApiClient, namespace: str, operator, checkout: Path
+) -> None:
+    commit(checkout, {"fragile.job.jsonc": job("good")})
+    wait_for(lambda: conditions(get_or_empty(api, namespace, "fragile")).get("Ready") == "True",
+             FOLLOW_S, "the Job to be Ready")  # fmt: skip
+
+    commit(checkout, {"fragile.job.jsonc": job("good", every="soon")})
+
+    def spec_error() -> str | None:
+        found = [c for c in (get_or_empty(api, namespace, "fragile").get("status") or {})
+                 .get("conditions", []) if c["type"] == "SpecError" and c["status"] == "True"]  # fmt: skip
+        return found[0]["message"] if found else None
+
+    message = wait_for(spec_error, FOLLOW_S, "SpecError for the broken file")
+    assert "fragile.job.jsonc:4:" in message and "soon" in message
+    assert get(api, namespace, "jobs", "fragile")["spec"]["schedule"] == {
+        "intervals": [{"every": "1h"}]}  # the last good version stays  # fmt: skip
+    events = client.CoreV1Api(api).list_namespaced_event(
+        namespace, field_selector="involvedObject.name=fragile").items  # fmt: skip
+    assert any(e.reason == "SpecError" for e in events)
+    assert "repo sync: invalid:" in operator["log"].read_text()
+
+    commit(checkout, {"fragile.job.jsonc": job("fixed", every="2h")})
+    wait_for(lambda: conditions(get_or_empty(api, namespace, "fragile")).get("Ready") == "True"
+             and get(api, namespace, "jobs", "fragile")["spec"]["payload"]
+             == [{"apiName": "fixed"}], FOLLOW_S, "the fixed file to be Ready")  # fmt: skip
+
+    commit(checkout, {"fragile.job.jsonc": None})
+    wait_for(lambda: "fragile" not in {j["metadata"]["name"] for j in
+                                       objects(api, namespace, "jobs")}, FOLLOW_S + 30,
+             "the Job to be removed with its file")  # fmt: skip
+
+
+def get_or_empty(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
+    try:
+        return get(api, namespace, "jobs", name)
+    except client.ApiException:
+        return {}
