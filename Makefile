@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench crds clean cluster-binaries cluster-up cluster-down
+.PHONY: setup chromium run test lint typecheck unit bench crds chart-schema clean cluster-binaries cluster-up cluster-down
 
 setup: $(STAMP) chromium
 
@@ -54,10 +54,12 @@ unit: setup
 test: lint typecheck cluster-binaries
 	$(BIN)/pytest
 
-# A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback; binaries are built
-# once from Go modules into .cache/cluster/bin (or taken from $$KUBEBUILDER_ASSETS).
+# A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the
+# chart tests; binaries are built once from Go modules into .cache/cluster/bin (or taken from
+# $$KUBEBUILDER_ASSETS and $$HELM).
 cluster-binaries: setup
 	@bash hack/cluster/build-binaries.sh
+	@bash hack/cluster/build-helm.sh
 
 cluster-up: cluster-binaries
 	@$(BIN)/python hack/cluster/cluster.py up
@@ -68,8 +70,13 @@ cluster-down:
 bench: setup
 	$(BIN)/python -m bench
 
+# The CRDs and the chart's copy of them, and the chart's values.schema.json, from their sources.
 crds: setup
 	$(BIN)/jobctl crds
+	$(BIN)/jobctl crds --output-dir charts/jobctl/files/crds
+
+chart-schema: setup
+	$(BIN)/python hack/chart/values_schema.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,4 +1,5 @@
-"""``jobctl run --listen``: the REST API and metrics beside the embedded controller."""
+"""``--listen``: the REST API and metrics beside the controller (``jobctl run`` and
+``jobctl operator``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from ..embedded import EmbeddedController
-from ..server import ApiServer, ControllerMetrics, bind, create_app, is_loopback, parse_listen
+from ..server import (
+    ApiServer,
+    Control,
+    ControllerMetrics,
+    bind,
+    create_app,
+    is_loopback,
+    parse_listen,
+)
 
 DEFAULT_LISTEN = "127.0.0.1:8642"
 API_KEY_ENV = "JOBCTL_API_KEY"
@@ -25,7 +34,7 @@ def add_options(run: Any) -> None:
                        "without a key the API is served on loopback only)")  # fmt: skip
 
 
-class ApiSetupError(Exception):
+class ApiSetupError(ValueError):
     pass
 
 
@@ -41,9 +50,12 @@ def _api_key(args: argparse.Namespace) -> str | None:
     return os.environ.get(API_KEY_ENV) or None
 
 
-def start_api(args: argparse.Namespace, controller: EmbeddedController) -> ApiServer | None:
+def start_api(
+    args: argparse.Namespace, controller: EmbeddedController, control: Control | None = None
+) -> ApiServer | None:
     """The server, bound and ready to run (None: --listen off, or the default port is taken).
-    Raises ``ApiSetupError`` for what the user asked for and cannot have."""
+    ``control``: what API commands act on (default: the controller itself). Raises
+    ``ApiSetupError`` for what the user asked for and cannot have."""
     if args.listen == "off":
         return None
     try:
@@ -61,7 +73,7 @@ def start_api(args: argparse.Namespace, controller: EmbeddedController) -> ApiSe
     except OSError as exc:
         if args.listen is not None:
             raise ApiSetupError(f"--listen {args.listen}: {exc.strerror}") from None
-        print(f"jobctl run: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
+        print(f"jobctl: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
               "pass --listen HOST:PORT", file=sys.stderr)  # fmt: skip
         return None
     metrics = ControllerMetrics(
@@ -69,8 +81,8 @@ def start_api(args: argparse.Namespace, controller: EmbeddedController) -> ApiSe
         deliveries=lambda: controller.deliverer.counts,
         queued=controller.store.deliveries.outstanding,
     )
-    controller.observer = metrics
-    app = create_app(controller, api_key=key, metrics=metrics.render)
+    controller.observers.append(metrics)
+    app = create_app(control or controller, api_key=key, metrics=metrics.render)
     server = ApiServer(app, sock)
     identity = controller.engine.identity
     shown = f"[{host}]" if ":" in host else host

@@ -4,8 +4,12 @@ imported when the command runs, so the other commands start without that weight.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 from typing import Any
+
+from . import api_serving, delivery_options
 
 
 def register(commands: Any) -> None:
@@ -21,8 +25,14 @@ def register(commands: Any) -> None:
     op.add_argument("--callback-url", metavar="URL",
                     help="the callback as Pods reach it (default: http://LISTEN)")  # fmt: skip
     op.add_argument("--worker-image", default="ghcr.io/jobctl/worker:latest")
+    op.add_argument("--worker-image-pull-policy", default="IfNotPresent",
+                    choices=["Always", "IfNotPresent", "Never"])  # fmt: skip
+    op.add_argument("--worker-image-pull-secret", action="append", default=[], metavar="NAME",
+                    help="imagePullSecrets of worker Pods (repeatable)")  # fmt: skip
+    op.add_argument("--worker-resources", type=_json_object, metavar="JSON",
+                    help='default resources of worker containers, e.g. {"requests": {"cpu": '
+                    '"500m"}} (a Job\'s spec.worker.resources wins)')  # fmt: skip
     op.add_argument("--project", default="/project", help="the automation project in Pods")
-    op.add_argument("--allow-private-targets", action="store_true")
     op.add_argument("--workspace-id", default="cluster")
     op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
     op.add_argument("--peering", default="jobctl", metavar="NAME",
@@ -30,16 +40,41 @@ def register(commands: Any) -> None:
                     "'off' for a single replica (default: %(default)s)")  # fmt: skip
     op.add_argument("--liveness", metavar="HOST:PORT",
                     help="serve kopf's liveness probe on http://HOST:PORT/healthz")  # fmt: skip
+    op.add_argument("--scan-cluster", action="store_true",
+                    help="watch CRDs and namespaces cluster-wide (needs cluster-wide list/watch "
+                    "of both) so that CRDs installed later are served without a restart; off, "
+                    "the resources present at start are served (the chart's RBAC)")  # fmt: skip
     op.add_argument("--sync-dir", type=Path, metavar="DIR",
                     help="a resources folder (kept current by git-sync) whose job and "
                     "AuthSession files become code-sourced resources")  # fmt: skip
     op.add_argument("--sync-root", type=Path, metavar="DIR",
                     help="the folder to watch for changes (git-sync's --root, which holds the "
                     "symlink it swaps); default: --sync-dir")  # fmt: skip
+    delivery_options.add_options(op)
+    api_serving.add_options(op)
     op.set_defaults(handler=run_operator)
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object")
+    return value
+
+
 def run_operator(args: argparse.Namespace) -> int:
+    try:
+        delivery = {"delivery": delivery_options.delivery_settings(args),
+                    **delivery_options.results_settings(args)}  # fmt: skip
+    except ValueError as exc:
+        print(f"jobctl operator: {exc}", file=sys.stderr)
+        return 2
     from ..operator.main import run_operator as run  # noqa: PLC0415  (deliberately lazy)
 
-    return run(args)
+    def serve_api(controller: Any, control: Any) -> Any:
+        return api_serving.start_api(args, controller, control)
+
+    return run(args, delivery, serve_api)

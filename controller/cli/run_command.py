@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..delivery import DeliverySettings, RetryPolicy, S3Target
+from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
 from ..launch import LocalLauncher
-from ..spec import parse_duration_ms
-from . import api_serving
+from . import api_serving, delivery_options
 
 
 def register(commands: Any) -> None:
@@ -54,59 +53,9 @@ def register(commands: Any) -> None:
                      "JobRun pauses with auth-session-locked (default: %(default)s)")  # fmt: skip
     run.add_argument("--workspace-id", default="local")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
-    _delivery_options(run)
+    delivery_options.add_options(run)
     api_serving.add_options(run)
     run.set_defaults(handler=run_controller)
-
-
-def _delivery_options(run: Any) -> None:
-    group = run.add_argument_group("delivery (sinks, notifications, results files)")
-    group.add_argument(
-        "--allow-private-targets",
-        action="store_true",
-        help="allow webhook and S3 targets on loopback, private and link-local addresses",
-    )
-    group.add_argument("--webhook-timeout", type=float, default=15.0, metavar="SECONDS",
-                       help="per webhook request (default: %(default)s)")  # fmt: skip
-    group.add_argument("--delivery-horizon", default="24h", metavar="DURATION",
-                       help="retry a failing delivery for this long, e.g. 30m, 24h "
-                       "(default: %(default)s)")  # fmt: skip
-    group.add_argument("--delivery-initial-delay", default="1s", metavar="DURATION",
-                       help="first retry delay, doubled per attempt "
-                       "(default: %(default)s)")  # fmt: skip
-    group.add_argument("--results-bucket", metavar="BUCKET",
-                       help="keep results files in this S3 bucket (credentials: the AWS "
-                       "environment variables or profile); default: STATE/results")  # fmt: skip
-    group.add_argument("--results-prefix", default="", metavar="PREFIX")
-    group.add_argument("--results-endpoint", metavar="URL", help="S3-compatible endpoint")
-    group.add_argument("--results-region", metavar="REGION")
-    group.add_argument("--results-force-path-style", action="store_true")
-    group.add_argument("--results-url-expiry", type=int, default=3600, metavar="SECONDS",
-                       help="lifetime of results signed URLs (default: %(default)s)")  # fmt: skip
-
-
-def _delivery_settings(args: argparse.Namespace) -> DeliverySettings:
-    """Raises ValueError (with a message for the user) on a bad duration."""
-    horizon = parse_duration_ms(args.delivery_horizon)
-    initial = parse_duration_ms(args.delivery_initial_delay)
-    if args.webhook_timeout <= 0:
-        raise ValueError("--webhook-timeout must be > 0")
-    return DeliverySettings(
-        policy=RetryPolicy(initial_delay_ms=max(1, initial), horizon_ms=horizon),
-        webhook_timeout_s=args.webhook_timeout,
-        allow_private_targets=args.allow_private_targets,
-    )
-
-
-def _results_bucket(args: argparse.Namespace) -> S3Target | None:
-    if args.results_bucket is None:
-        return None
-    return S3Target(
-        bucket=args.results_bucket,
-        region=args.results_region,
-        endpoint=args.results_endpoint,
-        force_path_style=args.results_force_path_style,
-    )
 
 
 def _launcher(args: argparse.Namespace) -> Launcher:
@@ -130,7 +79,7 @@ def run_controller(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     try:
-        delivery = _delivery_settings(args)
+        delivery = delivery_options.delivery_settings(args)
     except ValueError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         return 2
@@ -146,9 +95,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         history_limit=args.history_limit,
         identity=Identity(args.workspace_id, project_name, project_name),
         delivery=delivery,
-        results_bucket=_results_bucket(args),
-        results_prefix=args.results_prefix,
-        results_url_expiry_s=args.results_url_expiry,
+        **delivery_options.results_settings(args),
         auth_lock_timeout_s=args.auth_lock_timeout,
     )
     controller = EmbeddedController(settings, _launcher(args))

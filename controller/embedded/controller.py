@@ -136,7 +136,7 @@ class EmbeddedController:
         self._last_progress: dict[str, int] = {}
         self._todo = Effects()
         self._stopping = False
-        self.observer: Observer | None = None
+        self.observers: list[Observer] = []
         self.redactor = Redactor()
         self._api_jobs: dict[str, JobDefinition] = {}
         """Jobs created through the REST API (persisted in the store's ``api_jobs``)."""
@@ -362,8 +362,8 @@ class EmbeddedController:
                 self._pause_for_sink(item, now)
             elif item is not None and not isinstance(item, _Wake):
                 self.engine.handle(item, now)
-                if self.observer is not None:
-                    self.observer.observe_event(item, now)
+                for observer in self.observers:
+                    observer.observe_event(item, now)
         self._pass(now)
         await self._perform()
 
@@ -372,8 +372,8 @@ class EmbeddedController:
         self.engine.advance(now)
         output = self.engine.take_output()
         self.store.save(output.changes)
-        if self.observer is not None:
-            self.observer.observe_changes(output.changes)
+        for observer in self.observers:
+            observer.observe_changes(output.changes)
         self.results.append(output.changes.results)
         for job_run in output.changes.job_runs:
             if not job_run.active:

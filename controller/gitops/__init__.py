@@ -5,6 +5,22 @@ carry ``intuned.io/source: code`` and their file's path and commit, which is wha
 the Job status's ``source`` go by.
 """
 
-from .desired import Change, Desired, desired_resources, plan, plural_of, resource_body
+from .desired import (
+    OPERATIONAL_KEYS,
+    Change,
+    Desired,
+    desired_resources,
+    plan,
+    plural_of,
+    resource_body,
+)
 
-__all__ = ["Change", "Desired", "desired_resources", "plan", "plural_of", "resource_body"]
+__all__ = [
+    "OPERATIONAL_KEYS",
+    "Change",
+    "Desired",
+    "desired_resources",
+    "plan",
+    "plural_of",
+    "resource_body",
+]

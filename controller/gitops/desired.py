@@ -11,6 +11,9 @@ from ..spec.kube import API_VERSION, COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_
 Action = Literal["created", "configured", "unchanged", "pruned"]
 KINDS = {"jobs": "Job", "authsessions": "AuthSession"}
 _EDITOR_ONLY_KEYS = ("$schema",)
+OPERATIONAL_KEYS = ("suspend",)
+"""Spec keys set at run time (by a person or the REST API), never by files: a file's version
+of a resource keeps them, and they are no difference between the two."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool)
         current = found.get((item.plural, item.name))
         if current is None:
             action: Action = "created"
-        elif current.get("spec") == item.spec and _path(current) == item.path and _is_code(current):
+        elif _defined(current) == item.spec and _path(current) == item.path and _is_code(current):
             action = "unchanged"
         else:
             action = "configured"
@@ -81,6 +84,11 @@ def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool)
 
 def plural_of(resource: dict[str, Any]) -> str:
     return {kind: plural for plural, kind in KINDS.items()}[resource["kind"]]
+
+
+def _defined(resource: dict[str, Any]) -> dict[str, Any]:
+    spec = resource.get("spec") or {}
+    return {key: value for key, value in spec.items() if key not in OPERATIONAL_KEYS}
 
 
 def _is_code(resource: dict[str, Any]) -> bool:

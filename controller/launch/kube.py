@@ -55,6 +55,7 @@ class PodSettings:
     """The operator's callback as Pods reach it (its Service in a cluster)."""
     image: str = "ghcr.io/jobctl/worker:latest"
     image_pull_policy: str = "IfNotPresent"
+    image_pull_secrets: tuple[str, ...] = ()
     project: str = "/project"
     resources: dict[str, Any] = field(
         default_factory=lambda: {
@@ -115,7 +116,7 @@ class KubeLauncher:
         attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
         self._attempts[request.attempt_id] = attempt
         self._by_pod[attempt.pod] = request.attempt_id
-        manifest = self.pod_manifest(attempt)
+        manifest = self.pod_manifest(request, token=attempt.token)
         try:
             await asyncio.to_thread(self.core.create_namespaced_pod, self.settings.namespace,
                                     manifest)  # fmt: skip
@@ -166,15 +167,15 @@ class KubeLauncher:
         self._queue.put_nowait(event)
 
     # --------------------------------------------------------------- manifests
-    def pod_manifest(self, attempt: _Attempt) -> dict[str, Any]:
-        request = attempt.request
+    def pod_manifest(self, request: AttemptRequest, *, token: str) -> dict[str, Any]:
+        """The attempt's Pod; ``token`` authenticates the worker to the callback."""
         values = (request.job_id, kube_name(request.job_run_id), kube_name(request.run_id),
                   request.attempt_id.rsplit(".", 1)[-1])  # fmt: skip
         labels = {
             "app.kubernetes.io/managed-by": MANAGED_BY,
             **dict(zip(LABELS, values, strict=True)),
         }
-        metadata: dict[str, Any] = {"name": attempt.pod, "namespace": self.settings.namespace,
+        metadata: dict[str, Any] = {"name": pod_name(request), "namespace": self.settings.namespace,
                                     "labels": labels}  # fmt: skip
         owner = self.owner_of(request)
         if owner is not None:
@@ -182,14 +183,15 @@ class KubeLauncher:
         env = [
             {"name": "JOBCTL_CALLBACK", "value": self.settings.callback_url},
             {"name": "JOBCTL_ATTEMPT_ID", "value": request.attempt_id},
-            {"name": "JOBCTL_WORKER_TOKEN", "value": attempt.token},
+            {"name": "JOBCTL_WORKER_TOKEN", "value": token},
             {"name": "JOBCTL_PROJECT", "value": self.settings.project},
             {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
+            {"name": "HOME", "value": "/tmp"},  # the root filesystem is read-only
         ]
         worker = self.worker_of(request.job_id) or {}
         env += [v for v in worker.get("env") or [] if not v["name"].startswith("JOBCTL_")]
         security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                    "runAsNonRoot": True, "runAsUser": 1000,
+                    "runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True,
                     "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
         return {
             "apiVersion": "v1",
@@ -204,6 +206,7 @@ class KubeLauncher:
                     "seccompProfile": {"type": "RuntimeDefault"},
                 },
                 "nodeSelector": worker.get("nodeSelector") or None,
+                "imagePullSecrets": [{"name": n} for n in self.settings.image_pull_secrets] or None,
                 "containers": [
                     {
                         "name": "worker",
@@ -214,7 +217,16 @@ class KubeLauncher:
                         "env": env,
                         "resources": worker.get("resources") or self.settings.resources,
                         "securityContext": security,
+                        "volumeMounts": [
+                            {"name": "tmp", "mountPath": "/tmp"},
+                            {"name": "shm", "mountPath": "/dev/shm"},
+                        ],
                     }
+                ],
+                # Chromium needs a writable /tmp and a /dev/shm larger than a runtime's 64 MiB.
+                "volumes": [
+                    {"name": "tmp", "emptyDir": {}},
+                    {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
                 ],
             },
         }

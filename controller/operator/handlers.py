@@ -35,16 +35,18 @@ def build_registry(
     *,
     probe: Callable[[], None],
     code_changed: Callable[[], None] = lambda: None,
+    scan_cluster: bool = False,
 ) -> kopf.OperatorRegistry:
     """``api``: the kubernetes ``ApiClient`` the operator uses; kopf logs in with the same.
     ``code_changed``: called when a resource made from a file changes or goes (the repo sync
-    then puts it back as the file says)."""
+    then puts it back as the file says). ``scan_cluster``: let kopf watch CRDs and namespaces
+    cluster-wide (least-privilege RBAC forbids it, and kopf would log 403s)."""
     registry = kopf.OperatorRegistry()
 
     def from_code(body: kopf.Body) -> bool:
         return (body.metadata.labels or {}).get(SOURCE_LABEL) == "code"
 
-    _register_settings(registry, api, probe)
+    _register_settings(registry, api, probe, scan_cluster=scan_cluster)
 
     @kopf.on.resume(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
@@ -107,7 +109,7 @@ def build_registry(
 
 
 def _register_settings(
-    registry: kopf.OperatorRegistry, api: Any, probe: Callable[[], None]
+    registry: kopf.OperatorRegistry, api: Any, probe: Callable[[], None], *, scan_cluster: bool
 ) -> None:
     """Log-in, liveness and production settings."""
 
@@ -137,6 +139,7 @@ def _register_settings(
         settings.watching.server_timeout = WATCH_SERVER_TIMEOUT_S
         settings.watching.client_timeout = WATCH_CLIENT_TIMEOUT_S
         settings.watching.connect_timeout = 30
+        settings.scanning.disabled = not scan_cluster
         settings.posting.level = logging.WARNING
         settings.persistence.finalizer = f"{GROUP}/jobctl"
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import random
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,12 +19,12 @@ import kopf
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import AttemptRequest, Identity
 from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher, PodSettings
-from ..server import parse_listen
+from ..server import ApiServer, Control, parse_listen
+from .control import ResourceControl
 from .handlers import WATCHED, build_registry
 from .lease import Lease
 from .liveness import WatcherMonitor
@@ -45,23 +46,35 @@ async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name:
             raise
 
 
-def run_operator(args: argparse.Namespace) -> int:
-    return asyncio.run(_main(args))
+ServeApi = Callable[[EmbeddedController, Control], ApiServer | None]
+"""Binds the REST API (None: not served); raises ``ValueError`` saying what is wrong."""
 
 
-def _build(args: argparse.Namespace, api: client.ApiClient) -> tuple[Operator, KubeLauncher]:
+def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
+    """``delivery``: the delivery and results-file fields of ``Settings``; both it and
+    ``serve_api`` come from the CLI, which owns the options."""
+    return asyncio.run(_main(args, delivery, serve_api))
+
+
+def _build(
+    args: argparse.Namespace, api: client.ApiClient, delivery: dict[str, Any]
+) -> tuple[Operator, KubeLauncher]:
     """The controller with Kubernetes edges: Pods for attempts, resources for definitions."""
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     host, port = parse_listen(args.callback_listen)
     settings = Settings(
         resources=Path("/nonexistent"), state=args.state, max_workers=args.max_workers,
         identity=Identity(args.workspace_id, args.namespace, args.namespace), watch=False,
-        delivery=DeliverySettings(allow_private_targets=args.allow_private_targets),
+        **delivery,
         definitions_from_files=False,
     )  # fmt: skip
     holder: dict[str, Operator] = {}
     pods = PodSettings(namespace=args.namespace, callback_url="", image=args.worker_image,
+                       image_pull_policy=args.worker_image_pull_policy,
+                       image_pull_secrets=tuple(args.worker_image_pull_secret),
                        project=args.project)  # fmt: skip
+    if args.worker_resources is not None:
+        pods = replace(pods, resources=args.worker_resources)
 
     def owner_of(request: AttemptRequest) -> dict[str, Any] | None:
         return holder["op"].owner_of(request)
@@ -92,13 +105,13 @@ def _liveness(engine_task: asyncio.Task[None]) -> Callable[[], None]:
     return alive
 
 
-async def _main(args: argparse.Namespace) -> int:
+async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
     kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
     for chatty in ("kubernetes", "urllib3"):  # at DEBUG they print response bodies: Secrets
         logging.getLogger(chatty).setLevel(logging.WARNING)
     api, _namespace = api_client(args.kubeconfig)
-    operator, launcher = _build(args, api)
-    controller, custom = operator.controller, operator.custom
+    operator, launcher = _build(args, api, delivery)
+    controller = operator.controller
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -110,52 +123,75 @@ async def _main(args: argparse.Namespace) -> int:
             await launcher.close()
             controller.close()
             return 0
+    try:
+        server = serve_api(controller, ResourceControl(operator))
+    except ValueError as exc:
+        print(f"jobctl operator: {exc}", file=sys.stderr)
+        await launcher.close()
+        controller.close()
+        return 2
     controller.start()
     await operator.sync()
     print(f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
           flush=True)  # fmt: skip
-    standalone = args.peering == "off"
-    if not standalone:
-        await _ensure_peering(custom, args.namespace, args.peering)
+    if args.peering != "off":
+        await _ensure_peering(operator.custom, args.namespace, args.peering)
+    await _run_until_stopped(args, api, operator, launcher, stop=stop, lease=lease, server=server)
+    controller.close()
+    return 0
+
+
+async def _run_until_stopped(
+    args: argparse.Namespace,
+    api: client.ApiClient,
+    operator: Operator,
+    launcher: KubeLauncher,
+    *,
+    stop: asyncio.Event,
+    lease: Lease | None,
+    server: ApiServer | None,
+) -> None:
+    """Run the engine, kopf and the side tasks until a signal, kopf's end or a lost Lease;
+    then let the engine and kopf finish, write the last statuses, and cancel the rest."""
+    controller = operator.controller
     engine_task = asyncio.create_task(controller.run())
     sync = None
     if args.sync_dir is not None:
-        sync = RepoSync(args.sync_dir, watch_root=args.sync_root, custom=custom,
+        sync = RepoSync(args.sync_dir, watch_root=args.sync_root, custom=operator.custom,
                         namespace=args.namespace, say=controller.say,
                         file_problems=operator.file_problems)  # fmt: skip
     registry = build_registry(operator, launcher, api, probe=_liveness(engine_task),
-                              code_changed=sync.request if sync else lambda: None)  # fmt: skip
-    liveness = f"http://{args.liveness}/healthz" if args.liveness else None
-    kopf_run = kopf.operator(
-        registry=registry,
-        namespaces=[args.namespace],
-        standalone=standalone,
+                              code_changed=sync.request if sync else lambda: None,
+                              scan_cluster=args.scan_cluster)  # fmt: skip
+    standalone = args.peering == "off"
+    kopf_task = asyncio.create_task(kopf.operator(
+        registry=registry, namespaces=[args.namespace], standalone=standalone,
         peering_name=None if standalone else args.peering,
         priority=random.randint(1, 1_000_000),
-        liveness_endpoint=liveness,
+        liveness_endpoint=f"http://{args.liveness}/healthz" if args.liveness else None,
         stop_flag=stop,
-    )
-    tasks = [engine_task, asyncio.create_task(operator.writer.run()), asyncio.create_task(kopf_run)]
-    if sync is not None:
-        tasks.append(asyncio.create_task(sync.run()))
+    ))  # fmt: skip
+    side = [operator.writer.run(), *([sync.run()] if sync else []),
+            *([server.run()] if server else [])]  # fmt: skip
     if lease is not None:
 
         def lost() -> None:
             controller.say(f"lease {lease.name}: lost; stopping so that only one replica acts")
             stop.set()
 
-        tasks.append(asyncio.create_task(lease.keep(lost)))
+        side.append(lease.keep(lost))
+    tasks = [engine_task, kopf_task, *(asyncio.create_task(c) for c in side)]
     # kopf installs its own SIGINT/SIGTERM handlers and ends its task on them: stop on either.
     stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopping, tasks[2]], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([stopping, kopf_task], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     stop.set()
     controller.stop()
-    await asyncio.wait([tasks[0], tasks[2]], timeout=SHUTDOWN_S)  # the engine and kopf
+    if server is not None:
+        server.stop()
+    await asyncio.wait([engine_task, kopf_task], timeout=SHUTDOWN_S)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(operator.writer.flush(), SHUTDOWN_S)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    controller.close()
-    return 0

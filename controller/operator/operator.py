@@ -96,7 +96,7 @@ class Operator:
         self.secrets = SecretReader(core, namespace)
         self.definitions: dict[tuple[str, str], _Definition] = {}
         """(plural, name) of each Job and AuthSession resource -> its body and Secrets used."""
-        controller.observer = self
+        controller.observers.append(self)
 
     # ------------------------------------------------------------------ startup
     async def sync(self) -> None:
@@ -177,6 +177,17 @@ class Operator:
                     asyncio.get_running_loop().create_task(self._post_event(
                         "Job", job_id, self.job_uids.get(job_id), "SpecError", text,
                         warning=True))  # fmt: skip
+
+    def write_suspend(self, job_id: str, suspend: bool) -> None:
+        """Record a pause or resume made elsewhere (the REST API) on the Job's spec."""
+
+        async def patch() -> None:
+            with contextlib.suppress(ApiException):
+                await asyncio.to_thread(self.custom.patch_namespaced_custom_object, GROUP,
+                                        VERSION, self.namespace, "jobs", job_id,
+                                        {"spec": {"suspend": suspend}})  # fmt: skip
+
+        asyncio.get_running_loop().create_task(patch())
 
     def uses_secret(self, secret: str) -> bool:
         return any(secret in d.secrets for d in self.definitions.values())

@@ -26,7 +26,7 @@ import watchfiles
 from kubernetes.client import CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..gitops import Desired, plan, plural_of, resource_body
+from ..gitops import OPERATIONAL_KEYS, Desired, plan, plural_of, resource_body
 from ..gitops.apply import commit_of, desired_from, existing_resources
 from ..spec import load_paths
 from ..spec.kube import GROUP, VERSION
@@ -135,6 +135,8 @@ class RepoSync:
                              self.namespace, item.plural, body)  # fmt: skip
             return
         metadata = current["metadata"]
+        kept = {k: v for k, v in (current.get("spec") or {}).items() if k in OPERATIONAL_KEYS}
+        body["spec"] = {**body["spec"], **kept}
         body["metadata"] = {
             **body["metadata"],
             "resourceVersion": metadata["resourceVersion"],

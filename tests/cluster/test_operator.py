@@ -22,6 +22,11 @@ from ._kube import GROUP, JOBCTL, ROOT, VERSION, apply, objects, wait_for
 pytestmark = pytest.mark.cluster
 
 
+@pytest.fixture(scope="module")
+def operator_flags() -> list[str]:
+    return ["--scan-cluster"]  # the liveness test needs kopf to notice a CRD going away
+
+
 def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
@@ -228,7 +233,8 @@ def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_p
 
 
 def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:  # type: ignore[no-untyped-def]
-    """Runs last in this module: it removes the AuthSession CRD (and so its watcher) for a while."""
+    """Runs last in this module: it removes the AuthSession CRD (and so, as the operator scans
+    the cluster's CRDs with ``--scan-cluster``, its watcher) for a while."""
 
     def health() -> int:
         try:

@@ -1,6 +1,6 @@
 """In-cluster repo sync (``jobctl operator --sync-dir``): job files in a git checkout become
 code-sourced Jobs that follow every add, change, break, fix and delete within seconds, and hand
-edits of those Jobs are put back as the file says."""
+edits of those Jobs are put back as the file says (except ``suspend``, which is run-time state)."""
 
 from __future__ import annotations
 
@@ -80,10 +80,12 @@ def test_jobs_follow_their_files_and_hand_edits_are_reverted(
 
     client.CustomObjectsApi(api).patch_namespaced_custom_object(
         "intuned.io", "v1alpha1", namespace, "jobs", "synced",
-        {"spec": {"payload": [{"apiName": "edited"}], "suspend": True}})  # fmt: skip
+        {"spec": {"payload": [{"apiName": "edited"}], "sink": {"type": "webhook",
+                  "url": "https://example.com/hook"}, "suspend": True}})  # fmt: skip
     wait_for(lambda: get(api, namespace, "jobs", "synced")["spec"]
-             == {"payload": [{"apiName": "b"}], "schedule": {"intervals": [{"every": "1h"}]}},
-             FOLLOW_S, "the hand edit to be reverted")  # fmt: skip
+             == {"payload": [{"apiName": "b"}], "schedule": {"intervals": [{"every": "1h"}]},
+                 "suspend": True}, FOLLOW_S, "the hand edit to be reverted")  # fmt: skip
+    # suspend is run-time state (kubectl or the REST API pausing a Job), not the file's to undo
 
 
 def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(

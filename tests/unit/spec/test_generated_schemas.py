@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "intuned-resources" / "jobs").glob("*.job.json*"))
 
 
+@pytest.mark.parametrize("folder", ["crds", "charts/jobctl/files/crds"])
 @pytest.mark.parametrize("name", sorted(crd_documents()))
-def test_checked_in_crds_match_the_models(name: str) -> None:
-    checked_in = (ROOT / "crds" / name).read_text(encoding="utf-8")
-    assert checked_in == render_crd_yaml(crd_documents()[name]), "run `jobctl crds` and commit"
+def test_checked_in_crds_match_the_models(name: str, folder: str) -> None:
+    checked_in = (ROOT / folder / name).read_text(encoding="utf-8")
+    assert checked_in == render_crd_yaml(crd_documents()[name]), "run `make crds` and commit"
 
 
 def test_checked_in_json_schema_matches_the_models() -> None:
