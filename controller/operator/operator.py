@@ -39,8 +39,7 @@ from .status import (
     job_source,
     job_status,
     kube_job_run_name,
-    ready_status,
-    spec_error_status,
+    validity_status,
 )
 from .writer import StatusWriter
 
@@ -150,8 +149,9 @@ class Operator:
             return
         self.controller.apply_auth_session(name, session)
         previous = (body.get("status") or {}).get("conditions") or []
-        status = ready_status("the operator holds this version", generation=generation,
-                              previous=previous, now=self.controller.clock())  # fmt: skip
+        status = validity_status(None, valid="the operator holds this version",
+                                 generation=generation, previous=previous,
+                                 now=self.controller.clock())  # fmt: skip
         self.writer.mark("authsessions", name, lambda: status)
 
     def auth_session_deleted(self, name: str) -> None:
@@ -212,8 +212,8 @@ class Operator:
         text = self.controller.redactor.redact(problem)
         self.controller.say(f"{kind} {metadata['name']}: invalid: {text}")
         previous = (body.get("status") or {}).get("conditions") or []
-        status = spec_error_status(text, generation=metadata.get("generation"),
-                                   previous=previous, now=self.controller.clock())  # fmt: skip
+        status = validity_status(text, valid="", generation=metadata.get("generation"),
+                                 previous=previous, now=self.controller.clock())  # fmt: skip
         self.writer.mark(plural, metadata["name"], lambda: status)
         asyncio.get_running_loop().create_task(
             self._post_event(kind, metadata["name"], metadata.get("uid"), "SpecError", text,

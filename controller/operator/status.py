@@ -89,10 +89,7 @@ def job_status(
 
     paused = job.paused
     conditions = [
-        make("Ready", True, "Valid", "the Job is valid") if problem is None
-        else make("Ready", False, "SpecError", f"{problem}; the last valid version keeps running"),
-        make("SpecError", False, "Valid") if problem is None
-        else make("SpecError", True, "Invalid", problem),
+        *validity(previous, problem, valid="the Job is valid", now=now, generation=generation),
         make("Suspended", paused, "Suspended" if paused else "Active",
              "no new JobRuns until resumed" if paused else ""),
     ]  # fmt: skip
@@ -121,31 +118,39 @@ def job_source(metadata: dict[str, Any]) -> JobSourceInfo:
                          commit=annotations.get(COMMIT_ANNOTATION))  # fmt: skip
 
 
-def ready_status(
-    message: str, *, generation: int | None, previous: list[dict[str, Any]], now: int
+def validity(
+    previous: list[dict[str, Any]],
+    problem: str | None,
+    *,
+    valid: str,
+    now: int,
+    generation: int | None,
+) -> list[Condition]:
+    """``Ready`` and ``SpecError``: ready (saying ``valid``), or not, because of ``problem``."""
+
+    def make(kind: str, value: bool, reason: str, message: str = "") -> Condition:
+        return condition(previous, kind, value, reason=reason, message=message, now=now,
+                         generation=generation)  # fmt: skip
+
+    if problem is None:
+        return [make("Ready", True, "Valid", valid), make("SpecError", False, "Valid")]
+    return [make("Ready", False, "SpecError", problem), make("SpecError", True, "Invalid", problem)]
+
+
+def validity_status(
+    problem: str | None,
+    *,
+    valid: str,
+    generation: int | None,
+    previous: list[dict[str, Any]],
+    now: int,
 ) -> dict[str, Any]:
-    """A resource the operator has taken in, as written."""
-    conditions = [
-        condition(previous, "Ready", True, reason="Valid", message=message, now=now,
-                  generation=generation),
-        condition(previous, "SpecError", False, reason="Valid", now=now, generation=generation),
-    ]  # fmt: skip
+    """The status of a resource that is only valid or not (an AuthSession; a Job whose spec
+    cannot be used, while its last good version keeps running)."""
+    conditions = validity(previous, problem, valid=valid, now=now, generation=generation)
     return AuthSessionStatus(observedGeneration=generation, conditions=conditions).model_dump(
         mode="json", exclude_none=True
     )
-
-
-def spec_error_status(
-    message: str, *, generation: int | None, previous: list[dict[str, Any]], now: int
-) -> dict[str, Any]:
-    """A Job resource whose spec the operator cannot use (the last good version keeps running)."""
-    conditions = [
-        condition(previous, "Ready", False, reason="SpecError", message=message, now=now,
-                  generation=generation),
-        condition(previous, "SpecError", True, reason="Invalid", message=message, now=now,
-                  generation=generation),
-    ]  # fmt: skip
-    return {"conditions": [c.model_dump(mode="json", exclude_none=True) for c in conditions]}
 
 
 kube_job_run_name = kube_name

@@ -1,0 +1,28 @@
+# The worker base image: one attempt per Pod (`python -m controller.worker.pod`, the command the
+# operator gives worker Pods), with Debian's Chromium driven through Playwright.
+# Build from the repository root, with your automation project (api/, auth-sessions/):
+#   docker build -f images/worker.Dockerfile --build-arg PROJECT=examples/bookstore -t jobctl/worker .
+# Or use it as a base and COPY your project to /project.
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY controller ./controller
+RUN pip install --no-cache-dir --prefix=/install .
+
+FROM python:3.11-slim-bookworm
+# Chromium from Debian (Playwright's browser download is not needed), fonts for real pages.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-liberation fonts-noto-color-emoji ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 1000 worker \
+ && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /tmp worker
+COPY --from=build /install /usr/local
+ARG PROJECT=examples/bookstore
+COPY --chown=0:0 ${PROJECT} /project
+# Non-root, read-only root filesystem: Chromium writes only to /tmp and /dev/shm (emptyDirs in
+# the Pod). CHROMIUM_PATH is what the worker launches (with --no-sandbox and friends).
+ENV HOME=/tmp CHROMIUM_PATH=/usr/bin/chromium JOBCTL_PROJECT=/project \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+USER 1000:1000
+WORKDIR /tmp
+CMD ["python", "-m", "controller.worker.pod"]
