@@ -95,11 +95,12 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
              operator_flags: list[str]):  # fmt: skip
     state = tmp_path_factory.mktemp("operator")
     log = state / "operator.log"
-    liveness = free_port()
+    liveness, rest = free_port(), free_port()
     args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
             "--state", str(state / "state"), "--callback-listen", "127.0.0.1:0",
             "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
             "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose",
+            "--listen", f"127.0.0.1:{rest}",
             *operator_flags]  # fmt: skip
 
     def start() -> subprocess.Popen[bytes]:
@@ -114,7 +115,8 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
 
     running = {"process": start()}
     yield {"start": start, "running": running, "log": log, "state": state / "state",
-           "liveness": f"http://127.0.0.1:{liveness}/healthz"}  # fmt: skip
+           "liveness": f"http://127.0.0.1:{liveness}/healthz",
+           "api": f"http://127.0.0.1:{rest}"}  # fmt: skip
     process = running["process"]
     process.terminate()
     try:

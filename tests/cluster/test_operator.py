@@ -232,6 +232,36 @@ def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_p
              60, "the Job gone (finalizer released)")  # fmt: skip
 
 
+def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resources(
+    api: client.ApiClient, namespace: str, operator, site: str
+) -> None:
+    apply(api, namespace, "Job", "via-api", {"payload": [
+        {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]})  # fmt: skip
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    job = wait_for(lambda: httpx.get(f"{base}/jobs/via-api").json()["job"] if httpx.get(
+        f"{base}/jobs/via-api").status_code == 200 else None, 30, "the Job in the API")  # fmt: skip
+    assert job["source"] == "api" and job["definition"]["payload"][0]["apiName"] == "flaky"
+    refused = httpx.post(f"{base}/jobs", json={"id": "new", "payload": [{"apiName": "a"}]})
+    assert refused.status_code == 409 and "Kubernetes resources" in refused.text
+    assert httpx.delete(f"{base}/jobs/via-api").status_code == 409
+
+    assert httpx.post(f"{base}/jobs/via-api/pause").status_code == 200
+    custom = client.CustomObjectsApi(api)
+    wait_for(lambda: custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs",
+             "via-api")["spec"].get("suspend") is True, 30, "spec.suspend written back")  # fmt: skip
+    assert httpx.post(f"{base}/jobs/via-api/resume").status_code == 200
+    triggered = httpx.post(f"{base}/jobs/via-api/trigger")
+    assert triggered.status_code in (200, 201), triggered.text
+    job_run_id = triggered.json()["jobRunId"]
+    name = kube_job_run_name(job_run_id)
+    final = wait_for(lambda: (custom.get_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobruns", name).get("status") or {}).get("status")
+        == "COMPLETED", 120, "the triggered JobRun's resource to complete")  # fmt: skip
+    assert final
+    metrics = httpx.get(f"{operator['api']}/metrics").text
+    assert "jobctl_" in metrics
+
+
 def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:  # type: ignore[no-untyped-def]
     """Runs last in this module: it removes the AuthSession CRD (and so, as the operator scans
     the cluster's CRDs with ``--scan-cluster``, its watcher) for a while."""
