@@ -128,7 +128,7 @@ async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
             print(f"jobctl run: {exc}", file=sys.stderr)
             await controller.run(until_idle=True)
             return 2
-    await controller.run(until_idle=args.until_idle)
+    await controller.run(until_idle=args.until_idle, job_run_ids=job_run_ids or None)
     return max((_summary(controller, i) for i in job_run_ids), default=0)
 
 

@@ -25,7 +25,7 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,8 +110,9 @@ class Deliverer:
         self._held = {h for h in self._held if h[0] != job_id}
         self.poke()
 
-    def idle(self) -> bool:
-        return not self._in_flight and self.queue.outstanding() == 0
+    def idle(self, job_run_ids: Collection[str] | None = None) -> bool:
+        """Nothing in flight and nothing pending (of these JobRuns, when given)."""
+        return not self._in_flight and self.queue.outstanding(job_run_ids) == 0
 
     async def run(self) -> None:
         try:

@@ -19,7 +19,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -306,7 +306,10 @@ class EmbeddedController:
         return None if stored is None else self.results_storage.link(stored, self.clock())
 
     # -------------------------------------------------------------------- loop
-    async def run(self, *, until_idle: bool = False) -> None:
+    async def run(
+        self, *, until_idle: bool = False, job_run_ids: Collection[str] | None = None
+    ) -> None:
+        """Until ``stop()``, or with ``until_idle`` until ``idle(job_run_ids)``."""
         tasks = [
             asyncio.create_task(self._forward_events()),
             asyncio.create_task(self.deliverer.run()),
@@ -320,7 +323,7 @@ class EmbeddedController:
         try:
             await self._perform()
             while not self._stopping:
-                if until_idle and self.idle():
+                if until_idle and self.idle(job_run_ids):
                     break
                 # Deliveries end without an inbox message: look again soon when waiting for them.
                 await self._wait(max_sleep_s=0.2 if until_idle else None)
@@ -340,9 +343,14 @@ class EmbeddedController:
         self._stopping = True
         self._inbox.put_nowait(None)
 
-    def idle(self) -> bool:
-        """No active JobRun and nothing left to deliver (held deliveries wait for a person)."""
-        return not any(j.active for j in self.engine.job_runs.values()) and self.deliverer.idle()
+    def idle(self, job_run_ids: Collection[str] | None = None) -> bool:
+        """No active JobRun and nothing left to deliver (held deliveries wait for a person); with
+        ``job_run_ids``, of those JobRuns only (another Job's schedule firing meanwhile, or its
+        deliveries retrying against a target that is down, do not keep a caller waiting)."""
+        runs = self.engine.job_runs
+        watched = runs.values() if job_run_ids is None else [
+            runs[i] for i in job_run_ids if i in runs]  # fmt: skip
+        return not any(j.active for j in watched) and self.deliverer.idle(job_run_ids)
 
     async def _wait(self, max_sleep_s: float | None = None) -> None:
         wakeup = self.engine.next_wakeup()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,7 +63,7 @@ class DeliveryQueue(Protocol):
 
     def next_due_after(self, now: int) -> int | None: ...
 
-    def outstanding(self) -> int: ...
+    def outstanding(self, job_run_ids: Collection[str] | None = None) -> int: ...
 
     def results_pending(self, job_run_id: str) -> bool: ...
 

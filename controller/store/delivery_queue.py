@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from typing import Any
 
 from ..engine import Delivery
@@ -60,10 +61,14 @@ class SqliteDeliveryQueue:
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
-    def outstanding(self) -> int:
-        """Deliveries still to be attempted (held ones wait for a person, so they don't count)."""
-        row = self._db.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
-        return int(row.fetchone()[0])
+    def outstanding(self, job_run_ids: Collection[str] | None = None) -> int:
+        """Deliveries still to be attempted (held ones wait for a person, so they don't count),
+        of these JobRuns only when given."""
+        query = "SELECT COUNT(*) FROM deliveries WHERE state = 'pending'"
+        ids = list(job_run_ids or ())
+        if job_run_ids is not None:
+            query += f" AND job_run_id IN ({', '.join('?' * len(ids)) or 'NULL'})"
+        return int(self._db.execute(query, ids).fetchone()[0])
 
     def get(self, delivery_id: str) -> QueuedDelivery | None:
         row = self._db.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()

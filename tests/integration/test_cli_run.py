@@ -6,6 +6,7 @@ import functools
 import json
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -47,6 +48,33 @@ def test_until_idle_exit_codes(
     assert summary in done.stdout
     results = done.stdout.rsplit("results: ", 1)[1].strip()
     assert len(Path(results).read_text().splitlines()) == 2
+
+
+def test_until_idle_waits_for_the_triggered_job_run_not_for_other_jobs_retrying_deliveries(
+    jobctl, tmp_path: Path
+) -> None:
+    """Another Job whose schedule fires meanwhile, with a sink that is down (its deliveries
+    retry for a day), must not keep a triggered run waiting."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]  # nothing listens there once the socket closes
+    root = write_job(tmp_path, "demo", '{payload: [{api: "a"}, {api: "b"}], '
+                     "configuration: {maximumConcurrentRequests: 1}}")  # fmt: skip
+    write_job(root, "ticking", f'{{payload: [{{api: "a"}}], schedule: {{intervals: [{{every: "1s"}}]}},'
+              f' sink: {{type: "webhook", url: "http://127.0.0.1:{closed_port}/down"}}}}')  # fmt: skip
+    started = time.monotonic()
+    done = jobctl(*run_args(root, "--trigger", "demo", "--until-idle", "--allow-private-targets",
+                            "--delivery-initial-delay", "5s"),
+                  env=jobctl_env(JOBCTL_FAKE_DELAY="2"))  # each attempt takes 2 s  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "COMPLETED: 2 succeeded" in done.stdout
+    assert time.monotonic() - started < 60
+    pending = (
+        sqlite3.connect(root / "state" / "state.db")
+        .execute("SELECT COUNT(*) FROM deliveries WHERE job_id = 'ticking' AND state = 'pending'")
+        .fetchone()[0]
+    )
+    assert pending >= 1, "the other Job's delivery should still be pending (kept for later)"
 
 
 def test_triggering_an_unknown_job_exits_2(jobctl, tmp_path: Path) -> None:
