@@ -88,6 +88,8 @@ class Operator:
         self.sources: dict[str, JobSourceInfo] = {}
         self.file_problem: dict[str, str] = {}
         """Job -> the problem of its (synced) file; the Job runs its last good version."""
+        self.spec_problem: dict[str, str] = {}
+        """Job -> why its resource's spec cannot be used (e.g. a missing Secret); likewise."""
         self._known_crs: set[str] = set()
         self._results_waits: dict[str, int] = {}
         self._announced: dict[str, str] = {}
@@ -130,6 +132,7 @@ class Operator:
         except ResourceSpecError as exc:
             self._spec_error("jobs", "Job", body, str(exc))
             return
+        self.spec_problem.pop(name, None)
         self.controller.apply_definition(name, definition)
         job = self.controller.engine.jobs[name]
         if bool(spec.get("suspend")) != job.paused:
@@ -211,10 +214,14 @@ class Operator:
         metadata = body["metadata"]
         text = self.controller.redactor.redact(problem)
         self.controller.say(f"{kind} {metadata['name']}: invalid: {text}")
-        previous = (body.get("status") or {}).get("conditions") or []
-        status = validity_status(text, valid="", generation=metadata.get("generation"),
-                                 previous=previous, now=self.controller.clock())  # fmt: skip
-        self.writer.mark(plural, metadata["name"], lambda: status)
+        if plural == "jobs" and metadata["name"] in self.controller.engine.jobs:
+            self.spec_problem[metadata["name"]] = text  # the full status says so from now on
+            self._mark_job(metadata["name"])
+        else:
+            previous = (body.get("status") or {}).get("conditions") or []
+            status = validity_status(text, valid="", generation=metadata.get("generation"),
+                                     previous=previous, now=self.controller.clock())  # fmt: skip
+            self.writer.mark(plural, metadata["name"], lambda: status)
         asyncio.get_running_loop().create_task(
             self._post_event(kind, metadata["name"], metadata.get("uid"), "SpecError", text,
                              warning=True)
@@ -224,6 +231,7 @@ class Operator:
         """Terminate its JobRuns, then remove their resources (the operator's and any a person
         created for it) and Pods: no garbage collector can be assumed to do it."""
         self.definitions.pop(("jobs", name), None)
+        self.spec_problem.pop(name, None)
         self.controller.remove_definition(name)
         with contextlib.suppress(ApiException):
             await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
@@ -382,7 +390,8 @@ class Operator:
             written = job_status(
                 job, runs, generation=self.generations.get(job_id),
                 previous=self.conditions.get(job_id, []), source=self.sources.get(job_id),
-                problem=self.file_problem.get(job_id), now=self.controller.clock(),
+                problem=self.file_problem.get(job_id) or self.spec_problem.get(job_id),
+                now=self.controller.clock(),
             )  # fmt: skip
             self.conditions[job_id] = written["conditions"]
             return written

@@ -62,6 +62,7 @@ class RepoSync:
         self.say = say
         self.file_problems = file_problems
         self.wanted = asyncio.Event()
+        self.reported: set[str] = set()
 
     def request(self) -> None:
         self.wanted.set()
@@ -100,9 +101,10 @@ class RepoSync:
         result = await asyncio.to_thread(load_paths, [self.folder])
         broken = _broken_ids(result.problems)
         self.file_problems(broken.get("jobs", {}))
-        for _plural, problems in broken.items():
-            for problem in problems.values():
-                self.say(f"repo sync: invalid: {problem}")
+        reported = {problem for problems in broken.values() for problem in problems.values()}
+        for problem in sorted(reported - self.reported):  # once, not at every pass
+            self.say(f"repo sync: invalid: {problem}")
+        self.reported = reported
         desired = await asyncio.to_thread(desired_from, result, self.folder)
         commit = await asyncio.to_thread(commit_of, self.folder)
         existing = await asyncio.to_thread(existing_resources, self.custom, self.namespace)

@@ -27,6 +27,7 @@ WANTED = [Desired("jobs", "a", SPEC, "jobs/a.job.jsonc")]
         ([], False, [Change("created", "jobs", "a")]),
         ([existing("a", SPEC)], False, [Change("unchanged", "jobs", "a")]),
         ([existing("a", {"payload": []})], False, [Change("configured", "jobs", "a")]),
+        ([existing("a", {**SPEC, "suspend": True})], False, [Change("unchanged", "jobs", "a")]),
         ([existing("a", SPEC, path="elsewhere.job.jsonc")], False,
          [Change("configured", "jobs", "a")]),
         ([existing("a", SPEC, code=False)], False, [Change("configured", "jobs", "a")]),
