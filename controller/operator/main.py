@@ -106,8 +106,10 @@ def _liveness(engine_task: asyncio.Task[None]) -> Callable[[], None]:
 
 
 async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
-    kopf.configure(verbose=args.verbose, quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
-    for chatty in ("kubernetes", "urllib3"):  # at DEBUG they print response bodies: Secrets
+    # INFO at most: at DEBUG kopf prints whole resources (inline secrets of Job specs) and the
+    # kubernetes client whole responses (Secrets).
+    kopf.configure(quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
+    for chatty in ("kubernetes", "urllib3"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     api, _namespace = api_client(args.kubeconfig)
     operator, launcher = _build(args, api, delivery)

@@ -51,5 +51,15 @@ def get(api: client.ApiClient, namespace: str, plural: str, name: str) -> dict[s
     return dict(custom.get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name))
 
 
+def status_of(api: client.ApiClient, namespace: str, plural: str, name: str) -> dict[str, Any]:
+    """The object's status; empty while it does not exist (yet)."""
+    try:
+        return dict(get(api, namespace, plural, name).get("status") or {})
+    except client.ApiException as exc:
+        if exc.status != 404:
+            raise
+        return {}
+
+
 def conditions(resource: dict[str, Any]) -> dict[str, str]:
     return {c["type"]: c["status"] for c in (resource.get("status") or {}).get("conditions", [])}

@@ -17,7 +17,7 @@ from kubernetes import client
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
 
-from ._kube import GROUP, JOBCTL, ROOT, VERSION, apply, objects, wait_for
+from ._kube import GROUP, JOBCTL, ROOT, VERSION, apply, objects, status_of, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -254,10 +254,8 @@ def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resourc
     assert triggered.status_code in (200, 201), triggered.text
     job_run_id = triggered.json()["jobRunId"]
     name = kube_job_run_name(job_run_id)
-    final = wait_for(lambda: (custom.get_namespaced_custom_object(
-        GROUP, VERSION, namespace, "jobruns", name).get("status") or {}).get("status")
-        == "COMPLETED", 120, "the triggered JobRun's resource to complete")  # fmt: skip
-    assert final
+    wait_for(lambda: status_of(api, namespace, "jobruns", name).get("status") == "COMPLETED",
+             120, "the triggered JobRun's resource to complete")  # fmt: skip
     metrics = httpx.get(f"{operator['api']}/metrics").text
     assert "jobctl_" in metrics
 

@@ -16,6 +16,7 @@ from ._kube import apply, conditions, get, wait_for
 pytestmark = pytest.mark.cluster
 TOKEN_1 = "Bearer canary-token-7f3a9c1e"
 TOKEN_2 = "Bearer canary-token-2b8d4e6f"
+INLINE = "inline-canary-5d1e9a"
 MEMBER_PASSWORD = "bookworm"  # the demo site's default member password
 
 
@@ -42,11 +43,12 @@ def test_webhook_headers_come_from_a_secret_and_follow_its_changes(
     apply(api, namespace, "Job", "secretive", {
         "payload": [item],
         "sink": {"type": "webhook", "url": httpserver.url_for("/results"),
-                 "headers": {"Authorization": secret_ref("hook", "token")}},
+                 "headers": {"Authorization": secret_ref("hook", "token"), "X-Inline": INLINE}},
     })  # fmt: skip
     apply(api, namespace, "JobRun", "secretive-1", {"jobRef": {"name": "secretive"}})
     wait_for(lambda: len(httpserver.log) >= 1, 120, "the first delivery")
     assert httpserver.log[0][0].headers["Authorization"] == TOKEN_1
+    assert httpserver.log[0][0].headers["X-Inline"] == INLINE  # inline values still work
 
     put_secret(core, namespace, "hook", {"token": TOKEN_2})
     wait_for(lambda: "Secret hook changed: reading jobs/secretive again"
@@ -55,7 +57,7 @@ def test_webhook_headers_come_from_a_secret_and_follow_its_changes(
     wait_for(lambda: len(httpserver.log) >= 2, 120, "the second delivery")
     assert httpserver.log[1][0].headers["Authorization"] == TOKEN_2
     assert conditions(get(api, namespace, "jobs", "secretive"))["Ready"] == "True"
-    assert_nowhere(api, namespace, operator, TOKEN_1.split()[1], TOKEN_2.split()[1])
+    assert_nowhere(api, namespace, operator, TOKEN_1.split()[1], TOKEN_2.split()[1], INLINE)
 
 
 def test_a_missing_secret_is_reported_on_the_job_until_it_exists(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from ._kube import conditions, get, objects, wait_for
+from ._kube import conditions, get, objects, status_of, wait_for
 
 pytestmark = pytest.mark.cluster
 FOLLOW_S = 15
@@ -92,13 +92,13 @@ def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(
     api: client.ApiClient, namespace: str, operator, checkout: Path
 ) -> None:
     commit(checkout, {"fragile.job.jsonc": job("good")})
-    wait_for(lambda: conditions(get_or_empty(api, namespace, "fragile")).get("Ready") == "True",
+    wait_for(lambda: fragile_ready(api, namespace),
              FOLLOW_S, "the Job to be Ready")  # fmt: skip
 
     commit(checkout, {"fragile.job.jsonc": job("good", every="soon")})
 
     def spec_error() -> str | None:
-        found = [c for c in (get_or_empty(api, namespace, "fragile").get("status") or {})
+        found = [c for c in status_of(api, namespace, "jobs", "fragile")
                  .get("conditions", []) if c["type"] == "SpecError" and c["status"] == "True"]  # fmt: skip
         return found[0]["message"] if found else None
 
@@ -112,7 +112,7 @@ def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(
     assert "repo sync: invalid:" in operator["log"].read_text()
 
     commit(checkout, {"fragile.job.jsonc": job("fixed", every="2h")})
-    wait_for(lambda: conditions(get_or_empty(api, namespace, "fragile")).get("Ready") == "True"
+    wait_for(lambda: fragile_ready(api, namespace)
              and get(api, namespace, "jobs", "fragile")["spec"]["payload"]
              == [{"apiName": "fixed"}], FOLLOW_S, "the fixed file to be Ready")  # fmt: skip
 
@@ -122,8 +122,7 @@ def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(
              "the Job to be removed with its file")  # fmt: skip
 
 
-def get_or_empty(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any]:
-    try:
-        return get(api, namespace, "jobs", name)
-    except client.ApiException:
-        return {}
+def fragile_ready(api: client.ApiClient, namespace: str) -> bool:
+    return (
+        conditions({"status": status_of(api, namespace, "jobs", "fragile")}).get("Ready") == "True"
+    )
