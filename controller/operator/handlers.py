@@ -43,8 +43,9 @@ def build_registry(
     cluster-wide (least-privilege RBAC forbids it, and kopf would log 403s)."""
     registry = kopf.OperatorRegistry()
 
-    def from_code(body: kopf.Body) -> bool:
-        return (body.metadata.labels or {}).get(SOURCE_LABEL) == "code"
+    def follow_code(body: kopf.Body) -> None:
+        if (body.metadata.labels or {}).get(SOURCE_LABEL) == "code":
+            code_changed()
 
     _register_settings(registry, api, probe, scan_cluster=scan_cluster)
 
@@ -52,22 +53,19 @@ def build_registry(
     @kopf.on.create(GROUP, VERSION, "jobs", registry=registry)
     @kopf.on.update(GROUP, VERSION, "jobs", field="spec", registry=registry)
     async def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
-        if from_code(body):
-            code_changed()
+        follow_code(body)
         await operator.job_changed(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "jobs", registry=registry)
     async def job_deleted(name: str, body: kopf.Body, **_: Any) -> None:
-        if from_code(body):
-            code_changed()
+        follow_code(body)
         await operator.job_deleted(name)
 
     @kopf.on.resume(GROUP, VERSION, "authsessions", registry=registry)
     @kopf.on.create(GROUP, VERSION, "authsessions", registry=registry)
     @kopf.on.update(GROUP, VERSION, "authsessions", field="spec", registry=registry)
     async def auth_session_changed(name: str, body: kopf.Body, **_: Any) -> None:
-        if from_code(body):
-            code_changed()
+        follow_code(body)
         await operator.auth_session_changed(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "authsessions", registry=registry, optional=True)
@@ -98,11 +96,11 @@ def build_registry(
 
     @kopf.on.event("", "v1", "pods", labels={"app.kubernetes.io/managed-by": MANAGED_BY},
                    registry=registry)  # fmt: skip
-    async def pod_event(name: str, status: kopf.Status, **_: Any) -> None:
+    async def pod_event(name: str, type: str | None, status: kopf.Status, **_: Any) -> None:
         statuses = status.get("containerStatuses") or [{}]
         terminated = (statuses[0].get("state") or {}).get("terminated") or {}
         launcher.observe_pod(name, status.get("phase"), terminated.get("exitCode"))
-        if status.get("phase") == "Succeeded":
+        if status.get("phase") == "Succeeded" and type != "DELETED":  # not once it is gone
             await launcher.remove_succeeded(name)
 
     return registry

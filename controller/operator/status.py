@@ -77,21 +77,18 @@ def job_status(
     problem: str | None = None,
     now: int,
 ) -> dict[str, Any]:
-    """``runs``: this Job's JobRuns, any order. ``problem``: why its file is invalid (it runs
-    its last valid version meanwhile)."""
+    """``runs``: this Job's JobRuns, any order. ``problem``: why its file or spec cannot be
+    used (it runs its last valid version meanwhile)."""
     ordered = sorted(runs, key=lambda r: (r.created_at, r.id))
     active = [r for r in ordered if r.active]
     last = ordered[-1] if ordered else None
 
-    def make(kind: str, value: bool, reason: str, message: str = "") -> Condition:
-        return condition(previous, kind, value, reason=reason, message=message, now=now,
-                         generation=generation)  # fmt: skip
-
     paused = job.paused
     conditions = [
         *validity(previous, problem, valid="the Job is valid", now=now, generation=generation),
-        make("Suspended", paused, "Suspended" if paused else "Active",
-             "no new JobRuns until resumed" if paused else ""),
+        condition(previous, "Suspended", paused, reason="Suspended" if paused else "Active",
+                  message="no new JobRuns until resumed" if paused else "", now=now,
+                  generation=generation),
     ]  # fmt: skip
     status = JobStatus(
         observedGeneration=generation,
