@@ -19,7 +19,6 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
 from ..spec import LoadResult
-from ..spec._documents import parse_json5
 from ..spec.kube import GROUP, VERSION
 from ..spec.loader import JOB_FILE_SUFFIXES
 from .desired import KINDS, Change, Desired, desired_resources, plan, resource_body
@@ -34,9 +33,10 @@ class ApplyError(Exception):
 def desired_from(result: LoadResult, folder: Path) -> list[Desired]:
     """The folder's Jobs and AuthSessions as their files wrote them (already validated)."""
     root = _repository_root(folder) or folder
-    jobs = {j.job_id: _document(j.file, root) for j in result.jobs
+    jobs = {j.job_id: (dict(j.document), _shown(j.file, root)) for j in result.jobs
             if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip
-    sessions = {s.session_id: _document(s.file, root) for s in result.auth_sessions}
+    sessions = {s.session_id: (dict(s.document), _shown(s.file, root))
+                for s in result.auth_sessions}  # fmt: skip
     return desired_resources(jobs, sessions)
 
 
@@ -101,14 +101,13 @@ def existing_resources(custom: CustomObjectsApi, namespace: str) -> list[dict[st
     return found
 
 
-def _document(file: str, root: Path) -> tuple[dict[str, Any], str]:
+def _shown(file: str, root: Path) -> str:
+    """The file's path as the resource records it: relative to the repository when inside it."""
     path = Path(file).resolve()
-    data = parse_json5(path.read_text(encoding="utf-8-sig")).data
     try:
-        shown = str(path.relative_to(root.resolve()))
+        return str(path.relative_to(root.resolve()))
     except ValueError:
-        shown = str(path)
-    return dict(data), shown
+        return str(path)
 
 
 def _repository_root(folder: Path) -> Path | None:

@@ -8,7 +8,7 @@ contributes no jobs but never prevents the other files from loading.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,9 +34,14 @@ _MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
 
 @dataclass(frozen=True)
 class LoadedJob:
+    """A valid Job and the mapping it was validated from (the whole job file, or a manifest's
+    ``spec``). Whoever passes the definition on as data (``jobctl apply``, repo sync) uses that
+    mapping rather than reading the file again: the file may have changed since it was checked."""
+
     job_id: str
     definition: JobDefinition
     file: str
+    document: Mapping[str, Any]
     namespace: str | None = None
 
 
@@ -53,6 +58,8 @@ class LoadedAuthSession:
     session_id: str
     definition: AuthSessionDefinition
     file: str
+    document: Mapping[str, Any]
+    """As ``LoadedJob.document``."""
 
 
 @dataclass
@@ -89,7 +96,8 @@ def load_job_file_text(text: str, file: str) -> LoadResult:
         text, file, JobDefinition, kind="job", suffixes=JOB_FILE_SUFFIXES, result=result
     )
     if loaded is not None:
-        result.jobs.append(LoadedJob(loaded[0], loaded[1], file))
+        job_id, definition, document = loaded
+        result.jobs.append(LoadedJob(job_id, definition, file, document))
     return result
 
 
@@ -101,7 +109,8 @@ def load_auth_session_file_text(text: str, file: str) -> LoadResult:
         result=result,
     )  # fmt: skip
     if loaded is not None:
-        result.auth_sessions.append(LoadedAuthSession(loaded[0], loaded[1], file))
+        session_id, definition, document = loaded
+        result.auth_sessions.append(LoadedAuthSession(session_id, definition, file, document))
     return result
 
 
@@ -113,7 +122,7 @@ def _load_named_document(
     kind: str,
     suffixes: tuple[str, ...],
     result: LoadResult,
-) -> tuple[str, _Model] | None:
+) -> tuple[str, _Model, Mapping[str, Any]] | None:
     """A JSONC document whose ID is its file name (``<id><suffix>``) and may repeat as ``id``."""
     name_id = _id_from_filename(os.path.basename(file), suffixes)
     if name_id is None:
@@ -141,7 +150,7 @@ def _load_named_document(
     if declared is not None and declared != name_id:
         result.problems.append(_id_mismatch(file, document, ("id",), declared, name_id))
         return None
-    return name_id, definition
+    return name_id, definition, document.data
 
 
 def load_manifest_text(
@@ -209,7 +218,7 @@ def _load_manifest(
         if spec.id is not None and spec.id != name:
             result.problems.append(_id_mismatch(file, document, ("spec", "id"), spec.id, name))
             return
-        result.jobs.append(LoadedJob(name, spec, file, namespace))
+        result.jobs.append(LoadedJob(name, spec, file, data["spec"], namespace))
 
 
 def _metadata(
