@@ -31,7 +31,8 @@ class ApplyError(Exception):
 
 
 def desired_from(result: LoadResult, folder: Path) -> list[Desired]:
-    """The folder's Jobs and AuthSessions as their files wrote them (already validated)."""
+    """The folder's Jobs and AuthSessions: the very documents ``result`` validated (the files may
+    have been rewritten since; reading them again would send an unvalidated version)."""
     root = _repository_root(folder) or folder
     jobs = {j.job_id: (dict(j.document), _shown(j.file, root)) for j in result.jobs
             if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip

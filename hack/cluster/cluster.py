@@ -147,7 +147,8 @@ def up() -> Path:
                        stdout=subprocess.DEVNULL)  # fmt: skip
     subprocess.run([*kubectl, "wait", "--for", "condition=Established", "--timeout", "60s",
                     "crd", "--all"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    # the Pods' logs stay with this cluster: another one's `down` must not remove them
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG), "HARNESS_LOGS": str(RUN / "pods")}
     pids.append(_spawn("kubelet-harness", [sys.executable, str(Path(__file__).with_name(
         "kubelet_harness.py"))], env))  # fmt: skip
     STATE.write_text(json.dumps({"pids": pids, "url": url}))

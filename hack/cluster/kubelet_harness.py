@@ -30,7 +30,8 @@ from kubernetes.client.rest import ApiException
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = "jobctl-harness"
-LOGS = Path(os.environ.get("HARNESS_LOGS", ROOT / ".cache" / "cluster" / "run" / "pods"))
+LOGS = Path(os.environ["HARNESS_LOGS"])
+"""The cluster's own folder (``cluster.py`` passes it): Pods' output, ``kubectl logs``-style."""
 
 
 def now() -> str:

@@ -50,6 +50,23 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    timeout=60, check=False)  # fmt: skip
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that ran an operator shows the end of its log and the namespace's Pods: a
+    timed-out wait says what it waited for, these say why it never came."""
+    outcome = yield
+    report = outcome.get_result()
+    funcargs = getattr(item, "funcargs", {})
+    if not report.failed or "operator" not in funcargs:
+        return
+    log = funcargs["operator"]["log"]
+    report.sections.append(("operator log (end)", log.read_text()[-4000:] if log.exists() else ""))
+    if "api" in funcargs and "namespace" in funcargs:
+        pods = client.CoreV1Api(funcargs["api"]).list_namespaced_pod(funcargs["namespace"]).items
+        report.sections.append(("pods", "\n".join(
+            f"{p.metadata.name} {p.status.phase} node={p.spec.node_name}" for p in pods)))  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def api(cluster: Path) -> client.ApiClient:
     return config.new_client_from_config(config_file=str(cluster))
