@@ -97,16 +97,23 @@ class RepoSync:
             self.say(f"repo sync: pass failed: {type(exc).__name__}: {exc}")
 
     async def sync(self) -> None:
-        """One pass: the resources follow the files."""
-        result = await asyncio.to_thread(load_paths, [self.folder])
+        """One pass: the resources follow the files.
+
+        The folder is resolved once, so a pass reads one checkout even if git-sync swaps its link
+        meanwhile. A folder that does not exist is not an empty one: before git-sync's first
+        clone (an operator restarted with a fresh volume) nothing is deleted."""
+        folder = self.folder.resolve()
+        if not folder.is_dir():
+            self._report({f"repo sync: {self.folder} does not exist (yet): nothing is created or "
+                          "deleted until it does; check the git-sync container"})  # fmt: skip
+            return
+        result = await asyncio.to_thread(load_paths, [folder])
         broken = _broken_ids(result.problems)
         self.file_problems(broken.get("jobs", {}))
-        reported = {problem for problems in broken.values() for problem in problems.values()}
-        for problem in sorted(reported - self.reported):  # once, not at every pass
-            self.say(f"repo sync: invalid: {problem}")
-        self.reported = reported
-        desired = await asyncio.to_thread(desired_from, result, self.folder)
-        commit = await asyncio.to_thread(commit_of, self.folder)
+        problems = {problem for by_name in broken.values() for problem in by_name.values()}
+        self._report({f"repo sync: invalid: {problem}" for problem in problems})
+        desired = await asyncio.to_thread(desired_from, result, folder)
+        commit = await asyncio.to_thread(commit_of, folder)
         existing = await asyncio.to_thread(existing_resources, self.custom, self.namespace)
         by_key = {(d.plural, d.name): d for d in desired}
         current = {(plural_of(o), o["metadata"]["name"]): o for o in existing}
@@ -125,6 +132,12 @@ class RepoSync:
             elif change.action != "unchanged":
                 await self._write(by_key[key], current.get(key), commit)
                 self.say(f"repo sync: {change}")
+
+    def _report(self, lines: set[str]) -> None:
+        """Says each line once while it holds, not at every pass."""
+        for line in sorted(lines - self.reported):
+            self.say(line)
+        self.reported = lines
 
     async def _write(
         self, item: Desired, current: dict[str, Any] | None, commit: str | None
