@@ -41,6 +41,10 @@ from .targets import refused_target
 from .webhook import WebhookSender
 
 WAIT_FOR_RESULTS_MS = 1_000
+DRAIN_S = 10.0
+"""At shutdown, how long deliveries already being sent may take to finish and be recorded. A
+send cut off is sent again after the restart (at least once); one left to finish is not, so a
+graceful stop causes no duplicate. Kubernetes grants 30 s between SIGTERM and SIGKILL."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class Deliverer:
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 self._wake.clear()
         finally:
+            # nothing new starts (this loop is over); what is under way may finish and record
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()), timeout=DRAIN_S)
             for task in self._in_flight.values():
                 task.cancel()
             for task in list(self._in_flight.values()):

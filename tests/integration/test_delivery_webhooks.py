@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,42 @@ def test_private_targets_are_held_until_allowed_then_delivered(tmp_path: Path) -
 
         asyncio.run(restart())
         assert len(receiver.delivered("/sink")) == 3 and len(receiver.delivered("/notify")) == 1
+
+
+def test_a_stop_lets_sends_under_way_finish_so_the_restart_sends_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    """At least once is for kills; a graceful stop (SIGTERM, a rollout) records what it sent."""
+    sending = threading.Event()
+
+    def slow(_request: Any, _n: int) -> Response:
+        sending.set()
+        time.sleep(0.5)
+        return Response(status=200)
+
+    with Receiver() as receiver:
+        receiver.script("/sink", slow)
+        job = {"payload": items(4), "sink": {"type": "webhook", "url": receiver.url("/sink")}}
+        controller = controller_for(tmp_path, {"demo": job})
+
+        async def stop_while_sending() -> None:
+            controller.start()
+            controller.trigger("demo")
+            running = asyncio.create_task(controller.run())
+            assert await asyncio.to_thread(sending.wait, 20), "no delivery was sent"
+            controller.stop()
+            await running
+
+        asyncio.run(stop_while_sending())
+        controller.close()
+        assert receiver.on("/sink"), "the sends under way were cut off"
+
+        async def restart() -> None:
+            again = controller_for(tmp_path, {"demo": job})
+            again.start()
+            await asyncio.wait_for(again.run(until_idle=True), 20)
+            again.close()
+
+        asyncio.run(restart())
+        ids = [request.headers["Webhook-Id"] for request in receiver.on("/sink")]
+        assert len(ids) == 4 and len(set(ids)) == 4, f"sent twice: {ids}"
