@@ -33,10 +33,10 @@ class ApplyError(Exception):
 def desired_from(result: LoadResult, folder: Path) -> list[Desired]:
     """The folder's Jobs and AuthSessions: the very documents ``result`` validated (the files may
     have been rewritten since; reading them again would send an unvalidated version)."""
-    root = _repository_root(folder) or folder
-    jobs = {j.job_id: (dict(j.document), _shown(j.file, root)) for j in result.jobs
+    root = repository_root(folder)
+    jobs = {j.job_id: (dict(j.document), repository_path(j.file, root)) for j in result.jobs
             if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip
-    sessions = {s.session_id: (dict(s.document), _shown(s.file, root))
+    sessions = {s.session_id: (dict(s.document), repository_path(s.file, root))
                 for s in result.auth_sessions}  # fmt: skip
     return desired_resources(jobs, sessions)
 
@@ -102,8 +102,10 @@ def existing_resources(custom: CustomObjectsApi, namespace: str) -> list[dict[st
     return found
 
 
-def _shown(file: str, root: Path) -> str:
-    """The file's path as the resource records it: relative to the repository when inside it."""
+def repository_path(file: str, root: Path) -> str:
+    """The file's path as resources and their problems show it: relative to ``root`` (from
+    ``repository_root``) when inside it, so not the checkout's own location (git-sync's is a
+    worktree named after the commit)."""
     path = Path(file).resolve()
     try:
         return str(path.relative_to(root.resolve()))
@@ -111,9 +113,10 @@ def _shown(file: str, root: Path) -> str:
         return str(path)
 
 
-def _repository_root(folder: Path) -> Path | None:
+def repository_root(folder: Path) -> Path:
+    """The top of the git checkout holding ``folder``; ``folder`` itself outside git."""
     top = _git(folder, "rev-parse", "--show-toplevel")
-    return Path(top) if top else None
+    return Path(top) if top else folder
 
 
 def _git(folder: Path, *args: str) -> str:

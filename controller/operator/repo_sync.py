@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,14 @@ from kubernetes.client import CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
 from ..gitops import OPERATIONAL_KEYS, Desired, plan, plural_of, resource_body
-from ..gitops.apply import commit_of, desired_from, existing_resources
-from ..spec import load_paths
+from ..gitops.apply import (
+    commit_of,
+    desired_from,
+    existing_resources,
+    repository_path,
+    repository_root,
+)
+from ..spec import Problem, load_paths
 from ..spec.kube import GROUP, VERSION
 from ..spec.loader import AUTH_SESSION_SUFFIXES, JOB_FILE_SUFFIXES
 
@@ -108,7 +115,9 @@ class RepoSync:
                           "deleted until it does; check the git-sync container"})  # fmt: skip
             return
         result = await asyncio.to_thread(load_paths, [folder])
-        broken = _broken_ids(result.problems)
+        root = await asyncio.to_thread(repository_root, folder)
+        broken = _broken_ids([dataclasses.replace(p, file=repository_path(p.file, root))
+                              for p in result.problems])  # fmt: skip
         self.file_problems(broken.get("jobs", {}))
         problems = {problem for by_name in broken.values() for problem in by_name.values()}
         self._report({f"repo sync: invalid: {problem}" for problem in problems})
@@ -174,7 +183,7 @@ class RepoSync:
             raise
 
 
-def _broken_ids(problems: list[Any]) -> dict[str, dict[str, str]]:
+def _broken_ids(problems: list[Problem]) -> dict[str, dict[str, str]]:
     """plural -> resource name -> the first problem of its file."""
     broken: dict[str, dict[str, str]] = {}
     for problem in problems:
