@@ -42,7 +42,13 @@ def run_apply(args: argparse.Namespace) -> int:
         return 1
     from kubernetes.config import ConfigException  # noqa: PLC0415  (deliberately lazy)
 
-    from ..gitops.apply import ApplyError, apply, commit_of, desired_from  # noqa: PLC0415
+    from ..gitops.apply import (  # noqa: PLC0415
+        ApplyError,
+        apply,
+        commit_of,
+        desired_from,
+        repository_root,
+    )
     from ..kubeclient import api_client  # noqa: PLC0415
 
     try:
@@ -51,7 +57,7 @@ def run_apply(args: argparse.Namespace) -> int:
         print(f"cannot reach a cluster: {exc}; pass --kubeconfig or set KUBECONFIG")
         return 2
     namespace = args.namespace or namespace
-    desired = desired_from(result, args.folder)
+    desired = desired_from(result, repository_root(args.folder))
     commit = args.commit or commit_of(args.folder)
     try:
         changes = apply(api, desired, namespace=namespace, commit=commit, prune=args.prune,

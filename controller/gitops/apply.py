@@ -30,10 +30,10 @@ class ApplyError(Exception):
     """The cluster refused a request; the message names the resource and the reason."""
 
 
-def desired_from(result: LoadResult, folder: Path) -> list[Desired]:
+def desired_from(result: LoadResult, root: Path) -> list[Desired]:
     """The folder's Jobs and AuthSessions: the very documents ``result`` validated (the files may
-    have been rewritten since; reading them again would send an unvalidated version)."""
-    root = repository_root(folder)
+    have been rewritten since; reading them again would send an unvalidated version). ``root``:
+    ``repository_root`` of the folder, which paths are shown relative to."""
     jobs = {j.job_id: (dict(j.document), repository_path(j.file, root)) for j in result.jobs
             if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip
     sessions = {s.session_id: (dict(s.document), repository_path(s.file, root))

@@ -121,7 +121,7 @@ class RepoSync:
         self.file_problems(broken.get("jobs", {}))
         problems = {problem for by_name in broken.values() for problem in by_name.values()}
         self._report({f"repo sync: invalid: {problem}" for problem in problems})
-        desired = await asyncio.to_thread(desired_from, result, folder)
+        desired = desired_from(result, root)
         commit = await asyncio.to_thread(commit_of, folder)
         existing = await asyncio.to_thread(existing_resources, self.custom, self.namespace)
         by_key = {(d.plural, d.name): d for d in desired}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.gitops.apply import desired_from
+from controller.gitops.apply import desired_from, repository_root
 from controller.spec import load_paths
 
 
@@ -21,7 +21,7 @@ def test_a_file_changed_after_validation_is_not_read_again(tmp_path: Path) -> No
     path.write_text(
         '{"payload": [{"apiName": "a"}], "schedule": {"intervals": [{"every": "soon"}]}}'
     )
-    [desired] = desired_from(loaded, tmp_path)
+    [desired] = desired_from(loaded, repository_root(tmp_path))
 
     assert desired.spec["schedule"] == {"intervals": [{"every": "1h"}]}
     assert desired.path.endswith("jobs/a.job.jsonc")
