@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench crds chart-schema clean cluster-binaries cluster-up cluster-down
+.PHONY: setup chromium run test lint typecheck unit bench crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -51,7 +51,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck cluster-binaries
+test: lint typecheck cluster-binaries ecosystem-tools
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the
@@ -60,6 +60,11 @@ test: lint typecheck cluster-binaries
 cluster-binaries: setup
 	@bash hack/cluster/build-binaries.sh
 	@bash hack/cluster/build-helm.sh
+
+# What the GitOps and monitoring tests check our files with: kstatus, Argo CD's Lua engine and
+# cel-go in one Go program, the Prometheus Operator's CRDs (Go modules), promtool (Debian).
+ecosystem-tools: setup
+	@bash hack/ecosystem/build.sh
 
 cluster-up: cluster-binaries
 	@$(BIN)/python hack/cluster/cluster.py up
@@ -77,6 +82,10 @@ crds: setup
 
 chart-schema: setup
 	$(BIN)/python hack/chart/values_schema.py
+
+# integrations/argocd/argocd-cm.yaml from the Argo CD health checks' Lua scripts.
+argocd-cm: setup
+	$(BIN)/python hack/argocd/argocd_cm.py
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..server import (
     ApiServer,
     Control,
     ControllerMetrics,
+    StateSources,
     bind,
     create_app,
     is_loopback,
@@ -51,11 +53,18 @@ def _api_key(args: argparse.Namespace) -> str | None:
 
 
 def start_api(
-    args: argparse.Namespace, controller: EmbeddedController, control: Control | None = None
+    args: argparse.Namespace,
+    controller: EmbeddedController,
+    control: Control | None = None,
+    *,
+    checks: Callable[[], dict[str, bool]] | None = None,
+    invalid_definitions: Callable[[], int] | None = None,
 ) -> ApiServer | None:
     """The server, bound and ready to run (None: --listen off, or the default port is taken).
-    ``control``: what API commands act on (default: the controller itself). Raises
-    ``ApiSetupError`` for what the user asked for and cannot have."""
+    ``control``: what API commands act on (default: the controller itself); ``checks`` and
+    ``invalid_definitions``: the runtime's health checks and count of unusable definitions, for
+    metrics (default: the embedded controller's). Raises ``ApiSetupError`` for what the user
+    asked for and cannot have."""
     if args.listen == "off":
         return None
     try:
@@ -76,11 +85,16 @@ def start_api(
         print(f"jobctl: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
               "pass --listen HOST:PORT", file=sys.stderr)  # fmt: skip
         return None
-    metrics = ControllerMetrics(
-        controller.engine,
+    queue = controller.store.deliveries
+    sources = StateSources(
         deliveries=lambda: controller.deliverer.counts,
-        queued=controller.store.deliveries.outstanding,
+        queued=queue.outstanding,
+        oldest_queued=queue.oldest_outstanding,
+        clock=controller.clock,
+        checks=checks or (lambda: {"engine": controller.running}),
+        invalid_definitions=invalid_definitions or (lambda: len(controller.resources.broken_files)),
     )
+    metrics = ControllerMetrics(controller.engine, sources)
     controller.observers.append(metrics)
     app = create_app(control or controller, api_key=key, metrics=metrics.render)
     server = ApiServer(app, sock)

@@ -74,7 +74,9 @@ def run_operator(args: argparse.Namespace) -> int:
         return 2
     from ..operator.main import run_operator as run  # noqa: PLC0415  (deliberately lazy)
 
-    def serve_api(controller: Any, control: Any) -> Any:
-        return api_serving.start_api(args, controller, control)
+    def serve_api(controller: Any, control: Any, checks: Any, invalid: Any) -> Any:
+        return api_serving.start_api(
+            args, controller, control, checks=checks, invalid_definitions=invalid
+        )
 
     return run(args, delivery, serve_api)

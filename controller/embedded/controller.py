@@ -136,6 +136,8 @@ class EmbeddedController:
         self._last_progress: dict[str, int] = {}
         self._todo = Effects()
         self._stopping = False
+        self.running = False
+        """The pass loop is running (``run`` has started and not returned)."""
         self.observers: list[Observer] = []
         self.redactor = Redactor()
         self._api_jobs: dict[str, JobDefinition] = {}
@@ -320,6 +322,7 @@ class EmbeddedController:
             and self.settings.resources.exists()
         ):
             tasks.append(asyncio.create_task(self._watch()))
+        self.running = True
         try:
             await self._perform()
             while not self._stopping:
@@ -328,6 +331,7 @@ class EmbeddedController:
                 # Deliveries end without an inbox message: look again soon when waiting for them.
                 await self._wait(max_sleep_s=0.2 if until_idle else None)
         finally:
+            self.running = False
             for task in tasks:
                 task.cancel()
             for task in tasks:

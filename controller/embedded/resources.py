@@ -32,11 +32,13 @@ class ResourceSet:
         """AuthSessions by ID; like Jobs, a broken file keeps its last valid version."""
         self._files: dict[str, str] = {}
         self._session_files: dict[str, str] = {}
+        self.broken_files: set[str] = set()
+        """Files the last reload found a problem in."""
 
     def reload(self) -> Reload:
         result = load_paths([self.root])
         reload = Reload(problems=result.problems)
-        broken_files = {p.file for p in result.problems}
+        broken_files = self.broken_files = {p.file for p in result.problems}
         seen = set()
         for job in result.jobs:
             seen.add(job.job_id)

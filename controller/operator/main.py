@@ -46,8 +46,13 @@ async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name:
             raise
 
 
-ServeApi = Callable[[EmbeddedController, Control], ApiServer | None]
-"""Binds the REST API (None: not served); raises ``ValueError`` saying what is wrong."""
+ServeApi = Callable[
+    [EmbeddedController, Control, Callable[[], dict[str, bool]], Callable[[], int]],
+    ApiServer | None,
+]
+"""Binds the REST API (None: not served) given the controller, what commands act on, the health
+checks and the count of unusable definitions (metrics); raises ``ValueError`` saying what is
+wrong."""
 
 
 def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
@@ -91,12 +96,22 @@ def _build(
     return operator, launcher
 
 
-def _liveness(engine_task: asyncio.Task[None]) -> Callable[[], None]:
+class _Watches:
+    """The watch streams' health, read by the liveness probe and the metrics alike."""
+
+    def __init__(self) -> None:
+        self.started, self.monitor = time.monotonic(), WatcherMonitor(WATCHED)
+
+    def problems(self) -> list[str]:
+        running_for_s = time.monotonic() - self.started
+        return self.monitor.problems(asyncio.all_tasks(), running_for_s=running_for_s)
+
+
+def _liveness(engine_task: asyncio.Task[None], watches: _Watches) -> Callable[[], None]:
     """The probe: raises while the engine loop or a watch stream is dead."""
-    started, watchers = time.monotonic(), WatcherMonitor(WATCHED)
 
     def alive() -> None:
-        problems = watchers.problems(asyncio.all_tasks(), running_for_s=time.monotonic() - started)
+        problems = watches.problems()
         if engine_task.done():
             problems.insert(0, "the engine loop has stopped")
         if problems:
@@ -125,8 +140,14 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
             await launcher.close()
             controller.close()
             return 0
+    watches = _Watches()
+
+    def checks() -> dict[str, bool]:
+        return {"engine": controller.running, "watches": not watches.problems()}
+
     try:
-        server = serve_api(controller, ResourceControl(operator))
+        server = serve_api(controller, ResourceControl(operator), checks,
+                           operator.invalid_definitions)  # fmt: skip
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         await launcher.close()
@@ -138,7 +159,8 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
           flush=True)  # fmt: skip
     if args.peering != "off":
         await _ensure_peering(operator.custom, args.namespace, args.peering)
-    await _run_until_stopped(args, api, operator, launcher, stop=stop, lease=lease, server=server)
+    await _run_until_stopped(args, api, operator, launcher, stop=stop, lease=lease, server=server,
+                             watches=watches)  # fmt: skip
     controller.close()
     return 0
 
@@ -152,6 +174,7 @@ async def _run_until_stopped(
     stop: asyncio.Event,
     lease: Lease | None,
     server: ApiServer | None,
+    watches: _Watches,
 ) -> None:
     """Run the engine, kopf and the side tasks until a signal, kopf's end or a lost Lease;
     then let the engine and kopf finish, write the last statuses, and cancel the rest."""
@@ -162,7 +185,7 @@ async def _run_until_stopped(
         sync = RepoSync(args.sync_dir, watch_root=args.sync_root, custom=operator.custom,
                         namespace=args.namespace, say=controller.say,
                         file_problems=operator.file_problems)  # fmt: skip
-    registry = build_registry(operator, launcher, api, probe=_liveness(engine_task),
+    registry = build_registry(operator, launcher, api, probe=_liveness(engine_task, watches),
                               code_changed=sync.request if sync else lambda: None,
                               scan_cluster=args.scan_cluster)  # fmt: skip
     standalone = args.peering == "off"

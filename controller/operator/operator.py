@@ -8,9 +8,7 @@ cluster), so a restarted operator resumes where it was; scheduled JobRuns have d
 names, so a tick is never run twice even if the operator dies between saving a JobRun and
 creating its resource (the resource is created on restart).
 
-Names: a Job resource's name is its Job ID; a JobRun created by the operator is named after its
-engine ID (``jr_ab12`` -> ``jr-ab12``, recorded in an annotation); a JobRun a person creates keeps
-its name, which is also its engine ID.
+Names: a Job resource's name is its Job ID; JobRuns are named as ``bodies`` says.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
 from ..embedded import EmbeddedController
-from ..engine import AttemptEvent, AttemptRequest, Changes, JobRun, NotFoundError, iso_ms
+from ..engine import AttemptEvent, AttemptRequest, Changes, JobRun, NotFoundError
 from ..spec import (
     AuthSessionDefinition,
     JobDefinition,
@@ -33,26 +31,21 @@ from ..spec import (
     parse_resource_spec,
 )
 from ..spec.kube import GROUP, VERSION, JobSourceInfo
+from .bodies import CREATED_BY, engine_id, job_run_body
+from .events import EventPoster
 from .secrets import SecretReader
 from .status import (
     job_run_status,
     job_source,
     job_status,
     kube_job_run_name,
+    not_triggered_status,
     validity_status,
 )
 from .writer import StatusWriter
 
-CREATED_BY = "intuned.io/created-by"
-ENGINE_ID = "intuned.io/jobrun-id"
 RESULTS_WAIT_S = 1.0
 RESULTS_WAITS = 30
-
-
-def engine_id(job_run: dict[str, Any]) -> str:
-    annotations = job_run.get("metadata", {}).get("annotations") or {}
-    return str(annotations.get(ENGINE_ID) or job_run["metadata"]["name"])
-
 
 CLUSTER_ONLY_KEYS = ("suspend", "worker")
 """Keys of a Job resource's spec that are not part of the job definition."""
@@ -78,8 +71,11 @@ class Operator:
         self.custom = custom
         self.namespace = namespace
         self.writer = StatusWriter(custom, namespace, controller.say)
+        self.events = EventPoster(core, namespace, controller.clock)
         self.uids: dict[str, str] = {}
         """JobRun engine ID -> resource UID (for Pods' ownerReferences)."""
+        self.run_generations: dict[str, int] = {}
+        """JobRun engine ID -> its resource's ``metadata.generation`` (the status observes it)."""
         self.job_uids: dict[str, str] = {}
         self.generations: dict[str, int] = {}
         self.workers: dict[str, dict[str, Any]] = {}
@@ -88,8 +84,9 @@ class Operator:
         self.sources: dict[str, JobSourceInfo] = {}
         self.file_problem: dict[str, str] = {}
         """Job -> the problem of its (synced) file; the Job runs its last good version."""
-        self.spec_problem: dict[str, str] = {}
-        """Job -> why its resource's spec cannot be used (e.g. a missing Secret); likewise."""
+        self.spec_problem: dict[tuple[str, str], str] = {}
+        """(plural, name) -> why that resource's spec cannot be used (e.g. a missing Secret); a
+        Job keeps running its last good version meanwhile."""
         self._known_crs: set[str] = set()
         self._results_waits: dict[str, int] = {}
         self._announced: dict[str, str] = {}
@@ -111,7 +108,7 @@ class Operator:
                                        VERSION, self.namespace, "jobruns")  # fmt: skip
         for item in runs["items"]:
             self._known_crs.add(engine_id(item))
-            self.uids[engine_id(item)] = item["metadata"]["uid"]
+            self._remember_job_run(item)
         for job_run in list(self.controller.engine.job_runs.values()):
             await self._ensure_resource(job_run)
 
@@ -132,7 +129,7 @@ class Operator:
         except ResourceSpecError as exc:
             self._spec_error("jobs", "Job", body, str(exc))
             return
-        self.spec_problem.pop(name, None)
+        self.spec_problem.pop(("jobs", name), None)
         self.controller.apply_definition(name, definition)
         job = self.controller.engine.jobs[name]
         if bool(spec.get("suspend")) != job.paused:
@@ -150,6 +147,7 @@ class Operator:
         except ResourceSpecError as exc:
             self._spec_error("authsessions", "AuthSession", body, str(exc))
             return
+        self.spec_problem.pop(("authsessions", name), None)
         self.controller.apply_auth_session(name, session)
         previous = (body.get("status") or {}).get("conditions") or []
         status = validity_status(None, valid="the operator holds this version",
@@ -159,6 +157,7 @@ class Operator:
 
     def auth_session_deleted(self, name: str) -> None:
         self.definitions.pop(("authsessions", name), None)
+        self.spec_problem.pop(("authsessions", name), None)
         self.controller.remove_auth_session(name)
 
     def file_problems(self, problems: dict[str, str]) -> None:
@@ -177,7 +176,7 @@ class Operator:
                     text = self.controller.redactor.redact(
                         f"{problem}; the last valid version keeps running"
                     )
-                    asyncio.get_running_loop().create_task(self._post_event(
+                    asyncio.get_running_loop().create_task(self.events.post(
                         "Job", job_id, self.job_uids.get(job_id), "SpecError", text,
                         warning=True))  # fmt: skip
 
@@ -191,6 +190,10 @@ class Operator:
                                         {"spec": {"suspend": suspend}})  # fmt: skip
 
         asyncio.get_running_loop().create_task(patch())
+
+    def invalid_definitions(self) -> int:
+        """Job and AuthSession resources or files that cannot be used now (for metrics)."""
+        return len(set(self.spec_problem) | {("jobs", j) for j in self.file_problem})
 
     def uses_secret(self, secret: str) -> bool:
         return any(secret in d.secrets for d in self.definitions.values())
@@ -214,16 +217,16 @@ class Operator:
         metadata = body["metadata"]
         text = self.controller.redactor.redact(problem)
         self.controller.say(f"{kind} {metadata['name']}: invalid: {text}")
+        self.spec_problem[(plural, metadata["name"])] = text
         if plural == "jobs" and metadata["name"] in self.controller.engine.jobs:
-            self.spec_problem[metadata["name"]] = text  # the full status says so from now on
-            self._mark_job(metadata["name"])
+            self._mark_job(metadata["name"])  # the full status says so from now on
         else:
             previous = (body.get("status") or {}).get("conditions") or []
             status = validity_status(text, valid="", generation=metadata.get("generation"),
                                      previous=previous, now=self.controller.clock())  # fmt: skip
             self.writer.mark(plural, metadata["name"], lambda: status)
         asyncio.get_running_loop().create_task(
-            self._post_event(kind, metadata["name"], metadata.get("uid"), "SpecError", text,
+            self.events.post(kind, metadata["name"], metadata.get("uid"), "SpecError", text,
                              warning=True)
         )  # fmt: skip
 
@@ -231,7 +234,7 @@ class Operator:
         """Terminate its JobRuns, then remove their resources (the operator's and any a person
         created for it) and Pods: no garbage collector can be assumed to do it."""
         self.definitions.pop(("jobs", name), None)
-        self.spec_problem.pop(name, None)
+        self.spec_problem.pop(("jobs", name), None)
         self.controller.remove_definition(name)
         with contextlib.suppress(ApiException):
             await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
@@ -254,7 +257,7 @@ class Operator:
         their events may arrive in either order) unless this is the ``last_try``."""
         labels = body["metadata"].get("labels") or {}
         identifier = engine_id(body)
-        self.uids[identifier] = body["metadata"]["uid"]
+        self._remember_job_run(body)
         self._known_crs.add(identifier)
         if labels.get(CREATED_BY) == "jobctl":
             return None
@@ -265,40 +268,36 @@ class Operator:
             job_run = self.controller.trigger(job_name, job_run_id=identifier)
         except Exception as exc:  # an unknown or paused Job: say so on the resource
             message = str(exc)
-            status = {"status": "CANCELED",
-                      "reason": {"type": "user-request", "message": message}}  # fmt: skip
+            status = not_triggered_status(
+                message, generation=body["metadata"].get("generation"), now=self.controller.clock()
+            )
             self.writer.mark("jobruns", body["metadata"]["name"], lambda: status)
             return message
         self._mark_job_run(job_run)
         return None
 
     def terminate_requested(self, body: dict[str, Any]) -> None:
+        self._remember_job_run(body)
         with contextlib.suppress(Exception):
             self.controller.terminate(engine_id(body))
+        job_run = self.controller.engine.job_runs.get(engine_id(body))
+        if job_run is not None:  # a JobRun that had ended still observes the new generation
+            self._mark_job_run(job_run)
+
+    def _remember_job_run(self, body: dict[str, Any]) -> None:
+        identifier, metadata = engine_id(body), body["metadata"]
+        self.uids[identifier] = metadata["uid"]
+        self.run_generations[identifier] = metadata.get("generation") or 1
 
     async def _ensure_resource(self, job_run: JobRun) -> None:
         if job_run.id in self._known_crs:
             return
         self._known_crs.add(job_run.id)
-        name = kube_job_run_name(job_run.id)
-        owner = self.job_uids.get(job_run.job_id)
-        metadata: dict[str, Any] = {
-            "name": name,
-            "labels": {"intuned.io/job": job_run.job_id, CREATED_BY: "jobctl"},
-            "annotations": {ENGINE_ID: job_run.id},
-        }
-        if owner:
-            metadata["ownerReferences"] = [{"apiVersion": f"{GROUP}/{VERSION}", "kind": "Job",
-                                            "name": job_run.job_id, "uid": owner}]  # fmt: skip
-        spec: dict[str, Any] = {"jobRef": {"name": job_run.job_id}, "type": job_run.type}
-        if job_run.scheduled_time is not None:
-            spec["scheduledTime"] = iso_ms(job_run.scheduled_time)
-        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun", "metadata": metadata,
-                "spec": spec}  # fmt: skip
+        body = job_run_body(job_run, self.job_uids.get(job_run.job_id))
         try:
             created = await asyncio.to_thread(self.custom.create_namespaced_custom_object, GROUP,
                                               VERSION, self.namespace, "jobruns", body)  # fmt: skip
-            self.uids[job_run.id] = created["metadata"]["uid"]
+            self._remember_job_run(created)
         except ApiException as exc:
             if exc.status != 409:
                 self._known_crs.discard(job_run.id)
@@ -321,6 +320,10 @@ class Operator:
         return
 
     def observe_changes(self, changes: Changes) -> None:
+        for pruned in changes.pruned_job_runs:
+            for known in (self.uids, self.run_generations, self._announced, self._results_waits):
+                known.pop(pruned.id, None)
+            self._known_crs.discard(pruned.id)
         for job_run in changes.new_job_runs:
             if job_run.id not in self._known_crs:
                 asyncio.get_running_loop().create_task(self._ensure_resource(job_run))
@@ -348,7 +351,7 @@ class Operator:
                 self._results_waits[identifier] = waits + 1
                 loop = asyncio.get_running_loop()
                 loop.call_later(RESULTS_WAIT_S, self._mark_job_run, current)
-            return job_run_status(current, results)
+            return job_run_status(current, results, generation=self.run_generations.get(identifier))
 
         self.writer.mark("jobruns", kube_job_run_name(identifier), status)
 
@@ -359,27 +362,9 @@ class Operator:
                 f"{job_run.failed_runs} failed of {job_run.payloads}")  # fmt: skip
         if job_run.reason:
             text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
-        await self._post_event("JobRun", kube_job_run_name(job_run.id), self.uids.get(job_run.id),
+        await self.events.post("JobRun", kube_job_run_name(job_run.id), self.uids.get(job_run.id),
                                job_run.status.title(), self.controller.redactor.redact(text),
                                warning=job_run.status in ("FAILURE", "PAUSED"))  # fmt: skip
-
-    async def _post_event(
-        self, kind: str, name: str, uid: str | None, reason: str, text: str, *, warning: bool
-    ) -> None:
-        """Failures to post are not worth failing anything for."""
-        stamp = iso_ms(self.controller.clock())
-        event = {
-            "metadata": {"generateName": f"{name}.", "namespace": self.namespace},
-            "involvedObject": {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind, "name": name,
-                               "namespace": self.namespace, "uid": uid},
-            "reason": reason,
-            "message": text[:1024],
-            "type": "Warning" if warning else "Normal",
-            "source": {"component": "jobctl-operator"},
-            "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
-        }  # fmt: skip
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(self.core.create_namespaced_event, self.namespace, event)
 
     def _mark_job(self, job_id: str) -> None:
         def status() -> dict[str, Any] | None:
@@ -390,7 +375,7 @@ class Operator:
             written = job_status(
                 job, runs, generation=self.generations.get(job_id),
                 previous=self.conditions.get(job_id, []), source=self.sources.get(job_id),
-                problem=self.file_problem.get(job_id) or self.spec_problem.get(job_id),
+                problem=self.file_problem.get(job_id) or self.spec_problem.get(("jobs", job_id)),
                 now=self.controller.clock(),
             )  # fmt: skip
             self.conditions[job_id] = written["conditions"]

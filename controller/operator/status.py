@@ -2,11 +2,19 @@
 
 Counters only (no per-Run data), so a 10,000-item JobRun's status is a few hundred bytes.
 Conditions keep their ``lastTransitionTime`` while their status does not change.
+
+Conditions follow kstatus (what Flux, ``kubectl wait`` and friends compute): ``Ready`` says the
+resource reached what it was asked for, the abnormal-true ``Reconciling`` that work is under way
+(a JobRun that has not ended) and ``Stalled`` that it cannot get there (an invalid spec; a JobRun
+that ended FAILURE, TERMINATED or CANCELED). A JobRun that COMPLETED with failed Runs is Ready:
+failed items are results, not a broken resource. ``observedGeneration`` is always written, so a
+generation the operator has not seen yet reads as in progress (the CRDs default it to 0 until the
+first status write: a resource just created is in progress, not current).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..engine import Job, JobRun, iso_ms
 from ..launch.kube import kube_name
@@ -18,9 +26,11 @@ from ..spec.kube import (
     Condition,
     JobRunReference,
     JobRunStatus,
+    JobRunStatusName,
     JobRunSummary,
     JobSourceInfo,
     JobStatus,
+    ReasonInfo,
     ResultsReference,
 )
 
@@ -48,8 +58,69 @@ def condition(
     )
 
 
-def job_run_status(job_run: JobRun, results: dict[str, Any] | None) -> dict[str, Any]:
+class _Standing(NamedTuple):
+    ready: bool
+    reconciling: bool
+    stalled: bool
+    reason: str
+
+
+_STANDING: dict[JobRunStatusName, _Standing] = {
+    "PENDING": _Standing(False, True, False, "Running"),
+    "PAUSING": _Standing(False, True, False, "Pausing"),
+    "PAUSED": _Standing(False, True, False, "Paused"),
+    "RESUMING": _Standing(False, True, False, "Resuming"),
+    "COMPLETED": _Standing(True, False, False, "Completed"),
+    "FAILURE": _Standing(False, False, True, "Failure"),
+    "TERMINATED": _Standing(False, False, True, "Terminated"),
+    "CANCELED": _Standing(False, False, True, "Canceled"),
+}
+
+
+def job_run_conditions(
+    status: JobRunStatusName, message: str, *, since: int, generation: int | None
+) -> list[Condition]:
+    """``Ready``, ``Reconciling`` and ``Stalled`` of a JobRun in ``status``. They change only
+    when the JobRun starts and when it ends, so ``since`` (its creation or end) is their
+    transition time, and every write of the same state writes the same conditions."""
+    standing = _STANDING[status]
+
+    def make(kind: str, value: bool) -> Condition:
+        text = message if value else ""
+        return condition(
+            [], kind, value, reason=standing.reason, message=text, now=since, generation=generation
+        )
+
+    return [
+        make("Ready", standing.ready),
+        make("Reconciling", standing.reconciling),
+        make("Stalled", standing.stalled),
+    ]
+
+
+def _job_run_message(job_run: JobRun) -> str:
+    done = job_run.successful_runs + job_run.failed_runs
+    counts = (
+        f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed, "
+        f"{done} of {job_run.payloads} Runs finished"
+    )
+    why = job_run.error or job_run.reason
+    if why:
+        return f"{job_run.status}: {why['message']} ({counts})"
+    return f"{job_run.status}: {counts}"
+
+
+def job_run_status(
+    job_run: JobRun, results: dict[str, Any] | None, *, generation: int | None = None
+) -> dict[str, Any]:
+    """``generation``: the resource's ``metadata.generation`` this status answers."""
+    since = job_run.created_at if job_run.end_time is None else job_run.end_time
+    conditions = job_run_conditions(
+        job_run.status, _job_run_message(job_run), since=since, generation=generation
+    )
     status = JobRunStatus(
+        observedGeneration=generation,
+        conditions=conditions,
         status=job_run.status,
         type=job_run.type,
         startTime=iso_ms(job_run.start_time),
@@ -64,6 +135,17 @@ def job_run_status(job_run: JobRun, results: dict[str, Any] | None) -> dict[str,
         results=None if results is None else ResultsReference(
             key=results["key"], size=results.get("size")),
     )  # fmt: skip
+    return status.model_dump(mode="json", exclude_none=True)
+
+
+def not_triggered_status(message: str, *, generation: int | None, now: int) -> dict[str, Any]:
+    """A JobRun resource whose Job could not be triggered (unknown or paused): CANCELED."""
+    status = JobRunStatus(
+        observedGeneration=generation,
+        conditions=job_run_conditions("CANCELED", message, since=now, generation=generation),
+        status="CANCELED",
+        reason=ReasonInfo(type="user-request", message=message),
+    )
     return status.model_dump(mode="json", exclude_none=True)
 
 
@@ -123,15 +205,24 @@ def validity(
     now: int,
     generation: int | None,
 ) -> list[Condition]:
-    """``Ready`` and ``SpecError``: ready (saying ``valid``), or not, because of ``problem``."""
+    """``Ready``, ``SpecError`` and kstatus' ``Stalled``: ready (saying ``valid``), or not,
+    because of ``problem`` (stalled: nothing changes until the spec or file is fixed)."""
 
     def make(kind: str, value: bool, reason: str, message: str = "") -> Condition:
         return condition(previous, kind, value, reason=reason, message=message, now=now,
                          generation=generation)  # fmt: skip
 
     if problem is None:
-        return [make("Ready", True, "Valid", valid), make("SpecError", False, "Valid")]
-    return [make("Ready", False, "SpecError", problem), make("SpecError", True, "Invalid", problem)]
+        return [
+            make("Ready", True, "Valid", valid),
+            make("SpecError", False, "Valid"),
+            make("Stalled", False, "Valid"),
+        ]
+    return [
+        make("Ready", False, "SpecError", problem),
+        make("SpecError", True, "Invalid", problem),
+        make("Stalled", True, "SpecError", problem),
+    ]
 
 
 def validity_status(

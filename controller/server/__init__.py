@@ -1,8 +1,16 @@
 """The control surface: the Intuned-compatible REST API, its OpenAPI document, and metrics."""
 
 from .app import Control, create_app
-from .metrics import ControllerMetrics
+from .metrics import ControllerMetrics, StateSources
 from .serve import ApiServer, bind, is_loopback, parse_listen
 
-__all__ = ["ApiServer", "Control", "ControllerMetrics", "bind", "create_app", "is_loopback",
-           "parse_listen"]  # fmt: skip
+__all__ = [
+    "ApiServer",
+    "Control",
+    "ControllerMetrics",
+    "StateSources",
+    "bind",
+    "create_app",
+    "is_loopback",
+    "parse_listen",
+]

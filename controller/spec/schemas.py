@@ -132,7 +132,9 @@ def _crd(
             "kind": {"type": "string"},
             "metadata": {"type": "object"},
             "spec": _structural_model(spec),
-            "status": _structural_model(status),
+            # A resource the operator has not written yet reads as generation 0 observed: in
+            # progress to kstatus (Flux), not current (which an empty status would mean).
+            "status": {**_structural_model(status), "default": {"observedGeneration": 0}},
         },
         "required": ["spec"],
     }

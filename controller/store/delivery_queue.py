@@ -70,6 +70,13 @@ class SqliteDeliveryQueue:
             query += f" AND job_run_id IN ({', '.join('?' * len(ids)) or 'NULL'})"
         return int(self._db.execute(query, ids).fetchone()[0])
 
+    def oldest_outstanding(self) -> int | None:
+        """When the oldest delivery still to be attempted was planned (epoch ms)."""
+        row = self._db.execute(
+            "SELECT MIN(created_at) FROM deliveries WHERE state = 'pending'"
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
     def get(self, delivery_id: str) -> QueuedDelivery | None:
         row = self._db.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
         return None if row is None else _queued(row)

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.cluster
 CHART = ROOT / "charts" / "jobctl"
 ALL_OPTIONS = CHART / "ci" / "all-options-values.yaml"
 HELM = Path(os.environ.get("CLUSTER_BIN", ROOT / ".cache" / "cluster" / "bin")) / "helm"
+MONITORING_CRDS = ROOT / ".cache" / "cluster" / "crds"
 RELEASE = "rel"
 SERVICE_ACCOUNT = f"{RELEASE}-jobctl"
 
@@ -93,12 +94,31 @@ def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restrict
     expected = {"CustomResourceDefinition", "ServiceAccount", "Role", "RoleBinding", "Service",
                 "Deployment"}  # fmt: skip
     assert expected <= kinds
+    if values:  # every option: the monitoring objects too, checked against their real CRDs
+        assert {"ServiceMonitor", "PrometheusRule", "ConfigMap"} <= kinds
+        install_monitoring_crds(kubectl)
     applied = kubectl("apply", "--dry-run=server", "--namespace", namespace, "-f", "-",
                       stdin=rendered)  # fmt: skip
     assert applied.returncode == 0, applied.stderr
     assert "violate PodSecurity" not in applied.stderr, applied.stderr
     assert applied.stdout.count("(server dry run)") == len([d for d in
                                                             yaml.safe_load_all(rendered) if d])  # fmt: skip
+
+
+def install_monitoring_crds(kubectl) -> None:  # type: ignore[no-untyped-def]
+    """The Prometheus Operator's own ServiceMonitor and PrometheusRule CRDs (``make
+    ecosystem-tools`` takes them from its Go module)."""
+    assert MONITORING_CRDS.exists(), f"{MONITORING_CRDS} missing: run `make ecosystem-tools`"
+    installed = kubectl("apply", "--server-side", "-f", str(MONITORING_CRDS))
+    assert installed.returncode == 0, installed.stderr
+    for name in ("servicemonitors", "prometheusrules"):
+        ready = kubectl(
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            f"crd/{name}.monitoring.coreos.com",
+        )
+        assert ready.returncode == 0, ready.stderr
 
 
 def test_unknown_values_are_rejected_by_the_schema() -> None:
