@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from kubernetes import client
@@ -184,6 +185,10 @@ def test_kstatus_argo_cd_and_flux_read_every_state_the_operator_writes(
     )
 
     assert found[("JobRun", "completed-with-failed-runs")]["status"]["failedRuns"] == 1
+    metrics = httpx.get(operator["api"] + "/metrics", timeout=10).text
+    assert 'jobctl_healthy{check="watches"} 1.0' in metrics
+    assert 'jobctl_healthy{check="engine"} 1.0' in metrics
+    assert "jobctl_invalid_definitions 2.0" in metrics  # health-broken: the Job and AuthSession
     keys = sorted(EXPECTED)
     got = dict(zip(keys, statuses([found[k] for k in keys]), strict=True))
     assert got == EXPECTED

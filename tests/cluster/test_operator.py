@@ -64,7 +64,14 @@ def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
     assert pod.metadata.owner_references[0].kind == "JobRun"
     job = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "poetry")
     ready = {c["type"]: c["status"] for c in job["status"]["conditions"]}
-    assert ready == {"Ready": "True", "SpecError": "False", "Suspended": "False"}
+    assert ready == {
+        "Ready": "True",
+        "SpecError": "False",
+        "Stalled": "False",
+        "Suspended": "False",
+    }
+    run_conditions = {c["type"]: c["status"] for c in status["conditions"]}
+    assert run_conditions == {"Ready": "True", "Reconciling": "False", "Stalled": "False"}
     assert job["status"]["lastJobRun"]["name"] == "poetry-now"
     assert len(str(status)) < 16 * 1024
     with_results = wait_for(lambda: (custom.get_namespaced_custom_object(

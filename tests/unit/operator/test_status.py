@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from controller.engine import JobRun
+from controller.engine import JobRun, iso_ms
 from controller.engine.records import Job
 from controller.operator.status import job_run_status, job_source, job_status, kube_job_run_name
 from tests.unit.engine.harness import definition
@@ -78,3 +78,46 @@ def test_the_source_of_a_job_comes_from_its_label_and_annotations(
     metadata: dict[str, Any], expected: dict[str, str]
 ) -> None:
     assert job_source(metadata).model_dump(exclude_none=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("PENDING", {"Ready": "False", "Reconciling": "True", "Stalled": "False"}),
+        ("PAUSED", {"Ready": "False", "Reconciling": "True", "Stalled": "False"}),
+        ("COMPLETED", {"Ready": "True", "Reconciling": "False", "Stalled": "False"}),
+        ("FAILURE", {"Ready": "False", "Reconciling": "False", "Stalled": "True"}),
+        ("TERMINATED", {"Ready": "False", "Reconciling": "False", "Stalled": "True"}),
+    ],
+)
+def test_jobrun_conditions_say_running_ready_or_stalled_as_kstatus_reads_them(
+    status: str, expected: dict[str, str]
+) -> None:
+    job_run = big_job_run()
+    job_run.status = status  # type: ignore[assignment]
+    job_run.end_time = None if job_run.active else NOW + 60_000
+    written = job_run_status(job_run, None, generation=3)
+    assert {c["type"]: c["status"] for c in written["conditions"]} == expected
+    assert written["observedGeneration"] == 3
+    assert all(c["observedGeneration"] == 3 for c in written["conditions"])
+    since = NOW if job_run.active else NOW + 60_000
+    assert {c["lastTransitionTime"] for c in written["conditions"]} == {iso_ms(since)}
+
+
+def test_a_completed_jobrun_with_failed_runs_is_ready_and_says_how_many_failed() -> None:
+    job_run = big_job_run()
+    job_run.status, job_run.end_time = "COMPLETED", NOW + 1
+    job_run.pending.clear()
+    ready = job_run_status(job_run, None)["conditions"][0]
+    assert (ready["type"], ready["status"]) == ("Ready", "True")
+    assert ready["message"] == "COMPLETED: 6000 succeeded, 10 failed, 6010 of 10000 Runs finished"
+
+
+def test_an_invalid_job_is_stalled_so_kstatus_reports_it_failed() -> None:
+    job = Job("daily", definition('{payload: [{api: "a"}]}'), first_seen=NOW)
+    status = job_status(
+        job, [], generation=1, previous=[], source=None, problem="x.job.jsonc:1:2: bad", now=NOW
+    )
+    conditions = {c["type"]: (c["status"], c["message"]) for c in status["conditions"]}
+    assert conditions["Stalled"] == ("True", "x.job.jsonc:1:2: bad")
+    assert conditions["Ready"] == ("False", "x.job.jsonc:1:2: bad")
