@@ -114,8 +114,7 @@ def exported(exposition: str) -> set[str]:
 
 def test_every_metric_the_rules_and_dashboard_query_is_exported(tmp_path: Path) -> None:
     job = {"payload": [{"apiName": "echo"}, {"apiName": "missing"}]}
-    controller = start_controller(tmp_path, {"watched": job})
-    (tmp_path / "resources" / "jobs" / "broken.job.json").write_text('{"payload": []}')
+    controller = start_controller(tmp_path, {"watched": job, "broken": {"payload": []}})
     try:
         with controller.client() as client:
             client.post(f"{controller.base}/jobs/watched/trigger").raise_for_status()
