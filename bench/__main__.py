@@ -11,6 +11,8 @@ BENCHMARKS = [
     "bench.schedules",
     "bench.engine_throughput",
     "bench.browser_throughput",
+    "bench.browser_vs_crawlee",
+    "bench.browser_isolation_levels",
     "bench.webhook_delivery",
 ]
 

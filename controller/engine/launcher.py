@@ -31,6 +31,11 @@ class AttemptRequest:
     auth_create_attempts: int = 3
     proxy: str | None = None
     """Proxy URL with credentials, from the Job's current definition (never persisted)."""
+    isolation: str = "context"
+    """``context`` or ``page`` (``spec.job.Isolation``): what the attempt gets of its own."""
+    pages_per_context: int = 100
+    trace: str = "on"
+    """Which attempts keep a trace (``spec.job.TraceMode``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The local launcher: a pool of warm worker processes on this machine.
 
 Each worker keeps one Chromium open and runs up to ``attempts_per_worker`` attempts at once,
-each in a fresh browser context, taking commands as JSON lines on stdin and reporting through an
+each in a context of its own (fresh, or shared with earlier attempts of its JobRun, per the Job's
+isolation level), taking commands as JSON lines on stdin and reporting through an
 HTTP callback server on 127.0.0.1. Sharing one browser between a few attempts is what makes a
 small machine fast: on 2 cores, four Chromium instances do a third less work than one.
 
@@ -127,6 +128,7 @@ class LocalLauncher:
             "JOBCTL_WORKER_TOKEN": token,
             "JOBCTL_PROJECT": str(self.project.resolve()),
             "JOBCTL_ARTIFACTS": str(self.artifacts.resolve()),
+            "JOBCTL_ATTEMPTS_PER_WORKER": str(self.attempts_per_worker),
         }
         with (logs / f"worker-{self._spawned}.log").open("ab") as log:
             process = await asyncio.create_subprocess_exec(

@@ -19,6 +19,16 @@ from ._types import JobId, SecretProxyUrl
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 5
 DEFAULT_REQUEST_TIMEOUT_S = 600
+DEFAULT_PAGES_PER_CONTEXT = 100
+
+Isolation = Literal["context", "page"]
+"""What each attempt gets of its own: a fresh browser context (``context``), or a new page in a
+context that consecutive attempts of the same JobRun on one worker share (``page``)."""
+TraceMode = Literal["off", "on", "retain-on-failure", "on-first-retry", "full"]
+"""Which attempts keep a Playwright trace (Playwright Test's words; ``full`` is ``on`` with
+screenshots and DOM snapshots)."""
+DEFAULT_ISOLATION: Isolation = "page"
+DEFAULT_TRACE: TraceMode = "on-first-retry"
 
 
 class RetryPolicy(StrictModel):
@@ -49,6 +59,27 @@ class Configuration(StrictModel):
         default=DEFAULT_REQUEST_TIMEOUT_S, ge=1, description="Seconds per Run attempt."
     )
     proxy: SecretProxyUrl | None = None
+    isolation: Isolation = Field(
+        default=DEFAULT_ISOLATION,
+        description="Extension. context: a fresh browser context per attempt (nothing shared "
+        "between Runs). page: a new page per attempt in a context shared by consecutive "
+        "attempts of this JobRun on one worker (cookies and storage carry over), replaced "
+        "after pagesPerContext attempts and after any failed attempt; a retry always starts "
+        "in a fresh context. Jobs with an AuthSession get a context per attempt either way.",
+    )
+    pagesPerContext: int = Field(
+        default=DEFAULT_PAGES_PER_CONTEXT,
+        ge=1,
+        description="Extension. With isolation page: attempts one shared context serves "
+        "before it is replaced.",
+    )
+    trace: TraceMode = Field(
+        default=DEFAULT_TRACE,
+        description="Extension. Which attempts keep a Playwright trace: off, on (every "
+        "attempt), retain-on-failure (recorded always, kept for failed attempts), "
+        "on-first-retry (the second attempt of a Run), full (every attempt, with screenshots "
+        "and DOM snapshots). Every attempt keeps its log.",
+    )
 
 
 class AuthSessionRef(StrictModel):

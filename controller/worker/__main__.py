@@ -1,8 +1,9 @@
 """A worker process: one warm Chromium, several attempts at once, events POSTed to the controller.
 
 Started by the local launcher as ``python -m controller.worker``; configured by environment
-(``JOBCTL_CALLBACK``, ``JOBCTL_WORKER_TOKEN``, ``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``) so no
-secret appears on a command line. Commands arrive on stdin as JSON lines: ``{"op": "start",
+(``JOBCTL_CALLBACK``, ``JOBCTL_WORKER_TOKEN``, ``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``,
+``JOBCTL_ATTEMPTS_PER_WORKER``: how many shared contexts to keep) so no secret appears on a
+command line. Commands arrive on stdin as JSON lines: ``{"op": "start",
 "request": {...}}`` and ``{"op": "cancel", "attempt_id": ...}``. A cancelled attempt stops at its
 next await, closes its context and reports ``cancelled``. If the browser dies the worker exits
 and the launcher replaces it.
@@ -16,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ from playwright.async_api import async_playwright
 
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
-from .browser import launch
-from .callback import asker, sender
+from .browser import launch_with_profile
+from .callback import EventPoster, asker
+from .contexts import ContextPool
 
 
 async def serve() -> int:
@@ -40,17 +43,21 @@ async def serve() -> int:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.__stdin__)
     tasks: dict[str, asyncio.Task[None]] = {}
+    events = EventPoster(callback, token)
     browser_gone = asyncio.Event()
 
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
+        browser, main = await launch_with_profile(playwright, Path(profile.name))
+        shared = int(os.environ.get("JOBCTL_ATTEMPTS_PER_WORKER", "4"))
+        pool = ContextPool(browser, max_idle=shared, main_context=main)
         print("ready", file=sys.__stderr__, flush=True)
 
         async def attempt(request: dict[str, Any]) -> None:
-            send = sender(callback, token, request["attempt_id"])
+            send = events.sender(request["attempt_id"])
             ask = asker(callback, token, request["attempt_id"])
             try:
-                await run_attempt(browser, apis, request, artifacts, send=send, ask=ask)
+                await run_attempt(pool, apis, request, artifacts, send=send, ask=ask)
             except asyncio.CancelledError:
                 send({"type": "cancelled"})
             except BrowserGoneError:
@@ -73,7 +80,10 @@ async def serve() -> int:
         for task in (reading, gone, *tasks.values()):
             task.cancel()
         with contextlib.suppress(Exception):
-            await browser.close()
+            await pool.close()
+            await main.close()
+        profile.cleanup()
+    events.flush()
     return 3 if browser_gone.is_set() else 0
 
 

@@ -1,11 +1,10 @@
-"""One attempt: a fresh browser context, the user's API, a trace, a log, one final event.
+"""One attempt: a browser context from the pool, the user's API, a trace, a log, one final event.
 
-Several attempts may run at once in one worker (one browser, one context each). Output of user
-code (print, logging) is routed to the log of the attempt whose task wrote it, through a context
-variable, because ``sys.stdout`` is shared by all of them.
-
-Traces record actions, network and console by default; ``JOBCTL_TRACE=full`` adds DOM snapshots
-and screenshots, which costs about a third of the throughput on a small machine.
+Several attempts may run at once in one worker (one browser, a context each: fresh, or shared
+with earlier attempts of the same JobRun, as ``contexts.py`` says). Output of user code (print,
+logging) is routed to the log of the attempt whose task wrote it, through a context variable,
+because ``sys.stdout`` is shared by all of them. Every attempt keeps its log; its trace is kept
+as the Job's trace mode says (``trace_url`` is null otherwise).
 
 Errors map to the reference taxonomy: an API that does not exist or returns something that is
 not JSON is the user's (category ``user``, never retried); an exception raised by the API is an
@@ -15,10 +14,8 @@ the controller's business: it kills the worker.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -28,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
 from .auth import Ask, Authenticator, AuthFailedError
+from .contexts import ContextPool
 from .runtime import AttemptContext, current_attempt
 
 Send = Callable[[dict[str, Any]], None]
@@ -62,20 +60,21 @@ class RoutedStream(io.TextIOBase):
         (current_log.get() or self.fallback).flush()
 
 
-def _trace_options() -> dict[str, bool]:
-    full = os.environ.get("JOBCTL_TRACE") == "full"
-    return {"screenshots": full, "snapshots": full}
-
-
 async def run_attempt(
-    browser: Any, apis: ApiLoader, request: dict[str, Any], artifacts: Path, *, send: Send, ask: Ask
+    pool: ContextPool,
+    apis: ApiLoader,
+    request: dict[str, Any],
+    artifacts: Path,
+    *,
+    send: Send,
+    ask: Ask,
 ) -> None:
     """``ask`` puts an AuthSession question to the controller (see ``auth.py``)."""
     folder = artifacts / request["job_run_id"] / request["attempt_id"]
     folder.mkdir(parents=True, exist_ok=True)
     trace, log_path = folder / "trace.zip", folder / "log.txt"
-    links = {"trace_url": trace.resolve().as_uri(), "log_url": log_path.resolve().as_uri()}
     send({"type": "started"})
+    browser = pool.browser
     if not browser.is_connected():
         raise BrowserGoneError
     options: dict[str, Any] = {}
@@ -83,17 +82,17 @@ async def run_attempt(
         options["proxy"] = playwright_proxy(request["proxy"])
     log = log_path.open("w", encoding="utf-8")
     log_token = current_log.set(log)
-    context = None
+    lease, outcome, saved = None, None, False
     try:
         if request.get("auth_session"):
-            context = await Authenticator(browser, options, apis, ask, log).context(request)
+            authenticator = Authenticator(browser, options, apis, ask, log)
+            lease = await pool.acquire(request, lambda: authenticator.context(request))
             send({"type": "authenticated"})
         else:
-            context = await browser.new_context(**options)
-        await context.tracing.start(**_trace_options())
+            lease = await pool.acquire(request, lambda: browser.new_context(**options))
         token = current_attempt.set(AttemptContext(request["attempt_id"], send))
         try:
-            outcome = await _call_api(context, apis, request, log)
+            outcome = await _call_api(lease.page, browser, apis, request, log)
         finally:
             current_attempt.reset(token)
     except AuthFailedError as exc:
@@ -101,18 +100,21 @@ async def run_attempt(
     finally:
         current_log.reset(log_token)
         log.close()
-        if context is not None:
-            with contextlib.suppress(Exception):
-                await context.tracing.stop(path=str(trace))
-            with contextlib.suppress(Exception):
-                await context.close()
+        if lease is not None:  # also when cancelled: the context is then closed
+            failed = outcome is None or outcome["type"] != "result"
+            saved = await pool.release(lease, request, trace, failed=failed)
+    assert outcome is not None
+    links = {
+        "trace_url": trace.resolve().as_uri() if saved else None,
+        "log_url": log_path.resolve().as_uri(),
+    }
     send({**outcome, **links})
     if outcome.get("category") == "infrastructure" or not browser.is_connected():
         raise BrowserGoneError
 
 
 async def _call_api(
-    context: Any, apis: ApiLoader, request: dict[str, Any], log: Any
+    page: Any, browser: Any, apis: ApiLoader, request: dict[str, Any], log: Any
 ) -> dict[str, Any]:
     try:
         automation = apis.load(request["api_name"])
@@ -121,7 +123,6 @@ async def _call_api(
     except Exception as exc:  # the module itself failed to import
         traceback.print_exc(file=log)
         return _failed("api-load-error", "user", f"api/{request['api_name']}.py: {exc!r}")
-    page = await context.new_page()
     extras = (
         {"attempt_number": request["attempt_number"]} if accepts_extra_keywords(automation) else {}
     )
@@ -129,7 +130,7 @@ async def _call_api(
         result = await automation(page, request["parameters"], **extras)
     except Exception as exc:
         traceback.print_exc(file=log)
-        if not context.browser or not context.browser.is_connected():
+        if not browser.is_connected():
             return _failed(
                 "browser-crashed", "infrastructure", "the browser closed during the attempt"
             )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import queue
+import threading
 import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,11 +24,41 @@ def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: fl
         return bytes(response.read())
 
 
-def sender(callback: str, token: str, attempt_id: str) -> Callable[[dict[str, Any]], None]:
-    def send(event: dict[str, Any]) -> None:
-        post(callback, "/events", token, {"attempt_id": attempt_id, **event}, 30)
+class EventPoster:
+    """Posts attempt events in the order they were sent, on a thread of its own: the worker's
+    event loop (every attempt's Playwright calls) never waits for the controller to answer.
+    ``flush`` before the process exits, so that the last outcomes reach the controller."""
 
-    return send
+    def __init__(self, callback: str, token: str) -> None:
+        self.callback, self.token = callback, token
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._run, daemon=True, name="event-poster").start()
+
+    def sender(self, attempt_id: str) -> Callable[[dict[str, Any]], None]:
+        def send(event: dict[str, Any]) -> None:
+            self._queue.put({"attempt_id": attempt_id, **event})
+
+        return send
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        done = threading.Event()
+
+        def drained() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=drained, daemon=True).start()
+        done.wait(timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            body = self._queue.get()
+            try:
+                post(self.callback, "/events", self.token, body, 30)
+            except Exception as exc:  # refused (an attempt no longer ours) or unreachable
+                logging.getLogger(__name__).warning("event %s not delivered: %s", body["type"], exc)
+            finally:
+                self._queue.task_done()
 
 
 def asker(

@@ -13,14 +13,16 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.async_api import async_playwright
 
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
-from .browser import launch
-from .callback import asker, fetch_request, sender
+from .browser import launch_with_profile
+from .callback import EventPoster, asker, fetch_request
+from .contexts import ContextPool
 
 
 async def serve() -> int:
@@ -34,16 +36,21 @@ async def serve() -> int:
     sys.stderr = RoutedStream(sys.__stderr__)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True)
     request = await asyncio.to_thread(fetch_request, callback, token, attempt_id)
-    send = sender(callback, token, attempt_id)
+    events = EventPoster(callback, token)
+    send = events.sender(attempt_id)
+    profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        browser, main = await launch_with_profile(playwright, Path(profile.name))
         try:
-            await run_attempt(browser, apis, request, artifacts, send=send,
-                              ask=asker(callback, token, attempt_id))  # fmt: skip
+            pool = ContextPool(browser, max_idle=0, main_context=main)  # one attempt: no sharing
+            ask = asker(callback, token, attempt_id)
+            await run_attempt(pool, apis, request, artifacts, send=send, ask=ask)
         except BrowserGoneError:
             return 3
         finally:
-            await browser.close()
+            await main.close()
+            profile.cleanup()
+            events.flush()
     return 0
 
 

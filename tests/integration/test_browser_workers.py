@@ -83,7 +83,7 @@ LINE_SCHEMA = {
                     "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
                 },
                 "error": {"type": ["object", "null"], "required": ["message", "category"]},
-                "trace_url": {"type": "string"},
+                "trace_url": {"type": ["string", "null"]},
                 "log_url": {"type": "string"},
             },
         },
@@ -109,8 +109,15 @@ def test_the_bookstore_demo_end_to_end(jobctl, tmp_path: Path, serve) -> None:
     for line in lines:
         jsonschema.validate(line, LINE_SCHEMA)
         assert line["apiInfo"]["error"] is None
-        assert Path(line["apiInfo"]["trace_url"].removeprefix("file://")).stat().st_size > 0
         assert Path(line["apiInfo"]["log_url"].removeprefix("file://")).exists()
+    # The default trace mode, on-first-retry: only the flaky item's second attempt has a trace.
+    traced = {
+        line["apiInfo"]["name"]: line["apiInfo"]["trace_url"]
+        for line in lines
+        if line["apiInfo"]["trace_url"]
+    }
+    assert list(traced) == ["flaky"]
+    assert Path(traced["flaky"].removeprefix("file://")).stat().st_size > 0
     names = sorted({line["apiInfo"]["name"] for line in lines})
     assert names == ["books/details", "flaky", "list-categories", "scrape-category"]
     details = [
