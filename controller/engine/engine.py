@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition, PayloadItem
-from ..spec.job import DEFAULT_PAGES_PER_CONTEXT
+from ..spec.job import CONFIGURATION_EXTENSIONS
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import (
@@ -416,7 +416,7 @@ class Engine:
         self._attempts[run.attempt_id] = run
         self._touch_run(run)
         auth = job_run.snapshot.get("auth_session") or {}
-        configuration = job_run.snapshot["configuration"]
+        configuration = {**CONFIGURATION_EXTENSIONS, **job_run.snapshot["configuration"]}
         self._effects.starts.append(
             AttemptRequest(
                 attempt_id=run.attempt_id,
@@ -431,10 +431,9 @@ class Engine:
                 auth_check_attempts=auth.get("checkAttempts", 3),
                 auth_create_attempts=auth.get("createAttempts", 3),
                 proxy=self._proxy(job_run.job_id),
-                # JobRuns stored before these settings existed ran as the defaults then were.
-                isolation=configuration.get("isolation", "context"),
-                pages_per_context=configuration.get("pagesPerContext", DEFAULT_PAGES_PER_CONTEXT),
-                trace=configuration.get("trace", "on"),
+                isolation=configuration["isolation"],
+                pages_per_context=configuration["pagesPerContext"],
+                trace=configuration["trace"],
             )
         )
 

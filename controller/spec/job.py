@@ -29,6 +29,12 @@ TraceMode = Literal["off", "on", "retain-on-failure", "on-first-retry", "full"]
 screenshots and DOM snapshots)."""
 DEFAULT_ISOLATION: Isolation = "page"
 DEFAULT_TRACE: TraceMode = "on-first-retry"
+CONFIGURATION_EXTENSIONS: dict[str, Any] = {
+    "isolation": DEFAULT_ISOLATION,
+    "pagesPerContext": DEFAULT_PAGES_PER_CONTEXT,
+    "trace": DEFAULT_TRACE,
+}
+"""jobctl's settings in ``configuration`` beyond Intuned's, with their defaults."""
 
 
 class RetryPolicy(StrictModel):
@@ -125,5 +131,13 @@ class JobDefinition(StrictModel):
         return (item.retry or self.configuration.retry).maximumAttempts
 
     def canonical(self) -> dict[str, Any]:
-        """The normalised document: canonical spellings, defaults filled in, secrets masked."""
-        return self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
+        """The normalised document: canonical spellings, defaults filled in, secrets masked;
+        jobctl's extension settings only where they differ from their defaults, so that a
+        JobRun's configuration snapshot keeps the reference's shape (readers fall back to
+        ``CONFIGURATION_EXTENSIONS``)."""
+        document = self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
+        configuration = document["configuration"]
+        for key, default in CONFIGURATION_EXTENSIONS.items():
+            if configuration.get(key) == default:
+                del configuration[key]
+        return document

@@ -6,7 +6,9 @@ Isolation ``context``: every attempt gets a fresh incognito context, closed afte
 - the browser's main (profile) context, which Chromium opens pages in far faster than in an
   incognito context (about 2.5x on this project's benchmark machine), serves one JobRun at a
   time, with any number of its attempts at once; before it serves another JobRun it is cleared
-  (cookies, permissions, and every origin's storage and cache that it touched);
+  (cookies, permissions, routes, extra headers, and every origin's storage and cache that it
+  touched; init scripts and bindings that user code adds to ``page.context`` cannot be removed,
+  so such code belongs at isolation ``context``);
 - when the main context is busy with another JobRun, or the attempt records a trace (a trace
   belongs to a context, so a recorded attempt needs one of its own), or uses a proxy (a context
   setting), the attempt gets an incognito context shared with earlier attempts of its JobRun,
@@ -205,6 +207,9 @@ class ContextPool:
         with contextlib.suppress(Exception):
             await main.context.clear_cookies()
             await main.context.clear_permissions()
+            await main.context.unroute_all(behavior="ignoreErrors")
+            await main.context.set_extra_http_headers({})
+            await main.context.set_offline(False)
             if origins:
                 page = await main.context.new_page()
                 try:
