@@ -22,6 +22,7 @@ from typing import Any
 
 from controller.cli.demo_site import static_server
 from controller.spec.job import Configuration
+from controller.worker.browser import LAUNCH_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "bookstore"
@@ -58,7 +59,7 @@ def crawlee_python() -> Path:
 def chromium() -> str:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the path)
 
-    from controller.worker.browser import chromium_path  # noqa: PLC0415
+    from controller.worker.browser import chromium_path  # noqa: PLC0415 (beside the above)
 
     with sync_playwright() as playwright:
         return chromium_path(playwright)
@@ -109,7 +110,8 @@ def run_jobctl(pages: list[str], folder: Path) -> tuple[float, int]:
 
 def run_crawlee(pages: list[str], folder: Path) -> tuple[float, int]:
     env = {**os.environ, "CRAWLEE_STORAGE_DIR": str(folder / "crawlee-storage")}
-    command = [str(crawlee_python()), str(ROOT / "bench" / "crawlee_peer.py"), chromium(), *pages]
+    peer = ROOT / "bench" / "crawlee_peer.py"
+    command = [str(crawlee_python()), str(peer), chromium(), json.dumps(LAUNCH_ARGS), *pages]
     elapsed, done = timed(command, env=env, cwd=folder)
     report = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not report:

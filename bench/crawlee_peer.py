@@ -3,7 +3,8 @@ our Chromium) reading the same book pages as the jobctl run, the way a user woul
 
 Run with the bench-only virtualenv's Python (``bench/browser_vs_crawlee.py`` makes it under
 ``.cache/bench``; Crawlee is never installed into the project's virtualenv):
-``python bench/crawlee_peer.py CHROMIUM URL...``; prints ``{"pages": N, "items": N}``.
+``python bench/crawlee_peer.py CHROMIUM LAUNCH_ARGS_JSON URL...`` (the same launch flags as our
+workers); prints ``{"pages": N, "items": N}``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ from crawlee import ConcurrencySettings
 from crawlee.crawlers import PlaywrightCrawler, PlaywrightCrawlingContext
 
 CONCURRENCY = 4
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
-async def main(chromium: str, urls: list[str]) -> None:
+async def main(chromium: str, launch_args: list[str], urls: list[str]) -> None:
     items: list[dict[str, object]] = []
     crawler = PlaywrightCrawler(
         browser_type="chromium",
         headless=True,
-        browser_launch_options={"executable_path": chromium, "args": LAUNCH_ARGS},
+        browser_launch_options={"executable_path": chromium, "args": launch_args},
         concurrency_settings=ConcurrencySettings(
             min_concurrency=CONCURRENCY,
             max_concurrency=CONCURRENCY,
@@ -60,4 +53,4 @@ async def main(chromium: str, urls: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2:]))
+    asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]))
