@@ -30,8 +30,9 @@ def add_connection_options(parser: Any) -> None:
         default=os.environ.get(SERVER_ENV, DEFAULT_SERVER),
         help=f"controller URL (default: ${SERVER_ENV} or {DEFAULT_SERVER})",
     )
-    parser.add_argument("--api-key", default=os.environ.get(API_KEY_ENV),
-                        help=f"API key (default: ${API_KEY_ENV})")  # fmt: skip
+    parser.add_argument(
+        "--api-key", default=os.environ.get(API_KEY_ENV), help=f"API key (default: ${API_KEY_ENV})"
+    )
     parser.add_argument("--workspace", help="workspace ID (default: the server's)")
     parser.add_argument("--project", help="project name (default: the server's)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
@@ -41,8 +42,9 @@ class ApiClient:
     def __init__(self, args: argparse.Namespace) -> None:
         headers = {"x-api-key": args.api_key} if args.api_key else {}
         self.server = args.server.rstrip("/")
-        self._http = httpx.Client(base_url=self.server, headers=headers, timeout=30,
-                                  trust_env=False)  # fmt: skip
+        self._http = httpx.Client(
+            base_url=self.server, headers=headers, timeout=30, trust_env=False
+        )
         workspace, project = args.workspace, args.project
         if workspace is None or project is None:
             info = self.request("GET", "/api/v1/server")

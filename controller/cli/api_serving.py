@@ -28,12 +28,19 @@ API_KEY_ENV = "JOBCTL_API_KEY"
 
 def add_options(run: Any) -> None:
     group = run.add_argument_group("REST API and metrics")
-    group.add_argument("--listen", metavar="HOST:PORT",
-                       help=f"serve the REST API and /metrics here (default: {DEFAULT_LISTEN}; "
-                       "'off' to serve nothing)")  # fmt: skip
-    group.add_argument("--api-key-file", type=Path, metavar="FILE",
-                       help=f"require this API key in x-api-key (default: ${API_KEY_ENV}; "
-                       "without a key the API is served on loopback only)")  # fmt: skip
+    group.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help=f"serve the REST API and /metrics here (default: {DEFAULT_LISTEN}; "
+        "'off' to serve nothing)",
+    )
+    group.add_argument(
+        "--api-key-file",
+        type=Path,
+        metavar="FILE",
+        help=f"require this API key in x-api-key (default: ${API_KEY_ENV}; "
+        "without a key the API is served on loopback only)",
+    )
 
 
 class ApiSetupError(ValueError):
@@ -82,8 +89,11 @@ def start_api(
     except OSError as exc:
         if args.listen is not None:
             raise ApiSetupError(f"--listen {args.listen}: {exc.strerror}") from None
-        print(f"jobctl: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
-              "pass --listen HOST:PORT", file=sys.stderr)  # fmt: skip
+        print(
+            f"jobctl: REST API not served: {DEFAULT_LISTEN} is in use ({exc.strerror}); "
+            "pass --listen HOST:PORT",
+            file=sys.stderr,
+        )
         return None
     queue = controller.store.deliveries
     sources = StateSources(

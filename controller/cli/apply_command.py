@@ -13,19 +13,22 @@ from ..spec import load_paths
 
 def register(commands: Any) -> None:
     cmd = commands.add_parser(
-        "apply", help="validate job files, then apply them to a cluster (for CI pipelines)",
+        "apply",
+        help="validate job files, then apply them to a cluster (for CI pipelines)",
         description="Validate every job and AuthSession file under DIR; if all are valid, "
         "server-side apply them as Job and AuthSession resources (field manager 'jobctl', "
         "labelled intuned.io/source=code, annotated with their path and commit) and print what "
         "changed. Exit 1 on any invalid file, before touching the cluster.",
-    )  # fmt: skip
+    )
     cmd.add_argument("folder", type=Path, metavar="DIR", help="e.g. intuned-resources")
     cmd.add_argument("--namespace", help="default: the kubeconfig context's, else 'default'")
     cmd.add_argument("--kubeconfig", help="default: $KUBECONFIG, ~/.kube/config or in-cluster")
-    cmd.add_argument("--prune", action="store_true",
-                     help="delete code-sourced resources whose file is gone")  # fmt: skip
-    cmd.add_argument("--dry-run", action="store_true",
-                     help="let the apiserver check every change, store nothing")  # fmt: skip
+    cmd.add_argument(
+        "--prune", action="store_true", help="delete code-sourced resources whose file is gone"
+    )
+    cmd.add_argument(
+        "--dry-run", action="store_true", help="let the apiserver check every change, store nothing"
+    )
     cmd.add_argument("--commit", help="recorded on each resource (default: git rev-parse HEAD)")
     cmd.set_defaults(handler=run_apply)
 
@@ -60,8 +63,9 @@ def run_apply(args: argparse.Namespace) -> int:
     desired = desired_from(result, repository_root(args.folder))
     commit = args.commit or commit_of(args.folder)
     try:
-        changes = apply(api, desired, namespace=namespace, commit=commit, prune=args.prune,
-                        dry_run=args.dry_run)  # fmt: skip
+        changes = apply(
+            api, desired, namespace=namespace, commit=commit, prune=args.prune, dry_run=args.dry_run
+        )
     except ApplyError as exc:
         print(f"error: {exc}")
         return 1

@@ -46,9 +46,12 @@ def register(commands: Any) -> None:
 
 
 def _verb(
-    verbs: Any, name: str, text: str, action: Callable[[ApiClient, argparse.Namespace], int],
+    verbs: Any,
+    name: str,
+    text: str,
+    action: Callable[[ApiClient, argparse.Namespace], int],
     *positional: str,
-) -> Any:  # fmt: skip
+) -> Any:
     parser = verbs.add_parser(name, help=text, description=text)
     for argument in positional:
         parser.add_argument(argument.lower(), metavar=argument)
@@ -86,9 +89,13 @@ def jobs_list(client: ApiClient, args: argparse.Namespace) -> int:
         table = Table("ID", "SOURCE", "STATE", "NEXT RUN", "LAST JOBRUN", box=None)
         for job in data["jobs"]:
             last = job["lastJobRun"]
-            table.add_row(job["id"], job["source"], "paused" if job["paused"] else "active",
-                          job["nextRunTime"] or "-",
-                          f"{last['id']} {last['status']}" if last else "-")  # fmt: skip
+            table.add_row(
+                job["id"],
+                job["source"],
+                "paused" if job["paused"] else "active",
+                job["nextRunTime"] or "-",
+                f"{last['id']} {last['status']}" if last else "-",
+            )
         console.print(table)
 
     return _out(args, data, render)
@@ -100,8 +107,9 @@ def jobs_get(client: ApiClient, args: argparse.Namespace) -> int:
     def render(console: Console) -> None:
         job = data["job"]
         state = "paused" if job["paused"] else "active"
-        console.print(f"{job['id']} ({job['source']}, {state}); next run: "
-                      f"{job['nextRunTime'] or '-'}")  # fmt: skip
+        console.print(
+            f"{job['id']} ({job['source']}, {state}); next run: {job['nextRunTime'] or '-'}"
+        )
         last = job["lastJobRun"]
         if last:
             console.print(f"last JobRun: {last['id']} {last['status']}")
@@ -159,17 +167,25 @@ def jobs_delete(client: ApiClient, args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------------- jobruns
 def _job_run_row(table: Table, run: dict[str, Any]) -> None:
-    table.add_row(run["id"], run["type"], run["status"], str(run["payloads"]),
-                  str(run["successful_runs"]), str(run["failed_runs"]), run["created_at"],
-                  run["end_time"] or "-")  # fmt: skip
+    table.add_row(
+        run["id"],
+        run["type"],
+        run["status"],
+        str(run["payloads"]),
+        str(run["successful_runs"]),
+        str(run["failed_runs"]),
+        run["created_at"],
+        run["end_time"] or "-",
+    )
 
 
 def jobruns_list(client: ApiClient, args: argparse.Namespace) -> int:
     data = client.project("GET", f"/jobs/{args.job_id}/runs", limit=args.limit)
 
     def render(console: Console) -> None:
-        table = Table("ID", "TYPE", "STATUS", "PAYLOADS", "OK", "FAILED", "CREATED", "ENDED",
-                      box=None)  # fmt: skip
+        table = Table(
+            "ID", "TYPE", "STATUS", "PAYLOADS", "OK", "FAILED", "CREATED", "ENDED", box=None
+        )
         for run in data["jobRuns"]:
             _job_run_row(table, run)
         console.print(table)
@@ -183,8 +199,10 @@ def jobruns_get(client: ApiClient, args: argparse.Namespace) -> int:
     def render(console: Console) -> None:
         run = data["jobRun"]
         console.print(f"{run['id']} of job {run['job_id']}: {run['status']} ({run['type']})")
-        console.print(f"payloads {run['payloads']}, succeeded {run['successful_runs']}, "
-                      f"failed {run['failed_runs']}")  # fmt: skip
+        console.print(
+            f"payloads {run['payloads']}, succeeded {run['successful_runs']}, "
+            f"failed {run['failed_runs']}"
+        )
         console.print(f"started {run['start_time']}, ended {run['end_time'] or '-'}")
         if run["reason"]:
             console.print(f"reason: {run['reason']['type']}: {run['reason']['message']}")

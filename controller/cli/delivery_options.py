@@ -16,23 +16,42 @@ def add_options(parser: Any) -> None:
         action="store_true",
         help="allow webhook and S3 targets on loopback, private and link-local addresses",
     )
-    group.add_argument("--webhook-timeout", type=float, default=15.0, metavar="SECONDS",
-                       help="per webhook request (default: %(default)s)")  # fmt: skip
-    group.add_argument("--delivery-horizon", default="24h", metavar="DURATION",
-                       help="retry a failing delivery for this long, e.g. 30m, 24h "
-                       "(default: %(default)s)")  # fmt: skip
-    group.add_argument("--delivery-initial-delay", default="1s", metavar="DURATION",
-                       help="first retry delay, doubled per attempt "
-                       "(default: %(default)s)")  # fmt: skip
-    group.add_argument("--results-bucket", metavar="BUCKET",
-                       help="keep results files in this S3 bucket (credentials: the AWS "
-                       "environment variables or profile); default: STATE/results")  # fmt: skip
+    group.add_argument(
+        "--webhook-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="per webhook request (default: %(default)s)",
+    )
+    group.add_argument(
+        "--delivery-horizon",
+        default="24h",
+        metavar="DURATION",
+        help="retry a failing delivery for this long, e.g. 30m, 24h (default: %(default)s)",
+    )
+    group.add_argument(
+        "--delivery-initial-delay",
+        default="1s",
+        metavar="DURATION",
+        help="first retry delay, doubled per attempt (default: %(default)s)",
+    )
+    group.add_argument(
+        "--results-bucket",
+        metavar="BUCKET",
+        help="keep results files in this S3 bucket (credentials: the AWS "
+        "environment variables or profile); default: STATE/results",
+    )
     group.add_argument("--results-prefix", default="", metavar="PREFIX")
     group.add_argument("--results-endpoint", metavar="URL", help="S3-compatible endpoint")
     group.add_argument("--results-region", metavar="REGION")
     group.add_argument("--results-force-path-style", action="store_true")
-    group.add_argument("--results-url-expiry", type=int, default=3600, metavar="SECONDS",
-                       help="lifetime of results signed URLs (default: %(default)s)")  # fmt: skip
+    group.add_argument(
+        "--results-url-expiry",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="lifetime of results signed URLs (default: %(default)s)",
+    )
 
 
 def delivery_settings(args: argparse.Namespace) -> DeliverySettings:
@@ -58,5 +77,8 @@ def results_settings(args: argparse.Namespace) -> dict[str, Any]:
             endpoint=args.results_endpoint,
             force_path_style=args.results_force_path_style,
         )
-    return {"results_bucket": bucket, "results_prefix": args.results_prefix,
-            "results_url_expiry_s": args.results_url_expiry}  # fmt: skip
+    return {
+        "results_bucket": bucket,
+        "results_prefix": args.results_prefix,
+        "results_url_expiry_s": args.results_url_expiry,
+    }

@@ -103,10 +103,19 @@ def register(commands: Any) -> None:
     site.add_argument("--port", type=int, default=8765, help="default: %(default)s")
     site.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="default: %(default)s")
     site.add_argument("--member", default="reader", help="members-area username (%(default)s)")
-    site.add_argument("--member-password", default="bookworm", metavar="PASSWORD",
-                      help="members-area password (default: %(default)s)")  # fmt: skip
-    site.add_argument("--session-ttl", type=float, default=600.0, metavar="SECONDS",
-                      help="members' sessions expire after this long (%(default)s)")  # fmt: skip
+    site.add_argument(
+        "--member-password",
+        default="bookworm",
+        metavar="PASSWORD",
+        help="members-area password (default: %(default)s)",
+    )
+    site.add_argument(
+        "--session-ttl",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="members' sessions expire after this long (%(default)s)",
+    )
     site.set_defaults(handler=run_demo_site)
 
 
@@ -127,8 +136,10 @@ def run_demo_site(args: argparse.Namespace) -> int:
         members = MembersArea(args.member, args.member_password, args.session_ttl)
         server = static_server(args.root, args.port, members)
     except OSError as exc:
-        print(f"jobctl demo-site: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"jobctl demo-site: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 2
     print(f"demo site on http://127.0.0.1:{server.server_address[1]}/", flush=True)
     with server:

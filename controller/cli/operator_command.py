@@ -13,43 +13,83 @@ from . import api_serving, delivery_options
 
 
 def register(commands: Any) -> None:
-    op = commands.add_parser("operator", help="run the Kubernetes operator",
-                             description="Reconcile Job resources in NAMESPACE into JobRuns and "
-                             "attempt Pods, and report status on the resources.")  # fmt: skip
+    op = commands.add_parser(
+        "operator",
+        help="run the Kubernetes operator",
+        description="Reconcile Job resources in NAMESPACE into JobRuns and "
+        "attempt Pods, and report status on the resources.",
+    )
     op.add_argument("--namespace", default="default")
     op.add_argument("--kubeconfig", help="default: $KUBECONFIG, ~/.kube/config or in-cluster")
-    op.add_argument("--state", type=Path, default=Path(".jobctl-operator"),
-                    help="engine state and results (a PersistentVolume in a cluster)")  # fmt: skip
+    op.add_argument(
+        "--state",
+        type=Path,
+        default=Path(".jobctl-operator"),
+        help="engine state and results (a PersistentVolume in a cluster)",
+    )
     op.add_argument("--max-workers", type=int, default=10, help="attempt Pods at once")
     op.add_argument("--callback-listen", default="0.0.0.0:8643", metavar="HOST:PORT")
-    op.add_argument("--callback-url", metavar="URL",
-                    help="the callback as Pods reach it (default: http://LISTEN)")  # fmt: skip
+    op.add_argument(
+        "--callback-url",
+        metavar="URL",
+        help="the callback as Pods reach it (default: http://LISTEN)",
+    )
     op.add_argument("--worker-image", default="ghcr.io/jobctl/worker:latest")
-    op.add_argument("--worker-image-pull-policy", default="IfNotPresent",
-                    choices=["Always", "IfNotPresent", "Never"])  # fmt: skip
-    op.add_argument("--worker-image-pull-secret", action="append", default=[], metavar="NAME",
-                    help="imagePullSecrets of worker Pods (repeatable)")  # fmt: skip
-    op.add_argument("--worker-resources", type=_json_object, metavar="JSON",
-                    help='default resources of worker containers, e.g. {"requests": {"cpu": '
-                    '"500m"}} (a Job\'s spec.worker.resources wins)')  # fmt: skip
+    op.add_argument(
+        "--worker-image-pull-policy",
+        default="IfNotPresent",
+        choices=["Always", "IfNotPresent", "Never"],
+    )
+    op.add_argument(
+        "--worker-image-pull-secret",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="imagePullSecrets of worker Pods (repeatable)",
+    )
+    op.add_argument(
+        "--worker-resources",
+        type=_json_object,
+        metavar="JSON",
+        help='default resources of worker containers, e.g. {"requests": {"cpu": '
+        '"500m"}} (a Job\'s spec.worker.resources wins)',
+    )
     op.add_argument("--project", default="/project", help="the automation project in Pods")
     op.add_argument("--workspace-id", default="cluster")
     op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
-    op.add_argument("--peering", default="jobctl", metavar="NAME",
-                    help="kopf peering and Lease name: of several replicas only one acts; "
-                    "'off' for a single replica (default: %(default)s)")  # fmt: skip
-    op.add_argument("--liveness", metavar="HOST:PORT",
-                    help="serve kopf's liveness probe on http://HOST:PORT/healthz")  # fmt: skip
-    op.add_argument("--scan-cluster", action="store_true",
-                    help="watch CRDs and namespaces cluster-wide (needs cluster-wide list/watch "
-                    "of both) so that CRDs installed later are served without a restart; off, "
-                    "the resources present at start are served (the chart's RBAC)")  # fmt: skip
-    op.add_argument("--sync-dir", type=Path, metavar="DIR",
-                    help="a resources folder (kept current by git-sync) whose job and "
-                    "AuthSession files become code-sourced resources")  # fmt: skip
-    op.add_argument("--sync-root", type=Path, metavar="DIR",
-                    help="the folder to watch for changes (git-sync's --root, which holds the "
-                    "symlink it swaps); default: --sync-dir")  # fmt: skip
+    op.add_argument(
+        "--peering",
+        default="jobctl",
+        metavar="NAME",
+        help="kopf peering and Lease name: of several replicas only one acts; "
+        "'off' for a single replica (default: %(default)s)",
+    )
+    op.add_argument(
+        "--liveness",
+        metavar="HOST:PORT",
+        help="serve kopf's liveness probe on http://HOST:PORT/healthz",
+    )
+    op.add_argument(
+        "--scan-cluster",
+        action="store_true",
+        help="watch CRDs and namespaces cluster-wide (needs cluster-wide list/watch "
+        "of both) so that CRDs installed later are served without a restart; off, "
+        "the resources present at start are served (the chart's RBAC)",
+    )
+    op.add_argument(
+        "--sync-dir",
+        type=Path,
+        metavar="DIR",
+        help="a resources folder (kept current by git-sync) whose job and "
+        "AuthSession files become code-sourced resources",
+    )
+    op.add_argument(
+        "--sync-root",
+        type=Path,
+        metavar="DIR",
+        help="the folder to watch for changes (git-sync's --root, which holds the "
+        "symlink it swaps); default: --sync-dir",
+    )
     delivery_options.add_options(op)
     api_serving.add_options(op)
     op.set_defaults(handler=run_operator)
@@ -67,8 +107,10 @@ def _json_object(text: str) -> dict[str, Any]:
 
 def run_operator(args: argparse.Namespace) -> int:
     try:
-        delivery = {"delivery": delivery_options.delivery_settings(args),
-                    **delivery_options.results_settings(args)}  # fmt: skip
+        delivery = {
+            "delivery": delivery_options.delivery_settings(args),
+            **delivery_options.results_settings(args),
+        }
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         return 2

@@ -28,16 +28,25 @@ def register(commands: Any) -> None:
     run.add_argument("--project", type=Path, default=Path("."), help="the automation project")
     run.add_argument("--state", type=Path, default=Path(".jobctl"), help="state and results")
     run.add_argument("--max-workers", type=int, default=4, help="attempts at once, across all jobs")
-    run.add_argument("--history-limit", type=int, default=100,
-                     help="finished JobRuns kept per Job (older ones are pruned)")  # fmt: skip
+    run.add_argument(
+        "--history-limit",
+        type=int,
+        default=100,
+        help="finished JobRuns kept per Job (older ones are pruned)",
+    )
     run.add_argument(
         "--attempts-per-worker",
         type=int,
         default=4,
         help="attempts one worker process (one Chromium) runs at once (default: %(default)s)",
     )
-    run.add_argument("--trigger", metavar="JOB_ID", action="append", default=[],
-                     help="trigger this Job once at start-up (repeatable)")  # fmt: skip
+    run.add_argument(
+        "--trigger",
+        metavar="JOB_ID",
+        action="append",
+        default=[],
+        help="trigger this Job once at start-up (repeatable)",
+    )
     run.add_argument(
         "--until-idle",
         action="store_true",
@@ -48,9 +57,14 @@ def register(commands: Any) -> None:
         metavar="MODULE:FACTORY",
         help="instead of local Chromium workers: FACTORY(capacity) -> Launcher",
     )
-    run.add_argument("--auth-lock-timeout", type=float, default=300.0, metavar="SECONDS",
-                     help="longest wait for another attempt's AuthSession recreation; then the "
-                     "JobRun pauses with auth-session-locked (default: %(default)s)")  # fmt: skip
+    run.add_argument(
+        "--auth-lock-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="longest wait for another attempt's AuthSession recreation; then the "
+        "JobRun pauses with auth-session-locked (default: %(default)s)",
+    )
     run.add_argument("--workspace-id", default="local")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     delivery_options.add_options(run)
@@ -75,8 +89,10 @@ def _launcher(args: argparse.Namespace) -> Launcher:
 
 def run_controller(args: argparse.Namespace) -> int:
     if min(args.max_workers, args.history_limit, args.attempts_per_worker) < 1:
-        print("jobctl run: --max-workers, --history-limit and --attempts-per-worker must be >= 1",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "jobctl run: --max-workers, --history-limit and --attempts-per-worker must be >= 1",
+            file=sys.stderr,
+        )
         return 2
     try:
         delivery = delivery_options.delivery_settings(args)

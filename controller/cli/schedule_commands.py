@@ -26,8 +26,13 @@ def register(commands: Any) -> None:
         description="Show the next fire times strictly after --from (default: now).",
     )
     preview.add_argument("target", metavar="PATH_OR_JOB_ID", help="a job file or a job ID")
-    preview.add_argument("--from", dest="start", metavar="ISO8601", type=_instant,
-                         help="start instant; without an offset it is taken as UTC")  # fmt: skip
+    preview.add_argument(
+        "--from",
+        dest="start",
+        metavar="ISO8601",
+        type=_instant,
+        help="start instant; without an offset it is taken as UTC",
+    )
     preview.add_argument("--count", type=_positive, default=10, help="default: %(default)s")
     preview.add_argument("--json", action="store_true", help="print a JSON array")
     preview.add_argument(
@@ -97,8 +102,10 @@ def run_preview(args: argparse.Namespace) -> int:
     else:
         _print_table(job, schedule, rows)
     if len(ticks) < args.count:
-        print(f"the schedule fires only {len(ticks)} more time(s) (calendars end in 2100)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"the schedule fires only {len(ticks)} more time(s) (calendars end in 2100)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -137,8 +144,10 @@ def _find_job(target: str, resources: Path) -> LoadedJob | None:
     if len(candidates) != 1:
         where = str(path) if path.exists() else f"{resources}/jobs"
         what = "several jobs" if candidates else f"no job {target!r}"
-        print(f"jobctl schedule preview: {where} holds {what}; name one job file or job ID",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"jobctl schedule preview: {where} holds {what}; name one job file or job ID",
+            file=sys.stderr,
+        )
         return None
     return candidates[0]
 

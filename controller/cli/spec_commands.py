@@ -31,8 +31,12 @@ def register(commands: Any) -> None:
     schema = commands.add_parser(
         "schema", help="print the JSON Schema (draft 2020-12) of job files"
     )
-    schema.add_argument("--kind", choices=("job", "auth-session"), default="job",
-                        help="which file's schema (default: %(default)s)")  # fmt: skip
+    schema.add_argument(
+        "--kind",
+        choices=("job", "auth-session"),
+        default="job",
+        help="which file's schema (default: %(default)s)",
+    )
     schema.set_defaults(handler=run_schema)
 
     crds = commands.add_parser(

@@ -22,11 +22,21 @@ from .outcome import DELIVERED, Outcome
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-REFUSING_CODES = frozenset({
-    "AccessDenied", "AccountProblem", "AllAccessDisabled", "AuthorizationHeaderMalformed",
-    "ExpiredToken", "InvalidAccessKeyId", "InvalidBucketName", "InvalidToken", "NoSuchBucket",
-    "PermanentRedirect", "SignatureDoesNotMatch",
-})  # fmt: skip
+REFUSING_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccountProblem",
+        "AllAccessDisabled",
+        "AuthorizationHeaderMalformed",
+        "ExpiredToken",
+        "InvalidAccessKeyId",
+        "InvalidBucketName",
+        "InvalidToken",
+        "NoSuchBucket",
+        "PermanentRedirect",
+        "SignatureDoesNotMatch",
+    }
+)
 """Errors that trying again cannot fix: the sink's settings must change first."""
 
 

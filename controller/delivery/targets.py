@@ -34,9 +34,11 @@ def non_public_reason(address: IpAddress) -> str | None:
         (address.is_multicast, "a multicast"),
         (address.is_private, "a private"),
         (address.is_reserved, "a reserved"),
-        (isinstance(address, ipaddress.IPv4Address) and address in _SHARED_ADDRESS_SPACE,
-         "a shared (carrier-grade NAT)"),
-    )  # fmt: skip
+        (
+            isinstance(address, ipaddress.IPv4Address) and address in _SHARED_ADDRESS_SPACE,
+            "a shared (carrier-grade NAT)",
+        ),
+    )
     for matched, kind in checks:
         if matched:
             return f"{kind} address"

@@ -20,31 +20,22 @@ import os
 import sys
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 import watchfiles
 
 from ..auth import AuthSessions
 from ..delivery import (
     Deliverer,
-    DeliverySettings,
-    LocalResultsStorage,
     ResultsLink,
-    ResultsStorage,
     S3Clients,
-    S3ResultsStorage,
-    S3Target,
 )
 from ..engine import (
     AttemptEvent,
     AuthCapableLauncher,
-    Changes,
     Effects,
     Engine,
     EngineError,
-    Identity,
     JobRun,
     Launcher,
     NotFoundError,
@@ -53,62 +44,12 @@ from ..engine import (
 from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from .api_jobs import JobConflictError, parse_api_job
+from .progress import ProgressLines
 from .resources import ResourceSet
 from .results_files import ResultsFiles
+from .settings import Observer, Reload, Settings, SinkRefused, Wake, wall_clock_ms
 
-PROGRESS_EVERY_MS = 2_000
-
-
-def wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-@dataclass(frozen=True)
-class Settings:
-    resources: Path
-    state: Path
-    max_workers: int = 8
-    history_limit: int = 100
-    identity: Identity = field(default_factory=Identity)
-    watch: bool = True
-    delivery: DeliverySettings = field(default_factory=DeliverySettings)
-    results_bucket: S3Target | None = None
-    """Keep finished JobRuns' results files in this bucket (default: under ``state/results``)."""
-    results_prefix: str = ""
-    results_url_expiry_s: int = 3_600
-    auth_lock_timeout_s: float = 300.0
-    """How long an attempt waits for another attempt's AuthSession recreation."""
-    definitions_from_files: bool = True
-    """False: Jobs come from elsewhere (the operator's Job resources) through
-    ``apply_definition``, and the caller says when it has given them all (``initial_sync_done``)."""
-
-
-class Observer(Protocol):
-    """Sees every attempt event and every saved pass (metrics)."""
-
-    def observe_event(self, event: AttemptEvent, now: int) -> None: ...
-
-    def observe_changes(self, changes: Changes) -> None: ...
-
-
-class _Reload:
-    """Inbox marker: the resources folder changed."""
-
-
-class _Wake:
-    """Inbox marker: a command changed the engine outside the loop; perform its effects."""
-
-
-@dataclass(frozen=True)
-class _SinkRefused:
-    """Inbox message: the Job's S3 sink refused a result of this JobRun."""
-
-    job_id: str
-    job_run_id: str
-    why: str
-
-
-_InboxItem = AttemptEvent | _Reload | _SinkRefused | _Wake | None
+_InboxItem = AttemptEvent | Reload | SinkRefused | Wake | None
 
 
 class EmbeddedController:
@@ -133,7 +74,7 @@ class EmbeddedController:
             history_limit=settings.history_limit,
         )
         self._inbox: asyncio.Queue[_InboxItem] = asyncio.Queue()
-        self._last_progress: dict[str, int] = {}
+        self._progress = ProgressLines()
         self._todo = Effects()
         self._stopping = False
         self.running = False
@@ -146,14 +87,7 @@ class EmbeddedController:
         """Every definition loaded in this process, deleted Jobs' too: their last deliveries
         (the TERMINATED notification, results still queued) need their targets."""
         clients = S3Clients()
-        self.results_storage: ResultsStorage = (
-            LocalResultsStorage(self.results.root)
-            if settings.results_bucket is None
-            else S3ResultsStorage(
-                settings.results_bucket, settings.results_prefix, clients,
-                settings.results_url_expiry_s,
-            )
-        )  # fmt: skip
+        self.results_storage = settings.results_storage(self.results.root, clients)
         self.deliverer = Deliverer(
             self.store.deliveries,
             settings.delivery,
@@ -230,9 +164,9 @@ class EmbeddedController:
         self.resources.auth_sessions.pop(session_id, None)
 
     def _protect(self, session: AuthSessionDefinition) -> None:
-        self.redactor.add(secret_values(session))
-        self.redactor.add(os.environ.get(v.env, "") for v in session.credentials.values()
-                          if isinstance(v, EnvReference))  # fmt: skip
+        credentials = session.credentials.values()
+        env = [os.environ.get(v.env, "") for v in credentials if isinstance(v, EnvReference)]
+        self.redactor.add([*secret_values(session), *env])
 
     def initial_sync_done(self) -> None:
         """Every existing Job has been applied: Jobs known to the store but not given are gone."""
@@ -300,7 +234,7 @@ class EmbeddedController:
 
     def _command_done(self, now: int) -> None:
         self._pass(now)
-        self._inbox.put_nowait(_Wake())
+        self._inbox.put_nowait(Wake())
 
     def results_link(self, job_run_id: str) -> ResultsLink | None:
         """Where the JobRun's results file is kept, once it has been stored."""
@@ -352,8 +286,9 @@ class EmbeddedController:
         ``job_run_ids``, of those JobRuns only (another Job's schedule firing meanwhile, or its
         deliveries retrying against a target that is down, do not keep a caller waiting)."""
         runs = self.engine.job_runs
-        watched = runs.values() if job_run_ids is None else [
-            runs[i] for i in job_run_ids if i in runs]  # fmt: skip
+        watched = (
+            runs.values() if job_run_ids is None else [runs[i] for i in job_run_ids if i in runs]
+        )
         return not any(j.active for j in watched) and self.deliverer.idle(job_run_ids)
 
     async def _wait(self, max_sleep_s: float | None = None) -> None:
@@ -368,11 +303,11 @@ class EmbeddedController:
             items.append(self._inbox.get_nowait())
         now = self.clock()
         for item in items:
-            if isinstance(item, _Reload):
+            if isinstance(item, Reload):
                 self._apply_reload(now)
-            elif isinstance(item, _SinkRefused):
+            elif isinstance(item, SinkRefused):
                 self._pause_for_sink(item, now)
-            elif item is not None and not isinstance(item, _Wake):
+            elif item is not None and not isinstance(item, Wake):
                 self.engine.handle(item, now)
                 for observer in self.observers:
                     observer.observe_event(item, now)
@@ -396,7 +331,8 @@ class EmbeddedController:
             self.say(notice)
         if output.changes.deliveries:
             self.deliverer.poke()
-        self._progress(now, output.changes.job_runs)
+        for line in self._progress.lines(now, output.changes.job_runs):
+            self.say(line)
         self._todo.cancels += output.effects.cancels
         self._todo.starts += output.effects.starts
 
@@ -416,7 +352,7 @@ class EmbeddedController:
         async for _changes in watchfiles.awatch(
             self.settings.resources, debounce=300, step=100, recursive=True
         ):
-            self._inbox.put_nowait(_Reload())
+            self._inbox.put_nowait(Reload())
 
     def _adopt(self, job_id: str, definition: JobDefinition, now: int) -> None:
         self.redactor.add(secret_values(definition))
@@ -425,9 +361,9 @@ class EmbeddedController:
         self.deliverer.release(job_id)
 
     def _sink_refused(self, job_id: str, job_run_id: str, why: str) -> None:
-        self._inbox.put_nowait(_SinkRefused(job_id, job_run_id, why))
+        self._inbox.put_nowait(SinkRefused(job_id, job_run_id, why))
 
-    def _pause_for_sink(self, refused: _SinkRefused, now: int) -> None:
+    def _pause_for_sink(self, refused: SinkRefused, now: int) -> None:
         job_run = self.engine.job_runs.get(refused.job_run_id)
         if job_run is None or not job_run.active:
             return  # it ended meanwhile: its results wait, held, for the Job's next resume
@@ -459,18 +395,3 @@ class EmbeddedController:
         """One line for people: stamped with the injected clock, secrets redacted."""
         stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
         print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
-
-    def _progress(self, now: int, changed: list[JobRun]) -> None:
-        for job_run in changed:
-            if not job_run.active:
-                self._last_progress.pop(job_run.id, None)
-                continue
-            if now - self._last_progress.get(job_run.id, 0) < PROGRESS_EVERY_MS:
-                continue
-            self._last_progress[job_run.id] = now
-            done = job_run.successful_runs + job_run.failed_runs
-            self.say(
-                f"{job_run.job_id} {job_run.id}: {done}/{job_run.payloads} finished "
-                f"({job_run.successful_runs} ok, {job_run.failed_runs} failed), "
-                f"{len(job_run.running)} running"
-            )

@@ -34,8 +34,10 @@ class ResultsFiles:
             if size == mark.written_size and mark.written_seq == mark.results_seq:
                 continue
             if size < mark.written_size:
-                print(f"warning: {path} is shorter than recorded; lines may be missing",
-                      file=sys.stderr)  # fmt: skip
+                print(
+                    f"warning: {path} is shorter than recorded; lines may be missing",
+                    file=sys.stderr,
+                )
             elif size > mark.written_size:
                 with path.open("r+b") as handle:
                     handle.truncate(mark.written_size)

@@ -20,13 +20,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
-from ..spec import JobDefinition, PayloadItem
-from ..spec.job import CONFIGURATION_EXTENSIONS
+from ..spec import JobDefinition
 from . import ids
-from .deliveries import ending_deliveries, sink_delivery
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -35,13 +31,13 @@ from .launcher import (
     AttemptExtendedPayload,
     AttemptFailed,
     AttemptHeartbeat,
-    AttemptRequest,
     AttemptResult,
     AttemptStarted,
 )
-from .output import Changes, Effects, Output, ResultRecord
+from .output import Changes, Effects, Output
 from .records import Job, JobRun, JobRunType, Run, error, reason
-from .results import Identity, results_line
+from .results import Identity
+from .runbook import RunBook
 
 CANCEL_GRACE_MS = 30_000
 """How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
@@ -63,7 +59,7 @@ class InvalidDefinitionError(EngineError):
         self.problems = problems
 
 
-class Engine:
+class Engine(RunBook):
     def __init__(
         self,
         *,
@@ -72,23 +68,9 @@ class Engine:
         history_limit: int = 100,
         new_job_run_id: Callable[[], str] = ids.random_job_run_id,
     ) -> None:
-        self.identity = identity or Identity()
-        self.max_workers = max_workers
-        self.history_limit = history_limit
+        super().__init__(identity=identity, max_workers=max_workers, history_limit=history_limit)
         self._new_job_run_id = new_job_run_id
-        self.jobs: dict[str, Job] = {}
-        self.job_runs: dict[str, JobRun] = {}
-        self._active_by_job: dict[str, str] = {}
         self._known_jobs: dict[str, tuple[int, int | None, bool]] = {}
-        self._attempts: dict[str, Run] = {}
-        self._running_total = 0
-        self._changes = Changes()
-        self._effects = Effects()
-        self._dirty_jobs: dict[str, Job] = {}
-        self._dirty_job_runs: dict[str, JobRun] = {}
-        self._dirty_runs: dict[str, Run] = {}
-        self._new_runs: dict[str, Run] = {}
-        self._new_job_runs: dict[str, JobRun] = {}
 
     # ------------------------------------------------------------------ restore
     def restore(
@@ -277,9 +259,10 @@ class Engine:
         elif isinstance(event, AttemptExited):
             code = "unknown" if event.exit_code is None else str(event.exit_code)
             failure = error(
-                "worker-exited", "infrastructure",
+                "worker-exited",
+                "infrastructure",
                 f"the worker exited (code {code}) before reporting a result",
-            )  # fmt: skip
+            )
             self._attempt_failed(job_run, run, failure, now)
 
     def advance(self, now: int) -> None:
@@ -294,9 +277,10 @@ class Engine:
                     self._effects.cancels.append(run.attempt_id)
                     seconds = job_run.request_timeout_ms // 1000
                     failure = error(
-                        "script-timeout", "execution",
+                        "script-timeout",
+                        "execution",
                         f"the attempt did not finish within requestTimeout ({seconds}s)",
-                    )  # fmt: skip
+                    )
                     self._attempt_failed(job_run, run, failure, now)
             for attempt_id, give_up in list(job_run.canceling.items()):
                 if give_up <= now:
@@ -334,127 +318,6 @@ class Engine:
             raise NotFoundError(f"no job {job_id!r}")
         return job
 
-    def _active(self, job_id: str) -> JobRun | None:
-        job_run_id = self._active_by_job.get(job_id)
-        return self.job_runs[job_run_id] if job_run_id else None
-
-    def _notice(self, job_run: JobRun, text: str) -> None:
-        self._effects.notices.append(f"{job_run.job_id} {job_run.id}: {text}")
-
-    def _set_status(self, job_run: JobRun, status: Any, now: int, *, notice: bool = True) -> None:
-        job_run.status = status
-        job_run.updated_at = now
-        self._dirty_job_runs[job_run.id] = job_run
-        if notice:
-            self._notice(job_run, status)
-        if status == "PAUSED" or not job_run.active:
-            self._changes.deliveries += ending_deliveries(job_run, self.identity, now)
-
-    def _touch_run(self, run: Run) -> None:
-        self._dirty_runs[run.id] = run
-
-    def _add_runs(
-        self, job_run: JobRun, items: Iterable[dict[str, Any]], extended_from: str | None
-    ) -> None:
-        """Runs for canonical payload items (shared with the snapshot, not copied)."""
-        default_attempts = job_run.snapshot["configuration"]["retry"]["maximumAttempts"]
-        for item in items:
-            retry = item.get("retry")
-            run = Run(
-                id=ids.run_id(job_run.id, job_run.payloads),
-                job_run_id=job_run.id,
-                seq=job_run.payloads,
-                api_name=item["apiName"],
-                parameters=item["parameters"],
-                max_attempts=retry["maximumAttempts"] if retry else default_attempts,
-                extended_from=extended_from,
-            )
-            job_run.runs[run.id] = run
-            job_run.pending.append(run.id)
-            job_run.payloads += 1
-            self._new_runs[run.id] = run
-        self._dirty_job_runs[job_run.id] = job_run
-
-    def _extend(
-        self, job_run: JobRun, run: Run, items: tuple[dict[str, Any], ...], now: int
-    ) -> None:
-        accepted = []
-        for index, raw in enumerate(items):
-            try:
-                accepted.append(PayloadItem.model_validate(raw).model_dump(mode="json"))
-            except ValidationError as exc:
-                problem = exc.errors()[0]["msg"]
-                self._notice(
-                    job_run, f"extend_payload item {index} from {run.id} ignored: {problem}"
-                )
-        self._add_runs(job_run, accepted, extended_from=run.id)
-        job_run.updated_at = now
-
-    def _dispatch(self, now: int) -> None:
-        for job_run_id in list(self._active_by_job.values()):
-            job_run = self.job_runs[job_run_id]
-            if job_run.status == "RESUMING":
-                self._set_status(job_run, "PENDING", now)
-            if job_run.status != "PENDING":
-                continue
-            validating = job_run.auth_session is not None and not job_run.auth_validated
-            concurrency = 1 if validating else job_run.concurrency
-            while (
-                job_run.pending
-                and len(job_run.running) < concurrency
-                and self._running_total < self.max_workers
-            ):
-                self._launch(job_run, job_run.runs[job_run.pending.popleft()], now)
-
-    def _launch(self, job_run: JobRun, run: Run, now: int) -> None:
-        run.status = "RUNNING"
-        run.launches += 1
-        run.started_at = run.started_at or now
-        run.deadline = now + job_run.request_timeout_ms
-        job_run.running.add(run.id)
-        self._running_total += 1
-        self._attempts[run.attempt_id] = run
-        self._touch_run(run)
-        auth = job_run.snapshot.get("auth_session") or {}
-        configuration = {**CONFIGURATION_EXTENSIONS, **job_run.snapshot["configuration"]}
-        self._effects.starts.append(
-            AttemptRequest(
-                attempt_id=run.attempt_id,
-                job_id=job_run.job_id,
-                job_run_id=job_run.id,
-                run_id=run.id,
-                attempt_number=run.attempts + 1,
-                api_name=run.api_name,
-                parameters=run.parameters,
-                timeout_s=job_run.request_timeout_ms // 1000,
-                auth_session=job_run.auth_session,
-                auth_check_attempts=auth.get("checkAttempts", 3),
-                auth_create_attempts=auth.get("createAttempts", 3),
-                proxy=self._proxy(job_run.job_id),
-                isolation=configuration["isolation"],
-                pages_per_context=configuration["pagesPerContext"],
-                trace=configuration["trace"],
-            )
-        )
-
-    def _proxy(self, job_id: str) -> str | None:
-        """Secrets are never snapshotted (the snapshot is stored); read them from the Job."""
-        job = self.jobs.get(job_id)
-        if job is None:
-            return None
-        configured = job.definition.configuration.proxy or (
-            job.definition.proxy.url if job.definition.proxy else None
-        )
-        return configured.get_secret_value() if configured else None
-
-    def _release(self, job_run: JobRun, run: Run) -> None:
-        """The run's current attempt is over (or abandoned): free its slot."""
-        self._attempts.pop(run.attempt_id, None)
-        if run.id in job_run.running:
-            job_run.running.discard(run.id)
-            self._running_total -= 1
-        run.deadline = None
-
     def _auth_failed(self, job_run: JobRun, run: Run, why: dict[str, str], now: int) -> None:
         """The attempt never ran the API: it uses no retry, and runs first after the resume."""
         self._release(job_run, run)
@@ -465,97 +328,6 @@ class Engine:
             self.pause_job(job_run.job_id, now, why=why)
         else:
             self._terminate(job_run, now, "terminated", "the Job was deleted")
-
-    def _attempt_failed(self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int) -> None:
-        run.attempts += 1
-        run.error = failure
-        if failure.get("category") == "user" or run.attempts >= run.max_attempts:
-            self._end_run(job_run, run, "FAILED", now)
-            return
-        self._release(job_run, run)
-        run.status = "PENDING"
-        job_run.pending.append(run.id)
-        self._touch_run(run)
-
-    def _end_run(self, job_run: JobRun, run: Run, status: Any, now: int) -> None:
-        self._release(job_run, run)
-        run.status = status
-        run.ended_at = now
-        if status == "SUCCEEDED":
-            run.error = None
-            job_run.successful_runs += 1
-        elif status == "FAILED":
-            run.result = None
-            job_run.failed_runs += 1
-        self._touch_run(run)
-        job_run.results_seq += 1
-        job_run.updated_at = now
-        self._dirty_job_runs[job_run.id] = job_run
-        line = results_line(self.identity, job_run, run)
-        self._changes.results.append(
-            ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id, line)
-        )
-        delivery = sink_delivery(job_run, run, line, now)
-        if delivery is not None:
-            self._changes.deliveries.append(delivery)
-        if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
-            self._finish(job_run, "COMPLETED", now)
-
-    def _stop(self, job_run: JobRun, status: Any, now: int, message: str) -> None:
-        """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason."""
-        job_run.status = status  # first, so that no Run ending below completes the JobRun
-        unfinished = [*sorted(job_run.running), *job_run.pending]
-        job_run.pending = deque()
-        for run_id in job_run.running:
-            self._effects.cancels.append(job_run.runs[run_id].attempt_id)
-        for run_id in unfinished:
-            run = job_run.runs[run_id]
-            run.reason = reason("terminated", message)
-            run.result = None
-            self._end_run(job_run, run, "TERMINATED", now)
-        self._finish(job_run, status, now)
-
-    def _terminate(self, job_run: JobRun, now: int, kind: str, message: str) -> None:
-        job_run.reason = reason(kind, message)
-        self._stop(job_run, "TERMINATED", now, message)
-
-    def _terminate_active(self, job_id: str, now: int, kind: str, message: str) -> None:
-        job_run = self._active(job_id)
-        if job_run is not None:
-            self._terminate(job_run, now, kind, message)
-
-    def _finish(self, job_run: JobRun, status: Any, now: int) -> None:
-        job_run.end_time = now
-        self._set_status(job_run, status, now, notice=False)
-        self._active_by_job.pop(job_run.job_id, None)
-        for attempt_id in job_run.canceling:
-            self._attempts.pop(attempt_id, None)
-        job_run.canceling.clear()
-        summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
-        self._notice(job_run, f"ended {status}: {summary}")
-        self._prune(job_run.job_id)
-
-    def _prune(self, job_id: str) -> None:
-        finished = sorted(
-            (r for r in self.job_runs.values() if r.job_id == job_id and not r.active),
-            key=lambda r: (r.created_at, r.id),
-        )
-        for job_run in finished[: max(0, len(finished) - self.history_limit)]:
-            del self.job_runs[job_run.id]
-            self._dirty_job_runs.pop(job_run.id, None)
-            self._new_job_runs.pop(job_run.id, None)
-            self._changes.pruned_job_runs.append(job_run)
-
-    def _settle_cancel(self, event: AttemptEvent, now: int) -> None:
-        """An event from an attempt a pause cancelled: once it exits, the slot is settled."""
-        if not isinstance(event, AttemptExited | AttemptResult | AttemptFailed):
-            return
-        for job_run_id in self._active_by_job.values():
-            job_run = self.job_runs[job_run_id]
-            if job_run.canceling.pop(event.attempt_id, None) is not None:
-                if job_run.status == "PAUSING" and not job_run.canceling:
-                    self._set_status(job_run, "PAUSED", now)
-                return
 
     def _fire_schedule(self, job: Job, now: int) -> None:
         assert job.schedule is not None

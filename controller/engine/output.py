@@ -41,9 +41,18 @@ class Changes:
 
     def __bool__(self) -> bool:
         return any(
-            (self.jobs, self.deleted_jobs, self.job_runs, self.new_runs, self.runs,
-             self.results, self.missed_ticks, self.pruned_job_runs, self.deliveries)
-        )  # fmt: skip
+            (
+                self.jobs,
+                self.deleted_jobs,
+                self.job_runs,
+                self.new_runs,
+                self.runs,
+                self.results,
+                self.missed_ticks,
+                self.pruned_job_runs,
+                self.deliveries,
+            )
+        )
 
 
 @dataclass

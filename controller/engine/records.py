@@ -26,10 +26,16 @@ ACTIVE_JOB_RUN: frozenset[str] = frozenset({"PENDING", "PAUSING", "PAUSED", "RES
 FINAL_RUN: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "TERMINATED"})
 
 REASON_TYPES = (
-    "terminated", "user-request", "auth-session-not-found", "auth-session-invalid-mid-job",
-    "auth-session-validate-dependency-failed", "auth-session-locked", "another-job-run-active",
-    "insufficient-resource-credits", "s3-sink-error",
-)  # fmt: skip
+    "terminated",
+    "user-request",
+    "auth-session-not-found",
+    "auth-session-invalid-mid-job",
+    "auth-session-validate-dependency-failed",
+    "auth-session-locked",
+    "another-job-run-active",
+    "insufficient-resource-credits",
+    "s3-sink-error",
+)
 ERROR_CATEGORIES = ("infrastructure", "execution", "auth", "user", "billing")
 
 

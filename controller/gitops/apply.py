@@ -34,10 +34,15 @@ def desired_from(result: LoadResult, root: Path) -> list[Desired]:
     """The folder's Jobs and AuthSessions: the very documents ``result`` validated (the files may
     have been rewritten since; reading them again would send an unvalidated version). ``root``:
     ``repository_root`` of the folder, which paths are shown relative to."""
-    jobs = {j.job_id: (dict(j.document), repository_path(j.file, root)) for j in result.jobs
-            if j.file.endswith(JOB_FILE_SUFFIXES)}  # manifests are kubectl's to apply  # fmt: skip
-    sessions = {s.session_id: (dict(s.document), repository_path(s.file, root))
-                for s in result.auth_sessions}  # fmt: skip
+    jobs = {
+        j.job_id: (dict(j.document), repository_path(j.file, root))
+        for j in result.jobs
+        if j.file.endswith(JOB_FILE_SUFFIXES)
+    }  # manifests are kubectl's to apply
+    sessions = {
+        s.session_id: (dict(s.document), repository_path(s.file, root))
+        for s in result.auth_sessions
+    }
     return desired_resources(jobs, sessions)
 
 
@@ -57,8 +62,9 @@ def apply(
     for change in changes:
         try:
             if change.action == "pruned":
-                custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, change.plural,
-                                                       change.name, **extra)  # fmt: skip
+                custom.delete_namespaced_custom_object(
+                    GROUP, VERSION, namespace, change.plural, change.name, **extra
+                )
             else:
                 body = resource_body(by_name[(change.plural, change.name)], namespace, commit)
                 _server_side_apply(api, namespace, change.plural, body, dry_run=dry_run)
@@ -77,11 +83,17 @@ def _server_side_apply(
         query.append(("dryRun", "All"))
     api.call_api(
         f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{plural}/{body['metadata']['name']}",
-        "PATCH", query_params=query, body=body, auth_settings=["BearerToken"],
-        header_params={"Content-Type": "application/apply-patch+yaml",
-                       "Accept": "application/json"},
-        response_type="object", _return_http_data_only=True,
-    )  # fmt: skip
+        "PATCH",
+        query_params=query,
+        body=body,
+        auth_settings=["BearerToken"],
+        header_params={
+            "Content-Type": "application/apply-patch+yaml",
+            "Accept": "application/json",
+        },
+        response_type="object",
+        _return_http_data_only=True,
+    )
 
 
 def commit_of(folder: Path) -> str | None:
@@ -121,8 +133,13 @@ def repository_root(folder: Path) -> Path:
 
 def _git(folder: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
-                              timeout=30, check=False)  # fmt: skip
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except OSError:
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""

@@ -40,11 +40,12 @@ def desired_resources(
 ) -> list[Desired]:
     """``jobs``/``sessions``: ID -> (the file's document, its path)."""
     return [
-        Desired(plural, name, {k: v for k, v in document.items() if k not in _EDITOR_ONLY_KEYS},
-                path)
+        Desired(
+            plural, name, {k: v for k, v in document.items() if k not in _EDITOR_ONLY_KEYS}, path
+        )
         for plural, documents in (("jobs", jobs), ("authsessions", sessions))
         for name, (document, path) in sorted(documents.items())
-    ]  # fmt: skip
+    ]
 
 
 def resource_body(desired: Desired, namespace: str, commit: str | None) -> dict[str, Any]:
@@ -54,10 +55,14 @@ def resource_body(desired: Desired, namespace: str, commit: str | None) -> dict[
     return {
         "apiVersion": API_VERSION,
         "kind": KINDS[desired.plural],
-        "metadata": {"name": desired.name, "namespace": namespace,
-                     "labels": {SOURCE_LABEL: "code"}, "annotations": annotations},
+        "metadata": {
+            "name": desired.name,
+            "namespace": namespace,
+            "labels": {SOURCE_LABEL: "code"},
+            "annotations": annotations,
+        },
         "spec": desired.spec,
-    }  # fmt: skip
+    }
 
 
 def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool) -> list[Change]:
@@ -77,8 +82,11 @@ def plan(desired: list[Desired], existing: list[dict[str, Any]], *, prune: bool)
         changes.append(Change(action, item.plural, item.name))
     if prune:
         wanted = {(d.plural, d.name) for d in desired}
-        changes += [Change("pruned", plural, name) for (plural, name), o in sorted(found.items())
-                    if (plural, name) not in wanted and _is_code(o)]  # fmt: skip
+        changes += [
+            Change("pruned", plural, name)
+            for (plural, name), o in sorted(found.items())
+            if (plural, name) not in wanted and _is_code(o)
+        ]
     return changes
 
 

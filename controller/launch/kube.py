@@ -106,8 +106,10 @@ class KubeLauncher:
     def serve_callback(self, host: str, port: int) -> CallbackServer:
         """Start the callback server (on the running loop); Pods reach it as configured."""
         routes: dict[str, Handler] = {
-            "/events": self._accept, "/auth": self._answer, "/attempt": self._request,
-        }  # fmt: skip
+            "/events": self._accept,
+            "/auth": self._answer,
+            "/attempt": self._request,
+        }
         self._server = CallbackServer(asyncio.get_running_loop(), routes, host=host, port=port)
         return self._server
 
@@ -118,8 +120,9 @@ class KubeLauncher:
         self._by_pod[attempt.pod] = request.attempt_id
         manifest = self.pod_manifest(request, token=attempt.token)
         try:
-            await asyncio.to_thread(self.core.create_namespaced_pod, self.settings.namespace,
-                                    manifest)  # fmt: skip
+            await asyncio.to_thread(
+                self.core.create_namespaced_pod, self.settings.namespace, manifest
+            )
         except ApiException as exc:
             if exc.status != 409:  # 409: created before a restart; it reports as usual
                 self._end(attempt, AttemptExited(request.attempt_id, None))
@@ -129,8 +132,12 @@ class KubeLauncher:
         if attempt is None:
             return
         with contextlib.suppress(ApiException):
-            await asyncio.to_thread(self.core.delete_namespaced_pod, attempt.pod,
-                                    self.settings.namespace, grace_period_seconds=5)  # fmt: skip
+            await asyncio.to_thread(
+                self.core.delete_namespaced_pod,
+                attempt.pod,
+                self.settings.namespace,
+                grace_period_seconds=5,
+            )
         self._end(attempt, AttemptExited(attempt_id, None))
 
     async def events(self) -> AsyncIterator[AttemptEvent]:
@@ -153,8 +160,12 @@ class KubeLauncher:
         that a 10,000-item JobRun does not leave 10,000 Pods behind. Failed Pods stay for
         ``kubectl logs`` until their JobRun (their owner) is deleted."""
         with contextlib.suppress(ApiException):
-            await asyncio.to_thread(self.core.delete_namespaced_pod, name,
-                                    self.settings.namespace, grace_period_seconds=0)  # fmt: skip
+            await asyncio.to_thread(
+                self.core.delete_namespaced_pod,
+                name,
+                self.settings.namespace,
+                grace_period_seconds=0,
+            )
 
     def _end(self, attempt: _Attempt, event: AttemptEvent) -> None:
         if attempt.done:
@@ -169,14 +180,21 @@ class KubeLauncher:
     # --------------------------------------------------------------- manifests
     def pod_manifest(self, request: AttemptRequest, *, token: str) -> dict[str, Any]:
         """The attempt's Pod; ``token`` authenticates the worker to the callback."""
-        values = (request.job_id, kube_name(request.job_run_id), kube_name(request.run_id),
-                  request.attempt_id.rsplit(".", 1)[-1])  # fmt: skip
+        values = (
+            request.job_id,
+            kube_name(request.job_run_id),
+            kube_name(request.run_id),
+            request.attempt_id.rsplit(".", 1)[-1],
+        )
         labels = {
             "app.kubernetes.io/managed-by": MANAGED_BY,
             **dict(zip(LABELS, values, strict=True)),
         }
-        metadata: dict[str, Any] = {"name": pod_name(request), "namespace": self.settings.namespace,
-                                    "labels": labels}  # fmt: skip
+        metadata: dict[str, Any] = {
+            "name": pod_name(request),
+            "namespace": self.settings.namespace,
+            "labels": labels,
+        }
         owner = self.owner_of(request)
         if owner is not None:
             metadata["ownerReferences"] = [owner]
@@ -190,9 +208,14 @@ class KubeLauncher:
         ]
         worker = self.worker_of(request.job_id) or {}
         env += [v for v in worker.get("env") or [] if not v["name"].startswith("JOBCTL_")]
-        security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                    "runAsNonRoot": True, "runAsUser": 1000, "readOnlyRootFilesystem": True,
-                    "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
+        security = {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "readOnlyRootFilesystem": True,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
         return {
             "apiVersion": "v1",
             "kind": "Pod",

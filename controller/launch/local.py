@@ -132,9 +132,14 @@ class LocalLauncher:
         }
         with (logs / f"worker-{self._spawned}.log").open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "controller.worker",
-                stdin=asyncio.subprocess.PIPE, stdout=log, stderr=log, env=env,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "controller.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
         worker = _Worker(self._spawned, token, process)
         self._workers[token] = worker
         worker.monitor = asyncio.create_task(self._watch(worker))

@@ -17,8 +17,10 @@ from ..engine import JobRun
 from ..spec import JobDefinition
 from .operator import Operator
 
-READ_ONLY = ("Jobs are Kubernetes resources here: change them with kubectl, `jobctl apply` or "
-             "the synced repository")  # fmt: skip
+READ_ONLY = (
+    "Jobs are Kubernetes resources here: change them with kubectl, `jobctl apply` or "
+    "the synced repository"
+)
 
 
 class ResourceControl:

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 from kubernetes.client import CoreV1Api
 
-from ..engine import iso_ms
+from ..engine import JobRun, iso_ms
+from ..spec import Redactor
 from ..spec.kube import API_VERSION
+from .status import kube_job_run_name
 
 
 class EventPoster:
@@ -42,3 +44,21 @@ class EventPoster:
         }
         with contextlib.suppress(Exception):
             await asyncio.to_thread(self.core.create_namespaced_event, self.namespace, event)
+
+    async def job_run(self, job_run: JobRun, uid: str | None, redactor: Redactor) -> None:
+        """An Event on the JobRun resource for each status it reaches (what ``kubectl
+        describe`` shows a person)."""
+        text = (
+            f"JobRun {job_run.status}: {job_run.successful_runs} succeeded, "
+            f"{job_run.failed_runs} failed of {job_run.payloads}"
+        )
+        if job_run.reason:
+            text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
+        await self.post(
+            "JobRun",
+            kube_job_run_name(job_run.id),
+            uid,
+            job_run.status.title(),
+            redactor.redact(text),
+            warning=job_run.status in ("FAILURE", "PAUSED"),
+        )

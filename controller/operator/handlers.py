@@ -94,8 +94,9 @@ def build_registry(
         if new:
             operator.terminate_requested(dict(body))
 
-    @kopf.on.event("", "v1", "pods", labels={"app.kubernetes.io/managed-by": MANAGED_BY},
-                   registry=registry)  # fmt: skip
+    @kopf.on.event(
+        "", "v1", "pods", labels={"app.kubernetes.io/managed-by": MANAGED_BY}, registry=registry
+    )
     async def pod_event(name: str, type: str | None, status: kopf.Status, **_: Any) -> None:
         statuses = status.get("containerStatuses") or [{}]
         terminated = (statuses[0].get("state") or {}).get("terminated") or {}

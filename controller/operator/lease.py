@@ -93,9 +93,10 @@ class Lease:
             return False
         if holder != self.identity:
             spec["acquireTime"] = _stamp(now)
-        body = {"metadata": {"name": self.name,
-                             "resourceVersion": current.metadata.resource_version},
-                "spec": spec}  # fmt: skip
+        body = {
+            "metadata": {"name": self.name, "resourceVersion": current.metadata.resource_version},
+            "spec": spec,
+        }
         try:
             self.api.replace_namespaced_lease(self.name, self.namespace, body)
         except ApiException as exc:

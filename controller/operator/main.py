@@ -39,8 +39,14 @@ async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name:
     """kopf elects the active replica through this object; it must exist before they start."""
     body = {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering", "metadata": {"name": name}}
     try:
-        await asyncio.to_thread(custom.create_namespaced_custom_object, "kopf.dev", "v1",
-                                namespace, "kopfpeerings", body)  # fmt: skip
+        await asyncio.to_thread(
+            custom.create_namespaced_custom_object,
+            "kopf.dev",
+            "v1",
+            namespace,
+            "kopfpeerings",
+            body,
+        )
     except ApiException as exc:
         if exc.status != 409:
             raise
@@ -68,16 +74,23 @@ def _build(
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     host, port = parse_listen(args.callback_listen)
     settings = Settings(
-        resources=Path("/nonexistent"), state=args.state, max_workers=args.max_workers,
-        identity=Identity(args.workspace_id, args.namespace, args.namespace), watch=False,
+        resources=Path("/nonexistent"),
+        state=args.state,
+        max_workers=args.max_workers,
+        identity=Identity(args.workspace_id, args.namespace, args.namespace),
+        watch=False,
         **delivery,
         definitions_from_files=False,
-    )  # fmt: skip
+    )
     holder: dict[str, Operator] = {}
-    pods = PodSettings(namespace=args.namespace, callback_url="", image=args.worker_image,
-                       image_pull_policy=args.worker_image_pull_policy,
-                       image_pull_secrets=tuple(args.worker_image_pull_secret),
-                       project=args.project)  # fmt: skip
+    pods = PodSettings(
+        namespace=args.namespace,
+        callback_url="",
+        image=args.worker_image,
+        image_pull_policy=args.worker_image_pull_policy,
+        image_pull_secrets=tuple(args.worker_image_pull_secret),
+        project=args.project,
+    )
     if args.worker_resources is not None:
         pods = replace(pods, resources=args.worker_resources)
 
@@ -87,8 +100,9 @@ def _build(
     def worker_of(job_id: str) -> dict[str, Any] | None:
         return holder["op"].worker_of(job_id)
 
-    launcher = KubeLauncher(core, pods, capacity=args.max_workers, owner_of=owner_of,
-                            worker_of=worker_of)  # fmt: skip
+    launcher = KubeLauncher(
+        core, pods, capacity=args.max_workers, owner_of=owner_of, worker_of=worker_of
+    )
     server = launcher.serve_callback(host, port)
     launcher.settings = replace(pods, callback_url=args.callback_url or server.url(host))
     controller = EmbeddedController(settings, launcher)
@@ -146,8 +160,9 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
         return {"engine": controller.running, "watches": not watches.problems()}
 
     try:
-        server = serve_api(controller, ResourceControl(operator), checks,
-                           operator.invalid_definitions)  # fmt: skip
+        server = serve_api(
+            controller, ResourceControl(operator), checks, operator.invalid_definitions
+        )
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         await launcher.close()
@@ -155,12 +170,15 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
         return 2
     controller.start()
     await operator.sync()
-    print(f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
-          flush=True)  # fmt: skip
+    print(
+        f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
+        flush=True,
+    )
     if args.peering != "off":
         await _ensure_peering(operator.custom, args.namespace, args.peering)
-    await _run_until_stopped(args, api, operator, launcher, stop=stop, lease=lease, server=server,
-                             watches=watches)  # fmt: skip
+    await _run_until_stopped(
+        args, api, operator, launcher, stop=stop, lease=lease, server=server, watches=watches
+    )
     controller.close()
     return 0
 
@@ -182,22 +200,39 @@ async def _run_until_stopped(
     engine_task = asyncio.create_task(controller.run())
     sync = None
     if args.sync_dir is not None:
-        sync = RepoSync(args.sync_dir, watch_root=args.sync_root, custom=operator.custom,
-                        namespace=args.namespace, say=controller.say,
-                        file_problems=operator.file_problems)  # fmt: skip
-    registry = build_registry(operator, launcher, api, probe=_liveness(engine_task, watches),
-                              code_changed=sync.request if sync else lambda: None,
-                              scan_cluster=args.scan_cluster)  # fmt: skip
+        sync = RepoSync(
+            args.sync_dir,
+            watch_root=args.sync_root,
+            custom=operator.custom,
+            namespace=args.namespace,
+            say=controller.say,
+            file_problems=operator.file_problems,
+        )
+    registry = build_registry(
+        operator,
+        launcher,
+        api,
+        probe=_liveness(engine_task, watches),
+        code_changed=sync.request if sync else lambda: None,
+        scan_cluster=args.scan_cluster,
+    )
     standalone = args.peering == "off"
-    kopf_task = asyncio.create_task(kopf.operator(
-        registry=registry, namespaces=[args.namespace], standalone=standalone,
-        peering_name=None if standalone else args.peering,
-        priority=random.randint(1, 1_000_000),
-        liveness_endpoint=f"http://{args.liveness}/healthz" if args.liveness else None,
-        stop_flag=stop,
-    ))  # fmt: skip
-    side = [operator.writer.run(), *([sync.run()] if sync else []),
-            *([server.run()] if server else [])]  # fmt: skip
+    kopf_task = asyncio.create_task(
+        kopf.operator(
+            registry=registry,
+            namespaces=[args.namespace],
+            standalone=standalone,
+            peering_name=None if standalone else args.peering,
+            priority=random.randint(1, 1_000_000),
+            liveness_endpoint=f"http://{args.liveness}/healthz" if args.liveness else None,
+            stop_flag=stop,
+        )
+    )
+    side = [
+        operator.writer.run(),
+        *([sync.run()] if sync else []),
+        *([server.run()] if server else []),
+    ]
     if lease is not None:
 
         def lost() -> None:

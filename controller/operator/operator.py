@@ -33,6 +33,7 @@ from ..spec import (
 from ..spec.kube import GROUP, VERSION, JobSourceInfo
 from .bodies import CREATED_BY, engine_id, job_run_body
 from .events import EventPoster
+from .job_objects import delete_children, patch_suspend
 from .secrets import SecretReader
 from .status import (
     job_run_status,
@@ -99,13 +100,15 @@ class Operator:
     # ------------------------------------------------------------------ startup
     async def sync(self) -> None:
         """Apply every existing Job, forget Jobs that are gone, create missing JobRun resources."""
-        jobs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP, VERSION,
-                                       self.namespace, "jobs")  # fmt: skip
+        jobs = await asyncio.to_thread(
+            self.custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "jobs"
+        )
         for item in jobs["items"]:
             await self.job_changed(item["metadata"]["name"], item)
         self.controller.initial_sync_done()
-        runs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP,
-                                       VERSION, self.namespace, "jobruns")  # fmt: skip
+        runs = await asyncio.to_thread(
+            self.custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, "jobruns"
+        )
         for item in runs["items"]:
             self._known_crs.add(engine_id(item))
             self._remember_job_run(item)
@@ -124,8 +127,9 @@ class Operator:
         self.sources[name] = job_source(body["metadata"])
         lookup = await self._remember("jobs", name, body)
         try:
-            definition = parse_resource_spec(JobDefinition, spec, secrets=lookup,
-                                             ignore=CLUSTER_ONLY_KEYS)  # fmt: skip
+            definition = parse_resource_spec(
+                JobDefinition, spec, secrets=lookup, ignore=CLUSTER_ONLY_KEYS
+            )
         except ResourceSpecError as exc:
             self._spec_error("jobs", "Job", body, str(exc))
             return
@@ -140,8 +144,9 @@ class Operator:
         lookup = await self._remember("authsessions", name, body)
         generation = body["metadata"].get("generation")
         try:
-            session = parse_resource_spec(AuthSessionDefinition, body.get("spec") or {},
-                                          secrets=lookup)  # fmt: skip
+            session = parse_resource_spec(
+                AuthSessionDefinition, body.get("spec") or {}, secrets=lookup
+            )
             if session.id not in (None, name):
                 raise ResourceSpecError([f"spec.id {session.id!r} must equal metadata.name"])
         except ResourceSpecError as exc:
@@ -150,9 +155,13 @@ class Operator:
         self.spec_problem.pop(("authsessions", name), None)
         self.controller.apply_auth_session(name, session)
         previous = (body.get("status") or {}).get("conditions") or []
-        status = validity_status(None, valid="the operator holds this version",
-                                 generation=generation, previous=previous,
-                                 now=self.controller.clock())  # fmt: skip
+        status = validity_status(
+            None,
+            valid="the operator holds this version",
+            generation=generation,
+            previous=previous,
+            now=self.controller.clock(),
+        )
         self.writer.mark("authsessions", name, lambda: status)
 
     def auth_session_deleted(self, name: str) -> None:
@@ -176,20 +185,21 @@ class Operator:
                     text = self.controller.redactor.redact(
                         f"{problem}; the last valid version keeps running"
                     )
-                    asyncio.get_running_loop().create_task(self.events.post(
-                        "Job", job_id, self.job_uids.get(job_id), "SpecError", text,
-                        warning=True))  # fmt: skip
+                    asyncio.get_running_loop().create_task(
+                        self.events.post(
+                            "Job",
+                            job_id,
+                            self.job_uids.get(job_id),
+                            "SpecError",
+                            text,
+                            warning=True,
+                        )
+                    )
 
     def write_suspend(self, job_id: str, suspend: bool) -> None:
         """Record a pause or resume made elsewhere (the REST API) on the Job's spec."""
-
-        async def patch() -> None:
-            with contextlib.suppress(ApiException):
-                await asyncio.to_thread(self.custom.patch_namespaced_custom_object, GROUP,
-                                        VERSION, self.namespace, "jobs", job_id,
-                                        {"spec": {"suspend": suspend}})  # fmt: skip
-
-        asyncio.get_running_loop().create_task(patch())
+        patch = patch_suspend(self.custom, self.namespace, job_id, suspend)
+        asyncio.get_running_loop().create_task(patch)
 
     def invalid_definitions(self) -> int:
         """Job and AuthSession resources or files that cannot be used now (for metrics)."""
@@ -222,13 +232,19 @@ class Operator:
             self._mark_job(metadata["name"])  # the full status says so from now on
         else:
             previous = (body.get("status") or {}).get("conditions") or []
-            status = validity_status(text, valid="", generation=metadata.get("generation"),
-                                     previous=previous, now=self.controller.clock())  # fmt: skip
+            status = validity_status(
+                text,
+                valid="",
+                generation=metadata.get("generation"),
+                previous=previous,
+                now=self.controller.clock(),
+            )
             self.writer.mark(plural, metadata["name"], lambda: status)
         asyncio.get_running_loop().create_task(
-            self.events.post(kind, metadata["name"], metadata.get("uid"), "SpecError", text,
-                             warning=True)
-        )  # fmt: skip
+            self.events.post(
+                kind, metadata["name"], metadata.get("uid"), "SpecError", text, warning=True
+            )
+        )
 
     async def job_deleted(self, name: str) -> None:
         """Terminate its JobRuns, then remove their resources (the operator's and any a person
@@ -236,19 +252,7 @@ class Operator:
         self.definitions.pop(("jobs", name), None)
         self.spec_problem.pop(("jobs", name), None)
         self.controller.remove_definition(name)
-        with contextlib.suppress(ApiException):
-            await asyncio.to_thread(self.core.delete_collection_namespaced_pod, self.namespace,
-                                    label_selector=f"intuned.io/job={name}",
-                                    grace_period_seconds=5)  # fmt: skip
-        runs = await asyncio.to_thread(self.custom.list_namespaced_custom_object, GROUP,
-                                       VERSION, self.namespace, "jobruns")  # fmt: skip
-        for item in runs["items"]:
-            if (item.get("spec") or {}).get("jobRef", {}).get("name") == name:
-                with contextlib.suppress(ApiException):
-                    await asyncio.to_thread(
-                        self.custom.delete_namespaced_custom_object, GROUP, VERSION,
-                        self.namespace, "jobruns", item["metadata"]["name"],
-                    )  # fmt: skip
+        await delete_children(self.core, self.custom, self.namespace, name)
 
     # --------------------------------------------------------------- JobRuns
     def job_run_created(self, body: dict[str, Any], *, last_try: bool) -> str | None:
@@ -295,8 +299,14 @@ class Operator:
         self._known_crs.add(job_run.id)
         body = job_run_body(job_run, self.job_uids.get(job_run.job_id))
         try:
-            created = await asyncio.to_thread(self.custom.create_namespaced_custom_object, GROUP,
-                                              VERSION, self.namespace, "jobruns", body)  # fmt: skip
+            created = await asyncio.to_thread(
+                self.custom.create_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self.namespace,
+                "jobruns",
+                body,
+            )
             self._remember_job_run(created)
         except ApiException as exc:
             if exc.status != 409:
@@ -311,9 +321,14 @@ class Operator:
         uid = self.uids.get(request.job_run_id)
         if uid is None:
             return None
-        return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "JobRun",
-                "name": kube_job_run_name(request.job_run_id), "uid": uid,
-                "controller": True, "blockOwnerDeletion": True}  # fmt: skip
+        return {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "JobRun",
+            "name": kube_job_run_name(request.job_run_id),
+            "uid": uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
 
     # ------------------------------------------------------------- projection
     def observe_event(self, event: AttemptEvent, now: int) -> None:
@@ -337,7 +352,9 @@ class Operator:
         identifier = job_run.id
         if self._announced.get(identifier) != job_run.status:
             self._announced[identifier] = job_run.status
-            asyncio.get_running_loop().create_task(self._event(job_run))
+            asyncio.get_running_loop().create_task(
+                self.events.job_run(job_run, self.uids.get(job_run.id), self.controller.redactor)
+            )
 
         def status() -> dict[str, Any] | None:
             current = self.controller.engine.job_runs.get(identifier)
@@ -355,17 +372,6 @@ class Operator:
 
         self.writer.mark("jobruns", kube_job_run_name(identifier), status)
 
-    async def _event(self, job_run: JobRun) -> None:
-        """An Event on the JobRun resource for each status it reaches (what ``kubectl describe``
-        shows a person)."""
-        text = (f"JobRun {job_run.status}: {job_run.successful_runs} succeeded, "
-                f"{job_run.failed_runs} failed of {job_run.payloads}")  # fmt: skip
-        if job_run.reason:
-            text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
-        await self.events.post("JobRun", kube_job_run_name(job_run.id), self.uids.get(job_run.id),
-                               job_run.status.title(), self.controller.redactor.redact(text),
-                               warning=job_run.status in ("FAILURE", "PAUSED"))  # fmt: skip
-
     def _mark_job(self, job_id: str) -> None:
         def status() -> dict[str, Any] | None:
             job = self.controller.engine.jobs.get(job_id)
@@ -373,11 +379,14 @@ class Operator:
                 return None
             runs = [r for r in self.controller.engine.job_runs.values() if r.job_id == job_id]
             written = job_status(
-                job, runs, generation=self.generations.get(job_id),
-                previous=self.conditions.get(job_id, []), source=self.sources.get(job_id),
+                job,
+                runs,
+                generation=self.generations.get(job_id),
+                previous=self.conditions.get(job_id, []),
+                source=self.sources.get(job_id),
                 problem=self.file_problem.get(job_id) or self.spec_problem.get(("jobs", job_id)),
                 now=self.controller.clock(),
-            )  # fmt: skip
+            )
             self.conditions[job_id] = written["conditions"]
             return written
 

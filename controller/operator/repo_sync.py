@@ -111,13 +111,18 @@ class RepoSync:
         clone (an operator restarted with a fresh volume) nothing is deleted."""
         folder = self.folder.resolve()
         if not folder.is_dir():
-            self._report({f"repo sync: {self.folder} does not exist (yet): nothing is created or "
-                          "deleted until it does; check the git-sync container"})  # fmt: skip
+            self._report(
+                {
+                    f"repo sync: {self.folder} does not exist (yet): nothing is created or "
+                    "deleted until it does; check the git-sync container"
+                }
+            )
             return
         result = await asyncio.to_thread(load_paths, [folder])
         root = await asyncio.to_thread(repository_root, folder)
-        broken = _broken_ids([dataclasses.replace(p, file=repository_path(p.file, root))
-                              for p in result.problems])  # fmt: skip
+        broken = _broken_ids(
+            [dataclasses.replace(p, file=repository_path(p.file, root)) for p in result.problems]
+        )
         self.file_problems(broken.get("jobs", {}))
         problems = {problem for by_name in broken.values() for problem in by_name.values()}
         self._report({f"repo sync: invalid: {problem}" for problem in problems})
@@ -126,8 +131,11 @@ class RepoSync:
         existing = await asyncio.to_thread(existing_resources, self.custom, self.namespace)
         by_key = {(d.plural, d.name): d for d in desired}
         current = {(plural_of(o), o["metadata"]["name"]): o for o in existing}
-        terminating = {(plural_of(o), o["metadata"]["name"]) for o in existing
-                       if o["metadata"].get("deletionTimestamp")}  # fmt: skip
+        terminating = {
+            (plural_of(o), o["metadata"]["name"])
+            for o in existing
+            if o["metadata"].get("deletionTimestamp")
+        }
         for change in plan(desired, existing, prune=True):
             key = (change.plural, change.name)
             if key in terminating:
@@ -135,8 +143,14 @@ class RepoSync:
                     asyncio.get_running_loop().call_later(RETRY_TERMINATING_S, self.request)
             elif change.action == "pruned":
                 if change.name not in broken.get(change.plural, {}):
-                    await self._call(self.custom.delete_namespaced_custom_object, GROUP, VERSION,
-                                     self.namespace, change.plural, change.name)  # fmt: skip
+                    await self._call(
+                        self.custom.delete_namespaced_custom_object,
+                        GROUP,
+                        VERSION,
+                        self.namespace,
+                        change.plural,
+                        change.name,
+                    )
                     self.say(f"repo sync: {change}")
             elif change.action != "unchanged":
                 await self._write(by_key[key], current.get(key), commit)
@@ -155,8 +169,14 @@ class RepoSync:
         wrote meanwhile) is left to the pass that their write triggers."""
         body = resource_body(item, self.namespace, commit)
         if current is None:
-            await self._call(self.custom.create_namespaced_custom_object, GROUP, VERSION,
-                             self.namespace, item.plural, body)  # fmt: skip
+            await self._call(
+                self.custom.create_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self.namespace,
+                item.plural,
+                body,
+            )
             return
         metadata = current["metadata"]
         kept = {k: v for k, v in (current.get("spec") or {}).items() if k in OPERATIONAL_KEYS}
@@ -165,13 +185,22 @@ class RepoSync:
             **body["metadata"],
             "resourceVersion": metadata["resourceVersion"],
             "labels": {**(metadata.get("labels") or {}), **body["metadata"]["labels"]},
-            "annotations": {**(metadata.get("annotations") or {}),
-                            **body["metadata"]["annotations"]},
-        }  # fmt: skip
+            "annotations": {
+                **(metadata.get("annotations") or {}),
+                **body["metadata"]["annotations"],
+            },
+        }
         if metadata.get("finalizers"):
             body["metadata"]["finalizers"] = metadata["finalizers"]
-        await self._call(self.custom.replace_namespaced_custom_object, GROUP, VERSION,
-                         self.namespace, item.plural, item.name, body)  # fmt: skip
+        await self._call(
+            self.custom.replace_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            item.plural,
+            item.name,
+            body,
+        )
 
     async def _call(self, method: Callable[..., Any], *args: Any) -> None:
         try:
@@ -188,8 +217,10 @@ def _broken_ids(problems: list[Problem]) -> dict[str, dict[str, str]]:
     broken: dict[str, dict[str, str]] = {}
     for problem in problems:
         name = Path(problem.file).name
-        for plural, suffixes in (("jobs", JOB_FILE_SUFFIXES),
-                                 ("authsessions", AUTH_SESSION_SUFFIXES)):  # fmt: skip
+        for plural, suffixes in (
+            ("jobs", JOB_FILE_SUFFIXES),
+            ("authsessions", AUTH_SESSION_SUFFIXES),
+        ):
             suffix = next((s for s in suffixes if name.endswith(s)), None)
             if suffix is not None:
                 broken.setdefault(plural, {}).setdefault(name[: -len(suffix)], str(problem))

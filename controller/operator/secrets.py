@@ -50,10 +50,14 @@ class SecretReader:
             secret = await asyncio.to_thread(self.core.read_namespaced_secret, name, self.namespace)
         except ApiException as exc:
             if exc.status == 404:
-                return (f"Secret {name!r} does not exist in namespace {self.namespace!r}; "
-                        "create it or fix secretKeyRef.name")  # fmt: skip
-            return (f"Secret {name!r} cannot be read (HTTP {exc.status}); the operator needs "
-                    f"'get' on secrets in namespace {self.namespace!r}")  # fmt: skip
+                return (
+                    f"Secret {name!r} does not exist in namespace {self.namespace!r}; "
+                    "create it or fix secretKeyRef.name"
+                )
+            return (
+                f"Secret {name!r} cannot be read (HTTP {exc.status}); the operator needs "
+                f"'get' on secrets in namespace {self.namespace!r}"
+            )
         values = {}
         for key, encoded in (secret.data or {}).items():
             try:

@@ -132,9 +132,10 @@ def job_run_status(
         runningRuns=len(job_run.running),
         reason=job_run.reason,
         error=job_run.error,
-        results=None if results is None else ResultsReference(
-            key=results["key"], size=results.get("size")),
-    )  # fmt: skip
+        results=None
+        if results is None
+        else ResultsReference(key=results["key"], size=results.get("size")),
+    )
     return status.model_dump(mode="json", exclude_none=True)
 
 
@@ -168,22 +169,34 @@ def job_status(
     paused = job.paused
     conditions = [
         *validity(previous, problem, valid="the Job is valid", now=now, generation=generation),
-        condition(previous, "Suspended", paused, reason="Suspended" if paused else "Active",
-                  message="no new JobRuns until resumed" if paused else "", now=now,
-                  generation=generation),
-    ]  # fmt: skip
+        condition(
+            previous,
+            "Suspended",
+            paused,
+            reason="Suspended" if paused else "Active",
+            message="no new JobRuns until resumed" if paused else "",
+            now=now,
+            generation=generation,
+        ),
+    ]
     status = JobStatus(
         observedGeneration=generation,
         conditions=conditions,
         lastScheduleTime=iso_ms(job.last_tick),
         nextScheduleTime=None if job.paused else iso_ms(job.next_due),
         active=[JobRunReference(name=kube_job_run_name(r.id)) for r in active],
-        lastJobRun=None if last is None else JobRunSummary(
-            name=kube_job_run_name(last.id), status=last.status,
-            startTime=iso_ms(last.start_time), endTime=iso_ms(last.end_time),
-            successfulRuns=last.successful_runs, failedRuns=last.failed_runs),
+        lastJobRun=None
+        if last is None
+        else JobRunSummary(
+            name=kube_job_run_name(last.id),
+            status=last.status,
+            startTime=iso_ms(last.start_time),
+            endTime=iso_ms(last.end_time),
+            successfulRuns=last.successful_runs,
+            failedRuns=last.failed_runs,
+        ),
         source=source,
-    )  # fmt: skip
+    )
     return status.model_dump(mode="json", exclude_none=True)
 
 
@@ -193,8 +206,11 @@ def job_source(metadata: dict[str, Any]) -> JobSourceInfo:
     if (metadata.get("labels") or {}).get(SOURCE_LABEL) != "code":
         return JobSourceInfo(kind="api")
     annotations = metadata.get("annotations") or {}
-    return JobSourceInfo(kind="code", path=annotations.get(PATH_ANNOTATION),
-                         commit=annotations.get(COMMIT_ANNOTATION))  # fmt: skip
+    return JobSourceInfo(
+        kind="code",
+        path=annotations.get(PATH_ANNOTATION),
+        commit=annotations.get(COMMIT_ANNOTATION),
+    )
 
 
 def validity(
@@ -209,8 +225,9 @@ def validity(
     because of ``problem`` (stalled: nothing changes until the spec or file is fixed)."""
 
     def make(kind: str, value: bool, reason: str, message: str = "") -> Condition:
-        return condition(previous, kind, value, reason=reason, message=message, now=now,
-                         generation=generation)  # fmt: skip
+        return condition(
+            previous, kind, value, reason=reason, message=message, now=now, generation=generation
+        )
 
     if problem is None:
         return [

@@ -53,9 +53,14 @@ class StatusWriter:
         for delay in (*RETRY_DELAYS_S, None):
             try:
                 await asyncio.to_thread(
-                    self.custom.patch_namespaced_custom_object_status, GROUP, VERSION,
-                    self.namespace, plural, name, {"status": status},
-                )  # fmt: skip
+                    self.custom.patch_namespaced_custom_object_status,
+                    GROUP,
+                    VERSION,
+                    self.namespace,
+                    plural,
+                    name,
+                    {"status": status},
+                )
                 return
             except ApiException as exc:
                 if exc.status == 404:

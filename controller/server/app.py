@@ -39,9 +39,14 @@ from .shapes import error_body, job_object, job_run_object, progress_object
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
 _ERRORS = {
-    400: "bad-request", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed",
-    409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type",
-}  # fmt: skip
+    400: "bad-request",
+    401: "unauthorized",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": code} for status, code in _ERRORS.items()
 }
@@ -84,8 +89,12 @@ class ApiError(Exception):
 
 
 def _error_response(status: int, message: str, details: Any = None) -> JSONResponse:
-    body = error_body(_ERRORS.get(status, "internal-server-error"), message, str(uuid.uuid4()),
-                      category="user" if status < 500 else "infrastructure")  # fmt: skip
+    body = error_body(
+        _ERRORS.get(status, "internal-server-error"),
+        message,
+        str(uuid.uuid4()),
+        category="user" if status < 500 else "infrastructure",
+    )
     if details is not None:
         body["details"] = details
     return JSONResponse(body, status_code=status)
@@ -109,9 +118,12 @@ class _Views:
     def project(self, workspace_id: str, project_name: str) -> None:
         identity = self.identity
         if (workspace_id, project_name) != (identity.workspace_id, identity.project_name):
-            raise ApiError(404, f"no project {project_name!r} in workspace {workspace_id!r}; "
-                           f"this controller serves {identity.project_name!r} in workspace "
-                           f"{identity.workspace_id!r}")  # fmt: skip
+            raise ApiError(
+                404,
+                f"no project {project_name!r} in workspace {workspace_id!r}; "
+                f"this controller serves {identity.project_name!r} in workspace "
+                f"{identity.workspace_id!r}",
+            )
 
     def job(self, job_id: str) -> dict[str, Any]:
         job = self.engine.jobs.get(job_id)
@@ -170,12 +182,15 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     _add_job_routes(app, views)
     _add_job_run_routes(app, views)
 
-    @app.get("/api/v1/server", response_model=ServerInfo, tags=["server"],
-             responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(
+        "/api/v1/server", response_model=ServerInfo, tags=["server"], responses=ERROR_RESPONSES
+    )
     async def server_info() -> dict[str, Any]:
         """Which workspace and project this controller serves (for clients' defaults)."""
-        return {"workspaceId": views.identity.workspace_id,
-                "projectName": views.identity.project_name}  # fmt: skip
+        return {
+            "workspaceId": views.identity.workspace_id,
+            "projectName": views.identity.project_name,
+        }
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
@@ -228,8 +243,14 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         return {"jobs": views.jobs()}
 
-    @app.post(f"{API}/jobs", response_model=JobResponse, status_code=201, tags=["jobs"],
-              responses=ERROR_RESPONSES, openapi_extra={"x-job-body": "create"})  # fmt: skip
+    @app.post(
+        f"{API}/jobs",
+        response_model=JobResponse,
+        status_code=201,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+        openapi_extra={"x-job-body": "create"},
+    )
     async def create_job(
         workspace_id: Workspace, project_name: ProjectName, document: Document
     ) -> Any:
@@ -241,14 +262,23 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.command(lambda: control.put_api_job(job_id, document, create=True))
         return {"job": views.job(job_id)}
 
-    @app.get(f"{API}/jobs/{{jobId}}", response_model=JobResponse, tags=["jobs"],
-             responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(
+        f"{API}/jobs/{{jobId}}",
+        response_model=JobResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+    )
     async def get_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         views.project(workspace_id, project_name)
         return {"job": views.job(job_id)}
 
-    @app.put(f"{API}/jobs/{{jobId}}", response_model=JobResponse, tags=["jobs"],
-             responses=ERROR_RESPONSES, openapi_extra={"x-job-body": "update"})  # fmt: skip
+    @app.put(
+        f"{API}/jobs/{{jobId}}",
+        response_model=JobResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+        openapi_extra={"x-job-body": "update"},
+    )
     async def update_job(
         workspace_id: Workspace, project_name: ProjectName, job_id: JobId, document: Document
     ) -> Any:
@@ -257,24 +287,36 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.command(lambda: control.put_api_job(job_id, document, create=False))
         return {"job": views.job(job_id)}
 
-    @app.delete(f"{API}/jobs/{{jobId}}", response_model=DeletedResponse, tags=["jobs"],
-                responses=ERROR_RESPONSES)  # fmt: skip
+    @app.delete(
+        f"{API}/jobs/{{jobId}}",
+        response_model=DeletedResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+    )
     async def delete_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         """Delete a Job created through the API; its active JobRun is terminated."""
         views.project(workspace_id, project_name)
         views.command(lambda: control.delete_api_job(job_id))
         return {"deleted": job_id}
 
-    @app.post(f"{API}/jobs/{{jobId}}/trigger", response_model=TriggerResponse, tags=["jobs"],
-              responses=ERROR_RESPONSES)  # fmt: skip
+    @app.post(
+        f"{API}/jobs/{{jobId}}/trigger",
+        response_model=TriggerResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+    )
     async def trigger_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         views.project(workspace_id, project_name)
         views.job(job_id)
         job_run: JobRun = views.command(lambda: control.trigger(job_id))
         return {"jobRunId": job_run.id, "jobRun": views.job_run(job_run)}
 
-    @app.post(f"{API}/jobs/{{jobId}}/pause", response_model=JobResponse, tags=["jobs"],
-              responses=ERROR_RESPONSES)  # fmt: skip
+    @app.post(
+        f"{API}/jobs/{{jobId}}/pause",
+        response_model=JobResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+    )
     async def pause_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         """No new JobRuns; the active one pauses (in-flight attempts are re-run on resume)."""
         views.project(workspace_id, project_name)
@@ -282,8 +324,12 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.command(lambda: control.pause(job_id))
         return {"job": views.job(job_id)}
 
-    @app.post(f"{API}/jobs/{{jobId}}/resume", response_model=JobResponse, tags=["jobs"],
-              responses=ERROR_RESPONSES)  # fmt: skip
+    @app.post(
+        f"{API}/jobs/{{jobId}}/resume",
+        response_model=JobResponse,
+        tags=["jobs"],
+        responses=ERROR_RESPONSES,
+    )
     async def resume_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         views.project(workspace_id, project_name)
         views.job(job_id)
@@ -294,8 +340,12 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
 def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
     control = views.control
 
-    @app.get(f"{API}/jobs/{{jobId}}/runs", response_model=JobRunsResponse, tags=["job runs"],
-             responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(
+        f"{API}/jobs/{{jobId}}/runs",
+        response_model=JobRunsResponse,
+        tags=["job runs"],
+        responses=ERROR_RESPONSES,
+    )
     async def list_job_runs(
         workspace_id: Workspace,
         project_name: ProjectName,
@@ -332,8 +382,12 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         return views.job_run_with_results(views.find_run(None, job_run_id))
 
-    @app.get(f"{API}/job-runs/{{jobRunId}}/progress", response_model=ProgressOut,
-             tags=["job runs"], responses=ERROR_RESPONSES)  # fmt: skip
+    @app.get(
+        f"{API}/job-runs/{{jobRunId}}/progress",
+        response_model=ProgressOut,
+        tags=["job runs"],
+        responses=ERROR_RESPONSES,
+    )
     async def job_run_progress(
         workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
     ) -> Any:

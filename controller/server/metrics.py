@@ -30,8 +30,16 @@ from ..engine import (
     Engine,
 )
 
-JOB_RUN_STATUSES = ("PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE",
-                    "TERMINATED", "CANCELED")  # fmt: skip
+JOB_RUN_STATUSES = (
+    "PENDING",
+    "PAUSING",
+    "PAUSED",
+    "RESUMING",
+    "COMPLETED",
+    "FAILURE",
+    "TERMINATED",
+    "CANCELED",
+)
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
 ENDED_REMEMBERED = 10_000
 """JobRuns already counted as finished (a later pass may show an ended JobRun again)."""
@@ -72,10 +80,16 @@ class _StateCollector(Collector):
             job_runs.add_metric([status], by_status[status])
         yield job_runs
         active = [j for j in self.engine.job_runs.values() if j.active]
-        yield GaugeMetricFamily("jobctl_runs_pending", "Runs waiting for a worker (queue depth)",
-                                value=sum(len(j.pending) for j in active))  # fmt: skip
-        yield GaugeMetricFamily("jobctl_attempts_running", "Attempts running now",
-                                value=sum(len(j.running) for j in active))  # fmt: skip
+        yield GaugeMetricFamily(
+            "jobctl_runs_pending",
+            "Runs waiting for a worker (queue depth)",
+            value=sum(len(j.pending) for j in active),
+        )
+        yield GaugeMetricFamily(
+            "jobctl_attempts_running",
+            "Attempts running now",
+            value=sum(len(j.running) for j in active),
+        )
         yield GaugeMetricFamily(
             "jobctl_workers_max",
             "Attempts the controller runs at once at most (its worker capacity)",
@@ -94,8 +108,9 @@ class _StateCollector(Collector):
         yield stalled
 
     def _deliveries(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
-        yield GaugeMetricFamily("jobctl_deliveries_queued", "Deliveries waiting to be sent",
-                                value=self.sources.queued())  # fmt: skip
+        yield GaugeMetricFamily(
+            "jobctl_deliveries_queued", "Deliveries waiting to be sent", value=self.sources.queued()
+        )
         oldest = self.sources.oldest_queued()
         age = 0.0 if oldest is None else max(0, self.sources.clock() - oldest) / 1000
         yield GaugeMetricFamily(
@@ -132,12 +147,21 @@ class _StateCollector(Collector):
 class ControllerMetrics:
     def __init__(self, engine: Engine, sources: StateSources) -> None:
         self.registry = CollectorRegistry()
-        self.runs = Counter("jobctl_runs", "Runs that ended, by status", ["status"],
-                            registry=self.registry)  # fmt: skip
-        self.attempts = Counter("jobctl_attempts", "Attempts that ended, by outcome", ["outcome"],
-                                registry=self.registry)  # fmt: skip
-        self.duration = Histogram("jobctl_attempt_duration_seconds", "Attempt duration",
-                                  buckets=DURATION_BUCKETS, registry=self.registry)  # fmt: skip
+        self.runs = Counter(
+            "jobctl_runs", "Runs that ended, by status", ["status"], registry=self.registry
+        )
+        self.attempts = Counter(
+            "jobctl_attempts",
+            "Attempts that ended, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "jobctl_attempt_duration_seconds",
+            "Attempt duration",
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
         self.job_runs = Counter(
             "jobctl_job_runs_finished",
             "JobRuns that ended, by Job and final status",

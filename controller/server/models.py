@@ -19,10 +19,16 @@ class _Out(BaseModel):
 
 class ReasonOut(_Out):
     type: Literal[
-        "terminated", "user-request", "auth-session-not-found", "auth-session-invalid-mid-job",
-        "auth-session-validate-dependency-failed", "auth-session-locked",
-        "another-job-run-active", "insufficient-resource-credits", "s3-sink-error",
-    ]  # fmt: skip
+        "terminated",
+        "user-request",
+        "auth-session-not-found",
+        "auth-session-invalid-mid-job",
+        "auth-session-validate-dependency-failed",
+        "auth-session-locked",
+        "another-job-run-active",
+        "insufficient-resource-credits",
+        "s3-sink-error",
+    ]
     message: str
     details: Any = None
 
@@ -45,9 +51,16 @@ class JobRunOut(_Out):
     updated_at: str
     type: Literal["MANUAL", "SCHEDULED"]
     status: Literal[
-        "CANCELED", "PENDING", "PAUSED", "PAUSING", "RESUMING", "SUCCESS", "FAILURE",
-        "TERMINATED", "COMPLETED",
-    ]  # fmt: skip
+        "CANCELED",
+        "PENDING",
+        "PAUSED",
+        "PAUSING",
+        "RESUMING",
+        "SUCCESS",
+        "FAILURE",
+        "TERMINATED",
+        "COMPLETED",
+    ]
     payloads: int | None
     successful_runs: int | None
     failed_runs: int | None

@@ -113,8 +113,12 @@ def _describe(detail: ErrorDetails) -> str:
     if expected:
         return f"expected {expected}, got {got}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        sign = {"greater_than_equal": ">=", "less_than_equal": "<=",
-                "greater_than": ">", "less_than": "<"}[kind]  # fmt: skip
+        sign = {
+            "greater_than_equal": ">=",
+            "less_than_equal": "<=",
+            "greater_than": ">",
+            "less_than": "<",
+        }[kind]
         bound = next(iter(v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")))
         return f"must be {sign} {bound}"
     if kind == "too_short":

@@ -105,9 +105,13 @@ def load_auth_session_file_text(text: str, file: str) -> LoadResult:
     """A ``<id>.auth-session.jsonc`` file: one AuthSession whose ID is the file name."""
     result = LoadResult(files=1)
     loaded = _load_named_document(
-        text, file, AuthSessionDefinition, kind="auth-session", suffixes=AUTH_SESSION_SUFFIXES,
+        text,
+        file,
+        AuthSessionDefinition,
+        kind="auth-session",
+        suffixes=AUTH_SESSION_SUFFIXES,
         result=result,
-    )  # fmt: skip
+    )
     if loaded is not None:
         session_id, definition, document = loaded
         result.auth_sessions.append(LoadedAuthSession(session_id, definition, file, document))
@@ -191,9 +195,12 @@ def _load_manifest(
     for key in data:
         if key not in _MANIFEST_KEYS:
             result.problems.append(
-                Problem(file, locate((key,), prefer_key=True),
-                        f"unknown key {key!r}; a manifest has {', '.join(_MANIFEST_KEYS)}")
-            )  # fmt: skip
+                Problem(
+                    file,
+                    locate((key,), prefer_key=True),
+                    f"unknown key {key!r}; a manifest has {', '.join(_MANIFEST_KEYS)}",
+                )
+            )
     if data.get("apiVersion") != API_VERSION:
         result.problems.append(
             Problem(file, locate(("apiVersion",)), f"apiVersion must be {API_VERSION!r}")

@@ -24,140 +24,68 @@ from .api_jobs import SqliteApiJobs
 from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE jobs (
-        job_id TEXT PRIMARY KEY,
-        first_seen INTEGER NOT NULL,
-        last_tick INTEGER,
-        paused INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE job_runs (
-        id TEXT PRIMARY KEY,
-        job_id TEXT NOT NULL,
-        type TEXT NOT NULL,
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        scheduled_time INTEGER,
-        start_time INTEGER,
-        end_time INTEGER,
-        updated_at INTEGER NOT NULL,
-        payloads INTEGER NOT NULL,
-        successful_runs INTEGER NOT NULL,
-        failed_runs INTEGER NOT NULL,
-        reason TEXT,
-        error TEXT,
-        auth_session TEXT,
-        concurrency INTEGER NOT NULL,
-        request_timeout_ms INTEGER NOT NULL,
-        results_seq INTEGER NOT NULL,
-        results_written_seq INTEGER NOT NULL DEFAULT 0,
-        results_size INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX job_runs_by_job ON job_runs (job_id, created_at);
-    CREATE TABLE job_run_snapshots (
-        job_run_id TEXT PRIMARY KEY,
-        snapshot TEXT NOT NULL
-    );
-    CREATE TABLE runs (
-        id TEXT PRIMARY KEY,
-        job_run_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        api_name TEXT NOT NULL,
-        parameters TEXT NOT NULL,
-        max_attempts INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        launches INTEGER NOT NULL,
-        result TEXT,
-        error TEXT,
-        reason TEXT,
-        started_at INTEGER,
-        ended_at INTEGER,
-        extended_from TEXT,
-        trace_url TEXT,
-        log_url TEXT
-    );
-    CREATE INDEX runs_by_job_run ON runs (job_run_id, seq);
-    CREATE TABLE results (
-        job_id TEXT NOT NULL,
-        job_run_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        run_id TEXT NOT NULL,
-        line TEXT NOT NULL,
-        PRIMARY KEY (job_run_id, seq)
-    );
-    CREATE TABLE missed_ticks (
-        job_id TEXT NOT NULL,
-        tick INTEGER NOT NULL,
-        PRIMARY KEY (job_id, tick)
-    );
-    """,
-    """
-    CREATE TABLE deliveries (
-        id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        job_id TEXT NOT NULL,
-        job_run_id TEXT NOT NULL,
-        run_id TEXT NOT NULL,
-        target INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        due_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-    );
-    CREATE INDEX deliveries_due ON deliveries (state, due_at, id);
-    CREATE INDEX deliveries_by_job ON deliveries (job_id, state);
-    CREATE INDEX deliveries_by_job_run ON deliveries (job_run_id);
-    CREATE TABLE gone_targets (
-        job_id TEXT NOT NULL,
-        url_hash TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        PRIMARY KEY (job_id, url_hash)
-    );
-    CREATE TABLE results_objects (
-        job_run_id TEXT PRIMARY KEY,
-        object TEXT NOT NULL
-    );
-    """,
-    """
-    CREATE TABLE auth_session_states (
-        session_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        storage_state TEXT NOT NULL,
-        updated_at INTEGER NOT NULL
-    );
-    """,
-    """
-    CREATE TABLE api_jobs (
-        job_id TEXT PRIMARY KEY,
-        document TEXT NOT NULL
-    );
-    """,
-)
+from .migrations import MIGRATIONS
 
 _JOB_RUN_COLUMNS = (
-    "id", "job_id", "type", "status", "created_at", "scheduled_time", "start_time", "end_time",
-    "updated_at", "payloads", "successful_runs", "failed_runs", "reason", "error",
-    "auth_session", "concurrency", "request_timeout_ms", "results_seq",
-)  # fmt: skip
+    "id",
+    "job_id",
+    "type",
+    "status",
+    "created_at",
+    "scheduled_time",
+    "start_time",
+    "end_time",
+    "updated_at",
+    "payloads",
+    "successful_runs",
+    "failed_runs",
+    "reason",
+    "error",
+    "auth_session",
+    "concurrency",
+    "request_timeout_ms",
+    "results_seq",
+)
 _JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result"})
 _RUN_COLUMNS = (
-    "id", "job_run_id", "seq", "api_name", "parameters", "max_attempts", "status", "attempts",
-    "launches", "result", "error", "reason", "started_at", "ended_at", "extended_from",
-    "trace_url", "log_url",
-)  # fmt: skip
+    "id",
+    "job_run_id",
+    "seq",
+    "api_name",
+    "parameters",
+    "max_attempts",
+    "status",
+    "attempts",
+    "launches",
+    "result",
+    "error",
+    "reason",
+    "started_at",
+    "ended_at",
+    "extended_from",
+    "trace_url",
+    "log_url",
+)
 _RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_COLUMNS[6:])
 _JOB_RUN_INSERT = (
     f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_JOB_RUN_COLUMNS))})"
 )
-_JOB_RUN_MUTABLE = tuple(c for c in _JOB_RUN_COLUMNS if c not in ("id", "job_id", "type",
-                         "created_at", "scheduled_time", "concurrency",
-                         "request_timeout_ms", "auth_session"))  # fmt: skip
+_JOB_RUN_MUTABLE = tuple(
+    c
+    for c in _JOB_RUN_COLUMNS
+    if c
+    not in (
+        "id",
+        "job_id",
+        "type",
+        "created_at",
+        "scheduled_time",
+        "concurrency",
+        "request_timeout_ms",
+        "auth_session",
+    )
+)
 _JOB_RUN_UPDATE = (
     f"UPDATE job_runs SET {', '.join(f'{c} = ?' for c in _JOB_RUN_MUTABLE)} WHERE id = ?"
 )
@@ -300,9 +228,21 @@ class SqliteStore:
             db.executemany(
                 "INSERT OR IGNORE INTO deliveries (id, kind, job_id, job_run_id, run_id, target, "
                 "body, created_at, state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                ((d.id, d.kind, d.job_id, d.job_run_id, d.run_id, d.target, d.body,
-                  d.created_at, d.created_at) for d in changes.deliveries),
-            )  # fmt: skip
+                (
+                    (
+                        d.id,
+                        d.kind,
+                        d.job_id,
+                        d.job_run_id,
+                        d.run_id,
+                        d.target,
+                        d.body,
+                        d.created_at,
+                        d.created_at,
+                    )
+                    for d in changes.deliveries
+                ),
+            )
             for job_run in changes.pruned_job_runs:
                 for table, column in _PRUNED_ROWS:
                     db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_run.id,))
@@ -322,8 +262,12 @@ class SqliteStore:
             "SELECT id, job_id, results_seq, results_written_seq, results_size FROM job_runs "
             "WHERE results_seq > 0"
         )
-        return [Watermark(r["id"], r["job_id"], r["results_seq"], r["results_written_seq"],
-                          r["results_size"]) for r in rows]  # fmt: skip
+        return [
+            Watermark(
+                r["id"], r["job_id"], r["results_seq"], r["results_written_seq"], r["results_size"]
+            )
+            for r in rows
+        ]
 
     def unwritten_results(self, job_run_id: str, after_seq: int) -> list[ResultRecord]:
         rows = self._db.execute(

@@ -33,10 +33,12 @@ class AuthFailedError(Exception):
 
 
 def _invalid(session: str, message: str) -> AuthFailedError:
-    return AuthFailedError({
-        "type": "auth-session-invalid-mid-job",
-        "message": f"AuthSession {session!r} is invalid and could not be recreated: {message}",
-    })  # fmt: skip
+    return AuthFailedError(
+        {
+            "type": "auth-session-invalid-mid-job",
+            "message": f"AuthSession {session!r} is invalid and could not be recreated: {message}",
+        }
+    )
 
 
 @dataclass

@@ -17,9 +17,11 @@ AUTH_WAIT_S = 3_600
 
 def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: float) -> bytes:
     request = urllib.request.Request(
-        f"{callback}{path}", data=json.dumps(body, default=str).encode(), method="POST",
+        f"{callback}{path}",
+        data=json.dumps(body, default=str).encode(),
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return bytes(response.read())
 

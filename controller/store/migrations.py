@@ -1,0 +1,116 @@
+"""The SQLite store's schema, as numbered migrations: a database at ``PRAGMA user_version`` N has
+had the first N applied; a new version appends one, and none is ever edited."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        job_id TEXT PRIMARY KEY,
+        first_seen INTEGER NOT NULL,
+        last_tick INTEGER,
+        paused INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE job_runs (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        scheduled_time INTEGER,
+        start_time INTEGER,
+        end_time INTEGER,
+        updated_at INTEGER NOT NULL,
+        payloads INTEGER NOT NULL,
+        successful_runs INTEGER NOT NULL,
+        failed_runs INTEGER NOT NULL,
+        reason TEXT,
+        error TEXT,
+        auth_session TEXT,
+        concurrency INTEGER NOT NULL,
+        request_timeout_ms INTEGER NOT NULL,
+        results_seq INTEGER NOT NULL,
+        results_written_seq INTEGER NOT NULL DEFAULT 0,
+        results_size INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX job_runs_by_job ON job_runs (job_id, created_at);
+    CREATE TABLE job_run_snapshots (
+        job_run_id TEXT PRIMARY KEY,
+        snapshot TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        job_run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        api_name TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        launches INTEGER NOT NULL,
+        result TEXT,
+        error TEXT,
+        reason TEXT,
+        started_at INTEGER,
+        ended_at INTEGER,
+        extended_from TEXT,
+        trace_url TEXT,
+        log_url TEXT
+    );
+    CREATE INDEX runs_by_job_run ON runs (job_run_id, seq);
+    CREATE TABLE results (
+        job_id TEXT NOT NULL,
+        job_run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        line TEXT NOT NULL,
+        PRIMARY KEY (job_run_id, seq)
+    );
+    CREATE TABLE missed_ticks (
+        job_id TEXT NOT NULL,
+        tick INTEGER NOT NULL,
+        PRIMARY KEY (job_id, tick)
+    );
+    """,
+    """
+    CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        job_run_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        target INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, due_at, id);
+    CREATE INDEX deliveries_by_job ON deliveries (job_id, state);
+    CREATE INDEX deliveries_by_job_run ON deliveries (job_run_id);
+    CREATE TABLE gone_targets (
+        job_id TEXT NOT NULL,
+        url_hash TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (job_id, url_hash)
+    );
+    CREATE TABLE results_objects (
+        job_run_id TEXT PRIMARY KEY,
+        object TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE auth_session_states (
+        session_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        storage_state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE api_jobs (
+        job_id TEXT PRIMARY KEY,
+        document TEXT NOT NULL
+    );
+    """,
+)
