@@ -26,7 +26,7 @@ from playwright.async_api import async_playwright
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch_with_profile
-from .callback import EventPoster, asker
+from .callback import AttemptEventPoster, asker
 from .contexts import ContextPool
 
 
@@ -43,7 +43,7 @@ async def serve() -> int:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.__stdin__)
     tasks: dict[str, asyncio.Task[None]] = {}
-    events = EventPoster(callback, token)
+    events = AttemptEventPoster(callback, token)
     browser_gone = asyncio.Event()
 
     async with async_playwright() as playwright:

@@ -26,7 +26,7 @@ def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: fl
         return bytes(response.read())
 
 
-class EventPoster:
+class AttemptEventPoster:
     """Posts attempt events in the order they were sent, on a thread of its own: the worker's
     event loop (every attempt's Playwright calls) never waits for the controller to answer.
     ``flush`` before the process exits, so that the last outcomes reach the controller."""

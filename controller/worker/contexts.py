@@ -105,7 +105,7 @@ class ContextPool:
         await self._close_stale()
         mode, number = request.get("trace", "on"), request["attempt_number"]
         key = self._key(request)
-        lease = await self._main_lease(key, request) if not records(mode, number) else None
+        lease = await self._main_lease(key) if not records(mode, number) else None
         if lease is None and key is not None:
             lease = next((c for c in reversed(self._idle) if c.key == key), None)
             if lease is not None:
@@ -174,7 +174,7 @@ class ContextPool:
         return (request["job_run_id"], request.get("proxy")) if shared else None
 
     # --------------------------------------------------------- main context
-    async def _main_lease(self, key: Key | None, request: dict[str, Any]) -> Lease | None:
+    async def _main_lease(self, key: Key | None) -> Lease | None:
         main = self._main
         if main is None or key is None or key[1] is not None:
             return None

@@ -21,7 +21,7 @@ from playwright.async_api import async_playwright
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch_with_profile
-from .callback import EventPoster, asker, fetch_request
+from .callback import AttemptEventPoster, asker, fetch_request
 from .contexts import ContextPool
 
 
@@ -36,7 +36,7 @@ async def serve() -> int:
     sys.stderr = RoutedStream(sys.__stderr__)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True)
     request = await asyncio.to_thread(fetch_request, callback, token, attempt_id)
-    events = EventPoster(callback, token)
+    events = AttemptEventPoster(callback, token)
     send = events.sender(attempt_id)
     profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
     async with async_playwright() as playwright:
