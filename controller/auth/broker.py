@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..engine import reason
 from ..spec import (
     AuthSessionDefinition,
     CredentialError,
@@ -37,6 +36,7 @@ from ..spec import (
     resolve_credentials,
     secret_values,
 )
+from ..vocabulary import ReasonType, reason
 
 
 class StateStore(Protocol):
@@ -54,7 +54,7 @@ class _Lock:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
-def _abort(kind: str, message: str) -> dict[str, Any]:
+def _abort(kind: ReasonType, message: str) -> dict[str, Any]:
     return {"action": "abort", "reason": reason(kind, message)}
 
 

@@ -39,10 +39,10 @@ from ..engine import (
     JobRun,
     Launcher,
     NotFoundError,
-    reason,
 )
 from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
+from ..vocabulary import reason
 from .api_jobs import JobConflictError, parse_api_job
 from .progress import ProgressLines
 from .resources import ResourceSet

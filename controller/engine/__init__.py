@@ -22,13 +22,11 @@ from .launcher import (
     Launcher,
 )
 from .output import Changes, Effects, Output, ResultRecord
-from .records import ACTIVE_JOB_RUN, FINAL_RUN, Job, JobRun, Run, reason
+from .records import Job, JobRun, Run
 from .results import Identity, iso_ms, results_line
 
 __all__ = [
-    "ACTIVE_JOB_RUN",
     "CANCEL_GRACE_MS",
-    "FINAL_RUN",
     "AttemptAuthFailed",
     "AttemptAuthenticated",
     "AttemptEvent",
@@ -57,6 +55,5 @@ __all__ = [
     "ResultRecord",
     "Run",
     "iso_ms",
-    "reason",
     "results_line",
 ]

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition
+from ..vocabulary import JobRunType, error, reason
 from . import ids
 from .launcher import (
     AttemptAuthenticated,
@@ -35,7 +36,7 @@ from .launcher import (
     AttemptStarted,
 )
 from .output import Changes, Effects, Output
-from .records import Job, JobRun, JobRunType, Run, error, reason
+from .records import Job, JobRun, Run
 from .results import Identity
 from .runbook import RunBook
 

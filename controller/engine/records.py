@@ -1,6 +1,6 @@
 """The engine's state: Jobs, JobRuns and Runs as plain mutable records.
 
-Statuses, reason types and error categories are exactly those of the reference API. A Run's
+Statuses, reason types and error categories are those of ``vocabulary``. A Run's
 ``attempts`` counts only attempts that *ended* (success or counted failure): an attempt that was
 in flight when the controller died, or that a pause cancelled, never consumes retry budget.
 ``launches`` counts every start, so each start gets a fresh attempt ID and late events from an
@@ -11,42 +11,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ..schedule import CompiledSchedule
 from ..spec import JobDefinition
-
-JobRunStatus = Literal[
-    "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
-]
-JobRunType = Literal["MANUAL", "SCHEDULED"]
-RunStatus = Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"]
-
-ACTIVE_JOB_RUN: frozenset[str] = frozenset({"PENDING", "PAUSING", "PAUSED", "RESUMING"})
-FINAL_RUN: frozenset[str] = frozenset({"SUCCEEDED", "FAILED", "TERMINATED"})
-
-REASON_TYPES = (
-    "terminated",
-    "user-request",
-    "auth-session-not-found",
-    "auth-session-invalid-mid-job",
-    "auth-session-validate-dependency-failed",
-    "auth-session-locked",
-    "another-job-run-active",
-    "insufficient-resource-credits",
-    "s3-sink-error",
-)
-ERROR_CATEGORIES = ("infrastructure", "execution", "auth", "user", "billing")
-
-
-def reason(kind: str, message: str) -> dict[str, str]:
-    assert kind in REASON_TYPES, kind
-    return {"type": kind, "message": message}
-
-
-def error(code: str, category: str, message: str) -> dict[str, str]:
-    assert category in ERROR_CATEGORIES, category
-    return {"code": code, "category": category, "message": message}
+from ..vocabulary import ACTIVE_JOB_RUN, JobRunStatus, JobRunType, RunStatus
 
 
 @dataclass(slots=True)

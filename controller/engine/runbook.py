@@ -16,11 +16,12 @@ from pydantic import ValidationError
 
 from ..spec import PayloadItem
 from ..spec.job import CONFIGURATION_EXTENSIONS
+from ..vocabulary import JobRunStatus, ReasonType, RunStatus, reason
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
 from .output import Changes, Effects, ResultRecord
-from .records import Job, JobRun, Run, reason
+from .records import Job, JobRun, Run
 from .results import Identity, results_line
 
 
@@ -49,7 +50,9 @@ class RunBook:
     def _notice(self, job_run: JobRun, text: str) -> None:
         self._effects.notices.append(f"{job_run.job_id} {job_run.id}: {text}")
 
-    def _set_status(self, job_run: JobRun, status: Any, now: int, *, notice: bool = True) -> None:
+    def _set_status(
+        self, job_run: JobRun, status: JobRunStatus, now: int, *, notice: bool = True
+    ) -> None:
         job_run.status = status
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
@@ -174,7 +177,7 @@ class RunBook:
         job_run.pending.append(run.id)
         self._touch_run(run)
 
-    def _end_run(self, job_run: JobRun, run: Run, status: Any, now: int) -> None:
+    def _end_run(self, job_run: JobRun, run: Run, status: RunStatus, now: int) -> None:
         self._release(job_run, run)
         run.status = status
         run.ended_at = now
@@ -198,7 +201,7 @@ class RunBook:
         if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
             self._finish(job_run, "COMPLETED", now)
 
-    def _stop(self, job_run: JobRun, status: Any, now: int, message: str) -> None:
+    def _stop(self, job_run: JobRun, status: JobRunStatus, now: int, message: str) -> None:
         """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason."""
         job_run.status = status  # first, so that no Run ending below completes the JobRun
         unfinished = [*sorted(job_run.running), *job_run.pending]
@@ -212,16 +215,16 @@ class RunBook:
             self._end_run(job_run, run, "TERMINATED", now)
         self._finish(job_run, status, now)
 
-    def _terminate(self, job_run: JobRun, now: int, kind: str, message: str) -> None:
+    def _terminate(self, job_run: JobRun, now: int, kind: ReasonType, message: str) -> None:
         job_run.reason = reason(kind, message)
         self._stop(job_run, "TERMINATED", now, message)
 
-    def _terminate_active(self, job_id: str, now: int, kind: str, message: str) -> None:
+    def _terminate_active(self, job_id: str, now: int, kind: ReasonType, message: str) -> None:
         job_run = self._active(job_id)
         if job_run is not None:
             self._terminate(job_run, now, kind, message)
 
-    def _finish(self, job_run: JobRun, status: Any, now: int) -> None:
+    def _finish(self, job_run: JobRun, status: JobRunStatus, now: int) -> None:
         job_run.end_time = now
         self._set_status(job_run, status, now, notice=False)
         self._active_by_job.pop(job_run.job_id, None)

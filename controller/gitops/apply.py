@@ -19,8 +19,8 @@ from kubernetes.client import ApiClient, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
 from ..spec import LoadResult
-from ..spec.kube import GROUP, VERSION
 from ..spec.loader import JOB_FILE_SUFFIXES
+from ..vocabulary import GROUP, VERSION
 from .desired import KINDS, Change, Desired, desired_resources, plan, resource_body
 
 FIELD_MANAGER = "jobctl"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..spec.kube import API_VERSION, COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_LABEL
+from ..spec.kube import COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_LABEL
+from ..vocabulary import API_VERSION
 
 Action = Literal["created", "configured", "unchanged", "pruned"]
 KINDS = {"jobs": "Job", "authsessions": "AuthSession"}

@@ -36,8 +36,6 @@ from ..engine import (
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 Handler = Callable[[str, dict[str, Any]], Coroutine[Any, Any, Any]]
-FINAL_KINDS = frozenset({"result", "failed", "cancelled", "auth-failed"})
-"""Worker event types after which the attempt is over."""
 
 
 def attempt_event(attempt_id: str, payload: dict[str, Any]) -> AttemptEvent | None:

@@ -31,7 +31,8 @@ from ..engine import (
     AttemptRequest,
     AuthBroker,
 )
-from .callback import FINAL_KINDS, CallbackServer, Handler, attempt_event
+from ..vocabulary import FINAL_WORKER_EVENTS
+from .callback import CallbackServer, Handler, attempt_event
 
 MANAGED_BY = "jobctl"
 LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
@@ -278,7 +279,7 @@ class KubeLauncher:
         event = attempt_event(attempt.request.attempt_id, payload)
         if event is None:
             return False
-        if payload.get("type") in FINAL_KINDS:
+        if payload.get("type") in FINAL_WORKER_EVENTS:
             self._end(attempt, event)
         else:
             self._queue.put_nowait(event)

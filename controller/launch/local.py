@@ -33,7 +33,8 @@ from ..engine import (
     AttemptRequest,
     AuthBroker,
 )
-from .callback import FINAL_KINDS, CallbackServer, attempt_event
+from ..vocabulary import FINAL_WORKER_EVENTS
+from .callback import CallbackServer, attempt_event
 
 CANCEL_GRACE_S = 10.0
 
@@ -167,7 +168,7 @@ class LocalLauncher:
         event = attempt_event(attempt_id, payload)
         if event is None:
             return False
-        if payload.get("type") in FINAL_KINDS:
+        if payload.get("type") in FINAL_WORKER_EVENTS:
             worker.attempts.discard(attempt_id)
             self._by_attempt.pop(attempt_id, None)
             self._ended(attempt_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import JobRun, iso_ms
-from ..spec.kube import API_VERSION
+from ..vocabulary import API_VERSION
 from .status import kube_job_run_name
 
 CREATED_BY = "intuned.io/created-by"

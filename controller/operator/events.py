@@ -10,7 +10,7 @@ from kubernetes.client import CoreV1Api
 
 from ..engine import JobRun, iso_ms
 from ..spec import Redactor
-from ..spec.kube import API_VERSION
+from ..vocabulary import API_VERSION
 from .status import kube_job_run_name
 
 

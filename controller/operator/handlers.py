@@ -17,7 +17,8 @@ import kopf
 
 from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
-from ..spec.kube import GROUP, SOURCE_LABEL, VERSION
+from ..spec.kube import SOURCE_LABEL
+from ..vocabulary import GROUP, VERSION
 from .operator import Operator
 
 WATCH_SERVER_TIMEOUT_S = 270

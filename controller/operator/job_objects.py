@@ -8,7 +8,7 @@ import contextlib
 from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..spec.kube import GROUP, VERSION
+from ..vocabulary import GROUP, VERSION
 
 
 async def delete_children(

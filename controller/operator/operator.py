@@ -30,7 +30,8 @@ from ..spec import (
     SecretLookup,
     parse_resource_spec,
 )
-from ..spec.kube import GROUP, VERSION, JobSourceInfo
+from ..spec.kube import JobSourceInfo
+from ..vocabulary import API_VERSION, GROUP, VERSION
 from .bodies import CREATED_BY, engine_id, job_run_body
 from .events import EventPoster
 from .job_objects import delete_children, patch_suspend
@@ -322,7 +323,7 @@ class Operator:
         if uid is None:
             return None
         return {
-            "apiVersion": f"{GROUP}/{VERSION}",
+            "apiVersion": API_VERSION,
             "kind": "JobRun",
             "name": kube_job_run_name(request.job_run_id),
             "uid": uid,

@@ -36,8 +36,8 @@ from ..gitops.apply import (
     repository_root,
 )
 from ..spec import Problem, load_paths
-from ..spec.kube import GROUP, VERSION
 from ..spec.loader import AUTH_SESSION_SUFFIXES, JOB_FILE_SUFFIXES
+from ..vocabulary import GROUP, VERSION
 
 RESYNC_S = 60.0
 SETTLE_S = 0.2

@@ -25,14 +25,14 @@ from ..spec.kube import (
     AuthSessionStatus,
     Condition,
     JobRunReference,
-    JobRunStatus,
-    JobRunStatusName,
+    JobRunResourceStatus,
     JobRunSummary,
     JobSourceInfo,
     JobStatus,
     ReasonInfo,
     ResultsReference,
 )
+from ..vocabulary import JobRunStatus
 
 
 def condition(
@@ -65,7 +65,7 @@ class _Standing(NamedTuple):
     reason: str
 
 
-_STANDING: dict[JobRunStatusName, _Standing] = {
+_STANDING: dict[JobRunStatus, _Standing] = {
     "PENDING": _Standing(False, True, False, "Running"),
     "PAUSING": _Standing(False, True, False, "Pausing"),
     "PAUSED": _Standing(False, True, False, "Paused"),
@@ -78,7 +78,7 @@ _STANDING: dict[JobRunStatusName, _Standing] = {
 
 
 def job_run_conditions(
-    status: JobRunStatusName, message: str, *, since: int, generation: int | None
+    status: JobRunStatus, message: str, *, since: int, generation: int | None
 ) -> list[Condition]:
     """``Ready``, ``Reconciling`` and ``Stalled`` of a JobRun in ``status``. They change only
     when the JobRun starts and when it ends, so ``since`` (its creation or end) is their
@@ -118,7 +118,7 @@ def job_run_status(
     conditions = job_run_conditions(
         job_run.status, _job_run_message(job_run), since=since, generation=generation
     )
-    status = JobRunStatus(
+    status = JobRunResourceStatus(
         observedGeneration=generation,
         conditions=conditions,
         status=job_run.status,
@@ -141,7 +141,7 @@ def job_run_status(
 
 def not_triggered_status(message: str, *, generation: int | None, now: int) -> dict[str, Any]:
     """A JobRun resource whose Job could not be triggered (unknown or paused): CANCELED."""
-    status = JobRunStatus(
+    status = JobRunResourceStatus(
         observedGeneration=generation,
         conditions=job_run_conditions("CANCELED", message, since=now, generation=generation),
         status="CANCELED",

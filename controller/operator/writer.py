@@ -17,7 +17,7 @@ from typing import Any
 from kubernetes.client import CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..spec.kube import GROUP, VERSION
+from ..vocabulary import GROUP, VERSION
 
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5)
 RETRIED = (409, 429)

@@ -19,7 +19,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ..engine import (
-    FINAL_RUN,
     AttemptAuthFailed,
     AttemptEvent,
     AttemptExited,
@@ -29,17 +28,8 @@ from ..engine import (
     Changes,
     Engine,
 )
+from ..vocabulary import FINAL_RUN, JOB_RUN_STATUSES
 
-JOB_RUN_STATUSES = (
-    "PENDING",
-    "PAUSING",
-    "PAUSED",
-    "RESUMING",
-    "COMPLETED",
-    "FAILURE",
-    "TERMINATED",
-    "CANCELED",
-)
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
 ENDED_REMEMBERED = 10_000
 """JobRuns already counted as finished (a later pass may show an ended JobRun again)."""

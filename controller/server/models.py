@@ -12,23 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..vocabulary import ApiJobRunStatus, ErrorCategory, JobRunType, JobSourceKind, ReasonType
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class ReasonOut(_Out):
-    type: Literal[
-        "terminated",
-        "user-request",
-        "auth-session-not-found",
-        "auth-session-invalid-mid-job",
-        "auth-session-validate-dependency-failed",
-        "auth-session-locked",
-        "another-job-run-active",
-        "insufficient-resource-credits",
-        "s3-sink-error",
-    ]
+    type: ReasonType
     message: str
     details: Any = None
 
@@ -36,7 +28,7 @@ class ReasonOut(_Out):
 class JobRunErrorOut(_Out):
     message: str
     code: str
-    category: str
+    category: ErrorCategory
     details: Any = None
 
 
@@ -49,18 +41,8 @@ class JobRunOut(_Out):
     job_id: str
     created_at: str
     updated_at: str
-    type: Literal["MANUAL", "SCHEDULED"]
-    status: Literal[
-        "CANCELED",
-        "PENDING",
-        "PAUSED",
-        "PAUSING",
-        "RESUMING",
-        "SUCCESS",
-        "FAILURE",
-        "TERMINATED",
-        "COMPLETED",
-    ]
+    type: JobRunType
+    status: ApiJobRunStatus
     payloads: int | None
     successful_runs: int | None
     failed_runs: int | None
@@ -106,7 +88,7 @@ class ProgressOut(_Out):
 
 class JobOut(_Out):
     id: str
-    source: Literal["code", "api"] = Field(
+    source: JobSourceKind = Field(
         description="code: defined by a file (read-only through the API); api: created here."
     )
     paused: bool

@@ -11,22 +11,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from ..vocabulary import GROUP, ErrorCategory, JobRunStatus, JobRunType, JobSourceKind, ReasonType
 from ._base import StrictModel
 from ._types import JobId
 from .job import JobDefinition
 
-GROUP = "intuned.io"
-VERSION = "v1alpha1"
-API_VERSION = f"{GROUP}/{VERSION}"
 SOURCE_LABEL = f"{GROUP}/source"
 """``code`` on resources made from files in git (``jobctl apply``, the repo sync)."""
 PATH_ANNOTATION = f"{GROUP}/path"
 COMMIT_ANNOTATION = f"{GROUP}/commit"
 
-JobRunStatusName = Literal[
-    "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
-]
-JobRunType = Literal["MANUAL", "SCHEDULED"]
 
 Quantity = Annotated[
     str | int,
@@ -109,7 +103,7 @@ class JobRunReference(_Status):
 
 class JobRunSummary(_Status):
     name: str
-    status: JobRunStatusName
+    status: JobRunStatus
     startTime: str | None = None
     endTime: str | None = None
     successfulRuns: int = 0
@@ -117,7 +111,7 @@ class JobRunSummary(_Status):
 
 
 class JobSourceInfo(_Status):
-    kind: Literal["code", "api"]
+    kind: JobSourceKind
     path: str | None = None
     commit: str | None = None
 
@@ -140,13 +134,13 @@ class AuthSessionStatus(_Status):
 
 
 class ReasonInfo(_Status):
-    type: str
+    type: ReasonType
     message: str
 
 
 class ErrorInfo(_Status):
     code: str
-    category: str
+    category: ErrorCategory
     message: str
 
 
@@ -156,10 +150,10 @@ class ResultsReference(_Status):
     size: int | None = None
 
 
-class JobRunStatus(_Status):
+class JobRunResourceStatus(_Status):
     observedGeneration: int | None = None
     conditions: list[Condition] = []
-    status: JobRunStatusName | None = None
+    status: JobRunStatus | None = None
     type: JobRunType | None = None
     startTime: str | None = None
     endTime: str | None = None

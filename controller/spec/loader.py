@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..vocabulary import API_VERSION, GROUP
 from ._documents import ParsedDocument, SyntaxProblem, parse_json5, parse_yaml
 from ._errors import problems_from_validation
 from ._problems import START, DataPath, Position, Problem
@@ -22,7 +23,7 @@ from ._secret_refs import SECRETS_CONTEXT, SHAPE_ONLY
 from ._types import is_dns_label
 from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
-from .kube import API_VERSION, GROUP, JobResourceSpec, JobRunSpec
+from .kube import JobResourceSpec, JobRunSpec
 
 JOB_FILE_SUFFIXES = (".job.jsonc", ".job.json")
 AUTH_SESSION_SUFFIXES = (".auth-session.jsonc", ".auth-session.json")

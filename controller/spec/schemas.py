@@ -17,15 +17,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from ..vocabulary import GROUP, VERSION
 from .auth_session import AuthSessionDefinition
 from .job import JobDefinition
 from .kube import (
-    GROUP,
-    VERSION,
     AuthSessionStatus,
     JobResourceSpec,
+    JobRunResourceStatus,
     JobRunSpec,
-    JobRunStatus,
     JobStatus,
 )
 
@@ -84,7 +83,7 @@ def crd_documents() -> dict[str, dict[str, Any]]:
             plural="jobruns",
             short_names=["ijr"],
             spec=JobRunSpec,
-            status=JobRunStatus,
+            status=JobRunResourceStatus,
             columns=[
                 ("Job", "string", ".spec.jobRef.name"),
                 ("Type", "string", ".status.type"),

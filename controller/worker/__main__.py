@@ -23,6 +23,7 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
+from ..vocabulary import worker_event
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch_with_profile
@@ -59,7 +60,7 @@ async def serve() -> int:
             try:
                 await run_attempt(pool, apis, request, artifacts, send=send, ask=ask)
             except asyncio.CancelledError:
-                send({"type": "cancelled"})
+                send(worker_event("cancelled"))
             except BrowserGoneError:
                 browser_gone.set()
             finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
+from ..vocabulary import ErrorCategory, ErrorCode, error, worker_event
 from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
 from .auth import Ask, Authenticator, AuthFailedError
 from .contexts import ContextPool
@@ -73,7 +74,7 @@ async def run_attempt(
     folder = artifacts / request["job_run_id"] / request["attempt_id"]
     folder.mkdir(parents=True, exist_ok=True)
     trace, log_path = folder / "trace.zip", folder / "log.txt"
-    send({"type": "started"})
+    send(worker_event("started"))
     browser = pool.browser
     if not browser.is_connected():
         raise BrowserGoneError
@@ -87,7 +88,7 @@ async def run_attempt(
         if request.get("auth_session"):
             authenticator = Authenticator(browser, options, apis, ask, log)
             lease = await pool.acquire(request, lambda: authenticator.context(request))
-            send({"type": "authenticated"})
+            send(worker_event("authenticated"))
         else:
             lease = await pool.acquire(request, lambda: browser.new_context(**options))
         token = current_attempt.set(AttemptContext(request["attempt_id"], send))
@@ -96,7 +97,7 @@ async def run_attempt(
         finally:
             current_attempt.reset(token)
     except AuthFailedError as exc:
-        outcome = {"type": "auth-failed", "reason": exc.reason}
+        outcome = worker_event("auth-failed", reason=exc.reason)
     finally:
         current_log.reset(log_token)
         log.close()
@@ -141,8 +142,8 @@ async def _call_api(
         return _failed(
             "invalid-result", "user", f"the API returned a value that is not JSON: {exc}"
         )
-    return {"type": "result", "result": result}
+    return worker_event("result", result=result)
 
 
-def _failed(code: str, category: str, message: str) -> dict[str, Any]:
-    return {"type": "failed", "error": {"code": code, "category": category, "message": message}}
+def _failed(code: ErrorCode, category: ErrorCategory, message: str) -> dict[str, Any]:
+    return worker_event("failed", error=error(code, category, message))

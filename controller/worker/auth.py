@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..vocabulary import reason
 from .apis import ApiLoader, ApiNotFoundError
 
 Ask = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -34,10 +35,10 @@ class AuthFailedError(Exception):
 
 def _invalid(session: str, message: str) -> AuthFailedError:
     return AuthFailedError(
-        {
-            "type": "auth-session-invalid-mid-job",
-            "message": f"AuthSession {session!r} is invalid and could not be recreated: {message}",
-        }
+        reason(
+            "auth-session-invalid-mid-job",
+            f"AuthSession {session!r} is invalid and could not be recreated: {message}",
+        )
     )
 
 

@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from ..vocabulary import worker_event
+
 
 @dataclass(frozen=True)
 class AttemptContext:
@@ -47,9 +49,9 @@ def extend_payload(items: dict[str, Any] | Iterable[dict[str, Any]]) -> None:
     for item in batch:
         if not isinstance(item, dict) or not ({"api", "apiName"} & item.keys()):
             raise ValueError(f"extend_payload() items need an 'api' and 'parameters', got {item!r}")
-    _attempt("extend_payload").send({"type": "extend_payload", "items": batch})
+    _attempt("extend_payload").send(worker_event("extend_payload", items=batch))
 
 
 def extend_timeout() -> None:
     """Restart this attempt's requestTimeout from now."""
-    _attempt("extend_timeout").send({"type": "heartbeat"})
+    _attempt("extend_timeout").send(worker_event("heartbeat"))

@@ -11,9 +11,11 @@ from typing import Any
 
 from kubernetes import client
 
+from controller.vocabulary import GROUP, VERSION
+
 ROOT = Path(__file__).resolve().parents[2]
 JOBCTL = Path(sys.executable).with_name("jobctl")
-GROUP, VERSION = "intuned.io", "v1alpha1"
+
 PLURALS = {"Job": "jobs", "JobRun": "jobruns", "AuthSession": "authsessions"}
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 import yaml
 
 from controller.engine import JobRun
 from controller.operator.status import job_run_status
-from controller.spec.kube import JobRunStatusName
+from controller.vocabulary import JOB_RUN_STATUSES
 from tests.support.ecosystem import ARGOCD, ROOT, evaluator, statuses
 
 pytestmark = pytest.mark.integration
@@ -77,7 +77,7 @@ def test_kstatus_argo_cd_and_flux_agree_on_every_captured_state() -> None:
     assert got == TESTDATA
 
 
-@pytest.mark.parametrize("status", get_args(JobRunStatusName))
+@pytest.mark.parametrize("status", JOB_RUN_STATUSES)
 def test_every_jobrun_status_the_operator_projects_reads_right(status: str) -> None:
     job_run = JobRun(
         id="jr-1",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from controller.engine import reason
+from controller.vocabulary import reason
 
 from .harness import Scenario
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.engine import FINAL_RUN
+from controller.vocabulary import FINAL_RUN
 
 from .harness import Scenario
 

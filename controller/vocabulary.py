@@ -1,0 +1,93 @@
+"""The words every layer shares, typed once: statuses, reasons, errors and worker events.
+
+Everything here is a ``Literal`` (so mypy refuses a misspelt status where it is written, not
+where it is read) with the tuple of its values for code that needs them at run time (schemas,
+metrics). Values are exactly those of the reference API; extensions say so. This module is the
+lowest layer: it imports nothing of the project, and every package may import it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+GROUP = "intuned.io"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+"""The ``apiVersion`` of every resource kind (Job, JobRun, AuthSession)."""
+
+JobRunStatus = Literal[
+    "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
+]
+JOB_RUN_STATUSES: tuple[JobRunStatus, ...] = get_args(JobRunStatus)
+ACTIVE_JOB_RUN: frozenset[JobRunStatus] = frozenset({"PENDING", "PAUSING", "PAUSED", "RESUMING"})
+ApiJobRunStatus = Literal[JobRunStatus, "SUCCESS"]
+"""What the reference API may answer: ours, and ``SUCCESS`` (which this controller never sets)."""
+
+JobRunType = Literal["MANUAL", "SCHEDULED"]
+
+RunStatus = Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"]
+FINAL_RUN: frozenset[RunStatus] = frozenset({"SUCCEEDED", "FAILED", "TERMINATED"})
+
+ReasonType = Literal[
+    "terminated",
+    "user-request",
+    "auth-session-not-found",
+    "auth-session-invalid-mid-job",
+    "auth-session-validate-dependency-failed",
+    "auth-session-locked",
+    "another-job-run-active",
+    "insufficient-resource-credits",
+    "s3-sink-error",
+]
+"""Why a JobRun or Run ended or waits (the reference's closed list: clients validate it)."""
+REASON_TYPES: tuple[ReasonType, ...] = get_args(ReasonType)
+
+ErrorCategory = Literal["infrastructure", "execution", "auth", "user", "billing"]
+ERROR_CATEGORIES: tuple[ErrorCategory, ...] = get_args(ErrorCategory)
+
+ErrorCode = Literal[
+    "api-not-found",
+    "api-load-error",
+    "automation-error",
+    "browser-crashed",
+    "invalid-result",
+    "script-timeout",
+    "worker-exited",
+]
+"""The codes of a Run's error: set by the worker (the first five) or the engine."""
+ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
+
+WorkerEventType = Literal[
+    "started",
+    "heartbeat",
+    "authenticated",
+    "extend_payload",
+    "result",
+    "failed",
+    "auth-failed",
+    "cancelled",
+]
+"""The ``type`` of an event a worker posts about an attempt."""
+WORKER_EVENT_TYPES: tuple[WorkerEventType, ...] = get_args(WorkerEventType)
+FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
+    {"result", "failed", "cancelled", "auth-failed"}
+)
+"""Worker event types after which the attempt is over."""
+
+JobSourceKind = Literal["code", "api"]
+"""Where a Job is defined: a file in git (``code``) or the REST API (``api``)."""
+
+
+def worker_event(kind: WorkerEventType, **fields: Any) -> dict[str, Any]:
+    """The body of a worker's event (``fields`` as the callback reads them for ``kind``)."""
+    return {"type": kind, **fields}
+
+
+def reason(kind: ReasonType, message: str) -> dict[str, str]:
+    """A JobRun's or Run's ``reason`` object."""
+    return {"type": kind, "message": message}
+
+
+def error(code: ErrorCode, category: ErrorCategory, message: str) -> dict[str, str]:
+    """A Run's ``error`` object."""
+    return {"code": code, "category": category, "message": message}
