@@ -85,6 +85,7 @@ async def _deliverer(url: str, bodies: list[str], folder: Path) -> float:
         redactor=Redactor(),
         say=io.StringIO().write,  # type: ignore[arg-type]
         on_sink_refused=lambda *_: None,
+        on_results_stored=lambda _job_run_id: None,
         clock=lambda: int(time.time() * 1000),
     )
     started = time.perf_counter()

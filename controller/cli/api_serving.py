@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..embedded import EmbeddedController
+from ..runtime import Runtime
 from ..server import (
     ApiServer,
     Control,
@@ -61,17 +61,15 @@ def _api_key(args: argparse.Namespace) -> str | None:
 
 def start_api(
     args: argparse.Namespace,
-    controller: EmbeddedController,
-    control: Control | None = None,
+    runtime: Runtime,
+    control: Control,
     *,
     checks: Callable[[], dict[str, bool]] | None = None,
-    invalid_definitions: Callable[[], int] | None = None,
 ) -> ApiServer | None:
     """The server, bound and ready to run (None: --listen off, or the default port is taken).
-    ``control``: what API commands act on (default: the controller itself); ``checks`` and
-    ``invalid_definitions``: the runtime's health checks and count of unusable definitions, for
-    metrics (default: the embedded controller's). Raises ``ApiSetupError`` for what the user
-    asked for and cannot have."""
+    ``control``: what API commands act on; ``checks``: the runtime's health checks for metrics
+    (default: its loop runs). Raises ``ApiSetupError`` for what the user asked for and cannot
+    have."""
     if args.listen == "off":
         return None
     try:
@@ -95,20 +93,16 @@ def start_api(
             file=sys.stderr,
         )
         return None
-    queue = controller.store.deliveries
     sources = StateSources(
-        deliveries=lambda: controller.deliverer.counts,
-        queued=queue.outstanding,
-        oldest_queued=queue.oldest_outstanding,
-        clock=controller.clock,
-        checks=checks or (lambda: {"engine": controller.running}),
-        invalid_definitions=invalid_definitions or (lambda: len(controller.resources.broken_files)),
+        deliveries=lambda: runtime.deliverer.counts,
+        checks=checks or (lambda: {"engine": runtime.running}),
+        invalid_definitions=runtime.definitions.broken,
     )
-    metrics = ControllerMetrics(controller.engine, sources)
-    controller.observers.append(metrics)
-    app = create_app(control or controller, api_key=key, metrics=metrics.render)
+    metrics = ControllerMetrics(runtime.query, sources)
+    runtime.observers.append(metrics)
+    app = create_app(control, api_key=key, metrics=metrics.render)
     server = ApiServer(app, sock)
-    identity = controller.engine.identity
+    identity = runtime.query.identity
     shown = f"[{host}]" if ":" in host else host
     note = "API key required" if key else "no API key: loopback only"
     base = f"http://{shown}:{server.port}"

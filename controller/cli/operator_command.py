@@ -116,9 +116,7 @@ def run_operator(args: argparse.Namespace) -> int:
         return 2
     from ..operator.main import run_operator as run  # noqa: PLC0415  (deliberately lazy)
 
-    def serve_api(controller: Any, control: Any, checks: Any, invalid: Any) -> Any:
-        return api_serving.start_api(
-            args, controller, control, checks=checks, invalid_definitions=invalid
-        )
+    def serve_api(runtime: Any, control: Any, checks: Any) -> Any:
+        return api_serving.start_api(args, runtime, control, checks=checks)
 
     return run(args, delivery, serve_api)

@@ -116,7 +116,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
     )
     controller = EmbeddedController(settings, _launcher(args))
     try:
-        server = api_serving.start_api(args, controller)
+        server = api_serving.start_api(args, controller.runtime, controller)
     except api_serving.ApiSetupError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         controller.close()
@@ -149,7 +149,7 @@ async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
 
 
 def _summary(controller: EmbeddedController, job_run_id: str) -> int:
-    job_run = controller.engine.job_runs.get(job_run_id)
+    job_run = controller.query.job_run(job_run_id)
     if job_run is None:
         return 2
     link = controller.results_link(job_run.id)
@@ -157,7 +157,7 @@ def _summary(controller: EmbeddedController, job_run_id: str) -> int:
     path = (
         link.signed_url
         if link and in_bucket
-        else controller.results.path(job_run.job_id, job_run.id)
+        else controller.query.results_path(job_run.job_id, job_run.id)
     )
     print(
         f"{job_run.id} {job_run.status}: {job_run.successful_runs} succeeded, "

@@ -57,6 +57,8 @@ class DeliverySettings:
 
 SinkRefused = Callable[[str, str, str], None]
 """(job_id, job_run_id, why): an S3 sink refused a result; the controller pauses the JobRun."""
+ResultsStored = Callable[[str], None]
+"""(job_run_id): the JobRun's results file was stored; its status can link it now."""
 
 
 def _fingerprint(definition: JobDefinition) -> str:
@@ -80,6 +82,7 @@ class Deliverer:
         redactor: Redactor,
         say: Callable[[str], None],
         on_sink_refused: SinkRefused,
+        on_results_stored: ResultsStored,
         clock: Callable[[], int],
         rand: Callable[[], float] = random.random,
         s3_clients: S3Clients | None = None,
@@ -92,6 +95,7 @@ class Deliverer:
         self.redactor = redactor
         self.say = say
         self.on_sink_refused = on_sink_refused
+        self.on_results_stored = on_results_stored
         self.clock = clock
         self.rand = rand
         self.s3_clients = s3_clients or S3Clients()
@@ -173,6 +177,7 @@ class Deliverer:
             )
             if outcome.status == "delivered":
                 self.queue.put_results_object(delivery.job_run_id, stored)
+                self.on_results_stored(delivery.job_run_id)
             return outcome
         definition = self.definitions(delivery.job_id)
         if definition is None:

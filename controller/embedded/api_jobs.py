@@ -10,12 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..engine import EngineError, InvalidDefinitionError
+from ..engine import InvalidDefinitionError
 from ..spec import JobDefinition, load_job_file_text
-
-
-class JobConflictError(EngineError):
-    """The Job is defined by a file (read-only here), or already exists."""
 
 
 def parse_api_job(job_id: str, document: Any) -> JobDefinition:

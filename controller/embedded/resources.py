@@ -22,6 +22,7 @@ class Reload:
     kept: list[str] = field(default_factory=list)
     """Jobs whose file is broken; they keep running at their last valid version."""
     auth_sessions_changed: list[str] = field(default_factory=list)
+    auth_sessions_removed: list[str] = field(default_factory=list)
 
 
 class ResourceSet:
@@ -64,4 +65,5 @@ class ResourceSet:
             if file not in broken_files or not Path(file).exists():
                 del self.auth_sessions[session_id]
                 del self._session_files[session_id]
+                reload.auth_sessions_removed.append(session_id)
         return reload

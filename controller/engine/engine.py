@@ -22,7 +22,7 @@ from typing import Any
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition
-from ..vocabulary import JobRunType, error, reason
+from ..vocabulary import JobRunType, ReasonType, error, reason
 from . import ids
 from .launcher import (
     AttemptAuthenticated,
@@ -137,10 +137,16 @@ class Engine(RunBook):
         job_run_id: str | None = None,
     ) -> JobRun:
         """``job_run_id`` names a manual JobRun (a JobRun resource a person created); triggering
-        an ID that exists returns that JobRun, so a repeated request creates nothing twice."""
-        job = self._job(job_id)
-        if job.paused and type == "MANUAL":
-            raise EngineError(f"job {job_id!r} is paused; resume it before triggering it")
+        an ID that exists returns that JobRun, so a repeated request creates nothing twice.
+
+        A trigger of an unknown or paused Job raises ``NotFoundError`` or ``EngineError``, unless
+        it names its JobRun: that JobRun exists already (a resource) and is recorded CANCELED,
+        with the reason, so that it reads the same everywhere (API, status, history)."""
+        if job_run_id is not None and job_run_id in self.job_runs:
+            return self.job_runs[job_run_id]
+        job = self.jobs.get(job_id)
+        if job is None or (job.paused and type == "MANUAL"):
+            return self._refuse(job_id, job, now, job_run_id)
         if tick is not None:
             job_run_id = ids.scheduled_job_run_id(job_id, tick)
         job_run_id = job_run_id or self._new_job_run_id()
@@ -180,6 +186,44 @@ class Engine(RunBook):
         self._add_runs(job_run, job_run.snapshot["payload"], extended_from=None)
         self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
         return job_run
+
+    def _refuse(self, job_id: str, job: Job | None, now: int, job_run_id: str | None) -> JobRun:
+        kind: ReasonType
+        if job is None:
+            kind, message = "terminated", f"no job {job_id!r}"
+        else:
+            kind, message = (
+                "user-request",
+                f"job {job_id!r} is paused; resume it before triggering it",
+            )
+        if job_run_id is None:
+            raise (NotFoundError if job is None else EngineError)(message)
+        job_run = JobRun(
+            id=job_run_id,
+            job_id=job_id,
+            type="MANUAL",
+            status="CANCELED",
+            created_at=now,
+            snapshot={} if job is None else job.definition.canonical(),
+            concurrency=0,
+            request_timeout_ms=0,
+            end_time=now,
+            updated_at=now,
+            reason=reason(kind, message),
+        )
+        self.job_runs[job_run_id] = job_run
+        self._dirty_job_runs[job_run_id] = job_run
+        self._new_job_runs[job_run_id] = job_run
+        self._notice(job_run, f"CANCELED: {message}")
+        self._prune(job_id)
+        return job_run
+
+    def touch(self, job_run_id: str) -> None:
+        """Something the engine does not hold changed for this JobRun (its results file was
+        stored): the next output lists it among the changed JobRuns, so observers look again."""
+        job_run = self.job_runs.get(job_run_id)
+        if job_run is not None:
+            self._dirty_job_runs[job_run_id] = job_run
 
     def pause_job(self, job_id: str, now: int, *, why: dict[str, str] | None = None) -> None:
         """No new JobRuns; in-flight attempts are cancelled without counting and re-run later.

@@ -52,8 +52,9 @@ def pod_name(request: AttemptRequest) -> str:
 @dataclass(frozen=True)
 class PodSettings:
     namespace: str
-    callback_url: str
-    """The operator's callback as Pods reach it (its Service in a cluster)."""
+    callback_url: str | None = None
+    """The operator's callback as Pods reach it (its Service in a cluster; None: the address
+    the callback server listens on)."""
     image: str = "ghcr.io/jobctl/worker:latest"
     image_pull_policy: str = "IfNotPresent"
     image_pull_secrets: tuple[str, ...] = ()
@@ -100,6 +101,8 @@ class KubeLauncher:
         self._by_pod: dict[str, str] = {}
         self._auth: AuthBroker | None = None
         self._server: CallbackServer | None = None
+        self.callback_url = settings.callback_url or ""
+        """Where Pods report (set when the callback is served, unless configured)."""
 
     def use_auth(self, broker: AuthBroker) -> None:
         self._auth = broker
@@ -112,6 +115,7 @@ class KubeLauncher:
             "/attempt": self._request,
         }
         self._server = CallbackServer(asyncio.get_running_loop(), routes, host=host, port=port)
+        self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
 
     # --------------------------------------------------------------- launcher
@@ -200,7 +204,7 @@ class KubeLauncher:
         if owner is not None:
             metadata["ownerReferences"] = [owner]
         env = [
-            {"name": "JOBCTL_CALLBACK", "value": self.settings.callback_url},
+            {"name": "JOBCTL_CALLBACK", "value": self.callback_url},
             {"name": "JOBCTL_ATTEMPT_ID", "value": request.attempt_id},
             {"name": "JOBCTL_WORKER_TOKEN", "value": token},
             {"name": "JOBCTL_PROJECT", "value": self.settings.project},

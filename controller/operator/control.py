@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..delivery import ResultsLink
-from ..embedded.api_jobs import JobConflictError
 from ..engine import JobRun
+from ..runtime import JobConflictError
 from ..spec import JobDefinition
+from ..vocabulary import JobSourceKind
 from .operator import Operator
 
 READ_ONLY = (
@@ -26,25 +27,28 @@ READ_ONLY = (
 class ResourceControl:
     def __init__(self, operator: Operator) -> None:
         self.operator = operator
-        self.engine = operator.controller.engine
+        self.runtime = operator.runtime
+        self.query = operator.query
 
     def trigger(self, job_id: str) -> JobRun:
-        return self.operator.controller.trigger(job_id)
+        return self.runtime.trigger(job_id)
 
     def pause(self, job_id: str) -> None:
-        self.operator.controller.pause(job_id)
+        self.runtime.pause(job_id)
         self.operator.write_suspend(job_id, True)
 
     def resume(self, job_id: str) -> None:
-        self.operator.controller.resume(job_id)
+        self.runtime.resume(job_id)
         self.operator.write_suspend(job_id, False)
 
     def terminate(self, job_run_id: str) -> JobRun:
-        return self.operator.controller.terminate(job_run_id)
+        return self.runtime.terminate(job_run_id)
 
-    def job_source(self, job_id: str) -> str | None:
-        source = self.operator.sources.get(job_id)
-        return source.kind if source is not None and job_id in self.engine.jobs else None
+    def job_source(self, job_id: str) -> JobSourceKind | None:
+        record = self.operator.mirror.jobs.get(job_id)
+        if record is None or self.query.job(job_id) is None:
+            return None
+        return record.source.kind
 
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
         raise JobConflictError(READ_ONLY)
@@ -53,4 +57,4 @@ class ResourceControl:
         raise JobConflictError(READ_ONLY)
 
     def results_link(self, job_run_id: str) -> ResultsLink | None:
-        return self.operator.controller.results_link(job_run_id)
+        return self.query.results_link(job_run_id)

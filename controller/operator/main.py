@@ -12,22 +12,24 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import kopf
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from ..embedded import EmbeddedController, Settings
-from ..engine import AttemptRequest, Identity
+from ..engine import Identity
 from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher, PodSettings
+from ..runtime import Runtime, RuntimeSettings
 from ..server import ApiServer, Control, parse_listen
+from ..store import SqliteStore
 from .control import ResourceControl
+from .definitions import ResourceDefinitions
 from .handlers import WATCHED, build_registry
 from .lease import Lease
 from .liveness import WatcherMonitor
+from .mirror import Mirror
 from .operator import Operator
 from .repo_sync import RepoSync
 
@@ -52,17 +54,13 @@ async def _ensure_peering(custom: client.CustomObjectsApi, namespace: str, name:
             raise
 
 
-ServeApi = Callable[
-    [EmbeddedController, Control, Callable[[], dict[str, bool]], Callable[[], int]],
-    ApiServer | None,
-]
-"""Binds the REST API (None: not served) given the controller, what commands act on, the health
-checks and the count of unusable definitions (metrics); raises ``ValueError`` saying what is
-wrong."""
+ServeApi = Callable[[Runtime, Control, Callable[[], dict[str, bool]]], ApiServer | None]
+"""Binds the REST API (None: not served) given the runtime, what commands act on and the health
+checks; raises ``ValueError`` saying what is wrong."""
 
 
 def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
-    """``delivery``: the delivery and results-file fields of ``Settings``; both it and
+    """``delivery``: the delivery and results-file fields of ``RuntimeSettings``; both it and
     ``serve_api`` come from the CLI, which owns the options."""
     return asyncio.run(_main(args, delivery, serve_api))
 
@@ -70,22 +68,18 @@ def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: 
 def _build(
     args: argparse.Namespace, api: client.ApiClient, delivery: dict[str, Any]
 ) -> tuple[Operator, KubeLauncher]:
-    """The controller with Kubernetes edges: Pods for attempts, resources for definitions."""
+    """The runtime with Kubernetes edges: Pods for attempts, resources for definitions. The
+    mirror is made first: the launcher asks it whose Pods it makes, the operator fills it."""
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
-    host, port = parse_listen(args.callback_listen)
-    settings = Settings(
-        resources=Path("/nonexistent"),
+    settings = RuntimeSettings(
         state=args.state,
         max_workers=args.max_workers,
         identity=Identity(args.workspace_id, args.namespace, args.namespace),
-        watch=False,
         **delivery,
-        definitions_from_files=False,
     )
-    holder: dict[str, Operator] = {}
     pods = PodSettings(
         namespace=args.namespace,
-        callback_url="",
+        callback_url=args.callback_url,
         image=args.worker_image,
         image_pull_policy=args.worker_image_pull_policy,
         image_pull_secrets=tuple(args.worker_image_pull_secret),
@@ -93,20 +87,22 @@ def _build(
     )
     if args.worker_resources is not None:
         pods = replace(pods, resources=args.worker_resources)
-
-    def owner_of(request: AttemptRequest) -> dict[str, Any] | None:
-        return holder["op"].owner_of(request)
-
-    def worker_of(job_id: str) -> dict[str, Any] | None:
-        return holder["op"].worker_of(job_id)
-
+    mirror = Mirror()
     launcher = KubeLauncher(
-        core, pods, capacity=args.max_workers, owner_of=owner_of, worker_of=worker_of
+        core, pods, capacity=args.max_workers, owner_of=mirror.owner_of, worker_of=mirror.worker_of
     )
-    server = launcher.serve_callback(host, port)
-    launcher.settings = replace(pods, callback_url=args.callback_url or server.url(host))
-    controller = EmbeddedController(settings, launcher)
-    operator = holder["op"] = Operator(controller, core, custom, args.namespace)
+    launcher.serve_callback(*parse_listen(args.callback_listen))
+    definitions = ResourceDefinitions(mirror)
+    store = SqliteStore(args.state / "state.db")
+    runtime = Runtime(settings, store=store, launcher=launcher, definitions=definitions)
+    operator = Operator(
+        runtime,
+        mirror=mirror,
+        definitions=definitions,
+        core=core,
+        custom=custom,
+        namespace=args.namespace,
+    )
     return operator, launcher
 
 
@@ -142,7 +138,7 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
         logging.getLogger(chatty).setLevel(logging.WARNING)
     api, _namespace = api_client(args.kubeconfig)
     operator, launcher = _build(args, api, delivery)
-    controller = operator.controller
+    runtime = operator.runtime
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -150,36 +146,32 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
     lease = None
     if args.peering != "off":
         lease = Lease(client.CoordinationV1Api(api), args.namespace, f"jobctl-{args.peering}")
-        if not await lease.acquire(controller.say, stop):
+        if not await lease.acquire(runtime.say, stop):
             await launcher.close()
-            controller.close()
+            runtime.close()
             return 0
     watches = _Watches()
 
     def checks() -> dict[str, bool]:
-        return {"engine": controller.running, "watches": not watches.problems()}
+        return {"engine": runtime.running, "watches": not watches.problems()}
 
     try:
-        server = serve_api(
-            controller, ResourceControl(operator), checks, operator.invalid_definitions
-        )
+        server = serve_api(runtime, ResourceControl(operator), checks)
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         await launcher.close()
-        controller.close()
+        runtime.close()
         return 2
-    controller.start()
+    await operator.list_jobs()
+    runtime.start()
     await operator.sync()
-    print(
-        f"operator: namespace {args.namespace}, callback {launcher.settings.callback_url}",
-        flush=True,
-    )
+    print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)
     if args.peering != "off":
         await _ensure_peering(operator.custom, args.namespace, args.peering)
     await _run_until_stopped(
         args, api, operator, launcher, stop=stop, lease=lease, server=server, watches=watches
     )
-    controller.close()
+    runtime.close()
     return 0
 
 
@@ -196,8 +188,8 @@ async def _run_until_stopped(
 ) -> None:
     """Run the engine, kopf and the side tasks until a signal, kopf's end or a lost Lease;
     then let the engine and kopf finish, write the last statuses, and cancel the rest."""
-    controller = operator.controller
-    engine_task = asyncio.create_task(controller.run())
+    runtime = operator.runtime
+    engine_task = asyncio.create_task(runtime.run())
     sync = None
     if args.sync_dir is not None:
         sync = RepoSync(
@@ -205,7 +197,7 @@ async def _run_until_stopped(
             watch_root=args.sync_root,
             custom=operator.custom,
             namespace=args.namespace,
-            say=controller.say,
+            say=runtime.say,
             file_problems=operator.file_problems,
         )
     registry = build_registry(
@@ -236,7 +228,7 @@ async def _run_until_stopped(
     if lease is not None:
 
         def lost() -> None:
-            controller.say(f"lease {lease.name}: lost; stopping so that only one replica acts")
+            runtime.say(f"lease {lease.name}: lost; stopping so that only one replica acts")
             stop.set()
 
         side.append(lease.keep(lost))
@@ -246,12 +238,12 @@ async def _run_until_stopped(
     await asyncio.wait([stopping, kopf_task], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     stop.set()
-    controller.stop()
+    runtime.stop()
     if server is not None:
         server.stop()
     await asyncio.wait([engine_task, kopf_task], timeout=SHUTDOWN_S)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(operator.writer.flush(), SHUTDOWN_S)
+        await asyncio.wait_for(operator.drain(), SHUTDOWN_S)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

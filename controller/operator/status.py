@@ -29,7 +29,6 @@ from ..spec.kube import (
     JobRunSummary,
     JobSourceInfo,
     JobStatus,
-    ReasonInfo,
     ResultsReference,
 )
 from ..vocabulary import JobRunStatus
@@ -135,17 +134,6 @@ def job_run_status(
         results=None
         if results is None
         else ResultsReference(key=results["key"], size=results.get("size")),
-    )
-    return status.model_dump(mode="json", exclude_none=True)
-
-
-def not_triggered_status(message: str, *, generation: int | None, now: int) -> dict[str, Any]:
-    """A JobRun resource whose Job could not be triggered (unknown or paused): CANCELED."""
-    status = JobRunResourceStatus(
-        observedGeneration=generation,
-        conditions=job_run_conditions("CANCELED", message, since=now, generation=generation),
-        status="CANCELED",
-        reason=ReasonInfo(type="user-request", message=message),
     )
     return status.model_dump(mode="json", exclude_none=True)
 

@@ -1,8 +1,8 @@
 """The REST API: Intuned's Jobs API paths and shapes, served from the controller's own loop.
 
-Handlers run on the controller's event loop, so they read and command the engine directly,
-between passes, with no locking. Every error is the reference error object with a fresh
-``correlationId``; no handler lets an exception escape as a traceback.
+Handlers run on the controller's event loop, so they read the runtime's state (``RuntimeQuery``)
+and command it between passes, with no locking. Every error is the reference error object with a
+fresh ``correlationId``; no handler lets an exception escape as a traceback.
 
 Authentication: with an API key configured, every ``/api`` request needs it in ``x-api-key``.
 ``/openapi.json``, ``/healthz`` and ``/metrics`` are open (they reveal no Job contents).
@@ -21,8 +21,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..delivery import ResultsLink
-from ..engine import Engine, EngineError, InvalidDefinitionError, JobRun, NotFoundError
+from ..engine import EngineError, InvalidDefinitionError, JobRun, NotFoundError
+from ..runtime import RuntimeQuery
 from ..spec import JobDefinition
+from ..vocabulary import JobSourceKind
 from .models import (
     DeletedResponse,
     ErrorOut,
@@ -62,7 +64,7 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 class Control(Protocol):
     """What the API needs from a controller (the embedded one, or the operator)."""
 
-    engine: Engine
+    query: RuntimeQuery
 
     def trigger(self, job_id: str) -> JobRun: ...
 
@@ -72,7 +74,7 @@ class Control(Protocol):
 
     def terminate(self, job_run_id: str) -> JobRun: ...
 
-    def job_source(self, job_id: str) -> str | None: ...
+    def job_source(self, job_id: str) -> JobSourceKind | None: ...
 
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition: ...
 
@@ -112,8 +114,8 @@ class _Views:
 
     def __init__(self, control: Control) -> None:
         self.control = control
-        self.engine = control.engine
-        self.identity = control.engine.identity
+        self.query = control.query
+        self.identity = control.query.identity
 
     def project(self, workspace_id: str, project_name: str) -> None:
         identity = self.identity
@@ -126,7 +128,7 @@ class _Views:
             )
 
     def job(self, job_id: str) -> dict[str, Any]:
-        job = self.engine.jobs.get(job_id)
+        job = self.query.job(job_id)
         source = self.control.job_source(job_id)
         if job is None or source is None:
             raise ApiError(404, f"no job {job_id!r}")
@@ -134,11 +136,10 @@ class _Views:
         return job_object(job, source, runs[0] if runs else None, self.identity)
 
     def jobs(self) -> list[dict[str, Any]]:
-        return [self.job(j) for j in sorted(self.engine.jobs) if self.control.job_source(j)]
+        return [self.job(j) for j in self.query.job_ids() if self.control.job_source(j)]
 
     def runs_of(self, job_id: str) -> list[JobRun]:
-        found = [r for r in self.engine.job_runs.values() if r.job_id == job_id]
-        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+        return self.query.job_runs(job_id)
 
     def job_run(self, job_run: JobRun) -> dict[str, Any]:
         return job_run_object(job_run, self.identity)
@@ -151,7 +152,7 @@ class _Views:
         return body
 
     def find_run(self, job_id: str | None, job_run_id: str) -> JobRun:
-        job_run = self.engine.job_runs.get(job_run_id)
+        job_run = self.query.job_run(job_run_id)
         if job_run is None or (job_id is not None and job_run.job_id != job_id):
             of = f" of job {job_id!r}" if job_id else ""
             raise ApiError(404, f"no JobRun {job_run_id!r}{of}")

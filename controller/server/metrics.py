@@ -26,8 +26,8 @@ from ..engine import (
     AttemptResult,
     AttemptStarted,
     Changes,
-    Engine,
 )
+from ..runtime import RuntimeQuery
 from ..vocabulary import FINAL_RUN, JOB_RUN_STATUSES
 
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
@@ -41,10 +41,6 @@ class StateSources:
 
     deliveries: Callable[[], Tally[tuple[str, str]]]
     """(kind, outcome) -> delivery attempts so far."""
-    queued: Callable[[], int]
-    oldest_queued: Callable[[], int | None]
-    """When the oldest delivery still to be sent was planned (epoch ms), None if none is."""
-    clock: Callable[[], int]
     checks: Callable[[], dict[str, bool]]
     """Health checks of the runtime by name (``engine``, ``watches``): True while healthy."""
     invalid_definitions: Callable[[], int]
@@ -52,8 +48,8 @@ class StateSources:
 
 
 class _StateCollector(Collector):
-    def __init__(self, engine: Engine, sources: StateSources) -> None:
-        self.engine = engine
+    def __init__(self, query: RuntimeQuery, sources: StateSources) -> None:
+        self.query = query
         self.sources = sources
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
@@ -62,14 +58,14 @@ class _StateCollector(Collector):
         yield from self._health()
 
     def _job_runs(self) -> Iterator[GaugeMetricFamily]:
-        by_status: Tally[str] = Tally(j.status for j in self.engine.job_runs.values())
+        by_status: Tally[str] = Tally(j.status for j in self.query.job_runs())
         job_runs = GaugeMetricFamily(
             "jobctl_job_runs", "JobRuns the controller holds, by status", labels=["status"]
         )
         for status in JOB_RUN_STATUSES:
             job_runs.add_metric([status], by_status[status])
         yield job_runs
-        active = [j for j in self.engine.job_runs.values() if j.active]
+        active = self.query.active_job_runs()
         yield GaugeMetricFamily(
             "jobctl_runs_pending",
             "Runs waiting for a worker (queue depth)",
@@ -83,7 +79,7 @@ class _StateCollector(Collector):
         yield GaugeMetricFamily(
             "jobctl_workers_max",
             "Attempts the controller runs at once at most (its worker capacity)",
-            value=self.engine.max_workers,
+            value=self.query.max_workers,
         )
         stalled = GaugeMetricFamily(
             "jobctl_job_run_seconds_since_progress",
@@ -91,7 +87,7 @@ class _StateCollector(Collector):
             "changed status",
             labels=["job"],
         )
-        now = self.sources.clock()
+        now = self.query.clock()
         for job_run in active:
             if job_run.status != "PAUSED":
                 stalled.add_metric([job_run.job_id], max(0, now - job_run.updated_at) / 1000)
@@ -99,10 +95,12 @@ class _StateCollector(Collector):
 
     def _deliveries(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         yield GaugeMetricFamily(
-            "jobctl_deliveries_queued", "Deliveries waiting to be sent", value=self.sources.queued()
+            "jobctl_deliveries_queued",
+            "Deliveries waiting to be sent",
+            value=self.query.deliveries_outstanding(),
         )
-        oldest = self.sources.oldest_queued()
-        age = 0.0 if oldest is None else max(0, self.sources.clock() - oldest) / 1000
+        oldest = self.query.oldest_delivery_outstanding()
+        age = 0.0 if oldest is None else max(0, self.query.clock() - oldest) / 1000
         yield GaugeMetricFamily(
             "jobctl_deliveries_oldest_queued_seconds",
             "Age of the oldest delivery still waiting to be sent (0: none is)",
@@ -135,7 +133,7 @@ class _StateCollector(Collector):
 
 
 class ControllerMetrics:
-    def __init__(self, engine: Engine, sources: StateSources) -> None:
+    def __init__(self, query: RuntimeQuery, sources: StateSources) -> None:
         self.registry = CollectorRegistry()
         self.runs = Counter(
             "jobctl_runs", "Runs that ended, by status", ["status"], registry=self.registry
@@ -158,7 +156,7 @@ class ControllerMetrics:
             ["job", "status"],
             registry=self.registry,
         )
-        self.registry.register(_StateCollector(engine, sources))
+        self.registry.register(_StateCollector(query, sources))
         self._started: dict[str, int] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
 

@@ -73,7 +73,7 @@ def api(cluster: Path) -> client.ApiClient:
 
 
 @pytest.fixture(scope="session")
-def kubectl(cluster: Path):  # type: ignore[no-untyped-def]
+def kubectl(cluster: Path):
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(cluster), *args],
                               input=stdin, capture_output=True, text=True, timeout=60,
@@ -108,7 +108,7 @@ def operator_flags() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
+def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory,
              operator_flags: list[str]):  # fmt: skip
     state = tmp_path_factory.mktemp("operator")
     log = state / "operator.log"

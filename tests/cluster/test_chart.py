@@ -84,7 +84,7 @@ RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted",
 def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restricted(
     values: list[str],
     kubectl,
-    new_namespace: Callable[..., str],  # type: ignore[no-untyped-def]
+    new_namespace: Callable[..., str],
 ) -> None:
     lint = helm("lint", str(CHART), *values)
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -105,7 +105,7 @@ def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restrict
                                                             yaml.safe_load_all(rendered) if d])  # fmt: skip
 
 
-def install_monitoring_crds(kubectl) -> None:  # type: ignore[no-untyped-def]
+def install_monitoring_crds(kubectl) -> None:
     """The Prometheus Operator's own ServiceMonitor and PrometheusRule CRDs (``make
     ecosystem-tools`` takes them from its Go module)."""
     assert MONITORING_CRDS.exists(), f"{MONITORING_CRDS} missing: run `make ecosystem-tools`"
@@ -147,7 +147,7 @@ def test_worker_pods_are_admitted_where_restricted_is_enforced(
     assert {m.mount_path for m in container.volume_mounts} >= {"/tmp", "/dev/shm"}
 
 
-def _can_i_list(kubectl, namespace: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _can_i_list(kubectl, namespace: str) -> dict[str, str]:
     listed = kubectl("auth", "can-i", "--list", "--namespace", namespace,
                      "--as", f"system:serviceaccount:{namespace}:{SERVICE_ACCOUNT}")  # fmt: skip
     assert listed.returncode == 0, listed.stderr
@@ -161,7 +161,7 @@ def _can_i_list(kubectl, namespace: str) -> dict[str, str]:  # type: ignore[no-u
 
 
 @pytest.fixture
-def installed(kubectl, new_namespace: Callable[..., str]) -> str:  # type: ignore[no-untyped-def]
+def installed(kubectl, new_namespace: Callable[..., str]) -> str:
     """The chart's ServiceAccount, Role and RoleBinding, applied for real."""
     namespace = new_namespace()
     documents = [d for d in yaml.safe_load_all(render(namespace)) if d
@@ -174,7 +174,7 @@ def installed(kubectl, new_namespace: Callable[..., str]) -> str:  # type: ignor
 
 def test_the_operator_service_account_has_exactly_the_allowed_permissions(
     kubectl,
-    installed: str,  # type: ignore[no-untyped-def]
+    installed: str,
 ) -> None:
     assert _can_i_list(kubectl, installed) == ALLOWED
     user = f"system:serviceaccount:{installed}:{SERVICE_ACCOUNT}"
@@ -193,7 +193,7 @@ def operator_as_service_account(
     cluster: Path,
     installed: str,
     tmp_path: Path,
-    kubectl,  # type: ignore[no-untyped-def]
+    kubectl,
 ) -> Iterator[tuple[str, Path]]:
     token = kubectl("create", "token", SERVICE_ACCOUNT, "--namespace", installed)
     assert token.returncode == 0, token.stderr

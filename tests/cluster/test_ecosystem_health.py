@@ -18,9 +18,10 @@ import pytest
 import yaml
 from kubernetes import client
 
+from controller.vocabulary import GROUP, VERSION
 from tests.support.ecosystem import ARGOCD, captured, statuses
 
-from ._kube import GROUP, VERSION, apply, get, wait_for
+from ._kube import apply, get, wait_for
 
 pytestmark = pytest.mark.cluster
 

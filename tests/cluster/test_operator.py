@@ -16,8 +16,9 @@ from kubernetes import client
 
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
+from controller.vocabulary import GROUP, VERSION
 
-from ._kube import GROUP, JOBCTL, ROOT, VERSION, apply, objects, status_of, wait_for
+from ._kube import JOBCTL, ROOT, apply, objects, status_of, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -267,7 +268,7 @@ def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resourc
     assert "jobctl_" in metrics
 
 
-def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:  # type: ignore[no-untyped-def]
+def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:
     """Runs last in this module: it removes the AuthSession CRD (and so, as the operator scans
     the cluster's CRDs with ``--scan-cluster``, its watcher) for a while."""
 

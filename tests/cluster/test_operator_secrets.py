@@ -115,7 +115,7 @@ def test_an_auth_session_resource_signs_in_with_a_password_from_a_secret(
     assert_nowhere(api, namespace, operator, MEMBER_PASSWORD)
 
 
-def assert_nowhere(api: client.ApiClient, namespace: str, operator, *values: str) -> None:  # type: ignore[no-untyped-def]
+def assert_nowhere(api: client.ApiClient, namespace: str, operator, *values: str) -> None:
     """No secret value in any status, Event or the operator's log."""
     custom = client.CustomObjectsApi(api)
     statuses = [str(item.get("status")) for plural in ("jobs", "jobruns", "authsessions")

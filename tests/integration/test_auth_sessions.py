@@ -126,7 +126,7 @@ def test_a_session_that_expires_mid_run_is_recreated_and_every_run_succeeds(
     ctl = controller(tmp_path)
     ctl.start()
     job_run = run_to_end(ctl)
-    output = ctl.out.getvalue()  # type: ignore[attr-defined]
+    output = ctl.runtime.out.getvalue()  # type: ignore[attr-defined]
     ctl.close()
     assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == ("COMPLETED", 25, 0)
     assert stats(base)["logins"] >= 2, "the session never expired during the run"
@@ -182,7 +182,7 @@ def test_wrong_credentials_pause_the_jobrun_then_resume_after_the_fix_completes_
             return job_run
 
         job_run = asyncio.run(scenario())
-        output = ctl.out.getvalue()  # type: ignore[attr-defined]
+        output = ctl.runtime.out.getvalue()  # type: ignore[attr-defined]
         ctl.close()
         assert (job_run.status, job_run.successful_runs) == ("COMPLETED", 7)
         statuses = [r.json()["status"] for r in receiver.delivered("/notify")]

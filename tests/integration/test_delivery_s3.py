@@ -115,7 +115,7 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
                "sink": s3_sink(s3_server, bucket),
                "notifications": [{"type": "webhook", "url": receiver.url("/notify")}]}  # fmt: skip
         controller = controller_for(tmp_path, job)
-        controller.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
+        controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
         job_run_id, job_run = _run_until_paused(controller)
         assert job_run.status == "PAUSED"
         assert job_run.reason["type"] == "s3-sink-error"
@@ -134,7 +134,7 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
             await asyncio.wait_for(resumed.run(until_idle=True), 30)
 
         asyncio.run(resume())
-        final = resumed.engine.job_runs[job_run_id]
+        final = resumed.query.job_run(job_run_id)
         resumed.close()
         assert (final.status, final.successful_runs) == ("COMPLETED", 20)
         assert len(s3_server.objects(bucket)) == 20  # nothing produced before the pause was lost
@@ -150,12 +150,12 @@ def test_wrong_credentials_pause_the_jobrun_without_echoing_them(
     job = {"payload": items(10), "configuration": {"maxConcurrentRequests": 1},
            "sink": s3_sink(s3_server_with_auth, bucket, secretAccessKey=wrong)}  # fmt: skip
     controller = controller_for(tmp_path, job)
-    controller.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
+    controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
     _, job_run = _run_until_paused(controller)
     controller.close()
     assert job_run.status == "PAUSED"
     assert job_run.reason["type"] == "s3-sink-error"
     assert "SignatureDoesNotMatch" in job_run.reason["message"]
-    output = controller.out.getvalue()  # type: ignore[attr-defined]
+    output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
     assert "sink deliveries held: S3 SignatureDoesNotMatch" in output
     assert wrong not in output and wrong not in json.dumps(job_run.reason)

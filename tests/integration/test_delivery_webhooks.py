@@ -120,7 +120,7 @@ def test_410_stops_deliveries_to_that_url_until_the_job_changes(tmp_path: Path) 
         receiver.script("/sink", always(410))
         job = {"payload": items(5), "sink": {"type": "webhook", "url": receiver.url("/sink")}}
         controller = controller_for(tmp_path, {"demo": job}, max_in_flight=1)
-        out = controller.out
+        out = controller.runtime.out
         run_once(controller, "demo")
         assert len(receiver.on("/sink")) == 1
         assert delivery_states(tmp_path) == {"gone": 1, "dropped": 4, "delivered": 1}  # + file
@@ -150,7 +150,7 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_horizon(tmp_path: P
         run_once(controller, "demo")
         assert time.monotonic() - started < 5
         assert delivery_states(tmp_path) == {"failed": 1, "delivered": 1}
-        output = controller.out.getvalue()  # type: ignore[attr-defined]
+        output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
         assert "given up after" in output and "no answer within 0.3s" in output
 
 
@@ -174,9 +174,9 @@ def test_private_targets_are_held_until_allowed_then_delivered(tmp_path: Path) -
         job_run_id = run_once(controller, "demo")
         assert receiver.received == []
         assert delivery_states(tmp_path) == {"held": 4, "delivered": 1}
-        output = controller.out.getvalue()  # type: ignore[attr-defined]
+        output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
         assert "--allow-private-targets" in output and "127.0.0.1 resolves to" in output
-        assert controller.engine.job_runs[job_run_id].status == "COMPLETED"  # webhooks never pause
+        assert controller.query.job_run(job_run_id).status == "COMPLETED"  # webhooks never pause
 
         async def restart() -> None:  # held deliveries are released by a restart
             again = controller_for(tmp_path, {"demo": job})

@@ -35,7 +35,7 @@ def test_a_triggered_jobrun_runs_to_completion_with_a_results_file(tmp_path: Pat
         job_run = controller.trigger("demo")
         await controller.run(until_idle=True)
         assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == ("COMPLETED", 7, 0)
-        lines = controller.results.path("demo", job_run.id).read_text().splitlines()
+        lines = controller.query.results_path("demo", job_run.id).read_text().splitlines()
         assert len(lines) == 7
         assert {json.loads(line)["apiInfo"]["name"] for line in lines} == {
             "fanout",
@@ -63,22 +63,22 @@ def test_job_files_hot_reload_within_a_second(tmp_path: Path) -> None:
         task = asyncio.create_task(controller.run())
         await asyncio.sleep(0.3)  # the watcher is up
         jobs = tmp_path / "resources" / "jobs"
-        engine = controller.engine
+        query = controller.query
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "b"}]}')
-        assert await _until(lambda: "second" in engine.jobs) < 1.0
+        assert await _until(lambda: query.job("second") is not None) < 1.0
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "changed"}]}')
-        await _until(lambda: engine.jobs["second"].definition.payload[0].apiName == "changed")
+        await _until(lambda: query.job("second").definition.payload[0].apiName == "changed")
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "broken"}], schedul: {}}')
-        await _until(lambda: "schedul" in controller.out.getvalue())
-        assert engine.jobs["second"].definition.payload[0].apiName == "changed"
-        assert "second: keeps running its last valid version" in controller.out.getvalue()
+        await _until(lambda: "schedul" in controller.runtime.out.getvalue())
+        assert query.job("second").definition.payload[0].apiName == "changed"
+        assert "second: keeps running its last valid version" in controller.runtime.out.getvalue()
 
         (jobs / "second.job.jsonc").unlink()
-        await _until(lambda: "second" not in engine.jobs)
-        assert "first" in engine.jobs
+        await _until(lambda: query.job("second") is None)
+        assert query.job("first") is not None
         controller.stop()
         await task
         controller.close()
@@ -93,11 +93,11 @@ def test_an_interval_schedule_fires_on_the_real_clock(tmp_path: Path) -> None:
         )
         controller.start()
         task = asyncio.create_task(controller.run())
-        await _until(lambda: len(controller.engine.job_runs) >= 2, timeout=3.5)
+        await _until(lambda: len(controller.query.job_runs()) >= 2, timeout=3.5)
         controller.stop()
         await task
         controller.close()
-        runs = list(controller.engine.job_runs.values())
+        runs = controller.query.job_runs()
         assert all(r.type == "SCHEDULED" and r.scheduled_time % 1000 == 0 for r in runs)
 
     asyncio.run(scenario())
@@ -117,6 +117,6 @@ def test_old_jobruns_are_pruned_with_their_results_files(tmp_path: Path) -> None
         controller.close()
         files = sorted(p.stem for p in (tmp_path / "state" / "results" / "demo").iterdir())
         assert files == sorted(ids[1:])
-        assert set(controller.engine.job_runs) == set(ids[1:])
+        assert {r.id for r in controller.query.job_runs()} == set(ids[1:])
 
     asyncio.run(scenario())

@@ -42,7 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-def run(jobctl, root: Path, site: str, configuration: dict[str, Any], items: list[dict]) -> Any:  # type: ignore[no-untyped-def]
+def run(jobctl, root: Path, site: str, configuration: dict[str, Any], items: list[dict]) -> Any:
     project = root / "project"
     (project / "api").mkdir(parents=True)
     (project / "api" / "cookie.py").write_text(COOKIE_API)
@@ -72,7 +72,7 @@ def run(jobctl, root: Path, site: str, configuration: dict[str, Any], items: lis
 
 def test_at_context_level_no_run_sees_another_run_s_cookie(
     jobctl, tmp_path: Path, site: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     lines, _ = run(jobctl, tmp_path, site, {"isolation": "context"}, [{"n": n} for n in range(3)])
     assert [line["result"]["seen"] for line in lines] == [[], [], []]
 
@@ -80,7 +80,7 @@ def test_at_context_level_no_run_sees_another_run_s_cookie(
 def test_at_page_level_runs_of_a_jobrun_share_cookies_but_a_retry_starts_fresh(
     jobctl,
     tmp_path: Path,
-    site: str,  # type: ignore[no-untyped-def]
+    site: str,
 ) -> None:
     items = [{"n": 0}, {"n": 1}, {"n": 2, "succeedOnAttempt": 2}]
     lines, _ = run(jobctl, tmp_path, site, {"isolation": "page"}, items)
@@ -105,7 +105,7 @@ def test_the_trace_mode_decides_which_attempts_keep_a_trace(
     tmp_path: Path,
     site: str,
     mode: str,
-    expected: set[tuple[str, int]],  # type: ignore[no-untyped-def]
+    expected: set[tuple[str, int]],
 ) -> None:
     items = [
         {"n": 0, "name": "ok"},
@@ -159,7 +159,7 @@ def test_at_page_level_a_later_jobrun_on_the_same_worker_starts_with_nothing_sha
                 if not job_run.active:
                     break
                 await asyncio.sleep(0.1)
-            results = controller.results.path("probe", job_run.id).read_text().splitlines()
+            results = controller.query.results_path("probe", job_run.id).read_text().splitlines()
             lines = sorted(
                 (json.loads(line)["apiInfo"] for line in results),
                 key=lambda line: line["parameters"]["n"],

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from controller.embedded.results_files import ResultsFiles
+from controller.runtime.results_files import ResultsFiles
 from controller.store import SqliteStore
-from controller.store.sqlite import MIGRATIONS
+from controller.store.migrations import MIGRATIONS
 from tests.unit.engine.harness import Scenario
 
 pytestmark = pytest.mark.integration

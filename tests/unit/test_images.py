@@ -26,8 +26,8 @@ def instruction(text: str, name: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(rf"^{name} (.+)$", text, re.MULTILINE)]
 
 
-def worker_pod() -> dict:  # type: ignore[type-arg]
-    launcher = KubeLauncher(None, PodSettings(namespace="ns", callback_url="http://cb"),  # type: ignore[arg-type]
+def worker_pod() -> dict:
+    launcher = KubeLauncher(None, PodSettings(namespace="ns", callback_url="http://cb"),
                             capacity=1, owner_of=lambda _r: None)  # fmt: skip
     request = AttemptRequest(attempt_id="ru_a.1", job_id="j", job_run_id="jr_a", run_id="ru_a",
                              attempt_number=1, api_name="a", parameters={}, timeout_s=5)  # fmt: skip

@@ -18,7 +18,7 @@ def planned(s: Scenario, kind: str | None = None):
     return [d for d in found if kind is None or d.kind == kind]
 
 
-def finish_all(s: Scenario, fail: set[str] = frozenset()) -> None:
+def finish_all(s: Scenario, fail: frozenset[str] = frozenset()) -> None:
     s.step()
     while s.running():
         for request in s.running():
@@ -45,7 +45,7 @@ def test_sink_deliveries_follow_skip_on_fail_and_apis_to_send(
     sink_part = f", sink: {sink}" if sink else ""
     s = Scenario(f'{{payload: [{{api: "a"}}, {{api: "b"}}, {{api: "c"}}]{sink_part}}}')
     s.engine.trigger("job", s.now)
-    finish_all(s, fail={"b"})
+    finish_all(s, fail=frozenset({"b"}))
     deliveries = planned(s, "sink")
     assert sorted(json.loads(d.body)["apiInfo"]["name"] for d in deliveries) == sent
     results = {r.run_id: r.line for o in s.outputs for r in o.changes.results}

@@ -4,9 +4,14 @@ health checks and invalid definitions read when scraped."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+from typing import cast
 
+from controller.delivery import LocalResultsStorage
 from controller.engine import Changes, Engine, JobRun
+from controller.runtime import RuntimeQuery
 from controller.server import ControllerMetrics, StateSources
+from controller.store import DeliveryQueue
 
 NOW = 1_700_000_000_000
 
@@ -25,16 +30,26 @@ def job_run(identifier: str, status: str, *, updated_at: int = NOW) -> JobRun:
     )
 
 
+class QueueOfTwo:
+    """The delivery queue as the metrics read it: two deliveries, the oldest 90 s old."""
+
+    def outstanding(self) -> int:
+        return 2
+
+    def oldest_outstanding(self) -> int:
+        return NOW - 90_000
+
+
 def metrics(engine: Engine, *, now: int = NOW, healthy: bool = True) -> ControllerMetrics:
     sources = StateSources(
         deliveries=Counter,
-        queued=lambda: 2,
-        oldest_queued=lambda: NOW - 90_000,
-        clock=lambda: now,
         checks=lambda: {"engine": healthy, "watches": True},
         invalid_definitions=lambda: 3,
     )
-    return ControllerMetrics(engine, sources)
+    storage = LocalResultsStorage(Path("/unused"))
+    queue = cast(DeliveryQueue, QueueOfTwo())  # the two methods the metrics read
+    query = RuntimeQuery(engine, queue, storage, lambda: now, results_path=lambda *_: Path())
+    return ControllerMetrics(query, sources)
 
 
 def test_a_finished_jobrun_is_counted_once_however_many_passes_show_it() -> None:

@@ -1,0 +1,107 @@
+"""The embedded runtime's definitions: the resources folder, and Jobs created through the API.
+
+Files are the repository's truth: the API may read a file's Job but not change it, and a file
+that appears for the ID of an API Job takes it over (the API Job is deleted from the store). API
+Jobs are kept in the store (``api_jobs``) and come back on restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import watchfiles
+
+from ..engine import NotFoundError
+from ..runtime import Change, DefinitionTarget, JobConflictError
+from ..spec import JobDefinition
+from ..store.api_jobs import SqliteApiJobs
+from ..vocabulary import JobSourceKind
+from .api_jobs import parse_api_job
+from .resources import ResourceSet
+
+
+class ProjectDefinitions:
+    """A ``DefinitionSource``: job and AuthSession files, and the REST API's Jobs."""
+
+    def __init__(self, resources: Path, api_jobs: SqliteApiJobs, *, watch: bool) -> None:
+        self.files = ResourceSet(resources)
+        self.api_jobs = api_jobs
+        self.watch = watch
+        self._api: dict[str, JobDefinition] = {}
+        """Jobs created through the REST API (persisted in ``api_jobs``)."""
+
+    def load(self, target: DefinitionTarget) -> None:
+        self._reload(target)
+        for job_id, document in self.api_jobs.all().items():
+            if job_id not in self.files.jobs:
+                self._api[job_id] = parse_api_job(job_id, document)
+                target.put_job(job_id, self._api[job_id])
+
+    async def follow(self, changed: Callable[[Change], None]) -> None:
+        if not (self.watch and self.files.root.exists()):
+            return
+        async for _changes in watchfiles.awatch(
+            self.files.root, debounce=300, step=100, recursive=True
+        ):
+            changed(self._reload)
+
+    def broken(self) -> int:
+        return len(self.files.broken_files)
+
+    def source_of(self, job_id: str) -> JobSourceKind | None:
+        """``code`` (a file), ``api`` (created through the REST API) or None (no such Job)."""
+        if job_id in self.files.jobs:
+            return "code"
+        return "api" if job_id in self._api else None
+
+    def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
+        """Validate and keep a Job created (``create``) or replaced through the API (the caller
+        gives it to the runtime). Raises ``InvalidDefinitionError``, ``JobConflictError``
+        (defined by code, or exists already) or ``NotFoundError``."""
+        source = self.source_of(job_id)
+        if source == "code":
+            raise JobConflictError(
+                f"job {job_id!r} is defined by code ({job_id}.job.jsonc); change its file instead"
+            )
+        if create and source == "api":
+            raise JobConflictError(f"job {job_id!r} exists already; update it instead")
+        if not create and source is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        definition = parse_api_job(job_id, document)
+        self.api_jobs.put(job_id, document)
+        self._api[job_id] = definition
+        return definition
+
+    def delete_api_job(self, job_id: str) -> None:
+        source = self.source_of(job_id)
+        if source == "code":
+            raise JobConflictError(
+                f"job {job_id!r} is defined by code; remove its file to delete it"
+            )
+        if source is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        self.api_jobs.delete(job_id)
+        del self._api[job_id]
+
+    def _reload(self, target: DefinitionTarget) -> None:
+        reload = self.files.reload()
+        for problem in reload.problems:
+            target.say(f"invalid: {problem}")
+        for job_id in reload.kept:
+            target.say(f"{job_id}: keeps running its last valid version until the file is fixed")
+        for session_id in reload.auth_sessions_changed:
+            target.put_auth_session(session_id, self.files.auth_sessions[session_id])
+            target.say(f"AuthSession {session_id}: loaded")
+        for session_id in reload.auth_sessions_removed:
+            target.remove_auth_session(session_id)
+        for job_id, definition in reload.changed.items():
+            if self._api.pop(job_id, None) is not None:
+                self.api_jobs.delete(job_id)
+                target.say(f"{job_id}: now defined by code, replacing the Job created by the API")
+            target.put_job(job_id, definition)
+            target.say(f"{job_id}: loaded")
+        for job_id in reload.removed:
+            target.delete_job(job_id)
+            target.say(f"{job_id}: removed")

@@ -1,0 +1,23 @@
+"""The runtime both modes share: the pass loop (``Runtime``), its ports, and read-only queries.
+
+``embedded`` gives it job files and local workers; ``operator`` gives it Kubernetes resources
+and Pods. Neither reaches into the engine: commands go through ``Runtime``, reads through
+``RuntimeQuery``.
+"""
+
+from .driver import Runtime
+from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
+from .query import RuntimeQuery
+from .settings import RuntimeSettings, wall_clock_ms
+
+__all__ = [
+    "Change",
+    "DefinitionSource",
+    "DefinitionTarget",
+    "JobConflictError",
+    "Observer",
+    "Runtime",
+    "RuntimeQuery",
+    "RuntimeSettings",
+    "wall_clock_ms",
+]

@@ -1,0 +1,328 @@
+"""The runtime driver: the pass loop both runtimes share, given its ports.
+
+One asyncio loop owns everything. Each pass gathers whatever arrived (launcher events, changes
+of definitions, commands, deliveries that finished), feeds it to the engine with one ``now``,
+saves the engine's changes in one transaction, writes results lines, tells the observers, and
+only then starts or cancels attempts. Between passes the loop sleeps until the next message or
+the engine's next wake-up time, so an idle runtime uses no CPU.
+
+Crash safety comes from that order: whatever the process was doing when killed, the store holds
+a whole pass, results files are reconciled against it on start-up, and the engine re-runs the
+attempts that were in flight. Deliveries (sinks, notifications, results storage) are queued in
+the same pass and sent by the ``Deliverer``, a task beside the loop, at least once.
+
+The embedded controller gives it job files and local workers; the operator gives it Job
+resources and Pods, and observes its passes to write statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Collection
+from typing import TextIO
+
+from ..auth import AuthSessions
+from ..delivery import Deliverer, S3Clients
+from ..engine import (
+    AttemptEvent,
+    AuthCapableLauncher,
+    Effects,
+    Engine,
+    EngineError,
+    JobRun,
+    Launcher,
+)
+from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
+from ..store import SqliteStore
+from ..vocabulary import reason
+from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
+from .ports import Change, DefinitionSource, Observer
+from .progress import ProgressLines
+from .query import RuntimeQuery
+from .results_files import ResultsFiles
+from .settings import RuntimeSettings, wall_clock_ms
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: RuntimeSettings,
+        *,
+        store: SqliteStore,
+        launcher: Launcher,
+        definitions: DefinitionSource,
+        clock: Callable[[], int] = wall_clock_ms,
+        out: TextIO = sys.stdout,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.launcher = launcher
+        self.definitions = definitions
+        self.clock = clock
+        self.out = out
+        self.redactor = Redactor()
+        self.results = ResultsFiles(settings.state / "results", store)
+        self.engine = Engine(
+            identity=settings.identity,
+            max_workers=min(settings.max_workers, launcher.capacity),
+            history_limit=settings.history_limit,
+        )
+        self.observers: list[Observer] = []
+        """Told of every attempt event and every saved pass, in the order they were added."""
+        self.running = False
+        """The pass loop is running (``run`` has started and not returned)."""
+        self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        self._progress = ProgressLines()
+        self._todo = Effects()
+        self._stopping = False
+        self._auth_sessions: dict[str, AuthSessionDefinition] = {}
+        self._job_definitions: dict[str, JobDefinition] = {}
+        """Every Job definition given in this process, deleted Jobs' too: their last deliveries
+        (the TERMINATED notification, results still queued) need their targets."""
+        clients = S3Clients()
+        results_storage = settings.results_storage(self.results.root, clients)
+        self.query = RuntimeQuery(
+            self.engine, store.deliveries, results_storage, clock, results_path=self.results.path
+        )
+        self.deliverer = Deliverer(
+            store.deliveries,
+            settings.delivery,
+            definitions=self._job_definitions.get,
+            results_path=self.results.path,
+            results_storage=results_storage,
+            redactor=self.redactor,
+            say=self.say,
+            on_sink_refused=lambda *refused: self._inbox.put_nowait(SinkRefused(*refused)),
+            on_results_stored=lambda job_run_id: self._inbox.put_nowait(ResultsStored(job_run_id)),
+            clock=clock,
+            s3_clients=clients,
+        )
+        self.auth = AuthSessions(
+            store.auth_states,
+            self._auth_sessions.get,
+            say=self.say,
+            lock_timeout_s=settings.auth_lock_timeout_s,
+            clock=clock,
+        )
+        if isinstance(launcher, AuthCapableLauncher):
+            launcher.use_auth(self.auth)
+
+    # ------------------------------------------------------------------ set-up
+    def start(self) -> None:
+        """Reload state, repair results files, load definitions, and make the first pass."""
+        now = self.clock()
+        self.results.reconcile()
+        self.store.deliveries.release_all(now)  # a restart retries what was held
+        stored = self.store.load()
+        self.engine.restore(
+            [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
+            stored.job_runs,
+        )
+        self.definitions.load(_Target(self, now))
+        self.engine.forget_unknown_jobs(now)
+        active = [j for j in self.engine.job_runs.values() if j.active]
+        self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
+        self._pass(now)
+
+    # ---------------------------------------------------------------- commands
+    # Commands change the engine at once and save the pass; the loop performs the effects
+    # (starting or cancelling attempts) when it wakes up, which ``_command_done`` makes it do.
+    def trigger(self, job_id: str, *, job_run_id: str | None = None) -> JobRun:
+        """Raises ``NotFoundError`` or ``EngineError`` (a paused Job) for a trigger of a person
+        that names no JobRun; a named one (a JobRun resource) is recorded CANCELED instead."""
+        now = self.clock()
+        job_run = self.engine.trigger(job_id, now, job_run_id=job_run_id)
+        self._command_done(now)
+        return job_run
+
+    def pause(self, job_id: str) -> None:
+        now = self.clock()
+        self.engine.pause_job(job_id, now)
+        self._command_done(now)
+
+    def resume(self, job_id: str) -> None:
+        """Resume the Job and its paused JobRun, and retry its held deliveries."""
+        now = self.clock()
+        self.engine.resume_job(job_id, now)
+        self.deliverer.release(job_id)
+        self._command_done(now)
+
+    def terminate(self, job_run_id: str) -> JobRun:
+        now = self.clock()
+        job_run = self.engine.terminate(job_run_id, now)
+        self._command_done(now)
+        return job_run
+
+    def change_definitions(self, change: Change) -> None:
+        """Apply a change of definitions now, in a pass of its own."""
+        now = self.clock()
+        change(_Target(self, now))
+        self._command_done(now)
+
+    def _command_done(self, now: int) -> None:
+        self._pass(now)
+        self._inbox.put_nowait(Wake())
+
+    # -------------------------------------------------------------------- loop
+    async def run(
+        self, *, until_idle: bool = False, job_run_ids: Collection[str] | None = None
+    ) -> None:
+        """Until ``stop()``, or with ``until_idle`` until ``idle(job_run_ids)``."""
+        tasks = [
+            asyncio.create_task(self._forward_events()),
+            asyncio.create_task(self.deliverer.run()),
+            asyncio.create_task(
+                self.definitions.follow(lambda c: self._inbox.put_nowait(DefinitionsChanged(c)))
+            ),
+        ]
+        self.running = True
+        try:
+            await self._perform()
+            while not self._stopping:
+                if until_idle and self.idle(job_run_ids):
+                    break
+                # Deliveries end without an inbox message: look again soon when waiting for them.
+                await self._wait(max_sleep_s=0.2 if until_idle else None)
+        finally:
+            self.running = False
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.launcher.close()
+
+    def close(self) -> None:
+        """Release the store; after ``run`` has returned (its state stays readable until then)."""
+        self.store.close()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._inbox.put_nowait(None)
+
+    def idle(self, job_run_ids: Collection[str] | None = None) -> bool:
+        """No active JobRun and nothing left to deliver (held deliveries wait for a person); with
+        ``job_run_ids``, of those JobRuns only (another Job's schedule firing meanwhile, or its
+        deliveries retrying against a target that is down, do not keep a caller waiting)."""
+        if job_run_ids is None:
+            watched = self.query.active_job_runs()
+        else:
+            watched = [r for r in map(self.query.job_run, job_run_ids) if r is not None]
+        return not any(j.active for j in watched) and self.deliverer.idle(job_run_ids)
+
+    async def _wait(self, max_sleep_s: float | None = None) -> None:
+        wakeup = self.engine.next_wakeup()
+        timeout = None if wakeup is None else max(0, wakeup - self.clock()) / 1000
+        if max_sleep_s is not None:
+            timeout = max_sleep_s if timeout is None else min(timeout, max_sleep_s)
+        items: list[InboxItem] = []
+        with contextlib.suppress(TimeoutError):
+            items.append(await asyncio.wait_for(self._inbox.get(), timeout))
+        while not self._inbox.empty():
+            items.append(self._inbox.get_nowait())
+        now = self.clock()
+        for item in items:
+            if isinstance(item, DefinitionsChanged):
+                item.change(_Target(self, now))
+            elif isinstance(item, SinkRefused):
+                self._pause_for_sink(item, now)
+            elif isinstance(item, ResultsStored):
+                self.engine.touch(item.job_run_id)
+            elif item is not None and not isinstance(item, Wake):
+                self.engine.handle(item, now)
+                for observer in self.observers:
+                    observer.observe_event(item, now)
+        self._pass(now)
+        await self._perform()
+
+    def _pass(self, now: int) -> None:
+        """Advance the engine and make its changes durable; queue the effects to perform."""
+        self.engine.advance(now)
+        output = self.engine.take_output()
+        self.store.save(output.changes)
+        self.results.append(output.changes.results)
+        for job_run in output.changes.job_runs:
+            if not job_run.active:
+                self.results.sync(job_run.job_id, job_run.id)
+        for job_run in output.changes.pruned_job_runs:
+            self.results.remove(job_run.job_id, job_run.id)
+        for observer in self.observers:
+            observer.observe_changes(output.changes)
+        for notice in output.effects.notices:
+            self.say(notice)
+        if output.changes.deliveries:
+            self.deliverer.poke()
+        for line in self._progress.lines(now, output.changes.job_runs):
+            self.say(line)
+        self._todo.cancels += output.effects.cancels
+        self._todo.starts += output.effects.starts
+
+    async def _perform(self) -> None:
+        """Start and cancel attempts, strictly after the pass that decided it was saved."""
+        todo, self._todo = self._todo, Effects()
+        for attempt_id in todo.cancels:
+            await self.launcher.cancel(attempt_id)
+        for request in todo.starts:
+            await self.launcher.start(request)
+
+    async def _forward_events(self) -> None:
+        event: AttemptEvent
+        async for event in self.launcher.events():
+            self._inbox.put_nowait(event)
+
+    def _pause_for_sink(self, refused: SinkRefused, now: int) -> None:
+        job_run = self.query.job_run(refused.job_run_id)
+        if job_run is None or not job_run.active:
+            return  # it ended meanwhile: its results wait, held, for the Job's next resume
+        with contextlib.suppress(EngineError):
+            self.engine.pause_job(refused.job_id, now, why=reason("s3-sink-error", refused.why))
+
+    # ----------------------------------------------------------------- output
+    def say(self, text: str) -> None:
+        """One line for people: stamped with the injected clock, secrets redacted."""
+        stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
+        print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
+
+
+class _Target:
+    """The runtime as a definition source sees it, within one pass at ``now``."""
+
+    def __init__(self, runtime: Runtime, now: int) -> None:
+        self.runtime, self.now = runtime, now
+
+    def put_job(self, job_id: str, definition: JobDefinition) -> None:
+        runtime = self.runtime
+        runtime.redactor.add(secret_values(definition))
+        runtime._job_definitions[job_id] = definition
+        runtime.engine.put_job(job_id, definition, self.now)
+        runtime.deliverer.release(job_id)
+
+    def delete_job(self, job_id: str) -> None:
+        if self.runtime.query.job(job_id) is not None:
+            self.runtime.engine.delete_job(job_id, self.now)
+
+    def set_paused(self, job_id: str, paused: bool) -> None:
+        job = self.runtime.query.job(job_id)
+        if job is None or job.paused == paused:
+            return
+        if paused:
+            self.runtime.engine.pause_job(job_id, self.now)
+        else:
+            self.runtime.engine.resume_job(job_id, self.now)
+            self.runtime.deliverer.release(job_id)
+
+    def put_auth_session(self, session_id: str, definition: AuthSessionDefinition) -> None:
+        credentials = definition.credentials.values()
+        env = [os.environ.get(v.env, "") for v in credentials if isinstance(v, EnvReference)]
+        self.runtime.redactor.add([*secret_values(definition), *env])
+        self.runtime._auth_sessions[session_id] = definition
+
+    def remove_auth_session(self, session_id: str) -> None:
+        self.runtime._auth_sessions.pop(session_id, None)
+
+    def say(self, text: str) -> None:
+        self.runtime.say(text)

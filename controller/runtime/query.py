@@ -1,0 +1,76 @@
+"""Read-only views of the runtime's state: what the REST API, the operator's status projection
+and the metrics read. Nothing here changes anything; commands go through ``Runtime``.
+
+The records returned are the engine's own (no copies, for speed): callers read them between
+passes, on the loop, and must not change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..delivery import ResultsLink, ResultsStorage
+from ..engine import Engine, Identity, Job, JobRun
+from ..store import DeliveryQueue
+
+
+class RuntimeQuery:
+    def __init__(
+        self,
+        engine: Engine,
+        deliveries: DeliveryQueue,
+        results_storage: ResultsStorage,
+        clock: Callable[[], int],
+        *,
+        results_path: Callable[[str, str], Path],
+    ) -> None:
+        self._engine = engine
+        self._deliveries = deliveries
+        self._results_storage = results_storage
+        self.clock = clock
+        self.results_path = results_path
+        """(Job, JobRun) -> its results file on this host (written as its Runs end)."""
+
+    @property
+    def identity(self) -> Identity:
+        return self._engine.identity
+
+    @property
+    def max_workers(self) -> int:
+        """Attempts run at once at most (the configured maximum, capped by the launcher)."""
+        return self._engine.max_workers
+
+    def job(self, job_id: str) -> Job | None:
+        return self._engine.jobs.get(job_id)
+
+    def job_ids(self) -> list[str]:
+        return sorted(self._engine.jobs)
+
+    def job_run(self, job_run_id: str) -> JobRun | None:
+        return self._engine.job_runs.get(job_run_id)
+
+    def job_runs(self, job_id: str | None = None) -> list[JobRun]:
+        """JobRuns held (the history limit's worth per Job), of one Job if given, newest first."""
+        found = [r for r in self._engine.job_runs.values() if job_id is None or r.job_id == job_id]
+        return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def active_job_runs(self) -> list[JobRun]:
+        return [r for r in self._engine.job_runs.values() if r.active]
+
+    def results_object(self, job_run_id: str) -> dict[str, Any] | None:
+        """Where the JobRun's results file was stored (None: not stored yet)."""
+        return self._deliveries.results_object(job_run_id)
+
+    def results_link(self, job_run_id: str) -> ResultsLink | None:
+        """A link to the JobRun's results file, once it has been stored."""
+        stored = self.results_object(job_run_id)
+        return None if stored is None else self._results_storage.link(stored, self.clock())
+
+    def deliveries_outstanding(self) -> int:
+        return self._deliveries.outstanding()
+
+    def oldest_delivery_outstanding(self) -> int | None:
+        """When the oldest delivery still to be sent was planned (epoch ms), None if none is."""
+        return self._deliveries.oldest_outstanding()

@@ -1,0 +1,238 @@
+"""The operator's driver with fake edges: a fake clock, fake Kubernetes APIs (objects in dicts),
+fake attempts, and a real SQLite store. What the cluster tier checks slowly, checked here fast:
+triggers, schedule ticks, pause, terminate, delete, restart, and bounded operator state."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.engine import NotFoundError
+from controller.operator.control import ResourceControl
+from controller.operator.definitions import ResourceDefinitions
+from controller.operator.mirror import Mirror
+from controller.operator.operator import Operator
+from controller.runtime import Runtime, RuntimeSettings
+from controller.server import create_app
+from controller.store import SqliteStore
+from tests.support.fake_kube import FakeCore, FakeCustomObjects
+from tests.support.launchers import FakeLauncher
+
+START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+MINUTE = 60_000
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> int:
+        return self.now
+
+
+class Cluster:
+    """The fake apiserver and the operator process, which may be restarted on the same state."""
+
+    def __init__(self, tmp_path: Path, *, history_limit: int = 100) -> None:
+        self.tmp_path, self.history_limit = tmp_path, history_limit
+        self.custom, self.core, self.clock = FakeCustomObjects(), FakeCore(), Clock()
+
+    def job(self, name: str, spec: dict[str, Any]) -> None:
+        self.custom.add("jobs", {"metadata": {"name": name}, "spec": spec})
+
+    async def start_operator(self) -> Operator:
+        mirror = Mirror()
+        definitions = ResourceDefinitions(mirror)
+        settings = RuntimeSettings(state=self.tmp_path / "state", history_limit=self.history_limit)
+        runtime = Runtime(
+            settings,
+            store=SqliteStore(self.tmp_path / "state" / "state.db"),
+            launcher=FakeLauncher(4),
+            definitions=definitions,
+            clock=self.clock,
+            out=io.StringIO(),
+        )
+        operator = Operator(
+            runtime,
+            mirror=mirror,
+            definitions=definitions,
+            core=self.core,  # type: ignore[arg-type]
+            custom=self.custom,  # type: ignore[arg-type]
+            namespace="ns",
+        )
+        await operator.list_jobs()
+        runtime.start()
+        await operator.sync()
+        await operator.drain()
+        return operator
+
+
+async def run_until_idle(operator: Operator) -> None:
+    await operator.runtime.run(until_idle=True)
+    await operator.drain()
+
+
+async def tick(operator: Operator, clock: Clock, ms: int) -> None:
+    """Let ``ms`` pass on the fake clock and make the pass the loop would make at that time."""
+    clock.now += ms
+    operator.runtime.change_definitions(lambda _target: None)
+    await run_until_idle(operator)
+
+
+def test_a_jobrun_resource_a_person_creates_runs_and_its_status_is_written(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}, {"apiName": "b"}]})
+        operator = await cluster.start_operator()
+        body = cluster.custom.add(
+            "jobruns", {"metadata": {"name": "books-now"}, "spec": {"jobRef": {"name": "books"}}}
+        )
+        assert operator.job_run_created(body, last_try=False) is None
+        await run_until_idle(operator)
+        status = cluster.custom.status_of("jobruns", "books-now")
+        assert (status["status"], status["successfulRuns"]) == ("COMPLETED", 2)
+        assert cluster.custom.status_of("jobs", "books")["lastJobRun"]["name"] == "books-now"
+        assert "results" in status  # stored after the JobRun ended: an event, no polling
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_jobrun_resource_for_a_paused_job_is_canceled_everywhere_alike(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}], "suspend": True})
+        operator = await cluster.start_operator()
+        body = cluster.custom.add(
+            "jobruns", {"metadata": {"name": "books-now"}, "spec": {"jobRef": {"name": "books"}}}
+        )
+        problem = operator.job_run_created(body, last_try=False)
+        await operator.drain()
+        assert problem == "job 'books' is paused; resume it before triggering it"
+        status = cluster.custom.status_of("jobruns", "books-now")
+        assert (status["status"], status["reason"]["type"]) == ("CANCELED", "user-request")
+        app = create_app(ResourceControl(operator), api_key=None, metrics=lambda: b"")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            identity = operator.query.identity
+            path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
+            answer = await client.get(f"{path}/jobs/books/runs/books-now")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["jobRun"]["status"] == "CANCELED"
+        assert answer.json()["jobRun"]["reason"]["type"] == "user-request"
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_jobrun_resource_for_an_unknown_job_waits_then_is_canceled(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        operator = await cluster.start_operator()
+        body = cluster.custom.add(
+            "jobruns", {"metadata": {"name": "ghost-now"}, "spec": {"jobRef": {"name": "ghost"}}}
+        )
+        with pytest.raises(NotFoundError, match="no job 'ghost' \\(yet\\)"):
+            operator.job_run_created(body, last_try=False)
+        assert operator.job_run_created(body, last_try=True) == "no job 'ghost'"
+        await operator.drain()
+        assert cluster.custom.status_of("jobruns", "ghost-now")["status"] == "CANCELED"
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_schedule_ticks_make_jobrun_resources_once_even_across_a_restart(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        every_minute = {"intervals": [{"every": "1m"}]}
+        cluster.job("tick", {"payload": [{"apiName": "a"}], "schedule": every_minute})
+        operator = await cluster.start_operator()
+        for _ in range(3):
+            await tick(operator, cluster.clock, MINUTE)
+        operator.runtime.close()
+        operator = await cluster.start_operator()  # a restart on the same store and cluster
+        await tick(operator, cluster.clock, 0)
+        runs = [name for plural, name in cluster.custom.objects if plural == "jobruns"]
+        assert len(runs) == 3, runs
+        assert all(cluster.custom.status_of("jobruns", n)["status"] == "COMPLETED" for n in runs)
+        assert len(operator.query.job_runs("tick")) == 3
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_suspend_pauses_the_job_and_a_terminate_of_an_unknown_jobrun_is_reported(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}]})
+        operator = await cluster.start_operator()
+        body = cluster.custom.objects[("jobs", "books")]
+        await operator.job_changed("books", {**body, "spec": {**body["spec"], "suspend": True}})
+        job = operator.query.job("books")
+        assert job is not None and job.paused
+        ghost = {"metadata": {"name": "gone", "uid": "u-1"}, "spec": {"terminate": True}}
+        operator.terminate_requested(ghost)
+        await operator.drain()
+        assert "TerminateFailed" in cluster.core.reasons()
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_terminate_and_delete_end_the_active_jobrun_and_forget_the_job(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}] * 3})
+        operator = await cluster.start_operator()
+        created = operator.runtime.trigger("books")  # as the REST API does
+        await operator.drain()
+        name = created.id.replace("_", "-")
+        body = cluster.custom.objects[("jobruns", name)]
+        operator.terminate_requested({**body, "spec": {**body["spec"], "terminate": True}})
+        await operator.drain()
+        assert cluster.custom.status_of("jobruns", name)["status"] == "TERMINATED"
+        second = operator.runtime.trigger("books")
+        await operator.job_deleted("books")
+        await operator.drain()
+        assert second.status == "TERMINATED"
+        assert second.reason == {"type": "terminated", "message": "the Job was deleted"}
+        assert operator.mirror.jobs == {} and operator.mirror.job_runs == {}
+        assert ("jobruns", name) not in cluster.custom.objects
+        operator.runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_operator_state_stays_bounded_over_a_thousand_scheduled_jobruns(tmp_path: Path) -> None:
+    """Every per-object structure is back to its bounded size: the history limit's JobRuns."""
+
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path, history_limit=10)
+        every_minute = {"intervals": [{"every": "1m"}]}
+        cluster.job("tick", {"payload": [{"apiName": "a"}], "schedule": every_minute})
+        operator = await cluster.start_operator()
+        for _ in range(1_000):
+            await tick(operator, cluster.clock, MINUTE)
+        held = {r.id for r in operator.query.job_runs()}
+        assert len(held) == 10
+        assert set(operator.mirror.job_runs) == held
+        assert set(operator.mirror.jobs) == {"tick"}
+        assert len(operator.mirror.definitions) == 1
+        assert operator.writer.dirty == {}
+        await operator.job_deleted("tick")
+        await operator.drain()
+        assert (operator.mirror.jobs, operator.mirror.job_runs) == ({}, {})
+        assert operator.mirror.definitions == {} and operator.mirror.spec_problems == {}
+        operator.runtime.close()
+
+    asyncio.run(scenario())

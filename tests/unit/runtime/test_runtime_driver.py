@@ -1,0 +1,198 @@
+"""The runtime driver with fake edges: a fake clock, an in-memory definition source, fake
+attempts, and a real SQLite store. The embedded controller is this driver plus job files."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from controller.engine import AttemptEvent, Changes, EngineError, JobRun
+from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings
+from controller.spec import JobDefinition, load_job_file_text
+from controller.store import SqliteStore
+from tests.support.launchers import FakeLauncher
+
+START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+MINUTE = 60_000
+
+
+def definition(text: str) -> JobDefinition:
+    return load_job_file_text(text, "job.job.jsonc").jobs[0].definition
+
+
+class Definitions:
+    """A definition source held in memory: what ``load`` gives, and changes sent on demand."""
+
+    def __init__(self, jobs: dict[str, JobDefinition]) -> None:
+        self.jobs = dict(jobs)
+
+    def load(self, target: DefinitionTarget) -> None:
+        for job_id, job in self.jobs.items():
+            target.put_job(job_id, job)
+
+    async def follow(self, changed: Callable[[Change], None]) -> None:
+        return
+
+    def broken(self) -> int:
+        return 0
+
+
+class Seen:
+    """An observer: every JobRun each saved pass showed, in order."""
+
+    def __init__(self) -> None:
+        self.job_runs: list[tuple[str, str]] = []
+
+    def observe_event(self, event: AttemptEvent, now: int) -> None:
+        return
+
+    def observe_changes(self, changes: Changes) -> None:
+        self.job_runs += [(r.id, r.status) for r in changes.job_runs]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def runtime(tmp_path: Path, clock: Clock, jobs: dict[str, JobDefinition]) -> Runtime:
+    made = Runtime(
+        RuntimeSettings(state=tmp_path / "state"),
+        store=SqliteStore(tmp_path / "state" / "state.db"),
+        launcher=FakeLauncher(4),
+        definitions=Definitions(jobs),
+        clock=clock,
+        out=io.StringIO(),
+    )
+    made.start()
+    return made
+
+
+BOOKS = definition('{payload: [{api: "a"}, {api: "fail-once"}, {api: "b"}]}')
+EVERY_MINUTE = definition('{payload: [{api: "a"}], schedule: {intervals: [{every: "1m"}]}}')
+
+
+def test_a_trigger_runs_to_the_end_and_the_stored_results_cause_another_pass(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        seen = Seen()
+        driver.observers.append(seen)
+        job_run = driver.trigger("books")
+        await driver.run(until_idle=True)
+        assert (job_run.status, job_run.successful_runs) == ("COMPLETED", 3)
+        lines = driver.query.results_path("books", job_run.id).read_text().splitlines()
+        assert sorted(json.loads(line)["apiInfo"]["name"] for line in lines) == [
+            "a",
+            "b",
+            "fail-once",
+        ]
+        assert driver.query.results_object(job_run.id) is not None
+        # The pass that ended the JobRun, then the one the stored results file caused.
+        assert seen.job_runs[-2:] == [(job_run.id, "COMPLETED")] * 2
+        driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_schedule_tick_runs_once_even_when_the_runtime_restarts(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = Clock()
+        driver = runtime(tmp_path, clock, {"tick": EVERY_MINUTE})
+        clock.now += MINUTE
+        driver.change_definitions(lambda _target: None)  # the pass the loop makes at that time
+        await driver.run(until_idle=True)
+        driver.close()
+        again = runtime(tmp_path, clock, {"tick": EVERY_MINUTE})
+        again.change_definitions(lambda _target: None)
+        await again.run(until_idle=True)
+        job_runs = again.query.job_runs("tick")
+        assert [(r.type, r.status) for r in job_runs] == [("SCHEDULED", "COMPLETED")]
+        again.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_pause_holds_the_jobrun_and_a_resume_finishes_it_without_using_retries(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        job_run = driver.trigger("books")
+        driver.pause("books")
+        assert job_run.status in ("PAUSING", "PAUSED")
+        with pytest.raises(EngineError, match="paused"):
+            driver.trigger("books")
+        driver.resume("books")
+        await driver.run(until_idle=True)
+        assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == (
+            "COMPLETED",
+            3,
+            0,
+        )
+        driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_named_trigger_of_a_paused_or_unknown_job_is_recorded_canceled(tmp_path: Path) -> None:
+    driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+    driver.pause("books")
+    paused = driver.trigger("books", job_run_id="books-by-hand")
+    unknown = driver.trigger("ghost", job_run_id="ghost-by-hand")
+    assert (paused.status, paused.reason) == (
+        "CANCELED",
+        {
+            "type": "user-request",
+            "message": "job 'books' is paused; resume it before triggering it",
+        },
+    )
+    assert (unknown.status, unknown.reason) == (
+        "CANCELED",
+        {"type": "terminated", "message": "no job 'ghost'"},
+    )
+    assert driver.trigger("books", job_run_id="books-by-hand") is paused  # idempotent
+    assert driver.query.job_run("ghost-by-hand") is unknown
+    driver.close()
+
+
+def test_terminate_and_delete_end_the_active_jobrun(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        first = driver.trigger("books")
+        driver.terminate(first.id)
+        second = driver.trigger("books")
+        driver.change_definitions(lambda target: target.delete_job("books"))
+        await driver.run(until_idle=True)
+        assert [first.status, second.status] == ["TERMINATED", "TERMINATED"]
+        assert first.reason == {"type": "user-request", "message": "terminated on request"}
+        assert second.reason == {"type": "terminated", "message": "the Job was deleted"}
+        assert driver.query.job("books") is None
+        driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_restart_resumes_the_active_jobrun_from_the_store(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        clock = Clock()
+        driver = runtime(tmp_path, clock, {"books": BOOKS})
+        job_run_id = driver.trigger("books").id  # saved, never run: the process "dies" here
+        driver.close()
+        again = runtime(tmp_path, clock, {"books": BOOKS})
+        resumed = again.query.job_run(job_run_id)
+        assert isinstance(resumed, JobRun) and resumed.active
+        await again.run(until_idle=True)
+        assert (resumed.status, resumed.successful_runs) == ("COMPLETED", 3)
+        again.close()
+
+    asyncio.run(scenario())
