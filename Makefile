@@ -42,8 +42,8 @@ run: setup
 	  --trigger bookstore-demo --trigger members-orders $(if $(ONCE),--until-idle)
 
 lint: setup
-	$(BIN)/ruff check controller tests bench hack
-	$(BIN)/ruff format --check controller tests bench hack
+	$(BIN)/ruff check controller tests bench hack examples/demo_site
+	$(BIN)/ruff format --check controller tests bench hack examples/demo_site
 
 typecheck: setup
 	$(BIN)/mypy

@@ -15,10 +15,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from controller.cli.demo_site import static_server
 from controller.embedded import EmbeddedController, Settings
 from controller.launch import LocalLauncher
 from controller.spec.job import DEFAULT_ISOLATION, DEFAULT_TRACE
+from examples.demo_site.server import static_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "bookstore"

@@ -24,12 +24,12 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
-from controller.cli.demo_site import static_server
 from controller.embedded import EmbeddedController, Settings
 from controller.launch import LocalLauncher
 from controller.spec.job import DEFAULT_ISOLATION, DEFAULT_TRACE
 from controller.worker.apis import ApiLoader
 from controller.worker.browser import launch_with_profile
+from examples.demo_site.server import static_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "bookstore"

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from controller.cli.demo_site import static_server
 from controller.spec.job import Configuration
 from controller.worker.browser import LAUNCH_ARGS
+from examples.demo_site.server import static_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "bookstore"

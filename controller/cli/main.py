@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from . import (
     apply_command,
     control_commands,
-    demo_site,
+    demo_command,
     operator_command,
     run_command,
     schedule_commands,
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     control_commands.register(commands)
     operator_command.register(commands)
     apply_command.register(commands)
-    demo_site.register(commands)
+    demo_command.register(commands)
     return parser
 
 

@@ -163,7 +163,7 @@ class Harness:
             return base64.b64decode((secret.data or {}).get(ref.key, "")).decode()
         if source.field_ref is not None:
             path = source.field_ref.field_path
-            return {"metadata.name": pod.metadata.name,
+            return {"metadata.name": pod.metadata.name,  # type: ignore[no-any-return]
                     "metadata.namespace": pod.metadata.namespace,
                     "status.podIP": "127.0.0.1"}.get(path, "")  # fmt: skip
         return ""

@@ -55,7 +55,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """A failed test that ran an operator shows the end of its log and the namespace's Pods: a
     timed-out wait says what it waited for, these say why it never came."""
     outcome = yield
-    report = outcome.get_result()
+    report = outcome.get_result()  # type: ignore[attr-defined]
     funcargs = getattr(item, "funcargs", {})
     if not report.failed or "operator" not in funcargs:
         return

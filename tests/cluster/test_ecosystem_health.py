@@ -89,7 +89,7 @@ def just_created(api: client.ApiClient) -> dict[tuple[str, str], dict[str, Any]]
     }
     found = {}
     for kind, spec in specs.items():
-        apply(api, namespace, kind, "fresh", spec)
+        apply(api, namespace, kind, "fresh", spec)  # type: ignore[arg-type]
         found[(kind, "just-created")] = get(api, namespace, PLURAL[kind], "fresh")
     return found
 

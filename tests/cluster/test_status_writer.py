@@ -18,7 +18,7 @@ from ._kube import apply, get
 pytestmark = pytest.mark.cluster
 
 
-class StaleFirstWrites(client.CustomObjectsApi):
+class StaleFirstWrites(client.CustomObjectsApi):  # type: ignore[misc]
     """Sends the first ``stale`` status patches with an outdated ``resourceVersion``, which the
     apiserver answers with a real 409 Conflict, as it does when another writer got there first."""
 

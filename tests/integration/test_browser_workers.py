@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from controller.cli.demo_site import static_server
+from examples.demo_site.server import static_server
 
 from .conftest import ROOT
 

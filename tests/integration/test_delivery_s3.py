@@ -136,7 +136,7 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
         asyncio.run(resume())
         final = resumed.query.job_run(job_run_id)
         resumed.close()
-        assert (final.status, final.successful_runs) == ("COMPLETED", 20)
+        assert (final.status, final.successful_runs) == ("COMPLETED", 20)  # type: ignore[union-attr]
         assert len(s3_server.objects(bucket)) == 20  # nothing produced before the pause was lost
         assert [n.json()["status"] for n in receiver.on("/notify")] == ["PAUSED", "COMPLETED"]
 

@@ -176,7 +176,8 @@ def test_private_targets_are_held_until_allowed_then_delivered(tmp_path: Path) -
         assert delivery_states(tmp_path) == {"held": 4, "delivered": 1}
         output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
         assert "--allow-private-targets" in output and "127.0.0.1 resolves to" in output
-        assert controller.query.job_run(job_run_id).status == "COMPLETED"  # webhooks never pause
+        final = controller.query.job_run(job_run_id)
+        assert final is not None and final.status == "COMPLETED"  # webhooks never pause
 
         async def restart() -> None:  # held deliveries are released by a restart
             again = controller_for(tmp_path, {"demo": job})

@@ -69,12 +69,12 @@ def test_job_files_hot_reload_within_a_second(tmp_path: Path) -> None:
         assert await _until(lambda: query.job("second") is not None) < 1.0
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "changed"}]}')
-        await _until(lambda: query.job("second").definition.payload[0].apiName == "changed")
+        await _until(lambda: query.job("second").definition.payload[0].apiName == "changed")  # type: ignore[union-attr]
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "broken"}], schedul: {}}')
-        await _until(lambda: "schedul" in controller.runtime.out.getvalue())
-        assert query.job("second").definition.payload[0].apiName == "changed"
-        assert "second: keeps running its last valid version" in controller.runtime.out.getvalue()
+        await _until(lambda: "schedul" in controller.runtime.out.getvalue())  # type: ignore[attr-defined]
+        assert query.job("second").definition.payload[0].apiName == "changed"  # type: ignore[union-attr]
+        assert "second: keeps running its last valid version" in controller.runtime.out.getvalue()  # type: ignore[attr-defined]
 
         (jobs / "second.job.jsonc").unlink()
         await _until(lambda: query.job("second") is None)
@@ -98,7 +98,7 @@ def test_an_interval_schedule_fires_on_the_real_clock(tmp_path: Path) -> None:
         await task
         controller.close()
         runs = controller.query.job_runs()
-        assert all(r.type == "SCHEDULED" and r.scheduled_time % 1000 == 0 for r in runs)
+        assert all(r.type == "SCHEDULED" and r.scheduled_time % 1000 == 0 for r in runs)  # type: ignore[operator]
 
     asyncio.run(scenario())
 

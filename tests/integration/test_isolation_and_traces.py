@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from controller.cli.demo_site import static_server
 from controller.embedded import EmbeddedController, Settings
 from controller.launch import LocalLauncher
+from examples.demo_site.server import static_server
 
 pytestmark = pytest.mark.integration
 

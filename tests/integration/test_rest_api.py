@@ -192,7 +192,7 @@ def test_the_api_survives_fuzzing_from_its_own_openapi_document(
     failures: list[str] = []
     calls: list[int] = []
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]
 
         @settings(max_examples=25, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))  # fmt: skip

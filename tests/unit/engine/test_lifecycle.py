@@ -63,7 +63,7 @@ def test_failures_are_retried_up_to_maximum_attempts_with_item_override() -> Non
     assert [(r.api_name, r.attempt_number) for r in s.running()] == [("c", 1), ("a", 2)]
     runs = {r.api_name: r for r in job_run.runs.values()}
     assert (runs["a"].status, runs["a"].attempts) == ("RUNNING", 1)
-    assert (runs["b"].status, runs["b"].error["code"]) == ("FAILED", "boom")
+    assert (runs["b"].status, runs["b"].error["code"]) == ("FAILED", "boom")  # type: ignore[index]
     assert job_run.failed_runs == 1
 
 
@@ -95,7 +95,7 @@ def test_an_attempt_times_out_unless_it_extends_its_timeout() -> None:
     s.step(4_000)
     assert slow.attempt_id in s.cancels and alive.attempt_id not in s.cancels
     runs = {r.api_name: r for r in job_run.runs.values()}
-    assert runs["slow"].error["code"] == "script-timeout" and runs["slow"].attempts == 1
+    assert runs["slow"].error["code"] == "script-timeout" and runs["slow"].attempts == 1  # type: ignore[index]
     assert runs["slow"].status == "RUNNING"  # retried at once
     s.step(5_000)
     assert alive.attempt_id not in s.cancels
@@ -111,7 +111,7 @@ def test_a_worker_that_dies_is_an_infrastructure_failure_and_is_retried() -> Non
     second = s.running()[0]
     assert second.attempt_id != first.attempt_id and second.attempt_number == 2
     run = next(iter(job_run.runs.values()))
-    assert run.error["category"] == "infrastructure" and "-9" in run.error["message"]
+    assert run.error["category"] == "infrastructure" and "-9" in run.error["message"]  # type: ignore[index]
     s.succeed(second)
     s.step()
     assert job_run.status == "COMPLETED" and s.persisted_runs(job_run.id)["a"].error is None
@@ -148,12 +148,12 @@ def test_a_trigger_during_an_active_jobrun_is_recorded_as_canceled() -> None:
     s = Scenario()
     first = s.engine.trigger("job", s.now)
     second = s.engine.trigger("job", s.now)
-    assert (second.status, second.reason["type"], second.payloads) == (
+    assert (second.status, second.reason["type"], second.payloads) == (  # type: ignore[index]
         "CANCELED",
         "another-job-run-active",
         0,
     )
-    assert first.id in second.reason["message"] and first.status == "PENDING"
+    assert first.id in second.reason["message"] and first.status == "PENDING"  # type: ignore[index]
 
 
 def test_pause_cancels_attempts_without_counting_and_resume_reruns_them() -> None:
@@ -170,7 +170,7 @@ def test_pause_cancels_attempts_without_counting_and_resume_reruns_them() -> Non
     assert job_run.status == "PAUSING"
     s.succeed(in_flight[1])  # a result that races the cancel is not counted
     s.step()
-    assert job_run.status == "PAUSED"
+    assert job_run.status == "PAUSED"  # type: ignore[comparison-overlap]
     assert all(r.attempts == 0 and r.status == "PENDING" for r in job_run.runs.values())
     s.step(60_000)
     assert s.running() == []
@@ -206,7 +206,7 @@ def test_terminate_stops_in_flight_and_remaining_runs() -> None:
     in_flight = s.running()
     s.engine.terminate(job_run.id, s.now)
     s.step()
-    assert (job_run.status, job_run.reason["type"]) == ("TERMINATED", "user-request")
+    assert (job_run.status, job_run.reason["type"]) == ("TERMINATED", "user-request")  # type: ignore[index]
     assert sorted(s.cancels) == sorted(r.attempt_id for r in in_flight)
     assert [line["apiInfo"]["reason"]["type"] for line in s.results] == ["terminated"] * 3
     s.succeed(in_flight[0])  # late result is ignored
@@ -219,7 +219,7 @@ def test_deleting_a_job_terminates_its_active_jobrun() -> None:
     job_run = s.engine.trigger("job", s.now)
     s.engine.delete_job("job", s.now)
     output = s.step()
-    assert (job_run.status, job_run.reason["type"]) == ("TERMINATED", "terminated")
+    assert (job_run.status, job_run.reason["type"]) == ("TERMINATED", "terminated")  # type: ignore[index]
     assert output.changes.deleted_jobs == ["job"]
 
 
@@ -233,7 +233,7 @@ def test_a_jobrun_level_error_is_a_failure() -> None:
         s.now,
     )
     s.step()
-    assert (job_run.status, job_run.error["code"]) == ("FAILURE", "internal-server-error")
+    assert (job_run.status, job_run.error["code"]) == ("FAILURE", "internal-server-error")  # type: ignore[index]
     assert s.results[0]["apiInfo"]["reason"]["type"] == "terminated"
 
 
@@ -334,5 +334,5 @@ def test_the_timeout_runs_from_when_the_attempt_really_starts() -> None:
     s.step(1_000)
     assert (
         request.attempt_id in s.cancels
-        and job_run.runs[request.run_id].error["code"] == "script-timeout"
+        and job_run.runs[request.run_id].error["code"] == "script-timeout"  # type: ignore[index]
     )

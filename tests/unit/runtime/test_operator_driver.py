@@ -61,8 +61,8 @@ class Cluster:
             runtime,
             mirror=mirror,
             definitions=definitions,
-            core=self.core,  # type: ignore[arg-type]
-            custom=self.custom,  # type: ignore[arg-type]
+            core=self.core,
+            custom=self.custom,
             namespace="ns",
         )
         await operator.list_jobs()

@@ -2,7 +2,7 @@
 
 It also plays the demo's webhook receiver: a POST under ``/webhook/`` (the demo Job's sink and
 notification) is answered 200 and summarised on one line, so ``make run`` shows results
-arriving as they are delivered. And it has a members area behind a login (``demo_members``) for
+arriving as they are delivered. And it has a members area behind a login (``members``) for
 AuthSessions.
 """
 
@@ -16,10 +16,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import demo_members
-from .demo_members import MembersArea
+from . import members as demo_members
+from .members import MembersArea
 
-DEFAULT_ROOT = Path("examples/bookstore/site")
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "bookstore" / "site"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -98,8 +98,7 @@ def _summary(body: bytes) -> str:
     return f"JobRun {event.get('id')} {event.get('status')}: {counts}; results {where}"
 
 
-def register(commands: Any) -> None:
-    site = commands.add_parser("demo-site", help="serve the offline bookstore demo website")
+def add_arguments(site: argparse.ArgumentParser) -> None:
     site.add_argument("--port", type=int, default=8765, help="default: %(default)s")
     site.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="default: %(default)s")
     site.add_argument("--member", default="reader", help="members-area username (%(default)s)")
@@ -116,7 +115,6 @@ def register(commands: Any) -> None:
         metavar="SECONDS",
         help="members' sessions expire after this long (%(default)s)",
     )
-    site.set_defaults(handler=run_demo_site)
 
 
 def static_server(
