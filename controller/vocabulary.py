@@ -74,6 +74,9 @@ FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
 )
 """Worker event types after which the attempt is over."""
 
+WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered"]
+"""Reasons of the operator's Warning Events (a JobRun's other Events are named by its status)."""
+
 JobSourceKind = Literal["code", "api"]
 """Where a Job is defined: a file in git (``code``) or the REST API (``api``)."""
 

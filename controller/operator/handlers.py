@@ -18,7 +18,7 @@ import kopf
 from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
 from ..spec.kube import SOURCE_LABEL
-from ..vocabulary import GROUP, VERSION
+from ..vocabulary import GROUP, VERSION, WarningReason
 from .operator import Operator
 
 WATCH_SERVER_TIMEOUT_S = 270
@@ -88,7 +88,8 @@ def build_registry(
         except NotFoundError as exc:
             raise kopf.TemporaryError(str(exc), delay=1) from None
         if problem is not None:
-            kopf.warn(body, reason="NotTriggered", message=problem)
+            not_triggered: WarningReason = "NotTriggered"
+            kopf.warn(body, reason=not_triggered, message=problem)
 
     @kopf.on.field(GROUP, VERSION, "jobruns", field="spec.terminate", registry=registry)
     async def terminate(body: kopf.Body, new: Any, **_: Any) -> None:

@@ -34,7 +34,7 @@ from ..spec import (
     SecretLookup,
     parse_resource_spec,
 )
-from ..vocabulary import GROUP, VERSION
+from ..vocabulary import GROUP, VERSION, WarningReason
 from .bodies import CREATED_BY, engine_id, job_run_body
 from .definitions import ResourceDefinitions
 from .events import EventPoster
@@ -225,7 +225,9 @@ class Operator:
             self.writer.mark(key[0], metadata["name"], lambda: status)
         self._warn(kind, metadata["name"], metadata.get("uid"), "SpecError", text)
 
-    def _warn(self, kind: str, name: str, uid: str | None, reason: str, text: str) -> None:
+    def _warn(
+        self, kind: str, name: str, uid: str | None, reason: WarningReason, text: str
+    ) -> None:
         text = self.runtime.redactor.redact(text)
         self._spawn(self.events.post(kind, name, uid, reason, text, warning=True))
 

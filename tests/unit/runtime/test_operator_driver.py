@@ -20,19 +20,9 @@ from controller.operator.operator import Operator
 from controller.runtime import Runtime, RuntimeSettings
 from controller.server import create_app
 from controller.store import SqliteStore
+from tests.support.clock import MINUTE, FakeClock
 from tests.support.fake_kube import FakeCore, FakeCustomObjects
 from tests.support.launchers import FakeLauncher
-
-START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-MINUTE = 60_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> int:
-        return self.now
 
 
 class Cluster:
@@ -40,7 +30,7 @@ class Cluster:
 
     def __init__(self, tmp_path: Path, *, history_limit: int = 100) -> None:
         self.tmp_path, self.history_limit = tmp_path, history_limit
-        self.custom, self.core, self.clock = FakeCustomObjects(), FakeCore(), Clock()
+        self.custom, self.core, self.clock = FakeCustomObjects(), FakeCore(), FakeClock()
 
     def job(self, name: str, spec: dict[str, Any]) -> None:
         self.custom.add("jobs", {"metadata": {"name": name}, "spec": spec})
@@ -77,7 +67,7 @@ async def run_until_idle(operator: Operator) -> None:
     await operator.drain()
 
 
-async def tick(operator: Operator, clock: Clock, ms: int) -> None:
+async def tick(operator: Operator, clock: FakeClock, ms: int) -> None:
     """Let ``ms`` pass on the fake clock and make the pass the loop would make at that time."""
     clock.now += ms
     operator.runtime.change_definitions(lambda _target: None)

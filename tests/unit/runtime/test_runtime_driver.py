@@ -15,10 +15,8 @@ from controller.engine import AttemptEvent, Changes, EngineError, JobRun
 from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings
 from controller.spec import JobDefinition, load_job_file_text
 from controller.store import SqliteStore
+from tests.support.clock import MINUTE, FakeClock
 from tests.support.launchers import FakeLauncher
-
-START = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-MINUTE = 60_000
 
 
 def definition(text: str) -> JobDefinition:
@@ -55,15 +53,7 @@ class Seen:
         self.job_runs += [(r.id, r.status) for r in changes.job_runs]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> int:
-        return self.now
-
-
-def runtime(tmp_path: Path, clock: Clock, jobs: dict[str, JobDefinition]) -> Runtime:
+def runtime(tmp_path: Path, clock: FakeClock, jobs: dict[str, JobDefinition]) -> Runtime:
     made = Runtime(
         RuntimeSettings(state=tmp_path / "state"),
         store=SqliteStore(tmp_path / "state" / "state.db"),
@@ -84,7 +74,7 @@ def test_a_trigger_runs_to_the_end_and_the_stored_results_cause_another_pass(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
         seen = Seen()
         driver.observers.append(seen)
         job_run = driver.trigger("books")
@@ -106,7 +96,7 @@ def test_a_trigger_runs_to_the_end_and_the_stored_results_cause_another_pass(
 
 def test_a_schedule_tick_runs_once_even_when_the_runtime_restarts(tmp_path: Path) -> None:
     async def scenario() -> None:
-        clock = Clock()
+        clock = FakeClock()
         driver = runtime(tmp_path, clock, {"tick": EVERY_MINUTE})
         clock.now += MINUTE
         driver.change_definitions(lambda _target: None)  # the pass the loop makes at that time
@@ -126,7 +116,7 @@ def test_a_pause_holds_the_jobrun_and_a_resume_finishes_it_without_using_retries
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
         job_run = driver.trigger("books")
         driver.pause("books")
         assert job_run.status in ("PAUSING", "PAUSED")
@@ -145,7 +135,7 @@ def test_a_pause_holds_the_jobrun_and_a_resume_finishes_it_without_using_retries
 
 
 def test_a_named_trigger_of_a_paused_or_unknown_job_is_recorded_canceled(tmp_path: Path) -> None:
-    driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+    driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
     driver.pause("books")
     paused = driver.trigger("books", job_run_id="books-by-hand")
     unknown = driver.trigger("ghost", job_run_id="ghost-by-hand")
@@ -167,7 +157,7 @@ def test_a_named_trigger_of_a_paused_or_unknown_job_is_recorded_canceled(tmp_pat
 
 def test_terminate_and_delete_end_the_active_jobrun(tmp_path: Path) -> None:
     async def scenario() -> None:
-        driver = runtime(tmp_path, Clock(), {"books": BOOKS})
+        driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
         first = driver.trigger("books")
         driver.terminate(first.id)
         second = driver.trigger("books")
@@ -184,7 +174,7 @@ def test_terminate_and_delete_end_the_active_jobrun(tmp_path: Path) -> None:
 
 def test_a_restart_resumes_the_active_jobrun_from_the_store(tmp_path: Path) -> None:
     async def scenario() -> None:
-        clock = Clock()
+        clock = FakeClock()
         driver = runtime(tmp_path, clock, {"books": BOOKS})
         job_run_id = driver.trigger("books").id  # saved, never run: the process "dies" here
         driver.close()
