@@ -11,20 +11,22 @@ Authentication: with an API key configured, every ``/api`` request needs it in `
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
 from fastapi import Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..delivery import ResultsLink
 from ..engine import EngineError, InvalidDefinitionError, JobRun, NotFoundError
 from ..runtime import RuntimeQuery
 from ..spec import JobDefinition
 from ..vocabulary import JobSourceKind
+from .errors import ERROR_CODES, error_response
 from .models import (
     DeletedResponse,
     ErrorOut,
@@ -37,20 +39,12 @@ from .models import (
     TriggerResponse,
 )
 from .openapi import add_job_schema
-from .shapes import error_body, job_object, job_run_object, progress_object
+from .request_bodies import BodyRules
+from .shapes import job_object, job_run_object, progress_object
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
-_ERRORS = {
-    400: "bad-request",
-    401: "unauthorized",
-    404: "not-found",
-    405: "method-not-allowed",
-    409: "conflict",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": code} for status, code in _ERRORS.items()
+    status: {"model": ErrorOut, "description": code} for status, code in ERROR_CODES.items()
 }
 
 JOB_RUN_RESPONSE: dict[str, Any] = {
@@ -88,18 +82,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.details = details
-
-
-def _error_response(status: int, message: str, details: Any = None) -> JSONResponse:
-    body = error_body(
-        _ERRORS.get(status, "internal-server-error"),
-        message,
-        str(uuid.uuid4()),
-        category="user" if status < 500 else "infrastructure",
-    )
-    if details is not None:
-        body["details"] = details
-    return JSONResponse(body, status_code=status)
 
 
 Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
@@ -178,6 +160,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(BodyRules)  # inside the key check: nobody's body is read before it
     _install_errors(app, api_key)
     views = _Views(control)
     _add_job_routes(app, views)
@@ -213,27 +196,30 @@ def _install_errors(app: FastAPI, api_key: str | None) -> None:
         if api_key is not None and request.url.path.startswith("/api/"):
             given = request.headers.get("x-api-key", "")
             if not secrets.compare_digest(given.encode(), api_key.encode()):
-                return _error_response(401, "a valid x-api-key header is required")
+                return error_response(401, "a valid x-api-key header is required")
         return await call_next(request)
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _error_response(exc.status, str(exc), exc.details)
+        return error_response(exc.status, str(exc), exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:20]]
-        return _error_response(400, "the request is invalid: " + "; ".join(problems))
+        return error_response(400, "the request is invalid: " + "; ".join(problems))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error_response(exc.status_code, str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            routes = [r for r in app.routes if isinstance(r, APIRoute)]
+            found = [r for r in routes if r.matches(request.scope)[0] is not Match.NONE]
+            headers["Allow"] = ", ".join(sorted({m for r in found for m in r.methods}))
+        return error_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        return _error_response(
-            500, f"internal error ({type(exc).__name__}); see the controller log"
-        )
+        return error_response(500, f"internal error ({type(exc).__name__}); see the controller log")
 
 
 def _add_job_routes(app: FastAPI, views: _Views) -> None:

@@ -1,10 +1,12 @@
 """Job definitions: the models, their loading with located errors, and generated schemas.
 
-This is the lowest layer of jobctl: it imports nothing from the rest of ``controller``.
+This is the lowest layer of jobctl: it imports nothing from the rest of ``controller`` but
+``vocabulary``.
 """
 
 from ._calendar_values import CalendarRange
 from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
+from ._documents import SyntaxProblem, parse_json5
 from ._durations import format_duration_ms, parse_duration_ms
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
@@ -53,6 +55,7 @@ __all__ = [
     "S3Sink",
     "ScheduleSpec",
     "SecretLookup",
+    "SyntaxProblem",
     "WebhookNotification",
     "WebhookSink",
     "auth_session_file_schema",
@@ -66,6 +69,7 @@ __all__ = [
     "load_manifest_text",
     "load_paths",
     "parse_duration_ms",
+    "parse_json5",
     "parse_resource_spec",
     "referenced_secrets",
     "render_crd_yaml",

@@ -16,6 +16,7 @@ from typing import Any
 import json5
 import yaml
 
+from ._plain_values import first_unusable_value
 from ._positions import (
     MAX_DEPTH,
     DuplicateKeyError,
@@ -77,7 +78,16 @@ def parse_json5(text: str) -> ParsedDocument:
         raise _json5_problem(str(exc)) from None
     if _depth_exceeds(data, MAX_DEPTH):
         _positions(text)  # raises the located too-deep problem
-    return ParsedDocument(data, lambda: _positions(text))
+    document = ParsedDocument(data, lambda: _positions(text))
+    _refuse_unusable_values(document)
+    return document
+
+
+def _refuse_unusable_values(document: ParsedDocument) -> None:
+    unusable = first_unusable_value(document.data)
+    if unusable is not None:
+        path, is_key, message = unusable
+        raise SyntaxProblem(document.positions.locate(path, prefer_key=is_key), message)
 
 
 def _loads(text: str) -> Any:
@@ -170,7 +180,9 @@ def _parse_yaml_documents(text: str) -> list[ParsedDocument]:
                 continue
             positions = PositionMap()
             _yaml_positions(loader, node, (), positions, 0)
-            documents.append(ParsedDocument(loader.construct_document(node), positions))
+            document = ParsedDocument(loader.construct_document(node), positions)
+            _refuse_unusable_values(document)
+            documents.append(document)
     finally:
         loader.dispose()
     return documents
