@@ -236,9 +236,12 @@ class RunBook:
         self._prune(job_run.job_id)
 
     def _prune(self, job_id: str) -> None:
+        """Keep the Job's ``history_limit`` newest finished JobRuns, pruning those that never
+        started (CANCELED overlap and refusal records, which have no results) before any that
+        ran: a burst of overlapping triggers never prunes the JobRun whose results people want."""
         finished = sorted(
             (r for r in self.job_runs.values() if r.job_id == job_id and not r.active),
-            key=lambda r: (r.created_at, r.id),
+            key=lambda r: (r.start_time is not None, r.created_at, r.id),
         )
         for job_run in finished[: max(0, len(finished) - self.history_limit)]:
             del self.job_runs[job_run.id]

@@ -28,7 +28,7 @@ DNS_LABEL_PATTERN = _DNS_LABEL.pattern
 
 
 def is_dns_label(value: str) -> bool:
-    return len(value) <= 63 and bool(_DNS_LABEL.match(value))
+    return len(value) <= 63 and _DNS_LABEL.fullmatch(value) is not None
 
 
 def _job_id(value: str) -> str:

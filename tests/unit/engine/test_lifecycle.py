@@ -320,6 +320,22 @@ def test_canceled_overlap_records_count_towards_the_history_limit() -> None:
     assert len(finished) == 3 and active.id in s.engine.job_runs
 
 
+def test_canceled_records_are_pruned_before_a_jobrun_that_ran() -> None:
+    s = Scenario(history_limit=3)
+    ran = s.engine.trigger("job", s.now)
+    s.step()
+    for _ in range(3):
+        s.engine.trigger("job", s.now)  # overlapping: CANCELED at once
+    s.succeed(s.running()[0])
+    s.step(1)
+    second = s.engine.trigger("job", s.now)
+    for _ in range(200):
+        s.engine.trigger("job", s.now)
+    assert ran.status == "COMPLETED" and ran.id in s.engine.job_runs
+    assert second.active and second.id in s.engine.job_runs
+    assert len([j for j in s.engine.job_runs.values() if not j.active]) == 3
+
+
 def test_the_timeout_runs_from_when_the_attempt_really_starts() -> None:
     from controller.engine import AttemptStarted
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from controller.spec import load_job_file_text
@@ -142,3 +144,11 @@ def test_secret_values_never_appear_in_problems_or_reprs() -> None:
     )
     job = load_job_file_text(good, "a.job.jsonc").jobs[0].definition
     assert canary not in repr(job) and canary not in str(job.canonical())
+
+
+@pytest.mark.parametrize("job_id", ["ok-id\n", "ok-id\r\n", "\nok-id"])
+def test_a_job_id_with_a_newline_is_not_a_valid_job_id(job_id: str) -> None:
+    problems = load_job_file_text(
+        json.dumps({"id": job_id, "payload": [{"apiName": "a"}]}), "ok-id.job.json"
+    ).problems
+    assert any("not a valid job ID" in p.message for p in problems), [str(p) for p in problems]
