@@ -7,6 +7,7 @@ Jobs are kept in the store (``api_jobs``) and come back on restart.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,19 @@ from ..spec import JobDefinition
 from ..store.api_jobs import SqliteApiJobs
 from ..vocabulary import JobSourceKind
 from .api_jobs import parse_api_job
-from .resources import ResourceSet
+from .resources import Reload, ResourceSet
+
+FOLDER_POLL_S = 0.5
+"""How often a missing resources folder is looked for."""
+
+
+def _folder_identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of the folder: a folder created again in its place is another one."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 class ProjectDefinitions:
@@ -33,19 +46,38 @@ class ProjectDefinitions:
         """Jobs created through the REST API (persisted in ``api_jobs``)."""
 
     def load(self, target: DefinitionTarget) -> None:
-        self._reload(target)
+        self._apply(self.files.reload(), target)
         for job_id, document in self.api_jobs.all().items():
             if job_id not in self.files.jobs:
                 self._api[job_id] = parse_api_job(job_id, document)
                 target.put_job(job_id, self._api[job_id])
 
     async def follow(self, changed: Callable[[Change], None]) -> None:
-        if not (self.watch and self.files.root.exists()):
+        """Files are parsed off the event loop (a large file must not stall the API), and only
+        those that changed. A folder that is deleted and created again (a git checkout that
+        replaces it) is watched again: while it is missing, the Jobs keep running as they are."""
+        if not self.watch:
             return
-        async for _changes in watchfiles.awatch(
-            self.files.root, debounce=300, step=100, recursive=True
-        ):
-            changed(self._reload)
+        root = self.files.root
+        known = _folder_identity(root)
+        while True:
+            while known is None:
+                await asyncio.sleep(FOLDER_POLL_S)
+                known = _folder_identity(root)
+                if known is not None:
+                    await self._reload_changed(changed)
+            async for _changes in watchfiles.awatch(
+                root, debounce=300, step=100, rust_timeout=1_000, yield_on_timeout=True
+            ):
+                if _folder_identity(root) != known:
+                    break
+                if _changes:
+                    await self._reload_changed(changed)
+            known = None
+
+    async def _reload_changed(self, changed: Callable[[Change], None]) -> None:
+        reload = await asyncio.to_thread(self.files.reload)
+        changed(lambda target: self._apply(reload, target))
 
     def broken(self) -> int:
         return len(self.files.broken_files)
@@ -85,14 +117,13 @@ class ProjectDefinitions:
         self.api_jobs.delete(job_id)
         del self._api[job_id]
 
-    def _reload(self, target: DefinitionTarget) -> None:
-        reload = self.files.reload()
+    def _apply(self, reload: Reload, target: DefinitionTarget) -> None:
         for problem in reload.problems:
             target.say(f"invalid: {problem}")
         for job_id in reload.kept:
             target.say(f"{job_id}: keeps running its last valid version until the file is fixed")
-        for session_id in reload.auth_sessions_changed:
-            target.put_auth_session(session_id, self.files.auth_sessions[session_id])
+        for session_id, session in reload.auth_sessions_changed.items():
+            target.put_auth_session(session_id, session)
             target.say(f"AuthSession {session_id}: loaded")
         for session_id in reload.auth_sessions_removed:
             target.remove_auth_session(session_id)

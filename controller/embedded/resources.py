@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..spec import AuthSessionDefinition, JobDefinition, Problem, load_paths
+from ..spec import (
+    AuthSessionDefinition,
+    FileStamp,
+    JobDefinition,
+    LoadResult,
+    Problem,
+    load_paths,
+)
 
 
 @dataclass
@@ -21,7 +28,7 @@ class Reload:
     problems: list[Problem] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     """Jobs whose file is broken; they keep running at their last valid version."""
-    auth_sessions_changed: list[str] = field(default_factory=list)
+    auth_sessions_changed: dict[str, AuthSessionDefinition] = field(default_factory=dict)
     auth_sessions_removed: list[str] = field(default_factory=list)
 
 
@@ -35,9 +42,14 @@ class ResourceSet:
         self._session_files: dict[str, str] = {}
         self.broken_files: set[str] = set()
         """Files the last reload found a problem in."""
+        self._cache: dict[str, tuple[FileStamp, LoadResult]] = {}
+        """What each file held when last read: unchanged files are not parsed again."""
 
     def reload(self) -> Reload:
-        result = load_paths([self.root])
+        """What changed since the last reload. It may run off the event loop: the returned
+        ``Reload`` carries every definition it reports, so applying it later reads nothing
+        here, and the loop's single lookups in ``jobs`` meanwhile are safe."""
+        result = load_paths([self.root], cache=self._cache)
         reload = Reload(problems=result.problems)
         broken_files = self.broken_files = {p.file for p in result.problems}
         seen = set()
@@ -59,7 +71,7 @@ class ResourceSet:
             self._session_files[session_id] = loaded.file
             if self.auth_sessions.get(session_id) != loaded.definition:
                 self.auth_sessions[session_id] = loaded.definition
-                reload.auth_sessions_changed.append(session_id)
+                reload.auth_sessions_changed[session_id] = loaded.definition
         for session_id in [s for s in self.auth_sessions if s not in sessions]:
             file = self._session_files[session_id]
             if file not in broken_files or not Path(file).exists():

@@ -214,7 +214,7 @@ def _install_errors(app: FastAPI, api_key: str | None) -> None:
         if exc.status_code == 405:  # every method of the path, not only the first route's
             routes = [r for r in app.routes if isinstance(r, APIRoute)]
             found = [r for r in routes if r.matches(request.scope)[0] is not Match.NONE]
-            headers["Allow"] = ", ".join(sorted({m for r in found for m in r.methods}))
+            headers["Allow"] = ", ".join(sorted({m for r in found for m in r.methods or ()}))
         return error_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)

@@ -8,6 +8,7 @@ from ._calendar_values import CalendarRange
 from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
 from ._documents import SyntaxProblem, parse_json5
 from ._durations import format_duration_ms, parse_duration_ms
+from ._files import FileStamp
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
 from ._secret_refs import SecretLookup, referenced_secrets
@@ -40,6 +41,7 @@ __all__ = [
     "Configuration",
     "CredentialError",
     "EnvReference",
+    "FileStamp",
     "IntervalSpec",
     "JobDefinition",
     "JobResourceSpec",

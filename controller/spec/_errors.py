@@ -83,16 +83,27 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
     return tuple(path)
 
 
+SHOWN_KEY_CHARS = 60
+"""Keys echoed in messages are cut to this: a file may hold a key of megabytes."""
+
+
+def _shown(key: str) -> str:
+    if len(key) <= SHOWN_KEY_CHARS:
+        return repr(key)
+    return f"{key[:SHOWN_KEY_CHARS]!r}... ({len(key)} characters)"
+
+
 def _unknown_key(key: str, model: type[BaseModel] | None) -> str:
     if model is None or not issubclass(model, StrictModel):
-        return f"unknown key {key!r}; remove it"
+        return f"unknown key {_shown(key)}; remove it"
     accepted = model.accepted_keys()
-    close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
-    if not close:
+    close: list[str] = []
+    if len(key) <= SHOWN_KEY_CHARS:  # no real key is longer: no near miss to look for
+        close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
         lowered = {k.lower(): k for k in accepted}
-        close = [lowered[key.lower()]] if key.lower() in lowered else []
+        close = close or ([lowered[key.lower()]] if key.lower() in lowered else [])
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown key {key!r}; {hint}allowed keys here: {', '.join(accepted)}"
+    return f"unknown key {_shown(key)}; {hint}allowed keys here: {', '.join(accepted)}"
 
 
 def _describe(detail: ErrorDetails) -> str:

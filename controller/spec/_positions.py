@@ -11,12 +11,21 @@ Invariant: the map is keyed by the same data paths a validator sees in the parse
 from __future__ import annotations
 
 import bisect
+import contextlib
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import json5
 
 from ._problems import START, DataPath, Position
+
+_STRINGS = {
+    quote: re.compile(rf"{quote}(?:[^{quote}\\]|\\.)*{quote}", re.DOTALL) for quote in "\"'"
+}
+"""A whole string literal from its opening quote (escapes skipped), matched in C: a file may
+hold a string of megabytes."""
 
 MAX_DEPTH = 200
 """Documents nested deeper than this are refused; no job file comes close."""
@@ -122,11 +131,9 @@ class _Json5Scanner:
                 self.i += 1
 
     def string(self) -> None:
-        quote = self.text[self.i]
-        self.i += 1
-        while self.text[self.i] != quote:
-            self.i += 2 if self.text[self.i] == "\\" else 1
-        self.i += 1
+        found = _STRINGS[self.text[self.i]].match(self.text, self.i)
+        assert found is not None  # json5 accepted the text: every string is closed
+        self.i = found.end()
 
     def key(self) -> str:
         start = self.i
@@ -136,6 +143,9 @@ class _Json5Scanner:
             while self.text[self.i] not in _SCALAR_END:
                 self.i += 1
         token = self.text[start : self.i]
+        if token.startswith('"'):
+            with contextlib.suppress(ValueError):  # JSON's escapes: the C decoder, at once
+                return str(json.loads(token))
         decoded: dict[str, Any] = json5.loads("{" + token + ":0}")
         return next(iter(decoded))
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..vocabulary import API_VERSION, GROUP
 from ._documents import ParsedDocument, SyntaxProblem, parse_json5, parse_yaml
 from ._errors import problems_from_validation
+from ._files import FileStamp, UnreadableFileError, file_stamp, read_definition_file
 from ._problems import START, DataPath, Position, Problem
 from ._secret_refs import SECRETS_CONTEXT, SHAPE_ONLY
 from ._types import is_dns_label
@@ -28,7 +29,6 @@ from .kube import JobResourceSpec, JobRunSpec
 JOB_FILE_SUFFIXES = (".job.jsonc", ".job.json")
 AUTH_SESSION_SUFFIXES = (".auth-session.jsonc", ".auth-session.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 32 * 1024 * 1024
 _Model = TypeVar("_Model", bound=BaseModel)
 _MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec", "status")
 
@@ -303,22 +303,47 @@ def _id_mismatch(
     )
 
 
-def load_paths(paths: Sequence[str | Path], *, secret_references: bool = False) -> LoadResult:
+def load_paths(
+    paths: Sequence[str | Path],
+    *,
+    secret_references: bool = False,
+    cache: dict[str, tuple[FileStamp, LoadResult]] | None = None,
+) -> LoadResult:
     """Files and folders (recursively). Named files are validated whatever their kind; in
     folders, job files and ``intuned.io`` manifests are picked up and everything else is left.
-    ``secret_references``: see ``load_manifest_text``."""
+    ``secret_references``: see ``load_manifest_text``. ``cache``: what the last call with it
+    found in each folder file, kept by the caller; a file whose stamp is unchanged is not read
+    again (files no longer found are dropped from it)."""
     result = LoadResult()
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for file in _walk(path):
-                result.merge(_load_file(file, explicit=False, secret_references=secret_references))
+                seen.add(str(file))
+                result.merge(_load_folder_file(file, cache, secret_references))
         elif path.exists():
             result.merge(_load_file(path, explicit=True, secret_references=secret_references))
         else:
             result.problems.append(Problem(str(path), START, "no such file or directory"))
+    if cache is not None:
+        for gone in set(cache) - seen:
+            del cache[gone]
     result.problems += _duplicate_jobs(result.jobs)
     return result
+
+
+def _load_folder_file(
+    file: Path, cache: dict[str, tuple[FileStamp, LoadResult]] | None, secret_references: bool
+) -> LoadResult:
+    stamp = file_stamp(file)
+    known = None if cache is None or stamp is None else cache.get(str(file))
+    if known is not None and known[0] == stamp:
+        return known[1]
+    loaded = _load_file(file, explicit=False, secret_references=secret_references)
+    if cache is not None and stamp is not None:
+        cache[str(file)] = (stamp, loaded)
+    return loaded
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -332,13 +357,9 @@ def _walk(folder: Path) -> Iterator[Path]:
 def _load_file(path: Path, *, explicit: bool, secret_references: bool) -> LoadResult:
     file = str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return _unreadable(file, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return _unreadable(file, f"file is not UTF-8 text (byte {exc.start})")
-    except OSError as exc:
-        return _unreadable(file, f"cannot read file: {exc.strerror}")
+        text = read_definition_file(path)
+    except UnreadableFileError as exc:
+        return _unreadable(file, str(exc))
     if path.name.endswith(MANIFEST_SUFFIXES):
         return load_manifest_text(
             text, file, only_ours=not explicit, secret_references=secret_references

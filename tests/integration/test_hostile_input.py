@@ -3,7 +3,11 @@ located refusal, and the controller keeps running (and keeps what it had)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from controller.embedded import EmbeddedController, Settings
 from tests.support.controller_process import JOBCTL, RunningController, start_controller
+from tests.support.launchers import FakeLauncher
 
 pytestmark = pytest.mark.integration
 
@@ -135,3 +141,73 @@ def test_a_surrogate_in_a_job_file_is_reported_and_the_controller_keeps_running(
         assert time.monotonic() < deadline, controller.log.read_text()[-2000:]
         time.sleep(0.1)
     still_serving(controller)
+
+
+def test_special_files_are_refused_by_validate_and_by_a_running_controller(
+    controller: RunningController, tmp_path: Path
+) -> None:
+    for folder in (tmp_path / "jobs", controller.log.parent / "resources" / "jobs"):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(folder / "fifo.job.json")
+        (folder / "zero.job.json").symlink_to("/dev/zero")
+    done = subprocess.run(
+        [str(JOBCTL), "validate", str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert "fifo.job.json:1:1: not a regular file (a FIFO)" in done.stdout
+    assert "zero.job.json:1:1: not a regular file (a device or socket)" in done.stdout
+    deadline = time.monotonic() + 10
+    while "zero.job.json:1:1: not a regular file" not in controller.log.read_text():
+        assert time.monotonic() < deadline, controller.log.read_text()[-2000:]
+        time.sleep(0.1)
+    still_serving(controller)
+
+
+def test_a_huge_unknown_key_is_named_briefly(tmp_path: Path) -> None:
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    key = "k" * 5_000_000
+    (folder / "huge.job.jsonc").write_text(f'{{"payload": [{{"apiName": "a"}}], "{key}": 1}}')
+    done = subprocess.run(
+        [str(JOBCTL), "validate", str(tmp_path)], check=False, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert len(done.stdout) < 1_000, done.stdout[:300]
+    assert "(5000000 characters)" in done.stdout
+
+
+def test_a_replaced_resources_folder_is_watched_again(tmp_path: Path) -> None:
+    """``rm -rf res; cp -r res.bak res`` (what a checkout that replaces the folder does)."""
+
+    async def scenario() -> None:
+        resources = tmp_path / "res"
+        (resources / "jobs").mkdir(parents=True)
+        (resources / "jobs" / "a.job.jsonc").write_text('{payload: [{api: "a"}]}')
+        settings = Settings(resources=resources, state=tmp_path / "state")
+        controller = EmbeddedController(settings, FakeLauncher(2), out=io.StringIO())
+        controller.start()
+        task = asyncio.create_task(controller.run())
+        await asyncio.sleep(0.5)
+        shutil.copytree(resources, tmp_path / "res.bak")
+        shutil.rmtree(resources)
+        await asyncio.sleep(1.5)
+        assert controller.query.job("a") is not None  # kept while the folder is missing
+        shutil.copytree(tmp_path / "res.bak", resources)
+        (resources / "jobs" / "b.job.jsonc").write_text('{payload: [{api: "b"}]}')
+        deadline = time.monotonic() + 10
+        while controller.query.job("b") is None:
+            assert time.monotonic() < deadline, "the new folder is not watched"
+            await asyncio.sleep(0.1)
+        (resources / "jobs" / "c.job.jsonc").write_text('{payload: [{api: "c"}]}')
+        while controller.query.job("c") is None:
+            assert time.monotonic() < deadline, "the new folder is not watched"
+            await asyncio.sleep(0.1)
+        controller.stop()
+        await task
+        controller.close()
+
+    asyncio.run(scenario())
