@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ..store import StateFullError
 from . import (
     apply_command,
     control_commands,
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except StateFullError as exc:
+        print(f"jobctl {args.command}: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again once there is space
     except Exception as exc:  # the promise: no traceback, ever
         print(
             f"jobctl {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr

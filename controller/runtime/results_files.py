@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..engine import ResultRecord
-from ..store import Store
+from ..store import StateFullError, Store, is_full
 
 
 class ResultsFiles:
@@ -50,11 +50,16 @@ class ResultsFiles:
         marks = []
         for (job_id, job_run_id), batch in by_job_run.items():
             path = self.path(job_id, job_run_id)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("ab") as handle:
-                handle.write("".join(r.line + "\n" for r in batch).encode())
-                handle.flush()
-                marks.append((job_run_id, batch[-1].seq, handle.tell()))
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("ab") as handle:
+                    handle.write("".join(r.line + "\n" for r in batch).encode())
+                    handle.flush()
+                    marks.append((job_run_id, batch[-1].seq, handle.tell()))
+            except OSError as exc:  # the lines stay in the store: a restart writes them
+                if is_full(exc):
+                    raise StateFullError(path) from None
+                raise
         if marks:
             self.store.mark_results_written(marks)
 

@@ -61,7 +61,10 @@ def _no_duplicates(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-_JSON5_ERROR = re.compile(r"^<string>:(?P<line>\d+) (?P<what>.*?)(?: at column (?P<col>\d+))?$")
+_JSON5_ERROR = re.compile(
+    r"^<string>:(?P<line>\d+) (?P<what>.*?)(?: at column (?P<col>\d+))?$", re.DOTALL
+)
+"""json5's messages; the unexpected character may itself be a line break."""
 
 
 def parse_json5(text: str) -> ParsedDocument:
@@ -142,7 +145,8 @@ def _json5_problem(message: str) -> SyntaxProblem:
     match = _JSON5_ERROR.match(message.strip())
     if not match:
         return SyntaxProblem(START, f"invalid JSONC: {message}")
-    what = match["what"].replace("Unexpected", "unexpected")
+    what = match["what"].replace("Unexpected", "unexpected").replace("\n", "\\n")
+    what = what.replace("\r", "\\r").replace("\t", "\\t")
     where = Position(int(match["line"]), int(match["col"] or 1))
     return SyntaxProblem(
         where,

@@ -3,6 +3,7 @@
 from .auth_states import SqliteAuthStates
 from .base import DeliveryQueue, QueuedDelivery, Store, StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
+from .full import StateFullError, is_full
 from .sqlite import SqliteStore
 
 __all__ = [
@@ -11,8 +12,10 @@ __all__ = [
     "SqliteAuthStates",
     "SqliteDeliveryQueue",
     "SqliteStore",
+    "StateFullError",
     "Store",
     "StoredJob",
     "StoredState",
     "Watermark",
+    "is_full",
 ]

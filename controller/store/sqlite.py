@@ -24,6 +24,7 @@ from .api_jobs import SqliteApiJobs
 from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
+from .full import transaction
 from .migrations import MIGRATIONS
 
 _JOB_RUN_COLUMNS = (
@@ -184,8 +185,7 @@ class SqliteStore:
         if not changes:
             return
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db, self.path):
             db.executemany(
                 "INSERT INTO jobs (job_id, first_seen, last_tick, paused) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (job_id) DO UPDATE SET last_tick = excluded.last_tick, "
@@ -251,10 +251,6 @@ class SqliteStore:
                     "('pending', 'held')",
                     (job_run.id,),
                 )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def watermarks(self) -> list[Watermark]:
         """JobRuns whose results file may lag behind the store (or be ahead after a crash)."""
@@ -282,11 +278,12 @@ class SqliteStore:
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
         """(job_run_id, last written seq, file size): the file is good up to there."""
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        for job_run_id, seq, size in marks:
-            db.execute(
-                "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
-                (seq, size, job_run_id),
-            )
-            db.execute("DELETE FROM results WHERE job_run_id = ? AND seq <= ?", (job_run_id, seq))
-        db.execute("COMMIT")
+        with transaction(db, self.path):
+            for job_run_id, seq, size in marks:
+                db.execute(
+                    "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
+                    (seq, size, job_run_id),
+                )
+                db.execute(
+                    "DELETE FROM results WHERE job_run_id = ? AND seq <= ?", (job_run_id, seq)
+                )

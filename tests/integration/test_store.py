@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from controller.runtime.results_files import ResultsFiles
-from controller.store import SqliteStore
+from controller.store import SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
 from tests.unit.engine.harness import Scenario
 
@@ -99,3 +99,40 @@ def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: P
     assert [line["apiInfo"]["name"] for line in lines] == ["a", "b", "c"]
     files.reconcile()
     assert len(path.read_text().splitlines()) == 3
+
+
+def test_a_full_state_volume_is_named_and_nothing_saved_before_is_lost(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    s = Scenario('{payload: [{api: "a"}]}')
+    first = s.engine.trigger("job", s.now)
+    s.step()
+    _save_all(s, store)
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full"
+    for _ in range(50):
+        s.engine.trigger("job", s.now)  # CANCELED records: rows to write
+    s.step()
+    with pytest.raises(StateFullError, match=r"state\.db: no space left on its volume"):
+        _save_all(s, store)
+    store.close()
+    again = SqliteStore(tmp_path / "state.db")
+    assert [j.id for j in again.load().job_runs] == [first.id]
+    again.close()
+
+
+def test_a_full_volume_under_a_results_file_is_named(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    s = Scenario('{payload: [{api: "a"}]}')
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    s.succeed(s.running()[0])
+    s.step()
+    records = [r for o in s.outputs for r in o.changes.results]
+    _save_all(s, store)
+    files = ResultsFiles(tmp_path / "results", store)
+    path = files.path("job", job_run.id)
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/dev/full")  # every write: ENOSPC
+    with pytest.raises(StateFullError, match=f"{job_run.id}.jsonl: no space left"):
+        files.append(records)
+    store.close()

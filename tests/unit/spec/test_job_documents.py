@@ -152,3 +152,11 @@ def test_a_job_id_with_a_newline_is_not_a_valid_job_id(job_id: str) -> None:
         json.dumps({"id": job_id, "payload": [{"apiName": "a"}]}), "ok-id.job.json"
     ).problems
     assert any("not a valid job ID" in p.message for p in problems), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize(("ending", "shown"), [("\n", "\\n"), ("\r\n", "\\r")])
+def test_an_unexpected_line_break_is_located_where_it_is(ending: str, shown: str) -> None:
+    text = f'{{"payload": [{{"apiName": "a"}}], "x": tru{ending}}}'
+    (problem,) = load_job_file_text(text, "a.job.jsonc").problems
+    assert (problem.position.line, problem.position.column) == (1, 41)
+    assert problem.message.startswith(f'invalid JSONC: unexpected "{shown}"')
