@@ -68,8 +68,8 @@ def _problem(body: bytes, content_type: str) -> tuple[int, str] | None:
     except UnicodeDecodeError as exc:
         return 400, f"the request body is not UTF-8 (byte {exc.start}); send UTF-8 JSON"
     try:
+        parse_json5(text)  # first: it locates what is too deep, duplicated or not Unicode
         json.loads(text)  # plain JSON only: no comments or trailing commas over the API
-        parse_json5(text)
     except ValueError as exc:
         return 400, f"the request body is not JSON: {exc}"
     except SyntaxProblem as problem:

@@ -16,6 +16,7 @@ from typing import Any
 import json5
 import yaml
 
+from ._json5_text import json5_as_json
 from ._plain_values import first_unusable_value
 from ._positions import (
     MAX_DEPTH,
@@ -77,6 +78,8 @@ def parse_json5(text: str) -> ParsedDocument:
         raise AssertionError("unreachable: the scanner finds every duplicate key") from None
     except RecursionError:
         raise SyntaxProblem(START, f"document is nested too deeply (limit {MAX_DEPTH})") from None
+    except SyntaxProblem:
+        raise
     except Exception as exc:  # json5 raises ValueError, but arbitrary input must never escape
         raise _json5_problem(str(exc)) from None
     if _depth_exceeds(data, MAX_DEPTH):
@@ -93,23 +96,49 @@ def _refuse_unusable_values(document: ParsedDocument) -> None:
         raise SyntaxProblem(document.positions.locate(path, prefer_key=is_key), message)
 
 
-_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*|/\*[\s\S]*?\*/')
+_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/')
+"""A string (kept), or a comment: a line comment ends at any JSON5 line terminator."""
 _TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[\]}])')
 
 
+JSON5_MAX_CHARS = 16 * 1024
+"""Larger files that no C path reads are judged by the C parser's message, not json5's: json5
+(pure Python) takes seconds per hundred kilobytes."""
+
+
+def _blank(match: re.Match[str]) -> str:
+    """A comment or trailing comma as spaces (line breaks kept), so positions stay true."""
+    return match.group(1) or re.sub(r"[^\n\r\u2028\u2029]", " ", match.group(0))
+
+
 def _loads(text: str) -> Any:
-    """JSON, then JSONC (comments and trailing commas) made JSON, both by the C parser; json5
-    (pure Python, about a second per megabyte) only for the rest of JSON5."""
+    """JSON, then JSONC (comments and trailing commas blanked out), then JSON5 converted token
+    by token, all by the C parser; json5 itself only where those fail, in files of at most
+    ``JSON5_MAX_CHARS`` (larger ones get the C parser's located message)."""
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError:
         pass
-    plain = _COMMENT.sub(lambda m: m.group(1) or " ", text)
-    plain = _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), plain)
+    plain = _COMMENT.sub(_blank, text)
+    plain = _TRAILING_COMMA.sub(lambda m: m.group(1) or " " + m.group(2), plain)
     try:
         return json.loads(plain, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        failure = exc.pos, exc.msg
+    converted = json5_as_json(text)
+    if converted is not None:
+        try:
+            return json.loads(converted[0], object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as exc:
+            failure = converted[1].original(exc.pos), exc.msg
+    if len(text) <= JSON5_MAX_CHARS:
         return json5.loads(text, object_pairs_hook=_no_duplicates)
+    offset, message = failure
+    raise SyntaxProblem(
+        _offset_position(text, offset),
+        f"invalid JSONC: {message[:1].lower()}{message[1:]}; check for a missing comma, quote, "
+        "colon or bracket here or just before",
+    )
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
