@@ -51,10 +51,11 @@ ErrorCode = Literal[
     "automation-error",
     "browser-crashed",
     "invalid-result",
+    "auth-session-expired",
     "script-timeout",
     "worker-exited",
 ]
-"""The codes of a Run's error: set by the worker (the first five) or the engine."""
+"""The codes of a Run's error: set by the worker (the first six) or the engine."""
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
 
 WorkerEventType = Literal[

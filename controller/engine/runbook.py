@@ -24,6 +24,9 @@ from .output import Changes, Effects, ResultRecord
 from .records import Job, JobRun, Run
 from .results import Identity, results_line
 
+AUTH_EXPIRY_RERUNS = 3
+"""Starts of a Run that may end in an expired AuthSession without using an attempt."""
+
 
 class RunBook:
     def __init__(self, *, identity: Identity | None, max_workers: int, history_limit: int) -> None:
@@ -167,8 +170,19 @@ class RunBook:
         run.deadline = None
 
     def _attempt_failed(self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int) -> None:
-        run.attempts += 1
+        """A failed attempt uses one of the Run's attempts, except when its AuthSession expired
+        under it (category ``auth``: the session, not the automation, failed; the Run runs again
+        with the recreated session), at most ``AUTH_EXPIRY_RERUNS`` times over its uncounted
+        starts."""
         run.error = failure
+        uncounted = run.launches - run.attempts
+        if failure.get("category") == "auth" and uncounted <= AUTH_EXPIRY_RERUNS:
+            self._release(job_run, run)
+            run.status = "PENDING"
+            job_run.pending.append(run.id)
+            self._touch_run(run)
+            return
+        run.attempts += 1
         if failure.get("category") == "user" or run.attempts >= run.max_attempts:
             self._end_run(job_run, run, "FAILED", now)
             return

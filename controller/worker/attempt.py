@@ -84,9 +84,9 @@ async def run_attempt(
     log = log_path.open("w", encoding="utf-8")
     log_token = current_log.set(log)
     lease, outcome, saved = None, None, False
+    authenticator = Authenticator(browser, options, apis, ask, log)
     try:
         if request.get("auth_session"):
-            authenticator = Authenticator(browser, options, apis, ask, log)
             lease = await pool.acquire(request, lambda: authenticator.context(request))
             send(worker_event("authenticated"))
         else:
@@ -96,6 +96,14 @@ async def run_attempt(
             outcome = await _call_api(lease.page, browser, apis, request, log)
         finally:
             current_attempt.reset(token)
+        expired = _execution_failure(outcome) and request.get("auth_session")
+        if expired and not await authenticator.still_valid(lease.page.context):
+            outcome = _failed(
+                "auth-session-expired",
+                "auth",
+                "the AuthSession expired during the attempt; it runs again once the "
+                "session is recreated",
+            )
     except AuthFailedError as exc:
         outcome = worker_event("auth-failed", reason=exc.reason)
     finally:
@@ -143,6 +151,10 @@ async def _call_api(
             "invalid-result", "user", f"the API returned a value that is not JSON: {exc}"
         )
     return worker_event("result", result=result)
+
+
+def _execution_failure(outcome: dict[str, Any]) -> bool:
+    return outcome["type"] == "failed" and bool(outcome["error"]["category"] == "execution")
 
 
 def _failed(code: ErrorCode, category: ErrorCategory, message: str) -> dict[str, Any]:

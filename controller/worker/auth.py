@@ -81,6 +81,15 @@ class Authenticator:
                 return await self._new_context(state)
         raise _invalid(session, f"it was still invalid after {MAX_ROUNDS} newer versions")
 
+    async def still_valid(self, context: Any) -> bool:
+        """Whether the session in ``context`` still passes ``check.py`` (asked after the API
+        failed: a session that expired under the attempt is why it failed)."""
+        try:
+            check = self.apis.load_auth_hook("check")
+        except ApiNotFoundError:
+            return True  # nothing to ask; the failure stands as it is
+        return await self._valid(context, check, 1)
+
     async def _new_context(self, state: dict[str, Any] | None) -> Any:
         if state is None:
             return await self.browser.new_context(**self.options)

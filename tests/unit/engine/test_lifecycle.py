@@ -336,6 +336,22 @@ def test_canceled_records_are_pruned_before_a_jobrun_that_ran() -> None:
     assert len([j for j in s.engine.job_runs.values() if not j.active]) == 3
 
 
+def test_an_attempt_whose_auth_session_expired_runs_again_without_using_an_attempt() -> None:
+    s = Scenario('{payload: [{api: "a"}], configuration: {retry: {maximumAttempts: 2}}}')
+    job_run = s.engine.trigger("job", s.now)
+    for _ in range(3):  # the session expired under each of these: not the automation's failure
+        s.step()
+        s.fail(s.running()[0], category="auth", code="auth-session-expired")
+    s.step()
+    (run,) = job_run.runs.values()
+    assert (run.status, run.attempts) == ("RUNNING", 0)
+    s.fail(s.running()[0], category="auth", code="auth-session-expired")  # now it counts
+    s.step()
+    s.fail(s.running()[0], category="auth", code="auth-session-expired")
+    s.step()
+    assert (run.status, run.attempts, job_run.failed_runs) == ("FAILED", 2, 1)
+
+
 def test_the_timeout_runs_from_when_the_attempt_really_starts() -> None:
     from controller.engine import AttemptStarted
 
