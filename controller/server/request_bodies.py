@@ -2,7 +2,8 @@
 
 An ASGI middleware, so it sees the body as it streams (a chunked upload has no Content-Length):
 - larger than ``max_bytes``: 413, read no further;
-- not declared JSON (``Content-Type: application/json`` or ``...+json``): 415;
+- declared as something other than JSON (``Content-Type`` not ``application/json`` or
+  ``...+json``): 415 (a body without a ``Content-Type`` is read as JSON);
 - JSON the job files would refuse: 400 with the line and column (duplicate keys, a lone
   surrogate in a string, NaN or an out-of-range number), by the same parser the loader uses.
 
@@ -60,9 +61,8 @@ def _problem(body: bytes, content_type: str) -> tuple[int, str] | None:
     if not body.strip():
         return None
     media = content_type.split(";", 1)[0].strip().lower()
-    if media != "application/json" and not media.endswith("+json"):
-        shown = media or "none"
-        return 415, f"the request body must be JSON (Content-Type: application/json), not {shown}"
+    if media and media != "application/json" and not media.endswith("+json"):
+        return 415, f"the request body must be JSON (Content-Type: application/json), not {media}"
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
