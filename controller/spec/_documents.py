@@ -96,33 +96,17 @@ def _refuse_unusable_values(document: ParsedDocument) -> None:
         raise SyntaxProblem(document.positions.locate(path, prefer_key=is_key), message)
 
 
-_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n\r\u2028\u2029]*|/\*[\s\S]*?\*/')
-"""A string (kept), or a comment: a line comment ends at any JSON5 line terminator."""
-_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[\]}])')
-
-
 JSON5_MAX_CHARS = 16 * 1024
 """Larger files that no C path reads are judged by the C parser's message, not json5's: json5
 (pure Python) takes seconds per hundred kilobytes."""
 
 
-def _blank(match: re.Match[str]) -> str:
-    """A comment or trailing comma as spaces (line breaks kept), so positions stay true."""
-    return match.group(1) or re.sub(r"[^\n\r\u2028\u2029]", " ", match.group(0))
-
-
 def _loads(text: str) -> Any:
-    """JSON, then JSONC (comments and trailing commas blanked out), then JSON5 converted token
-    by token, all by the C parser; json5 itself only where those fail, in files of at most
+    """JSON, then JSONC/JSON5 converted token by token (comments and trailing commas blanked,
+    keys quoted), both by the C parser; json5 itself only where that fails, in files of at most
     ``JSON5_MAX_CHARS`` (larger ones get the C parser's located message)."""
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError:
-        pass
-    plain = _COMMENT.sub(_blank, text)
-    plain = _TRAILING_COMMA.sub(lambda m: m.group(1) or " " + m.group(2), plain)
-    try:
-        return json.loads(plain, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         failure = exc.pos, exc.msg
     converted = json5_as_json(text)
