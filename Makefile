@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium run test lint typecheck unit bench chaos crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -42,8 +42,8 @@ run: setup
 	  --trigger bookstore-demo --trigger members-orders $(if $(ONCE),--until-idle)
 
 lint: setup
-	$(BIN)/ruff check controller tests bench hack examples/demo_site
-	$(BIN)/ruff format --check controller tests bench hack examples/demo_site
+	$(BIN)/ruff check controller tests bench chaos hack examples/demo_site
+	$(BIN)/ruff format --check controller tests bench chaos hack examples/demo_site
 
 typecheck: setup
 	$(BIN)/mypy
@@ -74,6 +74,12 @@ cluster-down:
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Faults injected into real processes (SIGKILLs, sinks and control-plane components down, a full
+# state volume, Chromium killed), one JSON line per scenario; SCENARIOS="a b" runs some of them.
+# Not part of `make test`, which runs the short version of each (tests/*/test_chaos_short.py).
+chaos: cluster-binaries
+	$(BIN)/python -m chaos $(SCENARIOS)
 
 # The CRDs and the chart's copy of them, and the chart's values.schema.json, from their sources.
 crds: setup

@@ -62,7 +62,17 @@ checks; raises ``ValueError`` saying what is wrong."""
 def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
     """``delivery``: the delivery and results-file fields of ``RuntimeSettings``; both it and
     ``serve_api`` come from the CLI, which owns the options."""
-    return asyncio.run(_main(args, delivery, serve_api))
+    try:
+        return asyncio.run(_main(args, delivery, serve_api))
+    except ApiException as exc:
+        if exc.status == 404 and f'namespaces "{args.namespace}" not found' in str(exc.body):
+            print(
+                f"jobctl operator: namespace {args.namespace!r} does not exist; create it "
+                "(kubectl create namespace ...) or pass the one to watch with --namespace",
+                file=sys.stderr,
+            )
+            return 2
+        raise
 
 
 def _build(

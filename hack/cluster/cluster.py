@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -116,7 +117,8 @@ def up() -> Path:
     token = secrets.token_urlsafe(24)
     (RUN / "tokens.csv").write_text(f"{token},admin,admin-uid,system:masters\n")
     private, public = _service_account_keys()
-    pids = [_spawn("etcd", [
+    commands: dict[str, list[str]] = {}
+    commands["etcd"] = [
         str(BIN / "etcd"), "--data-dir", str(RUN / "etcd"), "--name", "jobctl",
         "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
         "--advertise-client-urls", f"http://127.0.0.1:{etcd_port}",
@@ -124,8 +126,8 @@ def up() -> Path:
         "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
         "--initial-cluster", f"jobctl=http://127.0.0.1:{peer_port}",
         "--unsafe-no-fsync",
-    ])]  # fmt: skip
-    pids.append(_spawn("kube-apiserver", [
+    ]  # fmt: skip
+    commands["kube-apiserver"] = [
         str(BIN / "kube-apiserver"), "--etcd-servers", f"http://127.0.0.1:{etcd_port}",
         "--bind-address", "127.0.0.1", "--secure-port", str(api_port),
         "--cert-dir", str(RUN / "pki"), "--token-auth-file", str(RUN / "tokens.csv"),
@@ -135,9 +137,11 @@ def up() -> Path:
         "--service-account-signing-key-file", str(private),
         "--service-cluster-ip-range", "10.96.0.0/16", "--allow-privileged=false",
         "--api-audiences", "https://kubernetes.default.svc",
-    ]))  # fmt: skip
+    ]  # fmt: skip
+    pids = [_spawn(name, args) for name, args in commands.items()]
     url = f"https://127.0.0.1:{api_port}"
-    STATE.write_text(json.dumps({"pids": pids, "url": url}))
+    state = {"pids": pids, "url": url, "token": token, "commands": commands}
+    STATE.write_text(json.dumps(state))
     _wait_ready(url, token, pids)
     KUBECONFIG.write_text(_kubeconfig(url, token))
     KUBECONFIG.chmod(0o600)
@@ -151,9 +155,25 @@ def up() -> Path:
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG), "HARNESS_LOGS": str(RUN / "pods")}
     pids.append(_spawn("kubelet-harness", [sys.executable, str(Path(__file__).with_name(
         "kubelet_harness.py"))], env))  # fmt: skip
-    STATE.write_text(json.dumps({"pids": pids, "url": url}))
+    STATE.write_text(json.dumps(state))
     print(KUBECONFIG)
     return KUBECONFIG
+
+
+def restart(name: str) -> None:
+    """Kill one control-plane component (SIGKILL, as a crash would) and start it again with the
+    same flags, data and port; return once the apiserver is ready again. For chaos tests."""
+    state = json.loads(STATE.read_text())
+    index = list(state["commands"]).index(name)
+    old = state["pids"][index]
+    with contextlib.suppress(OSError):
+        os.killpg(old, signal.SIGKILL)
+    while _alive(old):
+        time.sleep(0.05)
+    state["pids"][index] = _spawn(name, state["commands"][name])
+    STATE.write_text(json.dumps(state))
+    _wait_ready(state["url"], state["token"], state["pids"][:2])
+    print(f"cluster: {name} restarted")
 
 
 def down(*, quiet: bool = False) -> None:
@@ -179,9 +199,17 @@ def down(*, quiet: bool = False) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=("up", "down"))
+    parser.add_argument("action", choices=("up", "down", "restart"))
+    parser.add_argument(
+        "component", nargs="?", choices=("etcd", "kube-apiserver"), help="restart: which one"
+    )
     args = parser.parse_args()
-    up() if args.action == "up" else down()
+    if args.action == "restart":
+        if args.component is None:
+            parser.error("restart needs a component: etcd or kube-apiserver")
+        restart(args.component)
+    else:
+        up() if args.action == "up" else down()
 
 
 if __name__ == "__main__":

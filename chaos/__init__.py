@@ -1,0 +1,1 @@
+"""The chaos suite (``make chaos``): faults injected into real processes, one JSON line each."""
