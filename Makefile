@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench chaos crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -51,7 +51,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck cluster-binaries ecosystem-tools
+test: lint typecheck cluster-binaries ecosystem-tools intuned-sdk
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the
@@ -65,6 +65,11 @@ cluster-binaries: setup
 # cel-go in one Go program, the Prometheus Operator's CRDs (Go modules), promtool (Debian).
 ecosystem-tools: setup
 	@bash hack/ecosystem/build.sh
+
+# Intuned's Python SDK (intuned-client) in .cache/intuned-sdk/venv: the compatibility tests drive
+# a real controller with it.
+intuned-sdk:
+	@bash hack/sdk/install.sh
 
 cluster-up: cluster-binaries
 	@$(BIN)/python hack/cluster/cluster.py up

@@ -173,7 +173,8 @@ def controller_sigkill(root: Path, short: bool) -> Report:
 
 def sink_outage(root: Path, short: bool, sink: Sink, name: str) -> Report:
     """The sink goes down twice while results flow and comes back; the controller keeps
-    running, and every result reaches the sink once it is back."""
+    running, and every result reaches the sink once it is back. ``recovered_s``: from the sink
+    being back until every result written before then has reached it (the retry backlog)."""
     count, down_s = (40, 3.0) if short else (200, 20.0)
     report = Report(name)
     rng = random.Random(7)
@@ -181,14 +182,13 @@ def sink_outage(root: Path, short: bool, sink: Sink, name: str) -> Report:
         project = Project(root, processes, _job(site, count, sink=sink.spec()))
         process = project.start("--trigger", JOB)
         for outage in range(2):
-            _delivered(sink, process, (outage + 1) * count // 4)
-            arrived = sink.count()
+            _wait_deliveries(sink, process, (outage + 1) * count // 4)
             sink.down()
             report.faults += 1
             time.sleep(down_s * rng.uniform(0.7, 1.3))
             sink.up()
-            back = time.monotonic()
-            _delivered(sink, process, arrived + 1)
+            back, backlog = time.monotonic(), _run_ids(project.lines())
+            _wait_backlog(sink, backlog)
             report.recovered(time.monotonic() - back)
         project.wait_end(process, report)
         lines = project.lines()
@@ -197,10 +197,18 @@ def sink_outage(root: Path, short: bool, sink: Sink, name: str) -> Report:
     return report
 
 
-def _delivered(sink: Sink, process: subprocess.Popen[bytes], target: int) -> None:
+def _wait_deliveries(sink: Sink, process: subprocess.Popen[bytes], target: int) -> None:
     wait_for(
         lambda: sink.count() >= target or process.poll() is not None, 300, f"{target} deliveries"
     )
+
+
+def _wait_backlog(sink: Sink, backlog: set[str]) -> None:
+    wait_for(lambda: backlog <= set(sink.received()), 600, "the backlog delivered", step=0.2)
+
+
+def _run_ids(lines: list[str]) -> set[str]:
+    return {json.loads(line)["apiInfo"]["runId"] for line in lines}
 
 
 def webhook_outage(root: Path, short: bool) -> Report:

@@ -80,6 +80,12 @@ WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered"]
 
 JobSourceKind = Literal["code", "api"]
 """Where a Job is defined: a file in git (``code``) or the REST API (``api``)."""
+ApiJobSource = Literal["CODE", "API"]
+"""``JobSourceKind`` as Intuned's API spells it (a Job's ``source``)."""
+JobState = Literal["ACTIVE", "PAUSED"]
+"""A Job's ``state`` in Intuned's API."""
+JobReasonType = Literal["paused", "terminated"]
+"""The ``reason.type`` of a Job (not a JobRun) in Intuned's API."""
 
 
 def worker_event(kind: WorkerEventType, **fields: Any) -> dict[str, Any]:

@@ -21,6 +21,16 @@ from .api_client import ApiClient, ClientError, add_connection_options
 
 FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
 WATCH_INTERVAL_S = 0.5
+DEFINITION_PARTS = (
+    "payload",
+    "configuration",
+    "schedule",
+    "sink",
+    "notifications",
+    "auth_session",
+    "proxy",
+)
+"""The parts of a Job object (as the API returns it) that are its definition."""
 
 
 def register(commands: Any) -> None:
@@ -87,14 +97,13 @@ def jobs_list(client: ApiClient, args: argparse.Namespace) -> int:
 
     def render(console: Console) -> None:
         table = Table("ID", "SOURCE", "STATE", "NEXT RUN", "LAST JOBRUN", box=None)
-        for job in data["jobs"]:
-            last = job["lastJobRun"]
+        for job in data:
             table.add_row(
                 job["id"],
                 job["source"],
-                "paused" if job["paused"] else "active",
-                job["nextRunTime"] or "-",
-                f"{last['id']} {last['status']}" if last else "-",
+                job["state"],
+                job["next_run_time"] or "-",
+                job["last_run_time"] or "-",
             )
         console.print(table)
 
@@ -102,20 +111,17 @@ def jobs_list(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 def jobs_get(client: ApiClient, args: argparse.Namespace) -> int:
-    data = client.project("GET", f"/jobs/{args.job_id}")
+    job = client.project("GET", f"/jobs/{args.job_id}")
 
     def render(console: Console) -> None:
-        job = data["job"]
-        state = "paused" if job["paused"] else "active"
         console.print(
-            f"{job['id']} ({job['source']}, {state}); next run: {job['nextRunTime'] or '-'}"
+            f"{job['id']} ({job['source']}, {job['state']}); "
+            f"next run: {job['next_run_time'] or '-'}; last JobRun: {job['last_run_time'] or '-'}"
         )
-        last = job["lastJobRun"]
-        if last:
-            console.print(f"last JobRun: {last['id']} {last['status']}")
-        console.print_json(json.dumps(job["definition"]))
+        definition = {k: job[k] for k in DEFINITION_PARTS if job.get(k) not in (None, [])}
+        console.print_json(json.dumps(definition))
 
-    return _out(args, data, render)
+    return _out(args, job, render)
 
 
 def jobs_create(client: ApiClient, args: argparse.Namespace) -> int:
@@ -161,7 +167,8 @@ def jobs_delete(client: ApiClient, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1
-    data = client.project("DELETE", f"/jobs/{args.job_id}")
+    client.project("DELETE", f"/jobs/{args.job_id}")
+    data = {"id": args.job_id, "message": "deleted"}
     return _out(args, data, lambda c: c.print(f"deleted job {args.job_id}"))
 
 
@@ -180,7 +187,7 @@ def _job_run_row(table: Table, run: dict[str, Any]) -> None:
 
 
 def jobruns_list(client: ApiClient, args: argparse.Namespace) -> int:
-    data = client.project("GET", f"/jobs/{args.job_id}/runs", limit=args.limit)
+    data = client.project("GET", f"/jobs/{args.job_id}/runs", pageSize=args.limit)
 
     def render(console: Console) -> None:
         table = Table(

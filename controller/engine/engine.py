@@ -36,7 +36,7 @@ from .launcher import (
     AttemptStarted,
 )
 from .output import Changes, Effects, Output
-from .records import Job, JobRun, Run
+from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity
 from .runbook import RunBook
 
@@ -285,7 +285,7 @@ class Engine(RunBook):
         if isinstance(event, AttemptStarted | AttemptHeartbeat):
             # The timeout runs from when the attempt really starts (a cold worker may take a
             # while to get there) and restarts on every extend_timeout() heartbeat.
-            run.deadline = now + job_run.request_timeout_ms
+            run.deadline = now + timeout_ms(job_run, run)
         elif isinstance(event, AttemptExtendedPayload):
             self._extend(job_run, run, event.items, now)
         elif isinstance(event, AttemptAuthenticated):
@@ -320,7 +320,7 @@ class Engine(RunBook):
                 run = job_run.runs[run_id]
                 if run.deadline is not None and run.deadline <= now:
                     self._effects.cancels.append(run.attempt_id)
-                    seconds = job_run.request_timeout_ms // 1000
+                    seconds = timeout_ms(job_run, run) // 1000
                     failure = error(
                         "script-timeout",
                         "execution",

@@ -50,6 +50,8 @@ class Run:
     extended_from: str | None = None
     trace_url: str | None = None
     log_url: str | None = None
+    request_timeout_ms: int | None = None
+    """The payload item's own ``requestTimeout``; None: the JobRun's."""
 
     @property
     def attempt_id(self) -> str:
@@ -93,3 +95,8 @@ class JobRun:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_JOB_RUN
+
+
+def timeout_ms(job_run: JobRun, run: Run) -> int:
+    """How long one attempt of ``run`` may take: its item's ``requestTimeout``, else the Job's."""
+    return run.request_timeout_ms or job_run.request_timeout_ms

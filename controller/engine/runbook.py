@@ -21,7 +21,7 @@ from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
 from .output import Changes, Effects, ResultRecord
-from .records import Job, JobRun, Run
+from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity, results_line
 
 AUTH_EXPIRY_RERUNS = 3
@@ -70,10 +70,22 @@ class RunBook:
     def _add_runs(
         self, job_run: JobRun, items: Iterable[dict[str, Any]], extended_from: str | None
     ) -> None:
-        """Runs for canonical payload items (shared with the snapshot, not copied)."""
-        default_attempts = job_run.snapshot["configuration"]["retry"]["maximumAttempts"]
+        """Runs for canonical payload items (shared with the snapshot, not copied), as many as
+        ``configuration.maxRuns`` leaves room for."""
+        configuration = job_run.snapshot["configuration"]
+        default_attempts = configuration["retry"]["maximumAttempts"]
+        items = list(items)
+        room = configuration.get("maxRuns", len(items) + job_run.payloads) - job_run.payloads
+        if len(items) > room:
+            self._notice(
+                job_run,
+                f"{len(items) - max(room, 0)} extend_payload items dropped: the JobRun has "
+                f"reached configuration.maxRuns ({configuration['maxRuns']})",
+            )
+            items = items[: max(room, 0)]
         for item in items:
             retry = item.get("retry")
+            timeout_s = item.get("requestTimeout")
             run = Run(
                 id=ids.run_id(job_run.id, job_run.payloads),
                 job_run_id=job_run.id,
@@ -82,6 +94,7 @@ class RunBook:
                 parameters=item["parameters"],
                 max_attempts=retry["maximumAttempts"] if retry else default_attempts,
                 extended_from=extended_from,
+                request_timeout_ms=None if timeout_s is None else timeout_s * 1000,
             )
             job_run.runs[run.id] = run
             job_run.pending.append(run.id)
@@ -124,7 +137,7 @@ class RunBook:
         run.status = "RUNNING"
         run.launches += 1
         run.started_at = run.started_at or now
-        run.deadline = now + job_run.request_timeout_ms
+        run.deadline = now + timeout_ms(job_run, run)
         job_run.running.add(run.id)
         self._running_total += 1
         self._attempts[run.attempt_id] = run
@@ -140,7 +153,7 @@ class RunBook:
                 attempt_number=run.attempts + 1,
                 api_name=run.api_name,
                 parameters=run.parameters,
-                timeout_s=job_run.request_timeout_ms // 1000,
+                timeout_s=timeout_ms(job_run, run) // 1000,
                 auth_session=job_run.auth_session,
                 auth_check_attempts=auth.get("checkAttempts", 3),
                 auth_create_attempts=auth.get("createAttempts", 3),
@@ -156,9 +169,7 @@ class RunBook:
         job = self.jobs.get(job_id)
         if job is None:
             return None
-        configured = job.definition.configuration.proxy or (
-            job.definition.proxy.url if job.definition.proxy else None
-        )
+        configured = job.definition.proxy_url
         return configured.get_secret_value() if configured else None
 
     def _release(self, job_run: JobRun, run: Run) -> None:

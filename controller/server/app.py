@@ -27,20 +27,25 @@ from ..runtime import RuntimeQuery
 from ..spec import JobDefinition
 from ..vocabulary import JobSourceKind
 from .errors import ERROR_CODES, error_response
+from .listing import DEFAULT_SORT, SortError, page, sorted_job_runs
 from .models import (
-    DeletedResponse,
+    CreatedResponse,
     ErrorOut,
-    JobResponse,
+    JobDetailsOut,
+    JobOut,
     JobRunResponse,
     JobRunsResponse,
-    JobsResponse,
+    PausedResponse,
     ProgressOut,
+    ResumedResponse,
     ServerInfo,
+    TerminateResponse,
     TriggerResponse,
+    UpdatedResponse,
 )
 from .openapi import add_job_schema
 from .request_bodies import BodyRules
-from .shapes import job_object, job_run_object, progress_object
+from .shapes import job_details_object, job_object, job_run_object, progress_object
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -116,6 +121,9 @@ class _Views:
             raise ApiError(404, f"no job {job_id!r}")
         runs = self.runs_of(job_id)
         return job_object(job, source, runs[0] if runs else None, self.identity)
+
+    def job_details(self, job_id: str) -> dict[str, Any]:
+        return job_details_object(self.job(job_id), self.identity)
 
     def jobs(self) -> list[dict[str, Any]]:
         return [self.job(j) for j in self.query.job_ids() if self.control.job_source(j)]
@@ -225,14 +233,14 @@ def _install_errors(app: FastAPI, api_key: str | None) -> None:
 def _add_job_routes(app: FastAPI, views: _Views) -> None:
     control = views.control
 
-    @app.get(f"{API}/jobs", response_model=JobsResponse, tags=["jobs"], responses=ERROR_RESPONSES)
+    @app.get(f"{API}/jobs", response_model=list[JobOut], tags=["jobs"], responses=ERROR_RESPONSES)
     async def list_jobs(workspace_id: Workspace, project_name: ProjectName) -> Any:
         views.project(workspace_id, project_name)
-        return {"jobs": views.jobs()}
+        return views.jobs()
 
     @app.post(
         f"{API}/jobs",
-        response_model=JobResponse,
+        response_model=CreatedResponse,
         status_code=201,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
@@ -247,21 +255,21 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         if not isinstance(job_id, str) or not job_id:
             raise ApiError(400, 'the Job needs an "id" (a lowercase name like daily-sync)')
         views.command(lambda: control.put_api_job(job_id, document, create=True))
-        return {"job": views.job(job_id)}
+        return {"id": job_id, "message": "created"}
 
     @app.get(
         f"{API}/jobs/{{jobId}}",
-        response_model=JobResponse,
+        response_model=JobDetailsOut,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
     )
     async def get_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
         views.project(workspace_id, project_name)
-        return {"job": views.job(job_id)}
+        return views.job_details(job_id)
 
     @app.put(
         f"{API}/jobs/{{jobId}}",
-        response_model=JobResponse,
+        response_model=UpdatedResponse,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
         openapi_extra={"x-job-body": "update"},
@@ -272,19 +280,22 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         """Replace a Job created through the API (code-defined Jobs are read-only: 409)."""
         views.project(workspace_id, project_name)
         views.command(lambda: control.put_api_job(job_id, document, create=False))
-        return {"job": views.job(job_id)}
+        return {"id": job_id, "message": "updated job successfully"}
 
     @app.delete(
         f"{API}/jobs/{{jobId}}",
-        response_model=DeletedResponse,
+        status_code=204,
+        response_class=Response,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
     )
-    async def delete_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+    async def delete_job(
+        workspace_id: Workspace, project_name: ProjectName, job_id: JobId
+    ) -> Response:
         """Delete a Job created through the API; its active JobRun is terminated."""
         views.project(workspace_id, project_name)
         views.command(lambda: control.delete_api_job(job_id))
-        return {"deleted": job_id}
+        return Response(status_code=204)
 
     @app.post(
         f"{API}/jobs/{{jobId}}/trigger",
@@ -296,11 +307,15 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         views.job(job_id)
         job_run: JobRun = views.command(lambda: control.trigger(job_id))
-        return {"jobRunId": job_run.id, "jobRun": views.job_run(job_run)}
+        return {
+            "jobRunId": job_run.id,
+            "message": f"triggered: JobRun {job_run.id} is {job_run.status}",
+            "jobRun": views.job_run(job_run),
+        }
 
     @app.post(
         f"{API}/jobs/{{jobId}}/pause",
-        response_model=JobResponse,
+        response_model=PausedResponse,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
     )
@@ -309,11 +324,11 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         views.job(job_id)
         views.command(lambda: control.pause(job_id))
-        return {"job": views.job(job_id)}
+        return {"message": "Paused"}
 
     @app.post(
         f"{API}/jobs/{{jobId}}/resume",
-        response_model=JobResponse,
+        response_model=ResumedResponse,
         tags=["jobs"],
         responses=ERROR_RESPONSES,
     )
@@ -321,7 +336,7 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         views.job(job_id)
         views.command(lambda: control.resume(job_id))
-        return {"job": views.job(job_id)}
+        return {"message": "Resumed"}
 
 
 def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
@@ -337,12 +352,26 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         workspace_id: Workspace,
         project_name: ProjectName,
         job_id: JobId,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        *,
+        page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100,
+        page_number: Annotated[int, Query(alias="pageNumber", ge=0)] = 0,
+        sort_by: Annotated[
+            str, Query(alias="sortBy", description="e.g. start_time,desc/status,asc")
+        ] = DEFAULT_SORT,
     ) -> Any:
-        """The Job's JobRuns, newest first (the controller keeps ``--history-limit`` ended ones)."""
+        """The Job's JobRuns a page at a time (``pageNumber`` counts from 0), newest first
+        unless ``sortBy`` says otherwise; the controller keeps ``--history-limit`` ended ones."""
         views.project(workspace_id, project_name)
         views.job(job_id)
-        return {"jobRuns": [views.job_run(r) for r in views.runs_of(job_id)[:limit]]}
+        job_runs = views.runs_of(job_id)
+        try:
+            ordered = sorted_job_runs(job_runs, sort_by)
+        except SortError as exc:
+            raise ApiError(400, str(exc)) from None
+        return {
+            "jobRuns": [views.job_run(r) for r in page(ordered, page_size, page_number)],
+            "totalCount": len(job_runs),
+        }
 
     @app.get(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
     async def get_job_run(
@@ -352,14 +381,19 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         return views.job_run_with_results(views.find_run(job_id, job_run_id))
 
-    @app.post(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate", **JOB_RUN_RESPONSE)
+    @app.post(
+        f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate",
+        **{**JOB_RUN_RESPONSE, "response_model": TerminateResponse},
+    )
     async def terminate_job_run(
         workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
     ) -> Any:
         """Stop the JobRun: in-flight attempts are cancelled, the rest never run."""
         views.project(workspace_id, project_name)
         views.find_run(job_id, job_run_id)
-        return views.job_run_with_results(views.command(lambda: control.terminate(job_run_id)))
+        ended: JobRun = views.command(lambda: control.terminate(job_run_id))
+        return {"message": f"JobRun {job_run_id} is {ended.status}",
+                **views.job_run_with_results(ended)}  # fmt: skip
 
     @app.get(f"{API}/job-runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
     async def find_job_run(

@@ -1,9 +1,10 @@
 """Response and request bodies of the REST API, as pydantic models (they make ``/openapi.json``).
 
-Shapes follow Intuned's Jobs API: the Get Job Run response is the reference's ``{jobRun,
-results}`` with snake_case fields; errors are ``{code, category, message, retirable,
-correlationId}``. Jobs have no reference response shape, so a Job is its canonical definition
-(secrets masked) plus its ID, state and where it is defined.
+Shapes follow Intuned's Jobs API as its Python SDK (``intuned-client``) models it: the Get Job
+Run response is the reference's ``{jobRun, results}`` with snake_case fields; Jobs are listed as
+a bare list and read as one flat object; create, update, pause, resume, trigger and terminate
+answer with a ``message``; errors are ``{code, category, message, retirable, correlationId}``.
+Fields beyond the SDK's are extensions, said so in their descriptions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..vocabulary import ApiJobRunStatus, ErrorCategory, JobRunType, JobSourceKind, ReasonType
+from ..vocabulary import (
+    ApiJobRunStatus,
+    ApiJobSource,
+    ErrorCategory,
+    JobReasonType,
+    JobRunType,
+    JobState,
+    ReasonType,
+)
 
 
 class _Out(BaseModel):
@@ -68,11 +77,19 @@ class JobRunResponse(_Out):
 
 class JobRunsResponse(_Out):
     jobRuns: list[JobRunOut]
+    totalCount: int = Field(description="JobRuns of the Job the controller holds, all pages.")
 
 
 class TriggerResponse(_Out):
     jobRunId: str
-    jobRun: JobRunOut
+    message: str
+    jobRun: JobRunOut = Field(description="Extension: the JobRun the trigger created.")
+
+
+class TerminateResponse(_Out):
+    message: str
+    jobRun: JobRunOut = Field(description="Extension: the JobRun as it ended.")
+    results: ResultsOut | None = None
 
 
 class ProgressOut(_Out):
@@ -86,27 +103,63 @@ class ProgressOut(_Out):
     terminated: int
 
 
-class JobOut(_Out):
+class JobReasonOut(_Out):
+    type: JobReasonType
+    message: str
+
+
+class _JobFields(_Out):
     id: str
-    source: JobSourceKind = Field(
-        description="code: defined by a file (read-only through the API); api: created here."
+    workspace_id: str
+    project_id: str
+    configuration: dict[str, Any]
+    payload: list[dict[str, Any]]
+    sink: dict[str, Any] | None
+    schedule: dict[str, Any] | None
+    next_run_time: str | None
+    last_run_time: str | None = Field(description="When the Job's latest JobRun was created.")
+    created_at: str
+    auth_session: dict[str, Any] | None
+    notifications: list[dict[str, Any]] | None
+    reason: JobReasonOut | None = Field(description="Why the Job is paused, while it is.")
+    state: JobState
+    schedule_id: str | None
+    source: ApiJobSource = Field(
+        description="CODE: a job file or a Job resource (read-only through the API); API: "
+        "created here."
     )
-    paused: bool
-    definition: dict[str, Any] = Field(description="The Job's definition (secrets masked).")
-    nextRunTime: str | None
-    lastJobRun: JobRunOut | None
 
 
-class JobResponse(_Out):
-    job: JobOut
+class JobOut(_JobFields):
+    """An item of the Jobs list (secrets masked)."""
+
+    proxy: dict[str, Any] | None = Field(description="{version, url}, the URL masked.")
 
 
-class JobsResponse(_Out):
-    jobs: list[JobOut]
+class JobDetailsOut(_JobFields):
+    """One Job, as Intuned's Get Job returns it: the project as ``projectId``, the proxy as
+    its (masked) URL."""
+
+    projectId: str
+    proxy: str | None
 
 
-class DeletedResponse(_Out):
-    deleted: str
+class CreatedResponse(_Out):
+    id: str
+    message: Literal["created"]
+
+
+class UpdatedResponse(_Out):
+    id: str
+    message: Literal["updated job successfully"]
+
+
+class PausedResponse(_Out):
+    message: Literal["Paused"]
+
+
+class ResumedResponse(_Out):
+    message: Literal["Resumed"]
 
 
 class ServerInfo(_Out):

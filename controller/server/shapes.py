@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Identity, Job, JobRun, iso_ms
+from ..vocabulary import JobSourceKind
 
 
 def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:
@@ -30,15 +31,39 @@ def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:
     }
 
 
-def job_object(job: Job, source: str, last: JobRun | None, identity: Identity) -> dict[str, Any]:
+def job_object(
+    job: Job, source: JobSourceKind, last: JobRun | None, identity: Identity
+) -> dict[str, Any]:
+    """A Job as Intuned lists it: the canonical definition's parts (secrets masked), its state
+    and times; ``last`` is its newest JobRun."""
+    definition = job.definition.canonical()
+    paused_reason = {"type": "paused", "message": "the Job is paused; resume it to run it again"}
     return {
         "id": job.job_id,
-        "source": source,
-        "paused": job.paused,
-        "definition": job.definition.canonical(),
-        "nextRunTime": None if job.paused else iso_ms(job.next_due),
-        "lastJobRun": None if last is None else job_run_object(last, identity),
+        "workspace_id": identity.workspace_id,
+        "project_id": identity.project_id,
+        "configuration": definition["configuration"],
+        "payload": definition["payload"],
+        "sink": definition.get("sink"),
+        "schedule": definition.get("schedule"),
+        "next_run_time": None if job.paused else iso_ms(job.next_due),
+        "last_run_time": None if last is None else iso_ms(last.created_at),
+        "created_at": iso_ms(job.first_seen),
+        "auth_session": definition.get("auth_session"),
+        "notifications": definition.get("notifications"),
+        "proxy": definition.get("proxy"),
+        "reason": paused_reason if job.paused else None,
+        "state": "PAUSED" if job.paused else "ACTIVE",
+        "schedule_id": None,
+        "source": "API" if source == "api" else "CODE",
     }
+
+
+def job_details_object(listed: dict[str, Any], identity: Identity) -> dict[str, Any]:
+    """One Job as Intuned's Get Job returns it: the listed fields, with the project also as
+    ``projectId`` and the proxy as its (masked) URL."""
+    proxy = listed["proxy"]
+    return {**listed, "projectId": identity.project_id, "proxy": proxy["url"] if proxy else None}
 
 
 def error_body(

@@ -103,6 +103,17 @@ def _time_zone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 
 
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+"""An integer, also written as a float with no fraction (``2.0``): Intuned's SDK types
+``maxConcurrentRequests`` as a float and sends it so."""
+
+
 def _url_validator(schemes: tuple[str, ...], *, secret: bool) -> Callable[[Any], Any]:
     def validate(value: Any) -> Any:
         if isinstance(value, UnresolvedSecret):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from ._base import AT, StrictModel, variant
 from ._delivery_models import Sink, WebhookNotification
 from ._schedule_models import ScheduleSpec
-from ._types import JobId, SecretProxyUrl
+from ._types import JobId, SecretProxyUrl, WholeNumber
 
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 5
@@ -35,6 +35,10 @@ CONFIGURATION_EXTENSIONS: dict[str, Any] = {
     "trace": DEFAULT_TRACE,
 }
 """jobctl's settings in ``configuration`` beyond Intuned's, with their defaults."""
+NULLABLE_PARTS = frozenset(
+    {"schedule", "sink", "notifications", "auth_session", "authSession", "proxy"}
+)
+"""Optional parts of a Job that may be given as null (Intuned's models allow it): absent."""
 
 
 class RetryPolicy(StrictModel):
@@ -49,11 +53,14 @@ class PayloadItem(StrictModel):
     retry: RetryPolicy | None = Field(
         default=None, description="Overrides configuration.retry for this item."
     )
+    requestTimeout: int | None = Field(
+        default=None, ge=1, description="Overrides configuration.requestTimeout for this item."
+    )
 
 
 class Configuration(StrictModel):
     retry: RetryPolicy = RetryPolicy()
-    maxConcurrentRequests: int = variant(
+    maxConcurrentRequests: WholeNumber = variant(
         "maxConcurrentRequests",
         "maximumConcurrentRequests",
         default=DEFAULT_CONCURRENCY,
@@ -63,6 +70,12 @@ class Configuration(StrictModel):
     )
     requestTimeout: int = Field(
         default=DEFAULT_REQUEST_TIMEOUT_S, ge=1, description="Seconds per Run attempt."
+    )
+    maxRuns: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most Runs one JobRun may have, payload and extend_payload together; "
+        "items extend_payload adds beyond it are dropped (and said so in the JobRun's log).",
     )
     proxy: SecretProxyUrl | None = None
     isolation: Isolation = Field(
@@ -92,6 +105,11 @@ class AuthSessionRef(StrictModel):
     id: str = Field(min_length=1)
     checkAttempts: int = Field(default=3, ge=1)
     createAttempts: int = Field(default=3, ge=1)
+    saveTrace: bool | None = Field(
+        default=None,
+        description="Accepted for Intuned compatibility, no effect: the AuthSession's check "
+        "and create steps run inside an attempt, whose trace follows configuration.trace.",
+    )
 
 
 class ProxySettings(StrictModel):
@@ -114,7 +132,36 @@ class JobDefinition(StrictModel):
     sink: Sink | None = None
     notifications: list[WebhookNotification] = []
     auth_session: AuthSessionRef | None = variant("auth_session", "authSession", default=None)
-    proxy: ProxySettings | None = None
+    proxy: ProxySettings | SecretProxyUrl | None = Field(
+        default=None, description="The proxy, as {version, url} or as its URL alone."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        """Intuned's API sends null for an optional part that is not set."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (v is None and k in NULLABLE_PARTS)}
+        return data
+
+    @model_validator(mode="after")
+    def _runs_fit(self) -> JobDefinition:
+        cap = self.configuration.maxRuns
+        if cap is not None and len(self.payload) > cap:
+            raise PydanticCustomError(
+                "too_many_items",
+                "the payload has {count} items, more than configuration.maxRuns ({cap}); "
+                "raise maxRuns or split the Job",
+                {"count": len(self.payload), "cap": cap, AT: ("configuration", "maxRuns")},
+            )
+        return self
+
+    @property
+    def proxy_url(self) -> SecretStr | None:
+        """The proxy, wherever it is set (``configuration.proxy`` or ``proxy``)."""
+        if isinstance(self.proxy, ProxySettings):
+            return self.proxy.url
+        return self.configuration.proxy or self.proxy
 
     @model_validator(mode="after")
     def _one_proxy(self) -> JobDefinition:
@@ -136,6 +183,8 @@ class JobDefinition(StrictModel):
         JobRun's configuration snapshot keeps the reference's shape (readers fall back to
         ``CONFIGURATION_EXTENSIONS``)."""
         document = self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
+        if isinstance(document.get("proxy"), str):
+            document["proxy"] = {"version": "v1", "url": document["proxy"]}
         configuration = document["configuration"]
         for key, default in CONFIGURATION_EXTENSIONS.items():
             if configuration.get(key) == default:

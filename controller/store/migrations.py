@@ -113,4 +113,7 @@ MIGRATIONS: tuple[str, ...] = (
         document TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE runs ADD COLUMN request_timeout_ms INTEGER;
+    """,
 )

@@ -66,8 +66,11 @@ _RUN_COLUMNS = (
     "extended_from",
     "trace_url",
     "log_url",
+    "request_timeout_ms",
 )
-_RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_COLUMNS[6:])
+_RUN_MUTABLE = _RUN_COLUMNS[6:-1]
+"""From ``status`` to ``log_url``: what a pass may change in a Run."""
+_RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_MUTABLE)
 _JOB_RUN_INSERT = (
     f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_JOB_RUN_COLUMNS))})"
@@ -214,7 +217,7 @@ class SqliteStore:
             )
             db.executemany(
                 f"UPDATE runs SET {_RUN_UPDATE} WHERE id = ?",
-                ((*_row(r, _RUN_COLUMNS[6:]), r.id) for r in changes.runs),
+                ((*_row(r, _RUN_MUTABLE), r.id) for r in changes.runs),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO results (job_id, job_run_id, seq, run_id, line) "

@@ -246,9 +246,9 @@ def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resourc
     apply(api, namespace, "Job", "via-api", {"payload": [
         {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]})  # fmt: skip
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
-    job = wait_for(lambda: httpx.get(f"{base}/jobs/via-api").json()["job"] if httpx.get(
+    job = wait_for(lambda: httpx.get(f"{base}/jobs/via-api").json() if httpx.get(
         f"{base}/jobs/via-api").status_code == 200 else None, 30, "the Job in the API")  # fmt: skip
-    assert job["source"] == "api" and job["definition"]["payload"][0]["apiName"] == "flaky"
+    assert job["source"] == "API" and job["payload"][0]["apiName"] == "flaky"
     refused = httpx.post(f"{base}/jobs", json={"id": "new", "payload": [{"apiName": "a"}]})
     assert refused.status_code == 409 and "Kubernetes resources" in refused.text
     assert httpx.delete(f"{base}/jobs/via-api").status_code == 409
@@ -287,3 +287,17 @@ def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:
     finally:
         assert kubectl("apply", "-f", str(crd)).returncode == 0
     wait_for(lambda: health() == 200, 60, "the probe to pass once the watch is back")
+
+
+def test_an_operator_for_a_namespace_that_does_not_exist_says_so(
+    cluster: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", "no-such-ns",
+         "--state", str(tmp_path / "state"), "--callback-listen", "127.0.0.1:0",
+         "--project", str(ROOT / "examples" / "bookstore")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "namespace 'no-such-ns' does not exist" in done.stderr
+    assert "Traceback" not in done.stderr

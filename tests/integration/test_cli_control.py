@@ -62,7 +62,7 @@ def test_create_pause_resume_terminate_and_delete_an_api_job(
     assert created.returncode == 0, created.stderr
     assert "created job slow-job" in created.stdout
     shown = cli(controller, "jobs", "get", "slow-job")
-    assert "slow-job (api, active)" in shown.stdout
+    assert "slow-job (API, ACTIVE)" in shown.stdout
 
     assert cli(controller, "jobs", "pause", "slow-job").returncode == 0
     refused = cli(controller, "jobs", "trigger", "slow-job")

@@ -1,0 +1,56 @@
+"""Intuned's own Python SDK (``intuned-client`` 1.1.1, in its own virtualenv under ``.cache/``)
+against a real ``jobctl run``: every call of its ``jobs`` and ``jobs.runs`` services, unchanged,
+with only ``base_url`` pointing at us. The SDK validates every response with its pydantic
+models, so a shape or status code that differs from Intuned's raises in the SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.controller_process import ROOT, RunningController, start_controller
+
+pytestmark = pytest.mark.integration
+
+SDK_PYTHON = ROOT / ".cache" / "intuned-sdk" / "venv" / "bin" / "python"
+CALLS = Path(__file__).resolve().parents[1] / "support" / "intuned_sdk_calls.py"
+
+
+@pytest.fixture(scope="module")
+def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningController]:
+    if not SDK_PYTHON.exists():
+        pytest.fail(f"{SDK_PYTHON} is missing: run `make intuned-sdk`", pytrace=False)
+    code_job = {"payload": [{"apiName": "echo"}]}
+    running = start_controller(tmp_path_factory.mktemp("sdk"), {"code-job": code_job},
+                               fake_delay="0.02,0.05")  # fmt: skip
+    yield running
+    running.stop()
+
+
+def test_every_jobs_and_job_runs_call_of_the_sdk_works_unchanged(
+    controller: RunningController,
+) -> None:
+    done = subprocess.run(
+        [str(SDK_PYTHON), str(CALLS), controller.url, controller.api_key, "ws-test", "shop"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    failed = {name: outcome for name, outcome in report["calls"].items() if outcome != "ok"}
+    assert not failed, f"{json.dumps(failed, indent=1)}\n{done.stderr[-3000:]}"
+    seen = report["seen"]
+    assert seen["created"] == {"id": "sdk-job", "message": "created"}
+    assert seen["got"] == {"state": "ACTIVE", "project_id": "shop"}
+    assert seen["listed"] == ["code-job", "sdk-job"]
+    assert seen["updated"] == "updated job successfully"
+    assert seen["paused_state"] == "PAUSED"
+    assert seen["pause_messages"] == ["Paused", "Resumed"]
+    assert seen["ended"] == [["COMPLETED", 2], ["COMPLETED", 2]]
+    first, _second = seen["job_run_ids"]
+    assert seen["pages"] == [[2, [first]], [2, [first]]]  # oldest first; then newest first
+    assert seen["terminated"].endswith("TERMINATED")
+    assert seen["after_delete"] == ["code-job"]
