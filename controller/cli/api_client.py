@@ -34,7 +34,7 @@ def add_connection_options(parser: Any) -> None:
         "--api-key", default=os.environ.get(API_KEY_ENV), help=f"API key (default: ${API_KEY_ENV})"
     )
     parser.add_argument("--workspace", help="workspace ID (default: the server's)")
-    parser.add_argument("--project", help="project name (default: the server's)")
+    parser.add_argument("-p", "--project", help="project name (default: the server's)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON")
 
 

@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from ..spec import job_id_from_filename, load_job_file_text
+from ..spec import (
+    Problem,
+    SyntaxProblem,
+    job_id_from_filename,
+    load_job_file_text,
+    parse_json5,
+)
 from .api_client import ApiClient, ClientError, add_connection_options
 
 FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
@@ -31,6 +37,7 @@ DEFINITION_PARTS = (
     "proxy",
 )
 """The parts of a Job object (as the API returns it) that are its definition."""
+RESOURCES_JOBS = ("jobs", "intuned-resources")
 
 
 def register(commands: Any) -> None:
@@ -38,13 +45,25 @@ def register(commands: Any) -> None:
     verbs = jobs.add_subparsers(dest="verb", required=True, metavar="VERB")
     _verb(verbs, "list", "list Jobs", jobs_list)
     _verb(verbs, "get", "show one Job", jobs_get, "JOB_ID")
-    create = _verb(verbs, "create", "create a Job from a job file", jobs_create, "FILE")
-    create.add_argument("--id", help="the Job ID (default: the file name, as for job files)")
+    create = _verb(
+        verbs,
+        "create",
+        "create a Job from a job file (FILE or @FILE), its JSON text, or - for stdin",
+        jobs_create,
+        "SOURCE",
+    )
+    create.add_argument(
+        "--id",
+        help="the Job ID (default: the document's id, else the file name as for job files; "
+        "a file in intuned-resources/jobs/ is always named by its ID)",
+    )
     _verb(verbs, "trigger", "start a JobRun now", jobs_trigger, "JOB_ID")
     _verb(verbs, "pause", "pause a Job and its active JobRun", jobs_pause, "JOB_ID")
     _verb(verbs, "resume", "resume a Job and its paused JobRun", jobs_resume, "JOB_ID")
     delete = _verb(verbs, "delete", "delete a Job created through the API", jobs_delete, "JOB_ID")
-    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.add_argument(
+        "-y", "--yes", action="store_true", help="do not ask (needed without a terminal)"
+    )
 
     runs = commands.add_parser("jobruns", help="list, inspect, watch and terminate JobRuns")
     verbs = runs.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -125,21 +144,50 @@ def jobs_get(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 def jobs_create(client: ApiClient, args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ClientError(f"{path}: {exc.strerror}") from None
-    job_id = args.id or job_id_from_filename(path.name)
+    text, shown, path = _job_source(args.source)
+    job_id = args.id or _declared_id(text, shown)
+    if path is not None and (path.parent.name, path.parent.parent.name) == RESOURCES_JOBS:
+        job_id = job_id_from_filename(path.name)  # a job file's ID is its name, as in git
+    elif job_id is None and path is not None:
+        job_id = job_id_from_filename(path.name)
     if not job_id:
-        raise ClientError(f"{path}: name the file <job-id>.job.jsonc or pass --id")
-    # The server makes the same checks; here they come with positions in the user's file.
+        raise ClientError(
+            f'{shown}: the Job needs an ID: put "id" in it, pass --id, or name the file '
+            "<job-id>.job.jsonc"
+        )
+    # The server makes the same checks; here they come with positions in the user's text.
     result = load_job_file_text(text, f"{job_id}.job.jsonc")
     if result.problems:
-        raise ClientError("\n".join(str(replace(p, file=str(path))) for p in result.problems))
+        raise ClientError("\n".join(str(replace(p, file=shown)) for p in result.problems))
     document = json5.loads(text)
     data = client.project("POST", "/jobs", {**document, "id": job_id})
     return _out(args, data, lambda c: c.print(f"created job {job_id}"))
+
+
+def _job_source(source: str) -> tuple[str, str, Path | None]:
+    """The text of ``jobs create SOURCE``, how to name it in messages, and its file if any:
+    ``-`` is stdin, ``@FILE`` and ``FILE`` a file, text starting with ``{`` the Job itself."""
+    if source == "-":
+        return sys.stdin.read(), "<stdin>", None
+    if source.lstrip().startswith("{"):
+        return source, "<argument>", None
+    path = Path(source.removeprefix("@"))
+    try:
+        return path.read_text(encoding="utf-8"), str(path), path
+    except OSError as exc:
+        raise ClientError(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ClientError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+
+
+def _declared_id(text: str, shown: str) -> str | None:
+    """The document's own ``id``, if it has one (other problems are reported later)."""
+    try:
+        data = parse_json5(text).data
+    except SyntaxProblem as exc:
+        raise ClientError(str(Problem(shown, exc.position, exc.message))) from None
+    declared = data.get("id") if isinstance(data, dict) else None
+    return declared if isinstance(declared, str) and declared else None
 
 
 def jobs_trigger(client: ApiClient, args: argparse.Namespace) -> int:

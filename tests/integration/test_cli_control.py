@@ -99,3 +99,35 @@ def test_errors_are_one_clear_line(controller: RunningController, tmp_path: Path
     assert unreachable.returncode == 2 and "cannot reach the controller" in unreachable.stderr
     for result in (code_defined, invalid, unreachable):
         assert "Traceback" not in result.stderr
+
+
+def test_jobs_create_takes_the_docs_forms_and_the_id_from_the_document(
+    controller: RunningController, tmp_path: Path
+) -> None:
+    """Inline JSON, ``@file`` with an ``id`` unlike its name, ``-`` for stdin, ``-p``, ``-y``."""
+    inline = '{"id": "inline-job", "payload": [{"apiName": "echo", "parameters": {}}]}'
+    assert "created job inline-job" in cli(controller, "jobs", "create", inline).stdout
+    config = tmp_path / "job-config.json"
+    config.write_text('{"id": "from-file", "payload": [{"apiName": "echo"}]}')
+    assert "created job from-file" in cli(controller, "jobs", "create", f"@{config}").stdout
+    env = {"JOBCTL_SERVER": controller.url, "JOBCTL_API_KEY": controller.api_key,
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    piped = subprocess.run(
+        [str(JOBCTL), "jobs", "create", "-", "-p", "shop"], capture_output=True, text=True,
+        env=env, timeout=60, check=False,
+        input='// stdin\n{id: "piped", payload: [{api: "echo"}]}',
+    )  # fmt: skip
+    assert "created job piped" in piped.stdout, piped.stderr
+    in_git = tmp_path / "intuned-resources" / "jobs" / "named.job.jsonc"
+    in_git.parent.mkdir(parents=True)
+    in_git.write_text('{id: "other", payload: [{api: "echo"}]}')  # a job file: its name rules
+    mismatch = cli(controller, "jobs", "create", str(in_git))
+    assert (
+        mismatch.returncode == 1 and "id 'other' does not match the name 'named'" in mismatch.stderr
+    )
+    nameless = cli(controller, "jobs", "create", '{"payload": [{"apiName": "echo"}]}')
+    assert nameless.returncode == 1 and 'put "id" in it' in nameless.stderr
+    broken = cli(controller, "jobs", "create", '{"id": "x", "payload": [}')
+    assert broken.returncode == 1 and broken.stderr.startswith("jobctl jobs create: <argument>:1:")
+    for job_id in ("inline-job", "from-file", "piped"):
+        assert cli(controller, "jobs", "delete", job_id, "-y", "-p", "shop").returncode == 0
