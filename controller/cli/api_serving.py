@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,14 @@ from ..server import (
 
 DEFAULT_LISTEN = "127.0.0.1:8642"
 API_KEY_ENV = "JOBCTL_API_KEY"
+
+
+def uuid_text(text: str) -> str:
+    """An argparse type: a UUID, in its canonical spelling."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
 
 
 def add_options(run: Any) -> None:

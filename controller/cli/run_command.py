@@ -15,6 +15,7 @@ from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
 from ..launch import LocalLauncher
 from . import api_serving, delivery_options
+from .api_serving import uuid_text
 
 
 def register(commands: Any) -> None:
@@ -65,7 +66,14 @@ def register(commands: Any) -> None:
         help="longest wait for another attempt's AuthSession recreation; then the "
         "JobRun pauses with auth-session-locked (default: %(default)s)",
     )
-    run.add_argument("--workspace-id", default="local")
+    run.add_argument(
+        "--workspace-id",
+        default="local",
+        help="a UUID, or a name the workspace's UUID is derived from (API paths take either)",
+    )
+    run.add_argument(
+        "--project-id", type=uuid_text, help="default: a UUID derived from workspace and project"
+    )
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     delivery_options.add_options(run)
     api_serving.add_options(run)
@@ -109,7 +117,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         state=args.state,
         max_workers=args.max_workers,
         history_limit=args.history_limit,
-        identity=Identity(args.workspace_id, project_name, project_name),
+        identity=Identity.named(args.workspace_id, project_name, args.project_id),
         delivery=delivery,
         **delivery_options.results_settings(args),
         auth_lock_timeout_s=args.auth_lock_timeout,

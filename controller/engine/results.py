@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .records import JobRun, Run
+
+IDS = uuid.UUID("6b1c3f0e-5d2a-4c57-9a41-0f8e2b7d9c13")
+"""The namespace of the UUIDs derived from workspace and project names (UUIDv5): the same names
+give the same IDs on every controller, across restarts and reinstalls."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,19 @@ class Identity:
     workspace_id: str = "local"
     project_id: str = "local"
     project_name: str = "default"
+    workspace_name: str = ""
+    """What the workspace was configured as, which API paths may name instead of its ID."""
+
+    @classmethod
+    def named(cls, workspace: str, project_name: str, project_id: str | None = None) -> Identity:
+        """Intuned's workspace and project IDs are UUIDs: a workspace given as a UUID is kept,
+        a name becomes a UUID derived from it; the project's likewise from both, unless given."""
+        try:
+            workspace_id = str(uuid.UUID(workspace))
+        except ValueError:
+            workspace_id = str(uuid.uuid5(IDS, f"workspace/{workspace}"))
+        derived = str(uuid.uuid5(IDS, f"project/{workspace_id}/{project_name}"))
+        return cls(workspace_id, project_id or derived, project_name, workspace)
 
 
 def iso_ms(ms: int | None) -> str | None:

@@ -84,7 +84,7 @@ def _build(
     settings = RuntimeSettings(
         state=args.state,
         max_workers=args.max_workers,
-        identity=Identity(args.workspace_id, args.namespace, args.namespace),
+        identity=Identity.named(args.workspace_id, args.namespace, args.project_id),
         **delivery,
     )
     pods = PodSettings(

@@ -105,8 +105,10 @@ class _Views:
         self.identity = control.query.identity
 
     def project(self, workspace_id: str, project_name: str) -> None:
+        """Paths name the workspace by its ID or by the name it was configured as."""
         identity = self.identity
-        if (workspace_id, project_name) != (identity.workspace_id, identity.project_name):
+        workspaces = (identity.workspace_id, identity.workspace_name)
+        if workspace_id not in workspaces or project_name != identity.project_name:
             raise ApiError(
                 404,
                 f"no project {project_name!r} in workspace {workspace_id!r}; "

@@ -27,8 +27,30 @@ def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:
         "failed_runs": job_run.failed_runs,
         "error": job_run.error,
         "reason": job_run.reason,
-        "job_configuration_snapshot": job_run.snapshot,
+        "job_configuration_snapshot": snapshot_object(job_run.snapshot),
     }
+
+
+REFERENCE_CONFIGURATION = ("retry", "maxConcurrentRequests", "requestTimeout", "maxRuns", "proxy")
+SNAPSHOT_PARTS = ("sink", "auth_session", "proxy", "notifications")
+
+
+def snapshot_object(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The JobRun's configuration snapshot in the reference's shape: its configuration and
+    parts, null where absent; jobctl's own settings (schedule, isolation, trace, ...) under
+    ``jobctl``. The payload is left out: it is the JobRun's Runs, and may be very long."""
+    configuration = snapshot["configuration"]
+    shaped: dict[str, Any] = {
+        "configuration": {
+            k: configuration[k] for k in REFERENCE_CONFIGURATION if k in configuration
+        },
+        **{part: snapshot.get(part) or None for part in SNAPSHOT_PARTS},
+    }
+    extensions = {k: v for k, v in configuration.items() if k not in REFERENCE_CONFIGURATION}
+    jobctl = {"schedule": snapshot.get("schedule"), "configuration": extensions}
+    if any(jobctl.values()):
+        shaped["jobctl"] = {k: v for k, v in jobctl.items() if v}
+    return shaped
 
 
 def job_object(

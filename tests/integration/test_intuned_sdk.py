@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from controller.engine import Identity
 from tests.support.controller_process import ROOT, RunningController, start_controller
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,10 @@ def test_every_jobs_and_job_runs_call_of_the_sdk_works_unchanged(
     assert not failed, f"{json.dumps(failed, indent=1)}\n{done.stderr[-3000:]}"
     seen = report["seen"]
     assert seen["created"] == {"id": "sdk-job", "message": "created"}
-    assert seen["got"] == {"state": "ACTIVE", "project_id": "shop"}
+    assert seen["got"] == {
+        "state": "ACTIVE",
+        "project_id": Identity.named("ws-test", "shop").project_id,
+    }
     assert seen["listed"] == ["code-job", "sdk-job"]
     assert seen["updated"] == "updated job successfully"
     assert seen["paused_state"] == "PAUSED"

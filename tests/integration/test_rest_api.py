@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
+from controller.engine import Identity
 from tests.support.controller_process import ROOT, RunningController, start_controller
 
 pytestmark = pytest.mark.integration
@@ -23,6 +24,7 @@ REFERENCE = yaml.safe_load(
 GET_JOB_RUN = REFERENCE["paths"][
     "/{workspaceId}/projects/{projectName}/jobs/{jobId}/runs/{jobRunId}"
 ]["get"]
+SHOP = Identity.named("ws-test", "shop")  # what start_controller configures
 CODE_JOB = {"payload": [{"apiName": "fanout", "parameters": {"count": 4}}, {"apiName": "fail-once"}],
             "configuration": {"maxConcurrentRequests": 2}}  # fmt: skip
 
@@ -94,7 +96,11 @@ def test_a_jobrun_life_through_the_api(api: Checked) -> None:
                     "headers": {"Authorization": "Bearer s3cr3t-header"}}}  # fmt: skip
     assert api.call("POST", "/jobs", 201, new) == {"id": "api-job", "message": "created"}
     created = api.call("GET", "/jobs/{jobId}", 200, jobId="api-job")
-    assert (created["source"], created["projectId"], created["proxy"]) == ("API", "shop", None)
+    assert (created["source"], created["projectId"], created["proxy"]) == (
+        "API",
+        SHOP.project_id,
+        None,
+    )
     assert "s3cr3t-header" not in str(created)  # secrets are masked in every response
     api.call("POST", "/jobs", 409, new)  # exists already
     api.call("PUT", "/jobs/{jobId}", 409, CODE_JOB, jobId="code-job")  # code-defined: read-only
@@ -115,6 +121,14 @@ def test_a_jobrun_life_through_the_api(api: Checked) -> None:
         time.sleep(0.1)
     run = got["jobRun"]
     assert (run["payloads"], run["successful_runs"], run["failed_runs"]) == (6, 6, 0)
+    assert (run["workspace_id"], run["project_id"]) == (SHOP.workspace_id, SHOP.project_id)
+    assert run["job_configuration_snapshot"] == {  # the reference's parts, null where absent
+        "configuration": {"retry": {"maximumAttempts": 3}, "maxConcurrentRequests": 2,
+                          "requestTimeout": 600},
+        "sink": None, "auth_session": None, "proxy": None, "notifications": None,
+    }  # fmt: skip
+    by_uuid = api.client.get(api.base.replace("/ws-test/", f"/{SHOP.workspace_id}/") + "/jobs")
+    assert by_uuid.status_code == 200  # paths name the workspace by its name or its UUID
     assert set(run) == set(reference_schema(200)["properties"]["jobRun"]["properties"])
     assert got["results"]["format"] == "jsonl" and got["results"]["signed_url"].startswith(
         "file://"
