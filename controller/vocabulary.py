@@ -39,8 +39,18 @@ ReasonType = Literal[
     "insufficient-resource-credits",
     "s3-sink-error",
 ]
-"""Why a JobRun or Run ended or waits (the reference's closed list: clients validate it)."""
+"""Why a JobRun ended or waits (the reference's closed list: clients validate it)."""
 REASON_TYPES: tuple[ReasonType, ...] = get_args(ReasonType)
+
+RunReasonType = Literal[
+    "terminated",
+    "job-run-terminated",
+    "job-run-paused",
+    "auth-session-validate-dependency-failed",
+    "failed-to-initialize-job-run",
+    "cancelled-user-action",
+]
+"""Why a Run stopped without an error of its own (Intuned's Run reason codes)."""
 
 ErrorCategory = Literal["infrastructure", "execution", "auth", "user", "billing"]
 ERROR_CATEGORIES: tuple[ErrorCategory, ...] = get_args(ErrorCategory)
@@ -94,8 +104,35 @@ def worker_event(kind: WorkerEventType, **fields: Any) -> dict[str, Any]:
 
 
 def reason(kind: ReasonType, message: str) -> dict[str, str]:
-    """A JobRun's or Run's ``reason`` object."""
+    """A JobRun's ``reason`` object."""
     return {"type": kind, "message": message}
+
+
+def run_reason(kind: RunReasonType, message: str) -> dict[str, str]:
+    """A Run's ``reason`` object."""
+    return {"type": kind, "message": message}
+
+
+JobRunErrorCode = Literal["internal-server-error"]
+"""The codes of a JobRun's own ``error`` (Intuned's SDK accepts these and
+``insufficient-resource-credits``); what went wrong is in its ``details.cause``."""
+JobRunFailureCause = Literal["infrastructure-failures"]
+
+
+def job_run_error(
+    cause: JobRunFailureCause, message: str, correlation_id: str, last: dict[str, Any]
+) -> dict[str, Any]:
+    """A JobRun's ``error``: it could not go on (reference shape, ``retirable``: a new trigger
+    may succeed once the cause is fixed)."""
+    return {
+        "code": "internal-server-error",
+        "category": "infrastructure",
+        "message": message,
+        "details": {"cause": cause, "lastError": last},
+        "correlationId": correlation_id,
+        "retirable": True,
+        "doc_url": None,
+    }
 
 
 def error(code: ErrorCode, category: ErrorCategory, message: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition
-from ..vocabulary import JobRunType, ReasonType, error, reason
+from ..vocabulary import JobRunType, ReasonType, error, reason, run_reason
 from . import ids
 from .launcher import (
     AttemptAuthenticated,
@@ -235,9 +235,10 @@ class Engine(RunBook):
         job_run = self._active(job_id)
         if job_run is None or job_run.status in ("PAUSING", "PAUSED"):
             return
-        job_run.reason = why
+        job_run.reason = why or reason("user-request", "paused on request; resume the Job to go on")
         interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
         for run in interrupted:
+            run.reason = run_reason("job-run-paused", "its JobRun paused; it runs again on resume")
             job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
             self._release(job_run, run)
             self._effects.cancels.append(run.attempt_id)
@@ -294,6 +295,7 @@ class Engine(RunBook):
             self._auth_failed(job_run, run, event.reason, now)
         elif isinstance(event, AttemptResult):
             job_run.auth_validated = True  # the API ran, so its AuthSession was valid
+            job_run.infrastructure_streak = 0
             run.trace_url, run.log_url = event.trace_url, event.log_url
             run.attempts += 1
             run.result = event.result

@@ -88,6 +88,9 @@ class JobRun:
 
     canceling: dict[str, int] = field(default_factory=dict)
     """Attempts cancelled by a pause, awaiting their exit: attempt ID -> give-up deadline."""
+    infrastructure_streak: int = 0
+    """Attempts failed with an infrastructure error since the last that did not (not stored:
+    a restart starts counting again)."""
     auth_validated: bool = False
     """The AuthSession passed validation since the JobRun started or resumed. Until it has, one
     attempt at a time runs (it validates, or recreates, the session for all the others)."""

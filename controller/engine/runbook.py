@@ -16,7 +16,14 @@ from pydantic import ValidationError
 
 from ..spec import PayloadItem
 from ..spec.job import CONFIGURATION_EXTENSIONS
-from ..vocabulary import JobRunStatus, ReasonType, RunStatus, reason
+from ..vocabulary import (
+    JobRunStatus,
+    ReasonType,
+    RunStatus,
+    job_run_error,
+    reason,
+    run_reason,
+)
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
@@ -26,6 +33,10 @@ from .results import Identity, results_line
 
 AUTH_EXPIRY_RERUNS = 3
 """Starts of a Run that may end in an expired AuthSession without using an attempt."""
+INFRASTRUCTURE_FAILURES_IN_A_ROW = 20
+"""Attempts of one JobRun failing with an infrastructure error, with no success or other
+failure between them, after which the JobRun ends FAILURE. Well above what one crash costs (a
+worker's attempts at once, a few workers), well below a JobRun's worth of doomed attempts."""
 
 
 class RunBook:
@@ -135,6 +146,7 @@ class RunBook:
 
     def _launch(self, job_run: JobRun, run: Run, now: int) -> None:
         run.status = "RUNNING"
+        run.reason = None  # a pause's, now over
         run.launches += 1
         run.started_at = run.started_at or now
         run.deadline = now + timeout_ms(job_run, run)
@@ -194,6 +206,8 @@ class RunBook:
             self._touch_run(run)
             return
         run.attempts += 1
+        if self._infrastructure_streak(job_run, run, failure, now):
+            return
         if failure.get("category") == "user" or run.attempts >= run.max_attempts:
             self._end_run(job_run, run, "FAILED", now)
             return
@@ -201,6 +215,29 @@ class RunBook:
         run.status = "PENDING"
         job_run.pending.append(run.id)
         self._touch_run(run)
+
+    def _infrastructure_streak(
+        self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int
+    ) -> bool:
+        """``INFRASTRUCTURE_FAILURES_IN_A_ROW`` attempts failing with an infrastructure error,
+        none succeeding between them, end the JobRun FAILURE (True): the workers cannot run
+        anything (no browser, no memory), and failing every Run of it would hide that."""
+        if failure.get("category") != "infrastructure":
+            job_run.infrastructure_streak = 0
+            return False
+        job_run.infrastructure_streak += 1
+        if job_run.infrastructure_streak < INFRASTRUCTURE_FAILURES_IN_A_ROW:
+            return False
+        job_run.error = job_run_error(
+            "infrastructure-failures",
+            f"{INFRASTRUCTURE_FAILURES_IN_A_ROW} attempts in a row failed with an infrastructure "
+            f"error (the last: {failure.get('message')}); the JobRun stopped rather than fail "
+            "every Run. Check the workers (browser, memory, Pods), then trigger it again",
+            run.attempt_id,
+            failure,
+        )
+        self._stop(job_run, "FAILURE", now, "the JobRun failed: its attempts could not run")
+        return True
 
     def _end_run(self, job_run: JobRun, run: Run, status: RunStatus, now: int) -> None:
         self._release(job_run, run)
@@ -235,7 +272,7 @@ class RunBook:
             self._effects.cancels.append(job_run.runs[run_id].attempt_id)
         for run_id in unfinished:
             run = job_run.runs[run_id]
-            run.reason = reason("terminated", message)
+            run.reason = run_reason("job-run-terminated", message)
             run.result = None
             self._end_run(job_run, run, "TERMINATED", now)
         self._finish(job_run, status, now)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,13 @@ from kubernetes.client.rest import ApiException
 
 DURATION_S = 15
 RENEW_S = 5
+RENEW_DEADLINE_S = 10
+"""A holder that cannot reach the API keeps trying (every ``RETRY_S``) this long after its last
+renewal, then steps down: another replica can take over only ``DURATION_S`` after that renewal,
+so the two never act at once (client-go's leader election does the same, with these values)."""
+RETRY_S = 2
+TIMEOUT_S = 2.0
+"""Per request: a hung apiserver must not keep a renewal waiting past the deadline."""
 
 
 def _now() -> datetime.datetime:
@@ -54,17 +62,27 @@ class Lease:
         say(f"lease {self.name}: this replica is active ({self.identity})")
         return True
 
-    async def keep(self, lost: Callable[[], None]) -> None:
-        """Renew until cancelled; call ``lost`` (and return) if the Lease could not be kept."""
+    async def keep(
+        self, lost: Callable[[], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Renew until cancelled; call ``lost`` (and return) when another replica holds the
+        Lease, or when no renewal succeeded for ``RENEW_DEADLINE_S`` (the API unreachable: an
+        apiserver restart shorter than that goes unnoticed)."""
+        renewed = clock()
+        wait = RENEW_S
         while True:
-            await asyncio.sleep(RENEW_S)
+            await asyncio.sleep(wait)
             try:
                 held = await asyncio.to_thread(self._try)
             except Exception:
+                if clock() - renewed + RETRY_S <= RENEW_DEADLINE_S:
+                    wait = RETRY_S
+                    continue
                 held = False
             if not held:
                 lost()
                 return
+            renewed, wait = clock(), RENEW_S
 
     def _try(self) -> bool:
         now = _now()
@@ -74,13 +92,15 @@ class Lease:
             "renewTime": _stamp(now),
         }
         try:
-            current = self.api.read_namespaced_lease(self.name, self.namespace)
+            current = self.api.read_namespaced_lease(
+                self.name, self.namespace, _request_timeout=TIMEOUT_S
+            )
         except ApiException as exc:
             if exc.status != 404:
                 raise
             body = {"metadata": {"name": self.name}, "spec": {**spec, "acquireTime": _stamp(now)}}
             try:
-                self.api.create_namespaced_lease(self.namespace, body)
+                self.api.create_namespaced_lease(self.namespace, body, _request_timeout=TIMEOUT_S)
             except ApiException as conflict:
                 if conflict.status == 409:
                     return False
@@ -98,7 +118,9 @@ class Lease:
             "spec": spec,
         }
         try:
-            self.api.replace_namespaced_lease(self.name, self.namespace, body)
+            self.api.replace_namespaced_lease(
+                self.name, self.namespace, body, _request_timeout=TIMEOUT_S
+            )
         except ApiException as exc:
             if exc.status == 409:  # another replica renewed or took it first
                 return False

@@ -130,7 +130,9 @@ def job_run_status(
         pendingRuns=len(job_run.pending),
         runningRuns=len(job_run.running),
         reason=job_run.reason,
-        error=job_run.error,
+        error=None
+        if job_run.error is None
+        else {k: job_run.error[k] for k in ("code", "category", "message")},
         results=None
         if results is None
         else ResultsReference(key=results["key"], size=results.get("size")),

@@ -39,6 +39,9 @@ class JobRunErrorOut(_Out):
     code: str
     category: ErrorCategory
     details: Any = None
+    correlationId: str | None = None
+    retirable: bool | None = None
+    doc_url: str | None = None
 
 
 class JobRunOut(_Out):

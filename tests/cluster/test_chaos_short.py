@@ -14,4 +14,4 @@ pytestmark = pytest.mark.cluster
 @pytest.mark.parametrize("scenario", ["apiserver-restart", "etcd-restart"])
 def test_the_operator_finishes_a_jobrun_across_a_restart_of(scenario: str) -> None:
     report = run_short(scenario)
-    assert (report["lost"], report["duplicated_results"], report["operator_exits"]) == (0, 0, 0)
+    assert (report["lost"], report["duplicated_results"]) == (0, 0)

@@ -208,7 +208,7 @@ def test_terminate_stops_in_flight_and_remaining_runs() -> None:
     s.step()
     assert (job_run.status, job_run.reason["type"]) == ("TERMINATED", "user-request")  # type: ignore[index]
     assert sorted(s.cancels) == sorted(r.attempt_id for r in in_flight)
-    assert [line["apiInfo"]["reason"]["type"] for line in s.results] == ["terminated"] * 3
+    assert [line["apiInfo"]["reason"]["type"] for line in s.results] == ["job-run-terminated"] * 3
     s.succeed(in_flight[0])  # late result is ignored
     s.step()
     assert job_run.successful_runs == 0 and len(s.results) == 3
@@ -234,7 +234,7 @@ def test_a_jobrun_level_error_is_a_failure() -> None:
     )
     s.step()
     assert (job_run.status, job_run.error["code"]) == ("FAILURE", "internal-server-error")  # type: ignore[index]
-    assert s.results[0]["apiInfo"]["reason"]["type"] == "terminated"
+    assert s.results[0]["apiInfo"]["reason"]["type"] == "job-run-terminated"
 
 
 def test_the_global_worker_cap_applies_across_jobruns() -> None:
