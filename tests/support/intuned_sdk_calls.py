@@ -2,7 +2,10 @@
 API, as a user migrating from Intuned writes them. Runs in the SDK's own virtualenv
 (``.cache/intuned-sdk/venv``, see ``hack/sdk/install.sh``), not the project's.
 
-Usage: python intuned_sdk_calls.py BASE_URL API_KEY WORKSPACE_ID PROJECT_NAME
+Usage: python intuned_sdk_calls.py BASE_URL API_KEY WORKSPACE_ID PROJECT_NAME [resources]
+
+With ``resources`` the Jobs ``sdk-job`` and ``sdk-slow`` are Kubernetes resources the caller
+applied (the operator's API): creating, replacing and deleting Jobs must be refused with 409.
 
 Prints one JSON object: each call's outcome (``ok``, or the SDK's exception) and the values the
 test checks. A failed call does not stop the others, so one run shows every incompatibility.
@@ -24,6 +27,7 @@ FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED", "SUCCESS"}
 
 def main() -> None:
     base_url, api_key, workspace_id, project = sys.argv[1:5]
+    resources = sys.argv[5:] == ["resources"]
     calls: dict[str, str] = {}
     seen: dict[str, Any] = {}
 
@@ -38,6 +42,16 @@ def main() -> None:
         calls[name] = "ok"
         return value
 
+    def refused(name: str, action: Callable[[], Any]) -> None:
+        """In ``resources`` mode: the call must fail with 409 (edit the resource instead)."""
+        try:
+            action()
+        except Exception as exc:
+            status = getattr(exc, "status_code", None)
+            calls[name] = "ok" if status == 409 else f"{type(exc).__name__}: {exc}"[:500]
+            return
+        calls[name] = "accepted where a 409 was expected"
+
     with IntunedClient(
         api_key=api_key, workspace_id=workspace_id, base_url=f"{base_url}/api/v1/workspace"
     ) as client:
@@ -50,17 +64,27 @@ def main() -> None:
             "configuration": {"maxConcurrentRequests": 2, "maxRuns": 10},
             "notifications": None,
         }
-        created = call("jobs.create", lambda: jobs.create(project_name=project, body=body))
-        seen["created"] = created and created.model_dump(mode="json")
+        if resources:
+            refused("jobs.create", lambda: jobs.create(project_name=project, body=body))
+        else:
+            created = call("jobs.create", lambda: jobs.create(project_name=project, body=body))
+            seen["created"] = created and created.model_dump(mode="json")
         got = call("jobs.get", lambda: jobs.get(project_name=project, job_id="sdk-job"))
         seen["got"] = got and {"state": got.state, "project_id": got.project_id}
         listed = call("jobs.list", lambda: jobs.list(project_name=project))
         seen["listed"] = listed and sorted(j.id for j in listed)
         update = {**body, "payload": body["payload"][:2], "proxy": None}
-        updated = call(
-            "jobs.update", lambda: jobs.update(project_name=project, job_id="sdk-job", body=update)
-        )
-        seen["updated"] = updated and updated.message
+        if resources:
+            refused(
+                "jobs.update",
+                lambda: jobs.update(project_name=project, job_id="sdk-job", body=update),
+            )
+        else:
+            updated = call(
+                "jobs.update",
+                lambda: jobs.update(project_name=project, job_id="sdk-job", body=update),
+            )
+            seen["updated"] = updated and updated.message
         paused = call("jobs.pause", lambda: jobs.pause(project_name=project, job_id="sdk-job"))
         paused_job = call(
             "jobs.get#paused", lambda: jobs.get(project_name=project, job_id="sdk-job")
@@ -79,7 +103,7 @@ def main() -> None:
             if triggered is None:
                 break
             job_run_ids.append(triggered.job_run_id)
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 240
             while True:
                 got_run = call(
                     "jobs.runs.get",
@@ -90,7 +114,7 @@ def main() -> None:
                 if got_run is None or got_run.job_run.status in FINAL:
                     break
                 if time.monotonic() > deadline:
-                    calls["jobs.runs.get"] = "the JobRun did not end in 60s"
+                    calls["jobs.runs.get"] = "the JobRun did not end in 240s"
                     break
                 time.sleep(0.1)
             seen.setdefault("ended", []).append(
@@ -120,7 +144,8 @@ def main() -> None:
 
         slow = {"id": "sdk-slow", "configuration": {"maxConcurrentRequests": 1},
                 "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(200)]}  # fmt: skip
-        call("jobs.create#slow", lambda: jobs.create(project_name=project, body=slow))
+        if not resources:
+            call("jobs.create#slow", lambda: jobs.create(project_name=project, body=slow))
         started = call(
             "jobs.trigger#slow", lambda: jobs.trigger(project_name=project, job_id="sdk-slow")
         )
@@ -132,8 +157,11 @@ def main() -> None:
                 ),
             )
             seen["terminated"] = terminated and terminated.message
-        call("jobs.delete", lambda: jobs.delete(project_name=project, job_id="sdk-job"))
-        call("jobs.delete#slow", lambda: jobs.delete(project_name=project, job_id="sdk-slow"))
+        if resources:
+            refused("jobs.delete", lambda: jobs.delete(project_name=project, job_id="sdk-job"))
+        else:
+            call("jobs.delete", lambda: jobs.delete(project_name=project, job_id="sdk-job"))
+            call("jobs.delete#slow", lambda: jobs.delete(project_name=project, job_id="sdk-slow"))
         remaining = call("jobs.list#after", lambda: jobs.list(project_name=project))
         seen["after_delete"] = remaining and sorted(j.id for j in remaining)
     print(json.dumps({"calls": calls, "seen": seen}))
