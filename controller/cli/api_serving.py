@@ -35,6 +35,20 @@ def uuid_text(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
 
 
+def add_identity_options(command: Any, *, workspace: str, project: str) -> None:
+    """``--workspace-id`` and ``--project-id``: the IDs the API and results lines carry."""
+    command.add_argument(
+        "--workspace-id",
+        default=workspace,
+        help="a UUID, or a name the workspace's UUID is derived from (API paths take either)",
+    )
+    command.add_argument(
+        "--project-id",
+        type=uuid_text,
+        help=f"default: a UUID derived from the workspace and the {project}",
+    )
+
+
 def add_options(run: Any) -> None:
     group = run.add_argument_group("REST API and metrics")
     group.add_argument(

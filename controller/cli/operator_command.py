@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from . import api_serving, delivery_options
-from .api_serving import uuid_text
 
 
 def register(commands: Any) -> None:
@@ -56,14 +55,7 @@ def register(commands: Any) -> None:
         '"500m"}} (a Job\'s spec.worker.resources wins)',
     )
     op.add_argument("--project", default="/project", help="the automation project in Pods")
-    op.add_argument(
-        "--workspace-id",
-        default="cluster",
-        help="a UUID, or a name the workspace's UUID is derived from (API paths take either)",
-    )
-    op.add_argument(
-        "--project-id", type=uuid_text, help="default: a UUID derived from workspace and namespace"
-    )
+    api_serving.add_identity_options(op, workspace="cluster", project="namespace")
     op.add_argument("--verbose", action="store_true", help="kopf's own log at INFO")
     op.add_argument(
         "--peering",

@@ -15,7 +15,6 @@ from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
 from ..launch import LocalLauncher
 from . import api_serving, delivery_options
-from .api_serving import uuid_text
 
 
 def register(commands: Any) -> None:
@@ -66,14 +65,7 @@ def register(commands: Any) -> None:
         help="longest wait for another attempt's AuthSession recreation; then the "
         "JobRun pauses with auth-session-locked (default: %(default)s)",
     )
-    run.add_argument(
-        "--workspace-id",
-        default="local",
-        help="a UUID, or a name the workspace's UUID is derived from (API paths take either)",
-    )
-    run.add_argument(
-        "--project-id", type=uuid_text, help="default: a UUID derived from workspace and project"
-    )
+    api_serving.add_identity_options(run, workspace="local", project="project name")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     delivery_options.add_options(run)
     api_serving.add_options(run)

@@ -4,27 +4,21 @@ a clear 409 (they are edited with kubectl or git), as the README says."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 import httpx
 import pytest
 from kubernetes import client
 
 from controller.engine import Identity
+from tests.support.intuned_sdk import drive
 
-from ._kube import ROOT, apply, wait_for
+from ._kube import apply, wait_for
 
 pytestmark = pytest.mark.cluster
-
-SDK_PYTHON = ROOT / ".cache" / "intuned-sdk" / "venv" / "bin" / "python"
-CALLS = ROOT / "tests" / "support" / "intuned_sdk_calls.py"
 
 
 def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
-    assert SDK_PYTHON.exists(), f"{SDK_PYTHON} is missing: run `make intuned-sdk`"
     item = {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
     apply(api, namespace, "Job", "sdk-job", {"payload": [item, item],
                                              "configuration": {"maxConcurrentRequests": 2}})  # fmt: skip
@@ -33,15 +27,7 @@ def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
     wait_for(lambda: all(httpx.get(f"{base}/jobs/{j}").status_code == 200
                          for j in ("sdk-job", "sdk-slow")), 30, "both Jobs in the API")  # fmt: skip
-    done = subprocess.run(
-        [str(SDK_PYTHON), str(CALLS), operator["api"], "", "cluster", namespace, "resources"],
-        capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout)
-    failed = {name: outcome for name, outcome in report["calls"].items() if outcome != "ok"}
-    assert not failed, f"{json.dumps(failed, indent=1)}\n{done.stderr[-3000:]}"
-    seen = report["seen"]
+    seen = drive(operator["api"], "", "cluster", namespace, "resources")
     project_id = Identity.named("cluster", namespace).project_id
     assert seen["got"] == {"state": "ACTIVE", "project_id": project_id}
     assert {"sdk-job", "sdk-slow"} <= set(seen["listed"])

@@ -5,20 +5,15 @@ models, so a shape or status code that differs from Intuned's raises in the SDK.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from controller.engine import Identity
-from tests.support.controller_process import ROOT, RunningController, start_controller
+from tests.support.controller_process import RunningController, start_controller
+from tests.support.intuned_sdk import SDK_PYTHON, drive
 
 pytestmark = pytest.mark.integration
-
-SDK_PYTHON = ROOT / ".cache" / "intuned-sdk" / "venv" / "bin" / "python"
-CALLS = Path(__file__).resolve().parents[1] / "support" / "intuned_sdk_calls.py"
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +30,7 @@ def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCont
 def test_every_jobs_and_job_runs_call_of_the_sdk_works_unchanged(
     controller: RunningController,
 ) -> None:
-    done = subprocess.run(
-        [str(SDK_PYTHON), str(CALLS), controller.url, controller.api_key, "ws-test", "shop"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout)
-    failed = {name: outcome for name, outcome in report["calls"].items() if outcome != "ok"}
-    assert not failed, f"{json.dumps(failed, indent=1)}\n{done.stderr[-3000:]}"
-    seen = report["seen"]
+    seen = drive(controller.url, controller.api_key, "ws-test", "shop")
     assert seen["created"] == {"id": "sdk-job", "message": "created"}
     assert seen["got"] == {
         "state": "ACTIVE",

@@ -47,7 +47,7 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _hold_through(outage_s: float) -> tuple[bool, FlakyApi]:
     api = FlakyApi()
-    lease = Lease(api, "ns", "jobctl")  # type: ignore[arg-type]
+    lease = Lease(api, "ns", "jobctl")
     api.holder = lease.identity
     lost = asyncio.Event()
     keeping = asyncio.create_task(lease.keep(lost.set))
@@ -73,7 +73,7 @@ def test_a_long_outage_steps_down_within_the_renew_deadline() -> None:
 def test_another_holder_means_stepping_down_at_once() -> None:
     async def scenario() -> bool:
         api = FlakyApi()
-        lease = Lease(api, "ns", "jobctl")  # type: ignore[arg-type]
+        lease = Lease(api, "ns", "jobctl")
         api.holder = "someone-else"
         lost = asyncio.Event()
         keeping = asyncio.create_task(lease.keep(lost.set))
