@@ -15,6 +15,8 @@ holds no secrets). What the receiver says decides what happens next:
   ``s3-sink-error``. Held deliveries are released by resuming the Job, by a changed definition
   or by a restart, so results wait instead of being dropped;
 - anything else: retried with backoff (``Retry-After`` honoured) until the policy's horizon.
+  Once the same target delivers again, the rest of its backlog is due at once rather than after
+  each delivery's own backoff (which after a long outage may be many seconds).
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ class Deliverer:
         """(kind, outcome status) -> attempts so far, for metrics."""
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._held: set[tuple[str, str]] = set()
+        self._failing: set[tuple[str, str, int]] = set()
+        """Targets (job, kind, notification index) whose last answer was a retryable failure."""
         self._wake = asyncio.Event()
 
     # ------------------------------------------------------------------ control
@@ -265,12 +269,17 @@ class Deliverer:
         attempts = queued.attempts + 1
         detail = self.redactor.redact(outcome.detail) or None
         what = f"{delivery.job_id} {delivery.job_run_id}: {delivery.kind} delivery {delivery.id}"
+        target = (delivery.job_id, delivery.kind, delivery.target)
         if outcome.status != "waiting":
             self.counts[(delivery.kind, outcome.status)] += 1
         if outcome.status == "waiting":
             self.queue.retry(delivery.id, queued.attempts, now + WAIT_FOR_RESULTS_MS, None)
         elif outcome.status == "delivered":
             self.queue.finish(delivery.id, "delivered", attempts, None)
+            if target in self._failing:  # it answers again: its backlog need not wait
+                self._failing.discard(target)
+                self.queue.due_now(delivery.job_id, delivery.kind, delivery.target, now)
+                self.poke()
         elif outcome.status in ("gone", "dropped"):
             self.queue.finish(delivery.id, outcome.status, attempts, detail)
             self.say(f"{what} not sent: {detail}")
@@ -292,6 +301,7 @@ class Deliverer:
                 self.say(f"{what} given up after {attempts} attempts: {detail}")
             else:
                 self.queue.retry(delivery.id, attempts, due, detail)
+                self._failing.add(target)
 
     def _held_notice(self, delivery: Delivery, detail: str) -> None:
         if (delivery.job_id, delivery.kind) in self._held:

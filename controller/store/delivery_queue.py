@@ -112,6 +112,14 @@ class SqliteDeliveryQueue:
             (attempts, due_at, error, delivery_id),
         )
 
+    def due_now(self, job_id: str, kind: str, target: int, now: int) -> int:
+        """Deliveries to one target waiting out their backoff are due now (it answers again)."""
+        return self._write(
+            "UPDATE deliveries SET due_at = ? WHERE job_id = ? AND kind = ? AND target = ? "
+            "AND state = 'pending' AND due_at > ?",
+            (now, job_id, kind, target, now),
+        )
+
     def hold_job(self, job_id: str, kind: str, error: str) -> int:
         """Every pending delivery of this kind for the Job waits until released."""
         return self._write(

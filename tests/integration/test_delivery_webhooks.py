@@ -226,3 +226,25 @@ def test_a_stop_lets_sends_under_way_finish_so_the_restart_sends_nothing_twice(
         asyncio.run(restart())
         ids = [request.headers["Webhook-Id"] for request in receiver.on("/sink")]
         assert len(ids) == 4 and len(set(ids)) == 4, f"sent twice: {ids}"
+
+
+def test_a_target_that_answers_again_gets_its_backlog_at_once(tmp_path: Path) -> None:
+    """Deliveries that failed while the receiver was down do not each wait out their own
+    backoff once it is back: the first success makes the others due."""
+    tried: set[int] = set()
+
+    def back_after_one_second(request: Any, _n: int) -> Response:
+        item = json.loads(request.get_data())["apiInfo"]["parameters"]["n"]
+        first = item not in tried
+        tried.add(item)
+        if first:  # every first attempt fails; item 0 may come back after 1 s, the rest after 12
+            return Response(status=503, headers={"Retry-After": "1" if item == 0 else "12"})
+        return Response(status=200)
+
+    with Receiver() as receiver:
+        receiver.script("/sink", back_after_one_second)
+        job = {"payload": items(6), "sink": {"type": "webhook", "url": receiver.url("/sink")}}
+        started = time.monotonic()
+        run_once(controller_for(tmp_path, {"demo": job}), "demo", timeout=60)
+        assert len(receiver.delivered("/sink")) == 6
+        assert time.monotonic() - started < 8  # not the 12 s the Retry-After asked for
