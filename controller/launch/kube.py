@@ -131,12 +131,16 @@ class KubeLauncher:
         except ApiException as exc:
             if exc.status != 409:  # 409: created before a restart; it reports as usual
                 self._end(attempt, AttemptExited(request.attempt_id, None))
+        except Exception:  # the API unreachable (restarting): an infrastructure failure, retried
+            # If the Pod was created after all, its worker finds its attempt gone (the callback
+            # refuses its token) and reports nothing: the retry's result is the only one.
+            self._end(attempt, AttemptExited(request.attempt_id, None))
 
     async def cancel(self, attempt_id: str) -> None:
         attempt = self._attempts.get(attempt_id)
         if attempt is None:
             return
-        with contextlib.suppress(ApiException):
+        with contextlib.suppress(Exception):  # gone already, or the API unreachable
             await asyncio.to_thread(
                 self.core.delete_namespaced_pod,
                 attempt.pod,
