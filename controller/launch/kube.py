@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,6 +36,9 @@ from ..vocabulary import FINAL_WORKER_EVENTS
 from .callback import CallbackServer, Handler, attempt_event
 
 MANAGED_BY = "jobctl"
+CREATE_WINDOW_S = 120.0
+"""How long an attempt's Pod creation is retried while the API cannot take it."""
+CREATE_RETRY_S = 0.5
 LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
 
 
@@ -101,6 +105,7 @@ class KubeLauncher:
         self._by_pod: dict[str, str] = {}
         self._auth: AuthBroker | None = None
         self._server: CallbackServer | None = None
+        self._creating: set[asyncio.Task[None]] = set()
         self.callback_url = settings.callback_url or ""
         """Where Pods report (set when the callback is served, unless configured)."""
 
@@ -124,17 +129,36 @@ class KubeLauncher:
         self._attempts[request.attempt_id] = attempt
         self._by_pod[attempt.pod] = request.attempt_id
         manifest = self.pod_manifest(request, token=attempt.token)
-        try:
-            await asyncio.to_thread(
-                self.core.create_namespaced_pod, self.settings.namespace, manifest
-            )
-        except ApiException as exc:
-            if exc.status != 409:  # 409: created before a restart; it reports as usual
-                self._end(attempt, AttemptExited(request.attempt_id, None))
-        except Exception:  # the API unreachable (restarting): an infrastructure failure, retried
-            # If the Pod was created after all, its worker finds its attempt gone (the callback
-            # refuses its token) and reports nothing: the retry's result is the only one.
-            self._end(attempt, AttemptExited(request.attempt_id, None))
+        task = asyncio.create_task(self._create(attempt, manifest))
+        self._creating.add(task)
+        task.add_done_callback(self._creating.discard)
+
+    async def _create(self, attempt: _Attempt, manifest: dict[str, Any]) -> None:
+        """Create the attempt's Pod, retrying while the API cannot take it (unreachable,
+        429, 5xx: an apiserver restarting) for up to ``CREATE_WINDOW_S``; then, or on a refusal,
+        the attempt ends as an infrastructure failure, which the engine retries. A Pod created
+        although its request seemed to fail finds its attempt gone: the callback refuses its
+        token, so only the retry's result counts."""
+        deadline = time.monotonic() + CREATE_WINDOW_S
+        delay = CREATE_RETRY_S
+        while not attempt.done:
+            try:
+                await asyncio.to_thread(
+                    self.core.create_namespaced_pod, self.settings.namespace, manifest
+                )
+                return
+            except ApiException as exc:
+                if exc.status == 409:  # created before a restart; it reports as usual
+                    return
+                if exc.status != 429 and exc.status < 500:
+                    break
+            except Exception:  # the API unreachable
+                pass
+            if time.monotonic() + delay > deadline:
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        self._end(attempt, AttemptExited(attempt.request.attempt_id, None))
 
     async def cancel(self, attempt_id: str) -> None:
         attempt = self._attempts.get(attempt_id)
@@ -154,6 +178,8 @@ class KubeLauncher:
             yield await self._queue.get()
 
     async def close(self) -> None:
+        for task in list(self._creating):
+            task.cancel()
         if self._server is not None:
             self._server.close()
 

@@ -3,9 +3,10 @@
 Changes are marked, not written: a burst of engine passes that touch one JobRun results in one
 write of its latest status (the ``status`` callable is evaluated at write time). A write is a
 JSON merge patch of the status subresource; 409 (a precondition or an apiserver-side conflict),
-429 and 5xx are retried with backoff, 404 means the object is gone and is dropped, and anything
-else is reported and dropped: a status is a projection of the store, so the next change writes
-it again in full and nothing is lost by giving up on one write.
+429, 5xx and an unreachable API are retried with backoff, and after the last retry the object
+stays marked and is tried again ``LATER_S`` later: a JobRun's final status, which no later
+change would write again, is never lost to an apiserver restart. 404 means the object is gone
+and is dropped; any other refusal (a status the apiserver rejects) is reported and dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..vocabulary import GROUP, VERSION
 
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5)
 RETRIED = (409, 429)
+LATER_S = 5.0
 
 
 class StatusWriter:
@@ -44,12 +46,14 @@ class StatusWriter:
         """Write every change marked so far (also at shutdown: the last passes' changes)."""
         self.wake.clear()
         batch, self.dirty = self.dirty, {}
-        for (plural, name), status in batch.items():
+        for key, status in batch.items():
             body = status()
-            if body is not None:
-                await self._write(plural, name, body)
+            if body is not None and not await self._write(*key, body):
+                self.dirty.setdefault(key, status)  # a newer mark wins
+                asyncio.get_running_loop().call_later(LATER_S, self.wake.set)
 
-    async def _write(self, plural: str, name: str, status: dict[str, Any]) -> None:
+    async def _write(self, plural: str, name: str, status: dict[str, Any]) -> bool:
+        """True when done with (written, gone, or refused for good); False: try again later."""
         for delay in (*RETRY_DELAYS_S, None):
             try:
                 await asyncio.to_thread(
@@ -61,11 +65,17 @@ class StatusWriter:
                     name,
                     {"status": status},
                 )
-                return
+                return True
             except ApiException as exc:
                 if exc.status == 404:
-                    return
-                if delay is None or (exc.status not in RETRIED and exc.status < 500):
+                    return True
+                if exc.status not in RETRIED and exc.status < 500:
                     self.say(f"{plural}/{name}: status not written: HTTP {exc.status} {exc.reason}")
-                    return
+                    return True
+            except Exception:  # the API unreachable (an apiserver restarting)
+                pass
+            if delay is None:
+                self.say(f"{plural}/{name}: status not written yet (API unavailable); retrying")
+                return False
             await asyncio.sleep(delay)
+        return False

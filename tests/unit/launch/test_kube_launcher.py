@@ -1,15 +1,18 @@
-"""The Kubernetes launcher when the API cannot be reached (an apiserver restarting): the attempt
-whose Pod could not be created ends at once as an infrastructure failure, to be retried, instead
-of waiting out its requestTimeout as a Run that never started."""
+"""The Kubernetes launcher when the API cannot be reached (an apiserver restarting): Pod creation
+is retried while the API comes back; after ``CREATE_WINDOW_S`` the attempt ends as an
+infrastructure failure to retry (before: the attempt waited out its requestTimeout as a Run
+that never started, and a status write that met the outage killed the writer)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
 from urllib3.exceptions import MaxRetryError
 
 from controller.engine import AttemptExited, AttemptRequest
+from controller.launch import kube
 from controller.launch.kube import KubeLauncher, PodSettings
 
 
@@ -19,6 +22,7 @@ class Core:
 
     def __init__(self, up: bool) -> None:
         self.up = up
+        self.created: list[str] = []
 
     def _call(self, path: str) -> None:
         if not self.up:
@@ -26,6 +30,7 @@ class Core:
 
     def create_namespaced_pod(self, namespace: str, body: Any) -> None:
         self._call(f"/api/v1/namespaces/{namespace}/pods")
+        self.created.append(body["metadata"]["name"])
 
     def delete_namespaced_pod(self, name: str, namespace: str, **_: Any) -> None:
         self._call(f"/api/v1/namespaces/{namespace}/pods/{name}")
@@ -36,15 +41,40 @@ def _request(n: int) -> AttemptRequest:
                           attempt_number=n, api_name="a", parameters={}, timeout_s=5)  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def short_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kube, "CREATE_WINDOW_S", 0.5)
+    monkeypatch.setattr(kube, "CREATE_RETRY_S", 0.05)
+
+
+def _launcher(core: Core) -> KubeLauncher:
+    return KubeLauncher(core, PodSettings(namespace="ns", callback_url="http://cb"),
+                        capacity=2, owner_of=lambda _r: None)  # fmt: skip
+
+
 async def _events_after(core: Core, action: Any) -> list[Any]:
-    launcher = KubeLauncher(core, PodSettings(namespace="ns", callback_url="http://cb"),
-                            capacity=2, owner_of=lambda _r: None)  # fmt: skip
+    launcher = _launcher(core)
     await action(launcher)
     events = launcher.events()
-    return [await asyncio.wait_for(anext(events), 1) for _ in range(2)]
+    return [await asyncio.wait_for(anext(events), 2) for _ in range(2)]
 
 
-def test_a_pod_that_cannot_be_created_is_an_attempt_exit_to_retry() -> None:
+def test_pod_creation_waits_for_the_api_to_come_back() -> None:
+    core = Core(up=False)
+
+    async def scenario() -> list[str]:
+        launcher = _launcher(core)
+        await launcher.start(_request(1))
+        await asyncio.sleep(0.2)
+        core.up = True
+        await asyncio.sleep(0.3)
+        assert launcher._queue.empty()  # no exit: the attempt goes on
+        return core.created
+
+    assert asyncio.run(scenario()) == [kube.pod_name(_request(1))]
+
+
+def test_a_pod_that_cannot_be_created_in_the_window_is_an_attempt_exit_to_retry() -> None:
     async def start_two(launcher: KubeLauncher) -> None:
         for n in (1, 2):
             await launcher.start(_request(n))
