@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,11 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ..delivery import ResultsLink
-from ..engine import EngineError, InvalidDefinitionError, JobRun, NotFoundError
-from ..runtime import RuntimeQuery
-from ..spec import JobDefinition
-from ..vocabulary import JobSourceKind
+from ..engine import JobRun
 from .errors import ERROR_CODES, error_response
 from .listing import DEFAULT_SORT, SortError, page, sorted_job_runs
 from .models import (
@@ -45,7 +41,8 @@ from .models import (
 )
 from .openapi import add_job_schema
 from .request_bodies import BodyRules
-from .shapes import job_details_object, job_object, job_run_object, progress_object
+from .shapes import progress_object
+from .views import ApiError, Control, Views
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -60,106 +57,11 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 }
 
 
-class Control(Protocol):
-    """What the API needs from a controller (the embedded one, or the operator)."""
-
-    query: RuntimeQuery
-
-    def trigger(self, job_id: str) -> JobRun: ...
-
-    def pause(self, job_id: str) -> None: ...
-
-    def resume(self, job_id: str) -> None: ...
-
-    def terminate(self, job_run_id: str) -> JobRun: ...
-
-    def job_source(self, job_id: str) -> JobSourceKind | None: ...
-
-    def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition: ...
-
-    def delete_api_job(self, job_id: str) -> None: ...
-
-    def results_link(self, job_run_id: str) -> ResultsLink | None: ...
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.details = details
-
-
 Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
 ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
 JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
 JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
 Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
-
-
-class _Views:
-    """Engine state as API objects, and engine commands with their errors as API errors."""
-
-    def __init__(self, control: Control) -> None:
-        self.control = control
-        self.query = control.query
-        self.identity = control.query.identity
-
-    def project(self, workspace_id: str, project_name: str) -> None:
-        """Paths name the workspace by its ID or by the name it was configured as."""
-        identity = self.identity
-        workspaces = (identity.workspace_id, identity.workspace_name)
-        if workspace_id not in workspaces or project_name != identity.project_name:
-            raise ApiError(
-                404,
-                f"no project {project_name!r} in workspace {workspace_id!r}; "
-                f"this controller serves {identity.project_name!r} in workspace "
-                f"{identity.workspace_id!r}",
-            )
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        job = self.query.job(job_id)
-        source = self.control.job_source(job_id)
-        if job is None or source is None:
-            raise ApiError(404, f"no job {job_id!r}")
-        runs = self.runs_of(job_id)
-        return job_object(job, source, runs[0] if runs else None, self.identity)
-
-    def job_details(self, job_id: str) -> dict[str, Any]:
-        return job_details_object(self.job(job_id), self.identity)
-
-    def jobs(self) -> list[dict[str, Any]]:
-        return [self.job(j) for j in self.query.job_ids() if self.control.job_source(j)]
-
-    def runs_of(self, job_id: str) -> list[JobRun]:
-        return self.query.job_runs(job_id)
-
-    def job_run(self, job_run: JobRun) -> dict[str, Any]:
-        return job_run_object(job_run, self.identity)
-
-    def job_run_with_results(self, job_run: JobRun) -> dict[str, Any]:
-        body: dict[str, Any] = {"jobRun": self.job_run(job_run)}
-        link = self.control.results_link(job_run.id)
-        if link is not None:
-            body["results"] = link.api_object()
-        return body
-
-    def find_run(self, job_id: str | None, job_run_id: str) -> JobRun:
-        job_run = self.query.job_run(job_run_id)
-        if job_run is None or (job_id is not None and job_run.job_id != job_id):
-            of = f" of job {job_id!r}" if job_id else ""
-            raise ApiError(404, f"no JobRun {job_run_id!r}{of}")
-        return job_run
-
-    @staticmethod
-    def command(action: Callable[[], Any]) -> Any:
-        try:
-            return action()
-        except NotFoundError as exc:
-            raise ApiError(404, str(exc)) from None
-        except InvalidDefinitionError as exc:
-            raise ApiError(400, "the Job definition is not valid", exc.problems) from None
-        except EngineError as exc:
-            raise ApiError(409, str(exc)) from None
 
 
 def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
@@ -172,7 +74,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     )
     app.add_middleware(BodyRules)  # inside the key check: nobody's body is read before it
     _install_errors(app, api_key)
-    views = _Views(control)
+    views = Views(control)
     _add_job_routes(app, views)
     _add_job_run_routes(app, views)
 
@@ -232,7 +134,7 @@ def _install_errors(app: FastAPI, api_key: str | None) -> None:
         return error_response(500, f"internal error ({type(exc).__name__}); see the controller log")
 
 
-def _add_job_routes(app: FastAPI, views: _Views) -> None:
+def _add_job_routes(app: FastAPI, views: Views) -> None:
     control = views.control
 
     @app.get(f"{API}/jobs", response_model=list[JobOut], tags=["jobs"], responses=ERROR_RESPONSES)
@@ -341,7 +243,7 @@ def _add_job_routes(app: FastAPI, views: _Views) -> None:
         return {"message": "Resumed"}
 
 
-def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
+def _add_job_run_routes(app: FastAPI, views: Views) -> None:
     control = views.control
 
     @app.get(
@@ -394,8 +296,8 @@ def _add_job_run_routes(app: FastAPI, views: _Views) -> None:
         views.project(workspace_id, project_name)
         views.find_run(job_id, job_run_id)
         ended: JobRun = views.command(lambda: control.terminate(job_run_id))
-        return {"message": f"JobRun {job_run_id} is {ended.status}",
-                **views.job_run_with_results(ended)}  # fmt: skip
+        message = f"JobRun {job_run_id} is {ended.status}"
+        return {"message": message, **views.job_run_with_results(ended)}
 
     @app.get(f"{API}/job-runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
     async def find_job_run(
