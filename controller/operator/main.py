@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import signal
@@ -65,7 +66,7 @@ def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: 
     try:
         return asyncio.run(_main(args, delivery, serve_api))
     except ApiException as exc:
-        if exc.status == 404 and f'namespaces "{args.namespace}" not found' in str(exc.body):
+        if _namespace_missing(exc, args.namespace):
             print(
                 f"jobctl operator: namespace {args.namespace!r} does not exist; create it "
                 "(kubectl create namespace ...) or pass the one to watch with --namespace",
@@ -73,6 +74,17 @@ def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: 
             )
             return 2
         raise
+
+
+def _namespace_missing(exc: ApiException, namespace: str) -> bool:
+    """The apiserver's 404 for an object in a namespace that does not exist names the
+    namespace in its Status ``details``."""
+    try:
+        details = json.loads(exc.body or "{}").get("details") or {}
+    except (TypeError, ValueError):
+        return False
+    missing = (details.get("kind"), details.get("name")) == ("namespaces", namespace)
+    return exc.status == 404 and missing
 
 
 def _build(
