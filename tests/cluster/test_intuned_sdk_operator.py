@@ -22,7 +22,7 @@ def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     item = {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
     apply(api, namespace, "Job", "sdk-job", {"payload": [item, item],
                                              "configuration": {"maxConcurrentRequests": 2}})  # fmt: skip
-    apply(api, namespace, "Job", "sdk-slow", {"payload": [item] * 30,
+    apply(api, namespace, "Job", "sdk-slow", {"payload": [item] * 10,
                                               "configuration": {"maxConcurrentRequests": 1}})  # fmt: skip
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
     wait_for(lambda: all(httpx.get(f"{base}/jobs/{j}").status_code == 200
