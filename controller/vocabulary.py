@@ -64,9 +64,50 @@ ErrorCode = Literal[
     "auth-session-expired",
     "script-timeout",
     "worker-exited",
+    "auth-check-failed",
+    "api-folder-missing",
+    "auth-hook-missing",
 ]
-"""The codes of a Run's error: set by the worker (the first six) or the engine."""
+"""The codes of a Run's error: set by the worker (the first six, and the ``PROJECT_INCOMPLETE``
+ones) or the engine."""
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
+
+IntunedRunErrorCode = Literal[
+    "script-execution-exception",
+    "script-process-crashed",
+    "script-no-valid-output-received",
+    "script-unexpected-error",
+    "script-timeout",
+    "auth-check-failed",
+]
+"""The codes Intuned's Run API gives (its SDK accepts no others); ours map onto them there."""
+INTUNED_RUN_ERROR_CODES: dict[ErrorCode, IntunedRunErrorCode] = {
+    "api-not-found": "script-unexpected-error",
+    "api-load-error": "script-unexpected-error",
+    "automation-error": "script-execution-exception",
+    "browser-crashed": "script-process-crashed",
+    "invalid-result": "script-no-valid-output-received",
+    "auth-session-expired": "auth-check-failed",
+    "script-timeout": "script-timeout",
+    "worker-exited": "script-process-crashed",
+    "auth-check-failed": "auth-check-failed",
+    "api-folder-missing": "script-unexpected-error",
+    "auth-hook-missing": "script-unexpected-error",
+}
+
+DirectRunStatus = Literal["pending", "started", "completed", "canceled", "failed"]
+"""A direct Run's ``status`` in Intuned's Run API (``run/{runId}/result``)."""
+OperationStatus = Literal["pending", "in_progress", "done", "failed", "canceled"]
+"""An AuthSession operation's ``status`` (create, update, validate) in Intuned's API."""
+AuthSessionStatus = Literal["PENDING", "READY", "EXPIRED"]
+"""An AuthSession's ``status`` in Intuned's API: no state yet, a state that passed its last
+check or recreation, a state whose check failed and could not be recreated."""
+DirectKind = Literal["run", "create", "update", "validate"]
+"""What a one-off JobRun of the REST API does: a direct Run (Intuned's Run API), or an
+AuthSession operation (``AUTHENTICATE_ONLY_API``)."""
+AUTHENTICATE_ONLY_API = "@authenticate"
+"""The API name of an attempt that only authenticates (an AuthSession operation): no user API
+can have it (API names are paths of ``api/*.py``); its result is ``{"authSessionId": ...}``."""
 
 WorkerEventType = Literal[
     "started",
@@ -116,7 +157,14 @@ def run_reason(kind: RunReasonType, message: str) -> dict[str, str]:
 JobRunErrorCode = Literal["internal-server-error"]
 """The codes of a JobRun's own ``error`` (Intuned's SDK accepts these and
 ``insufficient-resource-credits``); what went wrong is in its ``details.cause``."""
-JobRunFailureCause = Literal["infrastructure-failures"]
+JobRunFailureCause = Literal["infrastructure-failures", "api-folder-missing", "auth-hook-missing"]
+PROJECT_INCOMPLETE: dict[str, JobRunFailureCause] = {
+    "api-folder-missing": "api-folder-missing",
+    "auth-hook-missing": "auth-hook-missing",
+}
+"""Run error codes that end their JobRun FAILURE at once, with their cause: the project
+lacks its ``api/`` folder, or ``auth-sessions/check.py``/``create.py`` that its AuthSession
+needs, so every other Run would fail the same way."""
 
 
 def job_run_error(

@@ -6,13 +6,16 @@ who does what. The conversation, one JSON message each way per step:
 - ``state``: the session's current storage state and its version (or ``abort`` when the session
   is not defined: reason ``auth-session-not-found``).
 - ``invalid`` (with the version the worker found invalid): if a newer version exists, ``use`` it;
-  if nobody is recreating, ``recreate`` (the answer carries the credentials, resolved now, and the
-  caller holds the session's lock); otherwise wait until the holder is done and ``use`` its state,
+  if the attempt may not recreate it (``recreate: false``, Intuned's ``autoRecreate``), the
+  session is marked expired and the attempt told to ``abort``; if nobody is recreating,
+  ``recreate`` (the answer carries the credentials, resolved now, and the caller holds the
+  session's lock); otherwise wait until the holder is done and ``use`` its state,
   or ``abort`` with ``auth-session-invalid-mid-job`` if its recreation failed, or with
   ``auth-session-locked`` if it took longer than ``lock_timeout_s``.
 - ``created`` (with the new storage state): saved as the next version; the lock is released and
   the waiters get it.
-- ``create-failed``: the lock is released; the waiters abort with the holder's reason.
+- ``create-failed``: the session is marked expired, the lock released; the waiters abort with
+  the holder's reason.
 
 One recreation at a time per session, whichever Jobs share it. A holder whose attempt ends
 without saying how it went (its worker died) releases the lock through ``attempt_ended``, and a
@@ -43,6 +46,8 @@ class StateStore(Protocol):
     def get(self, session_id: str) -> tuple[int, dict[str, Any] | None]: ...
 
     def put(self, session_id: str, version: int, state: dict[str, Any], now: int) -> None: ...
+
+    def expire(self, session_id: str) -> None: ...
 
 
 @dataclass
@@ -91,6 +96,8 @@ class AuthSessions:
         op = message.get("op")
         if op == "state":
             return self._use(session_id)
+        if op == "invalid" and message.get("recreate") is False:
+            return self._invalid_final(session_id, int(message.get("version", 0)))
         if op == "invalid":
             return await self._invalid(session_id, int(message.get("version", 0)), attempt_id)
         if op == "created" and isinstance(message.get("storage_state"), dict):
@@ -110,6 +117,17 @@ class AuthSessions:
     def _use(self, session_id: str) -> dict[str, Any]:
         version, state = self.states.get(session_id)
         return {"action": "use", "version": version, "storage_state": state}
+
+    def _invalid_final(self, session_id: str, version: int) -> dict[str, Any]:
+        current, _state = self.states.get(session_id)
+        if current > version:
+            return self._use(session_id)
+        self.states.expire(session_id)
+        return _abort(
+            "auth-session-invalid-mid-job",
+            f"AuthSession {session_id!r} failed its check and may not be recreated here "
+            "(autoRecreate is off); recreate it, then try again",
+        )
 
     async def _invalid(self, session_id: str, version: int, attempt_id: str) -> dict[str, Any]:
         lock = self._locks.setdefault(session_id, _Lock())
@@ -158,6 +176,7 @@ class AuthSessions:
         lock = self._locks.setdefault(session_id, _Lock())
         lock.failures += 1
         lock.failure = self._redact(session_id, why)
+        self.states.expire(session_id)
         self.say(f"AuthSession {session_id}: could not be recreated: {lock.failure}")
         await self._release(session_id, attempt_id)
         return self._invalid_mid_job(session_id, lock.failure)

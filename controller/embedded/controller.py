@@ -18,7 +18,7 @@ from ..engine import JobRun, Launcher
 from ..runtime import Observer, Runtime, RuntimeQuery, RuntimeSettings, wall_clock_ms
 from ..spec import JobDefinition
 from ..store import SqliteStore
-from ..vocabulary import JobSourceKind
+from ..vocabulary import DirectKind, JobSourceKind
 from .definitions import ProjectDefinitions
 
 
@@ -41,7 +41,7 @@ class EmbeddedController:
     ) -> None:
         store = SqliteStore(settings.state / "state.db")
         self.definitions = ProjectDefinitions(
-            settings.resources, store.api_jobs, watch=settings.watch
+            settings.resources, store.api_jobs, store.api_auth_sessions, watch=settings.watch
         )
         self.runtime = Runtime(
             settings,
@@ -103,6 +103,22 @@ class EmbeddedController:
     def delete_api_job(self, job_id: str) -> None:
         self.definitions.delete_api_job(job_id)
         self.runtime.change_definitions(lambda target: target.delete_job(job_id))
+
+    def put_api_auth_session(self, session_id: str, document: Any, *, create: bool) -> None:
+        """Its stored state is dropped, so that the next attempt recreates it."""
+        definition = self.definitions.put_api_auth_session(session_id, document, create=create)
+        self.runtime.change_definitions(
+            lambda target: target.put_auth_session(session_id, definition)
+        )
+        self.runtime.reset_auth_session(session_id)
+
+    def delete_api_auth_session(self, session_id: str) -> None:
+        self.definitions.delete_api_auth_session(session_id)
+        self.runtime.change_definitions(lambda target: target.remove_auth_session(session_id))
+        self.runtime.forget_auth_session(session_id)
+
+    def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
+        return self.runtime.start_direct(kind, document)
 
     def results_link(self, job_run_id: str) -> ResultsLink | None:
         return self.runtime.query.results_link(job_run_id)

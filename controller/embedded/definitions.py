@@ -1,8 +1,10 @@
-"""The embedded runtime's definitions: the resources folder, and Jobs created through the API.
+"""The embedded runtime's definitions: the resources folder, and Jobs and AuthSessions created
+through the API.
 
-Files are the repository's truth: the API may read a file's Job but not change it, and a file
-that appears for the ID of an API Job takes it over (the API Job is deleted from the store). API
-Jobs are kept in the store (``api_jobs``) and come back on restart.
+Files are the repository's truth: the API may read a file's Job or AuthSession but not change
+it, and a file that appears for the ID of an API one takes it over (the API's is deleted from
+the store). API definitions are kept in the store (``api_jobs``, ``api_auth_sessions``) and come
+back on restart.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from typing import Any
 import watchfiles
 
 from ..engine import NotFoundError
-from ..runtime import Change, DefinitionTarget, JobConflictError
-from ..spec import JobDefinition
-from ..store.api_jobs import SqliteApiJobs
+from ..runtime import (
+    Change,
+    DefinitionTarget,
+    JobConflictError,
+    parse_auth_session_document,
+    parse_job_document,
+)
+from ..spec import AuthSessionDefinition, JobDefinition
+from ..store import SqliteDocuments
 from ..vocabulary import JobSourceKind
-from .api_jobs import parse_api_job
 from .resources import Reload, ResourceSet
 
 FOLDER_POLL_S = 0.5
@@ -38,19 +45,35 @@ def _folder_identity(folder: Path) -> tuple[int, int] | None:
 class ProjectDefinitions:
     """A ``DefinitionSource``: job and AuthSession files, and the REST API's Jobs."""
 
-    def __init__(self, resources: Path, api_jobs: SqliteApiJobs, *, watch: bool) -> None:
+    def __init__(
+        self,
+        resources: Path,
+        api_jobs: SqliteDocuments,
+        api_auth_sessions: SqliteDocuments,
+        *,
+        watch: bool,
+    ) -> None:
         self.files = ResourceSet(resources)
         self.api_jobs = api_jobs
+        self.api_auth_sessions = api_auth_sessions
         self.watch = watch
         self._api: dict[str, JobDefinition] = {}
         """Jobs created through the REST API (persisted in ``api_jobs``)."""
+        self._api_sessions: set[str] = set()
+        """AuthSessions created through the REST API (persisted in ``api_auth_sessions``)."""
 
     def load(self, target: DefinitionTarget) -> None:
         self._apply(self.files.reload(), target)
         for job_id, document in self.api_jobs.all().items():
             if job_id not in self.files.jobs:
-                self._api[job_id] = parse_api_job(job_id, document)
+                self._api[job_id] = parse_job_document(job_id, document)
                 target.put_job(job_id, self._api[job_id])
+        for session_id, document in self.api_auth_sessions.all().items():
+            if session_id not in self.files.auth_sessions:
+                self._api_sessions.add(session_id)
+                target.put_auth_session(
+                    session_id, parse_auth_session_document(session_id, document)
+                )
 
     async def follow(self, changed: Callable[[Change], None]) -> None:
         """Files are parsed off the event loop (a large file must not stall the API), and only
@@ -101,7 +124,7 @@ class ProjectDefinitions:
             raise JobConflictError(f"job {job_id!r} exists already; update it instead")
         if not create and source is None:
             raise NotFoundError(f"no job {job_id!r}")
-        definition = parse_api_job(job_id, document)
+        definition = parse_job_document(job_id, document)
         self.api_jobs.put(job_id, document)
         self._api[job_id] = definition
         return definition
@@ -117,12 +140,44 @@ class ProjectDefinitions:
         self.api_jobs.delete(job_id)
         del self._api[job_id]
 
+    def put_api_auth_session(
+        self, session_id: str, document: Any, *, create: bool
+    ) -> AuthSessionDefinition:
+        """Like ``put_api_job``, for an AuthSession (``document``: its definition)."""
+        if session_id in self.files.auth_sessions:
+            raise JobConflictError(
+                f"AuthSession {session_id!r} is defined by code "
+                f"({session_id}.auth-session.jsonc); change its file instead"
+            )
+        if create and session_id in self._api_sessions:
+            raise JobConflictError(f"AuthSession {session_id!r} exists already; update it instead")
+        if not create and session_id not in self._api_sessions:
+            raise NotFoundError(f"no AuthSession {session_id!r}")
+        definition = parse_auth_session_document(session_id, document)
+        self.api_auth_sessions.put(session_id, document)
+        self._api_sessions.add(session_id)
+        return definition
+
+    def delete_api_auth_session(self, session_id: str) -> None:
+        if session_id in self.files.auth_sessions:
+            raise JobConflictError(
+                f"AuthSession {session_id!r} is defined by code; remove its file to delete it"
+            )
+        if session_id not in self._api_sessions:
+            raise NotFoundError(f"no AuthSession {session_id!r}")
+        self.api_auth_sessions.delete(session_id)
+        self._api_sessions.discard(session_id)
+
     def _apply(self, reload: Reload, target: DefinitionTarget) -> None:
         for problem in reload.problems:
             target.say(f"invalid: {problem}")
         for job_id in reload.kept:
             target.say(f"{job_id}: keeps running its last valid version until the file is fixed")
         for session_id, session in reload.auth_sessions_changed.items():
+            if session_id in self._api_sessions:
+                self._api_sessions.discard(session_id)
+                self.api_auth_sessions.delete(session_id)
+                target.say(f"AuthSession {session_id}: now defined by code, replacing the API's")
             target.put_auth_session(session_id, session)
             target.say(f"AuthSession {session_id}: loaded")
         for session_id in reload.auth_sessions_removed:

@@ -5,7 +5,9 @@ and the Kubernetes operator (Pods, custom resources).
 """
 
 from .deliveries import Delivery, DeliveryKind
-from .engine import CANCEL_GRACE_MS, Engine, EngineError, InvalidDefinitionError, NotFoundError
+from .engine import CANCEL_GRACE_MS, Engine
+from .errors import EngineError, InvalidDefinitionError, NotFoundError
+from .ids import direct_kind
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -54,6 +56,7 @@ __all__ = [
     "Output",
     "ResultRecord",
     "Run",
+    "direct_kind",
     "iso_ms",
     "results_line",
 ]

@@ -22,8 +22,9 @@ from typing import Any
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition
-from ..vocabulary import JobRunType, ReasonType, error, reason, run_reason
+from ..vocabulary import DirectKind, JobRunType, ReasonType, error, reason, run_reason
 from . import ids
+from .errors import EngineError, NotFoundError
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -42,22 +43,6 @@ from .runbook import RunBook
 
 CANCEL_GRACE_MS = 30_000
 """How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
-
-
-class EngineError(Exception):
-    """A command that cannot be carried out (unknown job, paused job, ...): the caller's fault."""
-
-
-class NotFoundError(EngineError):
-    """The command names a Job or JobRun the engine does not know."""
-
-
-class InvalidDefinitionError(EngineError):
-    """A Job definition given to a command is not valid; ``problems`` are ``path: message``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class Engine(RunBook):
@@ -122,10 +107,17 @@ class Engine(RunBook):
 
     def delete_job(self, job_id: str, now: int) -> None:
         self._job(job_id)
-        del self.jobs[job_id]
-        self._dirty_jobs.pop(job_id, None)
-        self._changes.deleted_jobs.append(job_id)
+        self._forget_job(job_id)
         self._terminate_active(job_id, now, "terminated", "the Job was deleted")
+
+    def start_direct(self, kind: DirectKind, definition: JobDefinition, now: int) -> JobRun:
+        """A one-off JobRun of its own one-off Job (``ids.direct_job_id``), which ends with it:
+        a direct Run of the REST API or an AuthSession operation. Runs as any JobRun does
+        (same workers, same worker cap); the Job is never scheduled and no person can name it."""
+        job_run_id = self._new_job_run_id()
+        job_id = ids.direct_job_id(kind, job_run_id)
+        self.put_job(job_id, definition, now)
+        return self.trigger(job_id, now, job_run_id=job_run_id)
 
     def trigger(
         self,
@@ -366,7 +358,13 @@ class Engine(RunBook):
         return job
 
     def _auth_failed(self, job_run: JobRun, run: Run, why: dict[str, str], now: int) -> None:
-        """The attempt never ran the API: it uses no retry, and runs first after the resume."""
+        """The attempt never ran the API: it uses no retry, and runs first after the resume.
+        A direct JobRun has nobody to resume it: its Run fails with the reason."""
+        if ids.direct_kind(job_run.job_id) is not None:
+            run.attempts += 1
+            run.error = error("auth-check-failed", "auth", why["message"])
+            self._end_run(job_run, run, "FAILED", now)
+            return
         self._release(job_run, run)
         run.status = "PENDING"
         job_run.pending.appendleft(run.id)

@@ -4,12 +4,19 @@ A scheduled JobRun's ID is a hash of (job, tick), so a controller that crashes a
 JobRun but before recording it creates the *same* JobRun again, never a second one. A Run's ID is
 a hash of (JobRun, position), so re-creating Runs after a crash reproduces their IDs too. Manual
 JobRuns are the only random IDs; the randomness is injected so tests can fix it.
+
+A direct JobRun (one Run of the REST API's Run API, or an AuthSession operation) belongs to a
+one-off Job named ``<kind>.<JobRun ID>``: a Job ID is a DNS label, so the dot keeps these apart
+from every Job a person can define.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import cast, get_args
+
+from ..vocabulary import DirectKind
 
 _ID_LENGTH = 20
 
@@ -29,3 +36,13 @@ def run_id(job_run_id: str, seq: int) -> str:
 
 def random_job_run_id() -> str:
     return f"jr_{secrets.token_hex(_ID_LENGTH // 2)}"
+
+
+def direct_job_id(kind: DirectKind, job_run_id: str) -> str:
+    return f"{kind}.{job_run_id}"
+
+
+def direct_kind(job_id: str) -> DirectKind | None:
+    """The kind of a direct JobRun's Job; None for a Job a person defined."""
+    kind = job_id.partition(".")[0]
+    return cast(DirectKind, kind) if "." in job_id and kind in get_args(DirectKind) else None

@@ -29,6 +29,8 @@ class AttemptRequest:
     state, so session cookies are never part of a start command (or a Pod spec)."""
     auth_check_attempts: int = 3
     auth_create_attempts: int = 3
+    auth_recreate: bool = True
+    """Whether a session that fails its check may be recreated (else the attempt fails)."""
     proxy: str | None = None
     """Proxy URL with credentials, from the Job's current definition (never persisted)."""
     isolation: str = "context"

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..spec import PayloadItem
 from ..spec.job import CONFIGURATION_EXTENSIONS
 from ..vocabulary import (
+    PROJECT_INCOMPLETE,
     JobRunStatus,
     ReasonType,
     RunStatus,
@@ -169,6 +170,7 @@ class RunBook:
                 auth_session=job_run.auth_session,
                 auth_check_attempts=auth.get("checkAttempts", 3),
                 auth_create_attempts=auth.get("createAttempts", 3),
+                auth_recreate=auth.get("autoRecreate") is not False,
                 proxy=self._proxy(job_run.job_id),
                 isolation=configuration["isolation"],
                 pages_per_context=configuration["pagesPerContext"],
@@ -206,6 +208,8 @@ class RunBook:
             self._touch_run(run)
             return
         run.attempts += 1
+        if self._project_incomplete(job_run, run, failure, now):
+            return
         if self._infrastructure_streak(job_run, run, failure, now):
             return
         if failure.get("category") == "user" or run.attempts >= run.max_attempts:
@@ -215,6 +219,27 @@ class RunBook:
         run.status = "PENDING"
         job_run.pending.append(run.id)
         self._touch_run(run)
+
+    def _project_incomplete(
+        self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int
+    ) -> bool:
+        """A failure that says the project lacks what every Run needs (``PROJECT_INCOMPLETE``)
+        ends the Run FAILED and the JobRun FAILURE at once (True), instead of failing each Run
+        the same way: a resume could not help before the project is fixed."""
+        cause = PROJECT_INCOMPLETE.get(str(failure.get("code")))
+        if cause is None:
+            return False
+        job_run.error = job_run_error(
+            cause,
+            f"{failure.get('message')}; the JobRun stopped, as every Run would fail the same "
+            "way. Fix the project, then trigger it again",
+            run.attempt_id,
+            failure,
+        )
+        job_run.status = "FAILURE"  # first, so that ending this Run does not complete it
+        self._end_run(job_run, run, "FAILED", now)
+        self._stop(job_run, "FAILURE", now, "the JobRun failed: the project cannot run it")
+        return True
 
     def _infrastructure_streak(
         self, job_run: JobRun, run: Run, failure: dict[str, Any], now: int
@@ -296,13 +321,26 @@ class RunBook:
         summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
         self._notice(job_run, f"ended {status}: {summary}")
         self._prune(job_run.job_id)
+        if ids.direct_kind(job_run.job_id) is not None:  # its one-off Job ends with it
+            self._forget_job(job_run.job_id)
+
+    def _forget_job(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+        self._dirty_jobs.pop(job_id, None)
+        self._changes.deleted_jobs.append(job_id)
 
     def _prune(self, job_id: str) -> None:
         """Keep the Job's ``history_limit`` newest finished JobRuns, pruning those that never
         started (CANCELED overlap and refusal records, which have no results) before any that
-        ran: a burst of overlapping triggers never prunes the JobRun whose results people want."""
+        ran: a burst of overlapping triggers never prunes the JobRun whose results people want.
+        Direct JobRuns (each of its own one-off Job) are kept ``history_limit`` in all."""
+        direct = ids.direct_kind(job_id) is not None
+
+        def kept_together(other: str) -> bool:
+            return (ids.direct_kind(other) is not None) if direct else other == job_id
+
         finished = sorted(
-            (r for r in self.job_runs.values() if r.job_id == job_id and not r.active),
+            (r for r in self.job_runs.values() if kept_together(r.job_id) and not r.active),
             key=lambda r: (r.start_time is not None, r.created_at, r.id),
         )
         for job_run in finished[: max(0, len(finished) - self.history_limit)]:

@@ -16,6 +16,7 @@ Request bodies are never logged: they carry results.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Coroutine
@@ -120,13 +121,16 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(409)
 
         def _reply(self, status: int, body: str = "") -> None:
+            """A worker killed while it waited (its attempt cancelled) hears nothing: not an
+            error, and no traceback on the controller's stderr."""
             data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(data)))
-            if data:
-                self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                if data:
+                    self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
             return

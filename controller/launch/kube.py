@@ -50,7 +50,8 @@ def kube_name(engine_id: str) -> str:
 
 def pod_name(request: AttemptRequest) -> str:
     digest = hashlib.sha256(request.attempt_id.encode()).hexdigest()[:10]
-    return f"{request.job_id[:40]}-{digest}-{request.attempt_id.rsplit('.', 1)[-1]}"
+    job = kube_name(request.job_id)[:40]  # a direct JobRun's one-off Job has "." and "_"
+    return f"{job}-{digest}-{request.attempt_id.rsplit('.', 1)[-1]}"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,17 @@ from ..delivery import ResultsLink
 from ..engine import JobRun
 from ..runtime import JobConflictError
 from ..spec import JobDefinition
-from ..vocabulary import JobSourceKind
+from ..vocabulary import DirectKind, JobSourceKind
 from .operator import Operator
 
 READ_ONLY = (
     "Jobs are Kubernetes resources here: change them with kubectl, `jobctl apply` or "
     "the synced repository"
+)
+
+READ_ONLY_SESSIONS = (
+    "AuthSessions are Kubernetes resources here: change them with kubectl, `jobctl apply` or "
+    "the synced repository (validate works through the API)"
 )
 
 
@@ -55,6 +60,15 @@ class ResourceControl:
 
     def delete_api_job(self, job_id: str) -> None:
         raise JobConflictError(READ_ONLY)
+
+    def put_api_auth_session(self, session_id: str, document: Any, *, create: bool) -> None:
+        raise JobConflictError(READ_ONLY_SESSIONS)
+
+    def delete_api_auth_session(self, session_id: str) -> None:
+        raise JobConflictError(READ_ONLY_SESSIONS)
+
+    def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
+        return self.runtime.start_direct(kind, document)
 
     def results_link(self, job_run_id: str) -> ResultsLink | None:
         return self.query.results_link(job_run_id)

@@ -25,7 +25,7 @@ from typing import Any
 from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..engine import AttemptEvent, Changes, EngineError, JobRun, NotFoundError
+from ..engine import AttemptEvent, Changes, EngineError, JobRun, NotFoundError, direct_kind
 from ..runtime import DefinitionTarget, Runtime
 from ..spec import (
     AuthSessionDefinition,
@@ -312,6 +312,8 @@ class Operator:
         for pruned in changes.pruned_job_runs:
             self.mirror.job_run_pruned(pruned.id)
         for job_run in changes.new_job_runs:
+            if direct_kind(job_run.job_id) is not None:
+                continue  # a direct Run or an AuthSession operation: the API's, no resource
             if not self.mirror.job_run(job_run.id, job_run.job_id).has_resource:
                 self._spawn(self._ensure_resource(job_run))
         for job_run in changes.job_runs:

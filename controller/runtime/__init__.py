@@ -5,6 +5,7 @@ and Pods. Neither reaches into the engine: commands go through ``Runtime``, read
 ``RuntimeQuery``.
 """
 
+from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
 from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
 from .query import RuntimeQuery
@@ -19,5 +20,7 @@ __all__ = [
     "Runtime",
     "RuntimeQuery",
     "RuntimeSettings",
+    "parse_auth_session_document",
+    "parse_job_document",
     "wall_clock_ms",
 ]

@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Collection
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..auth import AuthSessions
 from ..delivery import Deliverer, S3Clients
@@ -35,10 +35,12 @@ from ..engine import (
     EngineError,
     JobRun,
     Launcher,
+    direct_kind,
 )
 from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
-from ..vocabulary import reason
+from ..vocabulary import DirectKind, reason
+from .documents import parse_job_document
 from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
 from .ports import Change, DefinitionSource, Observer
 from .progress import ProgressLines
@@ -86,7 +88,13 @@ class Runtime:
         clients = S3Clients()
         results_storage = settings.results_storage(self.results.root, clients)
         self.query = RuntimeQuery(
-            self.engine, store.deliveries, results_storage, clock, results_path=self.results.path
+            self.engine,
+            store.deliveries,
+            results_storage,
+            clock,
+            results_path=self.results.path,
+            auth_sessions=self._auth_sessions,
+            auth_status=store.auth_states.status,
         )
         self.deliverer = Deliverer(
             store.deliveries,
@@ -123,6 +131,7 @@ class Runtime:
             stored.job_runs,
         )
         self.definitions.load(_Target(self, now))
+        self._resume_direct(now)
         self.engine.forget_unknown_jobs(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
         self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
@@ -156,6 +165,26 @@ class Runtime:
         job_run = self.engine.terminate(job_run_id, now)
         self._command_done(now)
         return job_run
+
+    def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
+        """A one-off JobRun (a direct Run, an AuthSession operation) of a Job ``document``;
+        raises ``InvalidDefinitionError``. The document is kept until the JobRun ends (deleted
+        in the pass that ends it), so a restart resumes the JobRun; one kept by a crash before
+        its JobRun was saved is dropped on start-up."""
+        definition = parse_job_document(kind, document)
+        now = self.clock()
+        job_run = self.engine.start_direct(kind, definition, now)
+        self.store.direct_jobs.put(job_run.job_id, document)
+        self._know_job(job_run.job_id, definition)
+        self._command_done(now)
+        return job_run
+
+    def reset_auth_session(self, session_id: str) -> None:
+        """New credentials: the stored state is dropped, so the next attempt recreates it."""
+        self.store.auth_states.reset(session_id, self.clock())
+
+    def forget_auth_session(self, session_id: str) -> None:
+        self.store.auth_states.forget(session_id)
 
     def change_definitions(self, change: Change) -> None:
         """Apply a change of definitions now, in a pass of its own."""
@@ -281,6 +310,20 @@ class Runtime:
         with contextlib.suppress(EngineError):
             self.engine.pause_job(refused.job_id, now, why=reason("s3-sink-error", refused.why))
 
+    def _resume_direct(self, now: int) -> None:
+        for job_id, document in self.store.direct_jobs.all().items():
+            kind = direct_kind(job_id)
+            if kind is None or not any(r.active for r in self.query.job_runs(job_id)):
+                self.store.direct_jobs.delete(job_id)
+                continue
+            definition = parse_job_document(kind, document)
+            self._know_job(job_id, definition)
+            self.engine.put_job(job_id, definition, now)
+
+    def _know_job(self, job_id: str, definition: JobDefinition) -> None:
+        self.redactor.add(secret_values(definition))
+        self._job_definitions[job_id] = definition
+
     # ----------------------------------------------------------------- output
     def say(self, text: str) -> None:
         """One line for people: stamped with the injected clock, secrets redacted."""
@@ -296,8 +339,7 @@ class _Target:
 
     def put_job(self, job_id: str, definition: JobDefinition) -> None:
         runtime = self.runtime
-        runtime.redactor.add(secret_values(definition))
-        runtime._job_definitions[job_id] = definition
+        runtime._know_job(job_id, definition)
         runtime.engine.put_job(job_id, definition, self.now)
         runtime.deliverer.release(job_id)
 

@@ -7,13 +7,16 @@ passes, on the loop, and must not change them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..delivery import ResultsLink, ResultsStorage
 from ..engine import Engine, Identity, Job, JobRun
+from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue
+from ..vocabulary import AuthSessionStatus
 
 
 class RuntimeQuery:
@@ -25,8 +28,13 @@ class RuntimeQuery:
         clock: Callable[[], int],
         *,
         results_path: Callable[[str, str], Path],
+        auth_sessions: Mapping[str, AuthSessionDefinition],
+        auth_status: Callable[[str], AuthSessionStatus],
     ) -> None:
         self._engine = engine
+        self._auth_sessions = auth_sessions
+        self.auth_status = auth_status
+        """An AuthSession's status, from its stored state."""
         self._deliveries = deliveries
         self._results_storage = results_storage
         self.clock = clock
@@ -58,6 +66,18 @@ class RuntimeQuery:
 
     def active_job_runs(self) -> list[JobRun]:
         return [r for r in self._engine.job_runs.values() if r.active]
+
+    def final_run_lines(self, job_run: JobRun) -> list[dict[str, Any]]:
+        """The results lines of the JobRun's ended Runs, from its file on this host (a small
+        JobRun's: the whole file is read)."""
+        try:
+            text = self.results_path(job_run.job_id, job_run.id).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def auth_session_ids(self) -> list[str]:
+        return sorted(self._auth_sessions)
 
     def results_object(self, job_run_id: str) -> dict[str, Any] | None:
         """Where the JobRun's results file was stored (None: not stored yet)."""

@@ -22,11 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..engine import JobRun
-from .errors import ERROR_CODES, error_response
+from .direct_routes import add_auth_session_routes, add_run_routes
+from .errors import error_response
 from .listing import DEFAULT_SORT, SortError, page, sorted_job_runs
 from .models import (
     CreatedResponse,
-    ErrorOut,
     JobDetailsOut,
     JobOut,
     JobRunResponse,
@@ -40,14 +40,10 @@ from .models import (
     UpdatedResponse,
 )
 from .openapi import add_job_schema
+from .paths import API, ERROR_RESPONSES, ProjectName, Workspace
 from .request_bodies import BodyRules
 from .shapes import progress_object
 from .views import ApiError, Control, Views
-
-API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": code} for status, code in ERROR_CODES.items()
-}
 
 JOB_RUN_RESPONSE: dict[str, Any] = {
     "response_model": JobRunResponse,
@@ -57,8 +53,6 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 }
 
 
-Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
-ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
 JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
 JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
 Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
@@ -77,6 +71,8 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     views = Views(control)
     _add_job_routes(app, views)
     _add_job_run_routes(app, views)
+    add_run_routes(app, views)
+    add_auth_session_routes(app, views)
 
     @app.get(
         "/api/v1/server", response_model=ServerInfo, tags=["server"], responses=ERROR_RESPONSES

@@ -26,6 +26,7 @@ from ..engine import (
     AttemptResult,
     AttemptStarted,
     Changes,
+    direct_kind,
 )
 from ..runtime import RuntimeQuery
 from ..vocabulary import FINAL_RUN, JOB_RUN_STATUSES
@@ -88,9 +89,13 @@ class _StateCollector(Collector):
             labels=["job"],
         )
         now = self.query.clock()
+        longest: dict[str, float] = {}
         for job_run in active:
             if job_run.status != "PAUSED":
-                stalled.add_metric([job_run.job_id], max(0, now - job_run.updated_at) / 1000)
+                label, seconds = job_label(job_run.job_id), (now - job_run.updated_at) / 1000
+                longest[label] = max(longest.get(label, 0.0), seconds)
+        for label, seconds in sorted(longest.items()):
+            stalled.add_metric([label], seconds)
         yield stalled
 
     def _deliveries(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
@@ -188,7 +193,14 @@ class ControllerMetrics:
             self._ended[job_run.id] = None
             if len(self._ended) > ENDED_REMEMBERED:
                 self._ended.popitem(last=False)
-            self.job_runs.labels(job_run.job_id, job_run.status).inc()
+            self.job_runs.labels(job_label(job_run.job_id), job_run.status).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def job_label(job_id: str) -> str:
+    """The ``job`` label: the Job's ID; for the one-off JobRuns of the Run and AuthSessions
+    APIs their kind in parentheses (``(run)``, ``(validate)``), never one series per Run."""
+    kind = direct_kind(job_id)
+    return job_id if kind is None else f"({kind})"

@@ -10,7 +10,7 @@ from ..delivery import ResultsLink
 from ..engine import EngineError, InvalidDefinitionError, JobRun, NotFoundError
 from ..runtime import RuntimeQuery
 from ..spec import JobDefinition
-from ..vocabulary import JobSourceKind
+from ..vocabulary import DirectKind, JobSourceKind
 from .shapes import job_details_object, job_object, job_run_object
 
 
@@ -32,6 +32,14 @@ class Control(Protocol):
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition: ...
 
     def delete_api_job(self, job_id: str) -> None: ...
+
+    def put_api_auth_session(self, session_id: str, document: Any, *, create: bool) -> None:
+        """Create or replace an AuthSession's definition (``document``: its credentials)."""
+
+    def delete_api_auth_session(self, session_id: str) -> None: ...
+
+    def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
+        """A one-off JobRun: a direct Run, or an AuthSession operation."""
 
     def results_link(self, job_run_id: str) -> ResultsLink | None: ...
 
@@ -104,6 +112,6 @@ class Views:
         except NotFoundError as exc:
             raise ApiError(404, str(exc)) from None
         except InvalidDefinitionError as exc:
-            raise ApiError(400, "the Job definition is not valid", exc.problems) from None
+            raise ApiError(400, "the definition is not valid", exc.problems) from None
         except EngineError as exc:
             raise ApiError(409, str(exc)) from None

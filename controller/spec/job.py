@@ -105,6 +105,11 @@ class AuthSessionRef(StrictModel):
     id: str = Field(min_length=1)
     checkAttempts: int = Field(default=3, ge=1)
     createAttempts: int = Field(default=3, ge=1)
+    autoRecreate: bool | None = Field(
+        default=None,
+        description="Whether a session that fails its check is recreated with its "
+        "credentials (the default); false: the attempt fails instead (Intuned's Run API).",
+    )
     saveTrace: bool | None = Field(
         default=None,
         description="Accepted for Intuned compatibility, no effect: the AuthSession's check "

@@ -3,6 +3,7 @@
 from .auth_states import SqliteAuthStates
 from .base import DeliveryQueue, QueuedDelivery, Store, StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
+from .documents import SqliteDocuments
 from .full import StateFullError, is_full
 from .sqlite import SqliteStore
 
@@ -11,6 +12,7 @@ __all__ = [
     "QueuedDelivery",
     "SqliteAuthStates",
     "SqliteDeliveryQueue",
+    "SqliteDocuments",
     "SqliteStore",
     "StateFullError",
     "Store",

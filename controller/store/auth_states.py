@@ -3,7 +3,9 @@
 A state is a secret (it holds session cookies): it lives only here and in the memory of the
 attempts that use it; it is never part of results, status, events or log lines. ``version``
 counts recreations, so an attempt that reports "invalid" for an old version is simply handed the
-newer state instead of starting another recreation.
+newer state instead of starting another recreation. ``reset`` (new credentials through the API)
+moves to a new version with no state, so the next attempt recreates it; ``expired`` is set when
+a check failed and no recreation followed (it failed, or was not allowed) and cleared by ``put``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from typing import Any
+
+from ..vocabulary import AuthSessionStatus
 
 
 class SqliteAuthStates:
@@ -26,9 +30,30 @@ class SqliteAuthStates:
             return 0, None
         return int(row[0]), json.loads(row[1])
 
-    def put(self, session_id: str, version: int, state: dict[str, Any], now: int) -> None:
+    def put(self, session_id: str, version: int, state: dict[str, Any] | None, now: int) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO auth_session_states (session_id, version, storage_state, "
-            "updated_at) VALUES (?, ?, ?, ?)",
+            "updated_at, expired) VALUES (?, ?, ?, ?, 0)",
             (session_id, version, json.dumps(state), now),
         )
+
+    def reset(self, session_id: str, now: int) -> None:
+        version, _state = self.get(session_id)
+        self.put(session_id, version + 1, None, now)
+
+    def expire(self, session_id: str) -> None:
+        self._db.execute(
+            "UPDATE auth_session_states SET expired = 1 WHERE session_id = ?", (session_id,)
+        )
+
+    def forget(self, session_id: str) -> None:
+        self._db.execute("DELETE FROM auth_session_states WHERE session_id = ?", (session_id,))
+
+    def status(self, session_id: str) -> AuthSessionStatus:
+        row = self._db.execute(
+            "SELECT storage_state, expired FROM auth_session_states WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is not None and row[1]:
+            return "EXPIRED"
+        return "PENDING" if row is None or json.loads(row[0]) is None else "READY"

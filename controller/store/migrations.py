@@ -116,4 +116,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE runs ADD COLUMN request_timeout_ms INTEGER;
     """,
+    """
+    ALTER TABLE api_jobs RENAME COLUMN job_id TO id;
+    CREATE TABLE api_auth_sessions (
+        id TEXT PRIMARY KEY,
+        document TEXT NOT NULL
+    );
+    CREATE TABLE direct_jobs (
+        id TEXT PRIMARY KEY,
+        document TEXT NOT NULL
+    );
+    ALTER TABLE auth_session_states ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+    """,
 )

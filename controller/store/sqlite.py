@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Changes, JobRun, ResultRecord, Run
-from .api_jobs import SqliteApiJobs
 from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
+from .documents import SqliteDocuments
 from .full import transaction
 from .migrations import MIGRATIONS
 
@@ -129,8 +129,8 @@ class SqliteStore:
     """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it.
 
     ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``);
-    ``auth_states`` holds AuthSession storage states; ``api_jobs`` the Jobs created through the
-    REST API.
+    ``auth_states`` holds AuthSession storage states; ``api_jobs``, ``api_auth_sessions`` and
+    ``direct_jobs`` definitions given through the REST API (``documents``).
     """
 
     def __init__(self, path: Path) -> None:
@@ -144,7 +144,9 @@ class SqliteStore:
         self._migrate()
         self.deliveries = SqliteDeliveryQueue(self._db)
         self.auth_states = SqliteAuthStates(self._db)
-        self.api_jobs = SqliteApiJobs(self._db)
+        self.api_jobs = SqliteDocuments(self._db, "api_jobs")
+        self.api_auth_sessions = SqliteDocuments(self._db, "api_auth_sessions")
+        self.direct_jobs = SqliteDocuments(self._db, "direct_jobs")
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -197,6 +199,9 @@ class SqliteStore:
             )
             db.executemany(
                 "DELETE FROM jobs WHERE job_id = ?", [(j,) for j in changes.deleted_jobs]
+            )
+            db.executemany(
+                "DELETE FROM direct_jobs WHERE id = ?", [(j,) for j in changes.deleted_jobs]
             )
             db.executemany(
                 _JOB_RUN_INSERT, (_row(j, _JOB_RUN_COLUMNS) for j in changes.new_job_runs)

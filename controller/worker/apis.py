@@ -9,11 +9,22 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import ErrorCode
+
 Automation = Callable[..., Awaitable[Any]]
 
 
 class ApiNotFoundError(LookupError):
     pass
+
+
+class ProjectIncompleteError(ApiNotFoundError):
+    """Not one API but the project is missing something (``code``: ``PROJECT_INCOMPLETE``):
+    the controller ends the JobRun rather than fail every Run of it."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ApiLoader:
@@ -28,6 +39,12 @@ class ApiLoader:
     def load(self, name: str) -> Automation:
         path = (self.project / "api" / f"{name}.py").resolve()
         api_root = self.project / "api"
+        if not api_root.is_dir():
+            raise ProjectIncompleteError(
+                "api-folder-missing",
+                f"the project {self.project} has no api/ folder: is it the automation project, "
+                "and fully deployed?",
+            )
         if ".." in name.split("/") or api_root not in path.parents or not path.is_file():
             raise ApiNotFoundError(f"API {name!r} not found: no file api/{name}.py in the project")
         return self._function(path, f"api/{name}.py", "automation", "(page, params, **_kwargs)")
@@ -37,7 +54,9 @@ class ApiLoader:
         relative = f"auth-sessions/{hook}.py"
         path = self.project / relative
         if not path.is_file():
-            raise ApiNotFoundError(f"the project has no {relative}, which AuthSessions need")
+            raise ProjectIncompleteError(
+                "auth-hook-missing", f"the project has no {relative}, which AuthSessions need"
+            )
         arguments = "(page, **_kwargs)" if hook == "check" else "(page, params, **_kwargs)"
         return self._function(path, relative, hook, arguments)
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from ..vocabulary import ErrorCategory, ErrorCode, error, worker_event
-from .apis import ApiLoader, ApiNotFoundError, accepts_extra_keywords
+from ..vocabulary import AUTHENTICATE_ONLY_API, ErrorCategory, ErrorCode, error, worker_event
+from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError, accepts_extra_keywords
 from .auth import Ask, Authenticator, AuthFailedError
 from .contexts import ContextPool
 from .runtime import AttemptContext, current_attempt
@@ -106,6 +106,8 @@ async def run_attempt(
             )
     except AuthFailedError as exc:
         outcome = worker_event("auth-failed", reason=exc.reason)
+    except ProjectIncompleteError as exc:  # no check.py or create.py
+        outcome = _failed(exc.code, "user", str(exc))
     finally:
         current_log.reset(log_token)
         log.close()
@@ -125,8 +127,12 @@ async def run_attempt(
 async def _call_api(
     page: Any, browser: Any, apis: ApiLoader, request: dict[str, Any], log: Any
 ) -> dict[str, Any]:
+    if request["api_name"] == AUTHENTICATE_ONLY_API:  # an AuthSession operation: done by now
+        return worker_event("result", result={"authSessionId": request["auth_session"]})
     try:
         automation = apis.load(request["api_name"])
+    except ProjectIncompleteError as exc:
+        return _failed(exc.code, "user", str(exc))
     except ApiNotFoundError as exc:
         return _failed("api-not-found", "user", str(exc))
     except Exception as exc:  # the module itself failed to import

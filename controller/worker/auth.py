@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..vocabulary import reason
-from .apis import ApiLoader, ApiNotFoundError
+from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError
 
 Ask = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 MAX_ROUNDS = 3
@@ -58,6 +58,8 @@ class Authenticator:
         session = request["auth_session"]
         try:
             check = self.apis.load_auth_hook("check")
+        except ProjectIncompleteError:
+            raise  # no check.py: the project's, not the session's, problem
         except ApiNotFoundError as exc:
             raise _invalid(session, str(exc)) from None
         answer = await self.ask({"op": "state", "session": session})
@@ -70,7 +72,8 @@ class Authenticator:
                 if await self._valid(context, check, request["auth_check_attempts"]):
                     return context
                 await context.close()
-            answer = await self.ask({"op": "invalid", "session": session, "version": version})
+            invalid = {"op": "invalid", "session": session, "version": version}
+            answer = await self.ask({**invalid, "recreate": request.get("auth_recreate", True)})
             if answer["action"] == "recreate":
                 attempts = request["auth_create_attempts"]
                 state, failure = await self._recreate(check, answer["credentials"], attempts)
@@ -113,6 +116,8 @@ class Authenticator:
         """(new storage state, "") or (None, why the last try failed)."""
         try:
             create = self.apis.load_auth_hook("create")
+        except ProjectIncompleteError:
+            raise
         except ApiNotFoundError as exc:
             return None, str(exc)
         failure = "create.py never ran"

@@ -4,12 +4,16 @@ a clear 409 (they are edited with kubectl or git), as the README says."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from kubernetes import client
 
 from controller.engine import Identity
-from tests.support.intuned_sdk import drive
+from controller.launch.kube import kube_name
+from controller.vocabulary import GROUP, VERSION
+from tests.support.intuned_sdk import SESSIONS_CALLS, drive
 
 from ._kube import apply, wait_for
 
@@ -35,3 +39,25 @@ def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     assert seen["ended"] == [["COMPLETED", 2], ["COMPLETED", 2]]
     assert seen["pages"][0][0] == 2 and seen["terminated"].endswith("TERMINATED")
     assert {"sdk-job", "sdk-slow"} <= set(seen["after_delete"])  # refused: still there
+
+
+def test_the_sdks_auth_sessions_and_runs_services_against_the_operator(
+    api: client.ApiClient, namespace: str, operator, site: str
+) -> None:
+    """AuthSessions are resources here: read through the API, never changed by it (409); a
+    direct Run runs in an attempt Pod like any Run, and gets no JobRun resource."""
+    apply(api, namespace, "AuthSession", "sdk-member", {"credentials": {"username": "reader"}})
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    wait_for(lambda: httpx.get(f"{base}/auth-sessions/sdk-member").status_code == 200, 30,
+             "the AuthSession in the API")  # fmt: skip
+    run = {"api": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
+    args = ["resources", "sdk-member", json.dumps(run)]
+    seen = drive(operator["api"], "", "cluster", namespace, *args, script=SESSIONS_CALLS)
+    assert ["sdk-member", "CREDENTIALS"] in seen["listed"]
+    assert seen["file_status"] == "PENDING"
+    status, _result, run_id = seen["run"]
+    assert status == "completed", seen["run_error"]
+    job_runs = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobruns"
+    )
+    assert kube_name(run_id) not in {r["metadata"]["name"] for r in job_runs["items"]}

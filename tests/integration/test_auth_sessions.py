@@ -11,10 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
-import socket
 import sqlite3
-import subprocess
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,9 +23,10 @@ from controller.delivery import DeliverySettings
 from controller.embedded import EmbeddedController, Settings
 from controller.engine import JobRun
 from controller.launch import LocalLauncher
+from tests.support.demo_site import demo_site
 from tests.support.receivers import Receiver
 
-from .conftest import JOBCTL, ROOT
+from .conftest import ROOT
 
 pytestmark = pytest.mark.integration
 PROJECT = ROOT / "examples" / "bookstore"
@@ -37,32 +35,16 @@ PASSWORD = "open-sesame-4f9a1c"
 
 @pytest.fixture
 def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., str]]:
-    """Start ``jobctl demo-site`` (a process of its own, as users run it) with a session TTL."""
-    processes: list[subprocess.Popen[bytes]] = []
+    """Start the demo site with a session TTL (``tests.support.demo_site``)."""
+    with contextlib.ExitStack() as sites:
 
-    def start(ttl_s: float = 600.0) -> str:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        processes.append(subprocess.Popen(
-            [str(JOBCTL), "demo-site", "--root", str(PROJECT / "site"), "--port", str(port),
-             "--member-password", PASSWORD, "--session-ttl", str(ttl_s)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{base}/members/stats", timeout=1).close()
-                break
-            time.sleep(0.05)
-        monkeypatch.setenv("BOOKSTORE_URL", base)  # the project's check.py and create.py use it
-        monkeypatch.setenv("MEMBER_PASSWORD", PASSWORD)
-        return base
+        def start(ttl_s: float = 600.0) -> str:
+            base = sites.enter_context(demo_site(PASSWORD, ttl_s=ttl_s))
+            monkeypatch.setenv("BOOKSTORE_URL", base)  # the project's check.py and create.py
+            monkeypatch.setenv("MEMBER_PASSWORD", PASSWORD)
+            return base
 
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(10)
+        yield start
 
 
 def write(tmp_path: Path, job: dict[str, Any], session: dict[str, Any] | None = None) -> None:

@@ -203,3 +203,23 @@ def test_sigkill_around_schedule_ticks_never_creates_two_jobruns_for_one_tick(
     assert len(ticks) == len(set(ticks))
     last_tick = _state(root, "SELECT last_tick FROM jobs")[0][0]
     assert last_tick == max(ticks + [t for (t,) in _state(root, "SELECT tick FROM missed_ticks")])
+
+
+def test_a_project_without_its_api_folder_ends_the_jobrun_failure_saying_why(
+    jobctl, tmp_path: Path
+) -> None:
+    """Real workers on a project folder with no ``api/``: the first attempt says so and the
+    JobRun ends FAILURE at once instead of failing its Runs one by one."""
+    items = ", ".join(f'{{api: "books/details", parameters: {{n: {n}}}}}' for n in range(6))
+    root = write_job(tmp_path, "demo", f"{{payload: [{items}]}}")
+    (tmp_path / "empty-project").mkdir()
+    args = ["run", "--resources", str(root / "resources"), "--state", str(root / "state"),
+            "--project", str(tmp_path / "empty-project"), "--trigger", "demo", "--until-idle",
+            "--listen", "127.0.0.1:0"]  # fmt: skip
+    done = jobctl(*args)
+    assert done.returncode == 2, done.stdout + done.stderr  # ended, not COMPLETED
+    assert "ended FAILURE" in done.stdout and "Traceback" not in done.stderr, done.stderr
+    state = sqlite3.connect(root / "state" / "state.db")
+    (error,) = state.execute("SELECT error FROM job_runs").fetchone()
+    assert json.loads(error)["details"]["cause"] == "api-folder-missing"
+    assert "has no api/ folder" in json.loads(error)["message"]

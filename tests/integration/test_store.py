@@ -136,3 +136,37 @@ def test_a_full_volume_under_a_results_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(StateFullError, match=f"{job_run.id}.jsonl: no space left"):
         files.append(records)
     store.close()
+
+
+def test_api_jobs_and_auth_session_states_survive_the_migration_to_schema_6(
+    tmp_path: Path,
+) -> None:
+    db = sqlite3.connect(tmp_path / "state.db")
+    for script in MIGRATIONS[:5]:
+        db.executescript(script)
+    db.execute("INSERT INTO api_jobs (job_id, document) VALUES ('sdk-job', '{\"a\": 1}')")
+    db.execute("INSERT INTO auth_session_states VALUES ('member', 3, '{\"cookies\": []}', 0)")
+    db.execute("PRAGMA user_version = 5")
+    db.commit()
+    db.close()
+    store = SqliteStore(tmp_path / "state.db")
+    assert store.api_jobs.all() == {"sdk-job": {"a": 1}}
+    assert store.auth_states.get("member") == (3, {"cookies": []})
+    assert store.auth_states.status("member") == "READY"
+
+
+def test_an_auth_session_is_pending_ready_expired_and_pending_again_after_new_credentials(
+    tmp_path: Path,
+) -> None:
+    states = SqliteStore(tmp_path / "state.db").auth_states
+    assert states.status("s") == "PENDING"  # never created
+    states.put("s", 1, {"cookies": [1]}, 0)
+    assert states.status("s") == "READY"
+    states.expire("s")
+    assert states.status("s") == "EXPIRED"
+    states.put("s", 2, {"cookies": [2]}, 0)  # recreated
+    assert states.status("s") == "READY"
+    states.reset("s", 0)  # new credentials: the next attempt recreates it
+    assert states.get("s") == (3, None) and states.status("s") == "PENDING"
+    states.forget("s")
+    assert states.get("s") == (0, None)

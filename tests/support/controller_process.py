@@ -35,23 +35,43 @@ class RunningController:
 
 
 def start_controller(
-    root: Path, jobs: dict[str, dict[str, Any]], *, fake_delay: str = "0.05,0.2"
+    root: Path,
+    jobs: dict[str, dict[str, Any]],
+    *,
+    fake_delay: str = "0.05,0.2",
+    project: Path | None = None,
+    auth_sessions: dict[str, dict[str, Any]] | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunningController:
-    folder = root / "resources" / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, document in jobs.items():
-        (folder / f"{name}.job.json").write_text(json.dumps(document))
+    """With ``project``, real Chromium workers run that project (``env`` is given to them);
+    without, the fake launcher answers every attempt after ``fake_delay`` seconds."""
+    for kind, documents in (("jobs", jobs), ("auth-sessions", auth_sessions or {})):
+        folder = root / "resources" / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = "job" if kind == "jobs" else "auth-session"
+        for name, document in documents.items():
+            (folder / f"{name}.{suffix}.json").write_text(json.dumps(document))
     key_file = root / "api-key"
     key_file.write_text("test-key-6d1f\n")
     log = root / "controller.log"
-    env = {"PYTHONPATH": str(ROOT), "JOBCTL_FAKE_DELAY": fake_delay, "PATH": "/usr/bin:/bin"}
+    environment = {
+        "PYTHONPATH": str(ROOT),
+        "JOBCTL_FAKE_DELAY": fake_delay,
+        "PATH": "/usr/bin:/bin",
+        **(env or {}),
+    }
+    workers = (
+        ["--project", str(project), "--allow-private-targets"]
+        if project
+        else ["--launcher", "tests.support.launchers:create"]
+    )
     with log.open("w") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [str(JOBCTL), "run", "--resources", str(root / "resources"), "--state",
-             str(root / "state"), "--launcher", "tests.support.launchers:create",
+             str(root / "state"), *workers,
              "--listen", "127.0.0.1:0", "--api-key-file", str(key_file),
              "--workspace-id", "ws-test", "--project-name", "shop"],
-            stdout=out, stderr=subprocess.STDOUT, text=True, env=env,
+            stdout=out, stderr=subprocess.STDOUT, text=True, env=environment,
         )  # fmt: skip
     deadline = time.monotonic() + 30
     while True:

@@ -13,14 +13,12 @@ test checks. A failed call does not stop the others, so one run shows every inco
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-import traceback
-from collections.abc import Callable
 from typing import Any
 
 from intuned_client import IntunedClient
+from sdk_recorder import Recorder
 
 FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED", "SUCCESS"}
 
@@ -28,29 +26,8 @@ FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED", "SUCCESS"}
 def main() -> None:
     base_url, api_key, workspace_id, project = sys.argv[1:5]
     resources = sys.argv[5:] == ["resources"]
-    calls: dict[str, str] = {}
-    seen: dict[str, Any] = {}
-
-    def call(name: str, action: Callable[[], Any]) -> Any:
-        try:
-            value = action()
-        except Exception as exc:
-            body = json.dumps(getattr(exc, "body", None))
-            calls[name] = f"{type(exc).__name__}: {exc}: {body}"[:800]
-            traceback.print_exc(file=sys.stderr)
-            return None
-        calls[name] = "ok"
-        return value
-
-    def refused(name: str, action: Callable[[], Any]) -> None:
-        """In ``resources`` mode: the call must fail with 409 (edit the resource instead)."""
-        try:
-            action()
-        except Exception as exc:
-            status = getattr(exc, "status_code", None)
-            calls[name] = "ok" if status == 409 else f"{type(exc).__name__}: {exc}"[:500]
-            return
-        calls[name] = "accepted where a 409 was expected"
+    recorder = Recorder()
+    call, refused, seen = recorder.call, recorder.refused, recorder.seen
 
     with IntunedClient(
         api_key=api_key, workspace_id=workspace_id, base_url=f"{base_url}/api/v1/workspace"
@@ -114,7 +91,7 @@ def main() -> None:
                 if got_run is None or got_run.job_run.status in FINAL:
                     break
                 if time.monotonic() > deadline:
-                    calls["jobs.runs.get"] = "the JobRun did not end in 240s"
+                    recorder.calls["jobs.runs.get"] = "the JobRun did not end in 240s"
                     break
                 time.sleep(0.1)
             seen.setdefault("ended", []).append(
@@ -164,7 +141,7 @@ def main() -> None:
             call("jobs.delete#slow", lambda: jobs.delete(project_name=project, job_id="sdk-slow"))
         remaining = call("jobs.list#after", lambda: jobs.list(project_name=project))
         seen["after_delete"] = remaining and sorted(j.id for j in remaining)
-    print(json.dumps({"calls": calls, "seen": seen}))
+    recorder.report()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ PASSWORD = "hunter2-very-secret"
 class MemoryStates:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.expired: set[str] = set()
 
     def get(self, session_id: str) -> tuple[int, dict[str, Any] | None]:
         version, state = self.rows.get(session_id, (0, None))
@@ -23,6 +24,10 @@ class MemoryStates:
 
     def put(self, session_id: str, version: int, state: dict[str, Any], now: int) -> None:
         self.rows[session_id] = (version, state)
+        self.expired.discard(session_id)
+
+    def expire(self, session_id: str) -> None:
+        self.expired.add(session_id)
 
 
 def broker(credentials: dict[str, Any] | None = None, **options: Any) -> AuthSessions:
@@ -144,3 +149,30 @@ def test_a_credential_from_the_environment_is_resolved_when_recreating() -> None
                       environ={"MEMBER_PASSWORD": "from-env"})  # fmt: skip
     answer = run(sessions.handle("a1", {"op": "invalid", "session": "s", "version": 0}))
     assert answer["credentials"] == {"username": "u", "password": "from-env"}
+
+
+def test_an_attempt_that_may_not_recreate_aborts_and_the_session_is_expired() -> None:
+    async def scenario() -> None:
+        sessions = broker()
+        sessions.states.put("s", 1, {"cookies": [1]}, 0)
+        invalid = {"op": "invalid", "session": "s", "version": 1, "recreate": False}
+        answer = await sessions.handle("a1", invalid)
+        assert answer["action"] == "abort"
+        assert answer["reason"]["type"] == "auth-session-invalid-mid-job"
+        assert "autoRecreate is off" in answer["reason"]["message"]
+        assert sessions.states.expired == {"s"}  # type: ignore[attr-defined]
+        sessions.states.put("s", 2, {"cookies": [2]}, 0)  # someone recreated it meanwhile
+        newer = await sessions.handle("a2", invalid)
+        assert newer == {"action": "use", "version": 2, "storage_state": {"cookies": [2]}}
+
+    run(scenario())
+
+
+def test_a_failed_recreation_expires_the_session() -> None:
+    async def scenario() -> None:
+        sessions = broker()
+        await sessions.handle("a1", {"op": "invalid", "session": "s", "version": 0})
+        await sessions.handle("a1", {"op": "create-failed", "session": "s", "message": "no"})
+        assert sessions.states.expired == {"s"}  # type: ignore[attr-defined]
+
+    run(scenario())

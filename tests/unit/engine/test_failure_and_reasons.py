@@ -64,3 +64,20 @@ def test_a_person_pausing_says_user_request_and_the_interrupted_runs_say_job_run
     s.step()
     assert job_run.reason is None
     assert all(job_run.runs[r.run_id].reason is None for r in s.running())
+
+
+def test_a_project_that_cannot_run_any_run_ends_the_jobrun_failure_at_once() -> None:
+    s = Scenario(MANY)
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    first = s.running()[0]
+    s.fail(first, category="user", code="api-folder-missing")
+    s.step()
+    assert job_run.status == "FAILURE"
+    error = job_run.error
+    assert error is not None and error["details"]["cause"] == "api-folder-missing"
+    assert error["correlationId"] == first.attempt_id
+    assert "Fix the project, then trigger it again" in error["message"]
+    failed = [line for line in s.results if line["apiInfo"]["error"]]
+    assert [line["apiInfo"]["runId"] for line in failed] == [first.run_id]
+    assert len(s.results) == 40 and job_run.failed_runs == 1

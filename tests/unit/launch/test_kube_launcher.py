@@ -6,6 +6,8 @@ that never started, and a status write that met the outage killed the writer).""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import re
 from typing import Any
 
 import pytest
@@ -95,3 +97,11 @@ def test_a_cancel_ends_its_attempt_even_when_the_pod_cannot_be_deleted() -> None
 
     events = asyncio.run(_events_after(core, start_then_cancel))
     assert events == [AttemptExited("ru_a.1", None), AttemptExited("ru_a.2", None)]
+
+
+def test_the_pod_of_a_direct_runs_attempt_has_a_valid_name() -> None:
+    """A direct JobRun's one-off Job (``run.jr_...``) is no Kubernetes name by itself."""
+    request = dataclasses.replace(_request(1), job_id="run.jr_0a1b")
+    name = kube.pod_name(request)
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", name)
+    assert name.startswith("run-jr-0a1b-")

@@ -186,3 +186,40 @@ def test_a_restart_resumes_the_active_jobrun_from_the_store(tmp_path: Path) -> N
         again.close()
 
     asyncio.run(scenario())
+
+
+def test_a_direct_run_survives_a_restart_and_its_one_off_job_goes_when_it_ends(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        clock = FakeClock()
+        driver = runtime(tmp_path, clock, {"books": BOOKS})
+        document = {"payload": [{"api": "a", "parameters": {"n": 1}}]}
+        job_run = driver.start_direct("run", document)  # saved, never run: the process "dies"
+        driver.close()
+        again = runtime(tmp_path, clock, {"books": BOOKS})
+        resumed = again.query.job_run(job_run.id)
+        assert isinstance(resumed, JobRun) and resumed.active
+        await again.run(until_idle=True)
+        assert (resumed.status, resumed.successful_runs) == ("COMPLETED", 1)
+        (line,) = again.query.final_run_lines(resumed)
+        assert line["apiInfo"]["parameters"] == {"n": 1}
+        assert again.query.job(job_run.job_id) is None
+        assert again.store.direct_jobs.all() == {}
+        again.close()
+        third = runtime(tmp_path, clock, {"books": BOOKS})  # nothing left to resume
+        assert third.query.job_ids() == ["books"]
+        third.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_direct_document_saved_before_a_crash_but_never_started_is_dropped(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "state" / "state.db")
+    store.direct_jobs.put("run.jr_lost", {"payload": [{"api": "a"}]})
+    store.close()
+    driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
+    assert driver.store.direct_jobs.all() == {} and driver.query.job_ids() == ["books"]
+    driver.close()

@@ -16,10 +16,12 @@ from controller.store import DeliveryQueue
 NOW = 1_700_000_000_000
 
 
-def job_run(identifier: str, status: str, *, updated_at: int = NOW) -> JobRun:
+def job_run(
+    identifier: str, status: str, *, updated_at: int = NOW, job_id: str = "daily"
+) -> JobRun:
     return JobRun(
         id=identifier,
-        job_id="daily",
+        job_id=job_id,
         type="MANUAL",
         status=status,  # type: ignore[arg-type]
         created_at=NOW,
@@ -48,7 +50,15 @@ def metrics(engine: Engine, *, now: int = NOW, healthy: bool = True) -> Controll
     )
     storage = LocalResultsStorage(Path("/unused"))
     queue = cast(DeliveryQueue, QueueOfTwo())  # the two methods the metrics read
-    query = RuntimeQuery(engine, queue, storage, lambda: now, results_path=lambda *_: Path())
+    query = RuntimeQuery(
+        engine,
+        queue,
+        storage,
+        lambda: now,
+        results_path=lambda *_: Path(),
+        auth_sessions={},
+        auth_status=lambda _session: "PENDING",
+    )
     return ControllerMetrics(query, sources)
 
 
@@ -74,3 +84,18 @@ def test_gauges_are_read_from_the_engine_the_clock_and_the_runtime_when_scraped(
     assert 'jobctl_healthy{check="engine"} 0.0' in text
     assert 'jobctl_healthy{check="watches"} 1.0' in text
     assert "jobctl_invalid_definitions 3.0" in text
+
+
+def test_direct_runs_count_under_their_kind_not_one_series_per_run() -> None:
+    engine = Engine()
+    for n, age in ((1, 30_000), (2, 50_000)):
+        engine.job_runs[f"jr_{n}"] = job_run(
+            f"jr_{n}", "PENDING", updated_at=NOW - age, job_id=f"run.jr_{n}"
+        )
+    collected = metrics(engine)
+    ended = [job_run(f"jr_{n}", "COMPLETED", job_id=f"run.jr_{n}") for n in (3, 4)]
+    collected.observe_changes(Changes(job_runs=ended))
+    text = collected.render().decode()
+    assert 'jobctl_job_runs_finished_total{job="(run)",status="COMPLETED"} 2.0' in text
+    assert 'jobctl_job_run_seconds_since_progress{job="(run)"} 50.0' in text
+    assert "run.jr_" not in text

@@ -1,0 +1,17 @@
+"""What every route of the REST API shares: its prefix, path parameters and error responses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+
+from .errors import ERROR_CODES
+from .models import ErrorOut
+
+API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": code} for status, code in ERROR_CODES.items()
+}
+Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
+ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
