@@ -26,6 +26,7 @@ ApiJobRunStatus = Literal[JobRunStatus, "SUCCESS"]
 JobRunType = Literal["MANUAL", "SCHEDULED"]
 
 RunStatus = Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"]
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 FINAL_RUN: frozenset[RunStatus] = frozenset({"SUCCEEDED", "FAILED", "TERMINATED"})
 
 ReasonType = Literal[
@@ -71,6 +72,14 @@ ErrorCode = Literal[
 """The codes of a Run's error: set by the worker (the first six, and the ``PROJECT_INCOMPLETE``
 ones) or the engine."""
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
+
+AttemptOutcome = Literal[
+    "succeeded", "failed", "timed-out", "worker-exited", "auth-failed", "cancelled"
+]
+"""How an attempt ended (its record): ``failed`` with the error the worker reported,
+``timed-out`` past its ``requestTimeout``, ``worker-exited`` without a word, ``auth-failed``
+before the API ran, ``cancelled`` by a pause or by its JobRun's end."""
+ATTEMPT_OUTCOMES: tuple[AttemptOutcome, ...] = get_args(AttemptOutcome)
 
 IntunedRunErrorCode = Literal[
     "script-execution-exception",

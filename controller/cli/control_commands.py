@@ -23,6 +23,7 @@ from ..spec import (
     load_job_file_text,
     parse_json5,
 )
+from ..vocabulary import RUN_STATUSES
 from .api_client import ApiClient, ClientError, add_connection_options
 
 FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
@@ -72,6 +73,13 @@ def register(commands: Any) -> None:
     _verb(verbs, "get", "show one JobRun and its results file", jobruns_get, "JOBRUN_ID")
     _verb(verbs, "terminate", "terminate a JobRun", jobruns_terminate, "JOBRUN_ID")
     _verb(verbs, "watch", "show a JobRun's progress until it ends", jobruns_watch, "JOBRUN_ID")
+    runs_of = _verb(verbs, "runs", "list a JobRun's Runs, in order", jobruns_runs, "JOBRUN_ID")
+    runs_of.add_argument("--status", choices=RUN_STATUSES, help="only Runs with this status")
+    runs_of.add_argument("--api", help="only Runs of this API")
+    runs_of.add_argument("--error-code", help="only Runs that failed with this error code")
+    runs_of.add_argument("--limit", type=int, default=100, help="default: %(default)s")
+    runs_of.add_argument("--cursor", help="the page after this one (a nextCursor)")
+    _verb(verbs, "run", "show a Run and its attempts", jobruns_run, "JOBRUN_ID", "RUN_ID")
 
 
 def _verb(
@@ -267,6 +275,57 @@ def jobruns_get(client: ApiClient, args: argparse.Namespace) -> int:
             console.print(f"results: {data['results']['signed_url']}")
 
     return _out(args, data, render)
+
+
+def jobruns_runs(client: ApiClient, args: argparse.Namespace) -> int:
+    query = {"status": args.status, "api": args.api, "errorCode": args.error_code}
+    query |= {"limit": args.limit, "cursor": args.cursor}
+    data = client.project(
+        "GET",
+        f"/job-runs/{args.jobrun_id}/runs",
+        **{k: v for k, v in query.items() if v is not None},
+    )
+
+    def render(console: Console) -> None:
+        table = Table("RUN", "API", "STATUS", "ATTEMPTS", "ENDED", "ERROR", box=None)
+        for run in data["runs"]:
+            ended = run["endedAt"] or "-"
+            attempts, error = str(run["attempts"]), _error_text(run["error"])
+            table.add_row(run["id"], run["api"], run["status"], attempts, ended, error)
+        console.print(table)
+        if data["nextCursor"]:
+            console.print(f"more: --cursor {data['nextCursor']}")
+
+    return _out(args, data, render)
+
+
+def jobruns_run(client: ApiClient, args: argparse.Namespace) -> int:
+    data = client.project("GET", f"/job-runs/{args.jobrun_id}/runs/{args.run_id}")
+
+    def render(console: Console) -> None:
+        run = data["run"]
+        console.print(
+            f"{run['id']} ({run['api']}): {run['status']} after {run['attempts']} attempt(s)"
+        )
+        console.print(f"parameters: {json.dumps(run['parameters'])}")
+        if run["status"] == "SUCCEEDED":
+            console.print(f"result: {json.dumps(run['result'])}")
+        table = Table("#", "OUTCOME", "STARTED", "MS", "ERROR", "LOG", "TRACE", box=None)
+        for attempt in data["attempts"]:
+            error = _error_text(attempt["error"])
+            duration = "-" if attempt["durationMs"] is None else str(attempt["durationMs"])
+            links = (attempt["logUrl"] or "-", attempt["traceUrl"] or "-")
+            started = attempt["startedAt"] or "-"
+            table.add_row(
+                str(attempt["number"]), attempt["outcome"], started, duration, error, *links
+            )
+        console.print(table)
+
+    return _out(args, data, render)
+
+
+def _error_text(error: dict[str, Any] | None) -> str:
+    return "" if error is None else f"{error['code']}: {error['message']}"
 
 
 def jobruns_terminate(client: ApiClient, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ interrupting a running schedule.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,8 @@ class ResourceSet:
         ``Reload`` carries every definition it reports, so applying it later reads nothing
         here, and the loop's single lookups in ``jobs`` meanwhile are safe."""
         result = load_paths([self.root], cache=self._cache)
+        for file, (stamp, cached) in self._cache.items():
+            self._cache[file] = (stamp, _definitions_only(cached))
         reload = Reload(problems=result.problems)
         broken_files = self.broken_files = {p.file for p in result.problems}
         seen = set()
@@ -79,3 +82,18 @@ class ResourceSet:
                 del self._session_files[session_id]
                 reload.auth_sessions_removed.append(session_id)
         return reload
+
+
+def _definitions_only(loaded: LoadResult) -> LoadResult:
+    """What the cache keeps of a file: the documents definitions were validated from are for
+    ``jobctl apply``, not for a running controller (a 100,000-item job file's would double its
+    memory)."""
+    if not any(j.document for j in loaded.jobs) and not any(
+        s.document for s in loaded.auth_sessions
+    ):
+        return loaded
+    return dataclasses.replace(
+        loaded,
+        jobs=[dataclasses.replace(j, document={}) for j in loaded.jobs],
+        auth_sessions=[dataclasses.replace(s, document={}) for s in loaded.auth_sessions],
+    )

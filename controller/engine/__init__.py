@@ -23,7 +23,7 @@ from .launcher import (
     AuthCapableLauncher,
     Launcher,
 )
-from .output import Changes, Effects, Output, ResultRecord
+from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
 from .records import Job, JobRun, Run
 from .results import Identity, iso_ms, results_line
 
@@ -36,6 +36,7 @@ __all__ = [
     "AttemptExtendedPayload",
     "AttemptFailed",
     "AttemptHeartbeat",
+    "AttemptRecord",
     "AttemptRequest",
     "AttemptResult",
     "AttemptStarted",

@@ -36,7 +36,6 @@ from .launcher import (
     AttemptResult,
     AttemptStarted,
 )
-from .output import Changes, Effects, Output
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity
 from .runbook import RunBook
@@ -75,8 +74,8 @@ class Engine(RunBook):
                 job_run.runs.clear()
                 continue
             self._active_by_job[job_run.job_id] = job_run.id
-            ordered = sorted(job_run.runs.values(), key=lambda r: r.seq)
-            job_run.pending = deque(r.id for r in ordered if r.status in ("PENDING", "RUNNING"))
+            ordered = sorted(job_run.runs.values(), key=lambda r: r.seq)  # unfinished ones
+            job_run.pending = deque(r.id for r in ordered)
             for run in ordered:
                 if run.status == "RUNNING":
                     run.status = "PENDING"
@@ -151,7 +150,7 @@ class Engine(RunBook):
             type=type,
             status="PENDING",
             created_at=now,
-            snapshot=definition.canonical(),
+            snapshot=definition.canonical(payload=False),
             concurrency=definition.configuration.maxConcurrentRequests,
             request_timeout_ms=definition.configuration.requestTimeout * 1000,
             scheduled_time=tick,
@@ -175,7 +174,7 @@ class Engine(RunBook):
             return job_run
         job_run.start_time = now
         self._active_by_job[job_id] = job_run_id
-        self._add_runs(job_run, job_run.snapshot["payload"], extended_from=None)
+        self._add_runs(job_run, definition.payload, extended_from=None)
         self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
         return job_run
 
@@ -196,7 +195,7 @@ class Engine(RunBook):
             type="MANUAL",
             status="CANCELED",
             created_at=now,
-            snapshot={} if job is None else job.definition.canonical(),
+            snapshot={} if job is None else job.definition.canonical(payload=False),
             concurrency=0,
             request_timeout_ms=0,
             end_time=now,
@@ -230,6 +229,7 @@ class Engine(RunBook):
         job_run.reason = why or reason("user-request", "paused on request; resume the Job to go on")
         interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
         for run in interrupted:
+            self._record_attempt(run, "cancelled", now)
             run.reason = run_reason("job-run-paused", "its JobRun paused; it runs again on resume")
             job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
             self._release(job_run, run)
@@ -289,11 +289,13 @@ class Engine(RunBook):
             job_run.auth_validated = True  # the API ran, so its AuthSession was valid
             job_run.infrastructure_streak = 0
             run.trace_url, run.log_url = event.trace_url, event.log_url
+            self._record_attempt(run, "succeeded", now)
             run.attempts += 1
             run.result = event.result
             self._end_run(job_run, run, "SUCCEEDED", now)
         elif isinstance(event, AttemptFailed):
             run.trace_url, run.log_url = event.trace_url, event.log_url
+            self._record_attempt(run, "failed", now, event.error)
             self._attempt_failed(job_run, run, event.error, now)
         elif isinstance(event, AttemptExited):
             code = "unknown" if event.exit_code is None else str(event.exit_code)
@@ -302,6 +304,7 @@ class Engine(RunBook):
                 "infrastructure",
                 f"the worker exited (code {code}) before reporting a result",
             )
+            self._record_attempt(run, "worker-exited", now, failure)
             self._attempt_failed(job_run, run, failure, now)
 
     def advance(self, now: int) -> None:
@@ -320,6 +323,7 @@ class Engine(RunBook):
                         "execution",
                         f"the attempt did not finish within requestTimeout ({seconds}s)",
                     )
+                    self._record_attempt(run, "timed-out", now, failure)
                     self._attempt_failed(job_run, run, failure, now)
             for attempt_id, give_up in list(job_run.canceling.items()):
                 if give_up <= now:
@@ -335,21 +339,6 @@ class Engine(RunBook):
             times += list(job_run.canceling.values())
         return min(times, default=None)
 
-    def take_output(self) -> Output:
-        changes, effects = self._changes, self._effects
-        changes.jobs = list(self._dirty_jobs.values())
-        changes.job_runs = list(self._dirty_job_runs.values())
-        changes.new_job_runs = list(self._new_job_runs.values())
-        changes.new_runs = list(self._new_runs.values())
-        changes.runs = [r for i, r in self._dirty_runs.items() if i not in self._new_runs]
-        for job_run in changes.job_runs:
-            if not job_run.active:
-                job_run.runs.clear()  # final and about to be persisted: free the memory
-        self._changes, self._effects = Changes(), Effects()
-        self._dirty_jobs, self._dirty_job_runs, self._dirty_runs = {}, {}, {}
-        self._new_runs, self._new_job_runs = {}, {}
-        return Output(changes, effects)
-
     # ---------------------------------------------------------------- internals
     def _job(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
@@ -360,9 +349,11 @@ class Engine(RunBook):
     def _auth_failed(self, job_run: JobRun, run: Run, why: dict[str, str], now: int) -> None:
         """The attempt never ran the API: it uses no retry, and runs first after the resume.
         A direct JobRun has nobody to resume it: its Run fails with the reason."""
+        failure = error("auth-check-failed", "auth", why["message"])
+        self._record_attempt(run, "auth-failed", now, failure)
         if ids.direct_kind(job_run.job_id) is not None:
             run.attempts += 1
-            run.error = error("auth-check-failed", "auth", why["message"])
+            run.error = failure
             self._end_run(job_run, run, "FAILED", now)
             return
         self._release(job_run, run)

@@ -9,7 +9,9 @@ are reconciled against the store's watermark).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..vocabulary import AttemptOutcome
 from .deliveries import Delivery
 from .launcher import AttemptRequest
 from .records import Job, JobRun, Run
@@ -22,6 +24,42 @@ class ResultRecord:
     seq: int
     run_id: str
     line: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One ended attempt, as stored (``number`` counts the Run's starts from 1)."""
+
+    attempt_id: str
+    job_run_id: str
+    run_id: str
+    number: int
+    started_at: int | None
+    ended_at: int
+    outcome: AttemptOutcome
+    error: dict[str, Any] | None = None
+    trace_url: str | None = None
+    log_url: str | None = None
+
+
+def ended_attempt(
+    run: Run, outcome: AttemptOutcome, now: int, failure: dict[str, Any] | None
+) -> AttemptRecord:
+    """The record of ``run``'s current attempt, ending now. Only an attempt that reported
+    (succeeded or failed) has trace and log links: the Run's are then its own."""
+    reported = outcome in ("succeeded", "failed")
+    return AttemptRecord(
+        run.attempt_id,
+        run.job_run_id,
+        run.id,
+        run.launches,
+        run.attempt_started_at,
+        now,
+        outcome,
+        failure,
+        run.trace_url if reported else None,
+        run.log_url if reported else None,
+    )
 
 
 @dataclass
@@ -38,6 +76,7 @@ class Changes:
     pruned_job_runs: list[JobRun] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
     """Planned in the same pass as the result or transition that causes them."""
+    attempts: list[AttemptRecord] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
@@ -51,6 +90,7 @@ class Changes:
                 self.missed_ticks,
                 self.pruned_job_runs,
                 self.deliveries,
+                self.attempts,
             )
         )
 

@@ -52,6 +52,9 @@ class Run:
     log_url: str | None = None
     request_timeout_ms: int | None = None
     """The payload item's own ``requestTimeout``; None: the JobRun's."""
+    attempt_started_at: int | None = None
+    """When the current attempt was launched (not stored: an attempt in flight at a crash
+    leaves no record, and uses no retry)."""
 
     @property
     def attempt_id(self) -> str:
@@ -82,6 +85,8 @@ class JobRun:
     results_seq: int = 0
     """Results lines recorded so far for this JobRun (the next line gets results_seq + 1)."""
     runs: dict[str, Run] = field(default_factory=dict)
+    """Its unfinished Runs (pending and running), and those that ended in the current pass:
+    a Run leaves once the pass that ended it is taken to be saved (``take_output``)."""
     pending: deque[str] = field(default_factory=deque)
     """IDs of PENDING Runs in start order (a queue; the head is started first)."""
     running: set[str] = field(default_factory=set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -40,8 +41,13 @@ def iso_ms(ms: int | None) -> str | None:
     """2024-01-01T09:00:02.341Z (the reference's timestamp form)."""
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return f"{_iso_second(ms // 1000)}.{ms % 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=256)
+def _iso_second(second: int) -> str:
+    """Formatting is costly and a busy pass ends many Runs in the same second."""
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def results_line(identity: Identity, job_run: JobRun, run: Run) -> str:

@@ -9,7 +9,7 @@ Every change is recorded where ``take_output`` finds it: the dirty-object maps a
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +17,9 @@ from pydantic import ValidationError
 from ..spec import PayloadItem
 from ..spec.job import CONFIGURATION_EXTENSIONS
 from ..vocabulary import (
+    FINAL_RUN,
     PROJECT_INCOMPLETE,
+    AttemptOutcome,
     JobRunStatus,
     ReasonType,
     RunStatus,
@@ -28,7 +30,7 @@ from ..vocabulary import (
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
-from .output import Changes, Effects, ResultRecord
+from .output import Changes, Effects, Output, ResultRecord, ended_attempt
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity, results_line
 
@@ -80,13 +82,12 @@ class RunBook:
         self._dirty_runs[run.id] = run
 
     def _add_runs(
-        self, job_run: JobRun, items: Iterable[dict[str, Any]], extended_from: str | None
+        self, job_run: JobRun, items: Sequence[PayloadItem], extended_from: str | None
     ) -> None:
-        """Runs for canonical payload items (shared with the snapshot, not copied), as many as
-        ``configuration.maxRuns`` leaves room for."""
+        """Runs for payload items (their parameters shared with the definition, not copied),
+        as many as ``configuration.maxRuns`` leaves room for."""
         configuration = job_run.snapshot["configuration"]
         default_attempts = configuration["retry"]["maximumAttempts"]
-        items = list(items)
         room = configuration.get("maxRuns", len(items) + job_run.payloads) - job_run.payloads
         if len(items) > room:
             self._notice(
@@ -96,15 +97,14 @@ class RunBook:
             )
             items = items[: max(room, 0)]
         for item in items:
-            retry = item.get("retry")
-            timeout_s = item.get("requestTimeout")
+            timeout_s = item.requestTimeout
             run = Run(
                 id=ids.run_id(job_run.id, job_run.payloads),
                 job_run_id=job_run.id,
                 seq=job_run.payloads,
-                api_name=item["apiName"],
-                parameters=item["parameters"],
-                max_attempts=retry["maximumAttempts"] if retry else default_attempts,
+                api_name=item.apiName,
+                parameters=item.parameters,
+                max_attempts=item.retry.maximumAttempts if item.retry else default_attempts,
                 extended_from=extended_from,
                 request_timeout_ms=None if timeout_s is None else timeout_s * 1000,
             )
@@ -120,7 +120,7 @@ class RunBook:
         accepted = []
         for index, raw in enumerate(items):
             try:
-                accepted.append(PayloadItem.model_validate(raw).model_dump(mode="json"))
+                accepted.append(PayloadItem.model_validate(raw))
             except ValidationError as exc:
                 problem = exc.errors()[0]["msg"]
                 self._notice(
@@ -150,6 +150,7 @@ class RunBook:
         run.reason = None  # a pause's, now over
         run.launches += 1
         run.started_at = run.started_at or now
+        run.attempt_started_at = now
         run.deadline = now + timeout_ms(job_run, run)
         job_run.running.add(run.id)
         self._running_total += 1
@@ -185,6 +186,31 @@ class RunBook:
             return None
         configured = job.definition.proxy_url
         return configured.get_secret_value() if configured else None
+
+    def take_output(self) -> Output:
+        changes, effects = self._changes, self._effects
+        changes.jobs = list(self._dirty_jobs.values())
+        changes.job_runs = list(self._dirty_job_runs.values())
+        changes.new_job_runs = list(self._new_job_runs.values())
+        changes.new_runs = list(self._new_runs.values())
+        changes.runs = [r for i, r in self._dirty_runs.items() if i not in self._new_runs]
+        for job_run in changes.job_runs:
+            if not job_run.active:
+                job_run.runs.clear()  # final and about to be persisted: free the memory
+        for run in (*changes.new_runs, *changes.runs):
+            owner = self.job_runs.get(run.job_run_id)
+            if run.status in FINAL_RUN and owner is not None:  # about to be persisted
+                owner.runs.pop(run.id, None)
+        self._changes, self._effects = Changes(), Effects()
+        self._dirty_jobs, self._dirty_job_runs, self._dirty_runs = {}, {}, {}
+        self._new_runs, self._new_job_runs = {}, {}
+        return Output(changes, effects)
+
+    def _record_attempt(
+        self, run: Run, outcome: AttemptOutcome, now: int, failure: dict[str, Any] | None = None
+    ) -> None:
+        """The Run's current attempt ended (called before anything changes the Run)."""
+        self._changes.attempts.append(ended_attempt(run, outcome, now, failure))
 
     def _release(self, job_run: JobRun, run: Run) -> None:
         """The run's current attempt is over (or abandoned): free its slot."""
@@ -295,6 +321,7 @@ class RunBook:
         job_run.pending = deque()
         for run_id in job_run.running:
             self._effects.cancels.append(job_run.runs[run_id].attempt_id)
+            self._record_attempt(job_run.runs[run_id], "cancelled", now)
         for run_id in unfinished:
             run = job_run.runs[run_id]
             run.reason = run_reason("job-run-terminated", message)

@@ -95,6 +95,7 @@ class Runtime:
             results_path=self.results.path,
             auth_sessions=self._auth_sessions,
             auth_status=store.auth_states.status,
+            run_records=store.run_queries,
         )
         self.deliverer = Deliverer(
             store.deliveries,
@@ -251,6 +252,7 @@ class Runtime:
         items: list[InboxItem] = []
         with contextlib.suppress(TimeoutError):
             items.append(await asyncio.wait_for(self._inbox.get(), timeout))
+        await asyncio.sleep(0)  # let the tasks that feed the inbox hand over what is ready
         while not self._inbox.empty():
             items.append(self._inbox.get_nowait())
         now = self.clock()

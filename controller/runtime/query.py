@@ -15,7 +15,7 @@ from typing import Any
 from ..delivery import ResultsLink, ResultsStorage
 from ..engine import Engine, Identity, Job, JobRun
 from ..spec import AuthSessionDefinition
-from ..store import DeliveryQueue
+from ..store import DeliveryQueue, RunQueries
 from ..vocabulary import AuthSessionStatus
 
 
@@ -30,8 +30,11 @@ class RuntimeQuery:
         results_path: Callable[[str, str], Path],
         auth_sessions: Mapping[str, AuthSessionDefinition],
         auth_status: Callable[[str], AuthSessionStatus],
+        run_records: RunQueries,
     ) -> None:
         self._engine = engine
+        self.run_records = run_records
+        """A JobRun's Runs and their attempts, from the store (as of the last saved pass)."""
         self._auth_sessions = auth_sessions
         self.auth_status = auth_status
         """An AuthSession's status, from its stored state."""

@@ -40,8 +40,9 @@ from .models import (
     UpdatedResponse,
 )
 from .openapi import add_job_schema
-from .paths import API, ERROR_RESPONSES, ProjectName, Workspace
+from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace
 from .request_bodies import BodyRules
+from .runs_routes import add_runs_routes
 from .shapes import progress_object
 from .views import ApiError, Control, Views
 
@@ -54,7 +55,6 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 
 
 JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
-JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
 Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
 
 
@@ -73,6 +73,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     _add_job_run_routes(app, views)
     add_run_routes(app, views)
     add_auth_session_routes(app, views)
+    add_runs_routes(app, views)
 
     @app.get(
         "/api/v1/server", response_model=ServerInfo, tags=["server"], responses=ERROR_RESPONSES

@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..vocabulary import (
     ApiJobRunStatus,
     ApiJobSource,
+    AttemptOutcome,
     ErrorCategory,
     JobReasonType,
     JobRunType,
     JobState,
     ReasonType,
+    RunStatus,
 )
 
 
@@ -177,3 +179,49 @@ class ErrorOut(_Out):
     retirable: bool = False
     details: Any = None
     correlationId: str
+
+
+class RunOut(_Out):
+    """Extension: one Run of a JobRun, as stored at the last saved pass."""
+
+    id: str
+    api: str
+    parameters: dict[str, Any]
+    status: RunStatus
+    attempts: int = Field(description="Attempts that ended and counted (retries used + 1).")
+    resultPreview: str | None = Field(
+        description="The start of the result's JSON (cut at 200 characters, with '…')."
+    )
+    error: dict[str, Any] | None
+    reason: dict[str, Any] | None
+    startedAt: str | None
+    endedAt: str | None
+    traceUrl: str | None = Field(description="The last attempt's trace, if kept.")
+    logUrl: str | None = Field(description="The last attempt's log.")
+    extendedFrom: str | None = Field(description="The Run whose extend_payload added this one.")
+
+
+class RunsPage(_Out):
+    runs: list[RunOut]
+    nextCursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+
+
+class AttemptOut(_Out):
+    id: str
+    number: int = Field(description="The Run's starts, from 1 (cancelled ones included).")
+    outcome: AttemptOutcome
+    startedAt: str | None
+    endedAt: str
+    durationMs: int | None
+    error: dict[str, Any] | None
+    traceUrl: str | None
+    logUrl: str | None
+
+
+class RunWithResult(RunOut):
+    result: Any = None
+
+
+class RunDetail(_Out):
+    run: RunWithResult
+    attempts: list[AttemptOut]

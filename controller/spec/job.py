@@ -182,12 +182,14 @@ class JobDefinition(StrictModel):
         """The item's own retry policy wins over the Job's."""
         return (item.retry or self.configuration.retry).maximumAttempts
 
-    def canonical(self) -> dict[str, Any]:
+    def canonical(self, *, payload: bool = True) -> dict[str, Any]:
         """The normalised document: canonical spellings, defaults filled in, secrets masked;
         jobctl's extension settings only where they differ from their defaults, so that a
         JobRun's configuration snapshot keeps the reference's shape (readers fall back to
-        ``CONFIGURATION_EXTENSIONS``)."""
-        document = self.model_dump(mode="json", exclude={"schema_uri"}, exclude_none=True)
+        ``CONFIGURATION_EXTENSIONS``). Without ``payload`` (a JobRun's snapshot: its payload is
+        its Runs), a Job of 100,000 items costs no copy of them."""
+        exclude = {"schema_uri"} if payload else {"schema_uri", "payload"}
+        document = self.model_dump(mode="json", exclude=exclude, exclude_none=True)
         if isinstance(document.get("proxy"), str):
             document["proxy"] = {"version": "v1", "url": document["proxy"]}
         configuration = document["configuration"]

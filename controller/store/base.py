@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..engine import Changes, Delivery, JobRun, ResultRecord
+from .run_queries import RunFilter
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class StoredJob:
 class StoredState:
     jobs: list[StoredJob]
     job_runs: list[JobRun]
-    """Every JobRun; only active ones come with their Runs."""
+    """Every JobRun; active ones come with their unfinished Runs (finished ones are read
+    from the store when asked for: ``RunQueries``)."""
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,15 @@ class DeliveryQueue(Protocol):
     def put_results_object(self, job_run_id: str, described: dict[str, Any]) -> None: ...
 
     def results_object(self, job_run_id: str) -> dict[str, Any] | None: ...
+
+
+class RunQueries(Protocol):
+    """A JobRun's Runs a page at a time, one Run, a Run's attempts (``run_queries.py``)."""
+
+    def runs(
+        self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None: ...
+
+    def attempts(self, run_id: str) -> list[dict[str, Any]]: ...

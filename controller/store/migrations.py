@@ -128,4 +128,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE auth_session_states ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    CREATE TABLE attempts (
+        id TEXT PRIMARY KEY,
+        job_run_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        trace_url TEXT,
+        log_url TEXT
+    );
+    CREATE INDEX attempts_by_run ON attempts (run_id, number);
+    CREATE INDEX attempts_by_job_run ON attempts (job_run_id);
+    CREATE INDEX runs_by_status ON runs (job_run_id, status, seq);
+    """,
 )

@@ -13,9 +13,11 @@ so each Run has exactly one line. Rows are deleted once written.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from .delivery_queue import SqliteDeliveryQueue
 from .documents import SqliteDocuments
 from .full import transaction
 from .migrations import MIGRATIONS
+from .run_queries import SqliteRunQueries
 
 _JOB_RUN_COLUMNS = (
     "id",
@@ -97,7 +100,20 @@ _JOB_RUN_UPDATE = (
 is written once: SQLite rewrites a whole row on any update, overflow pages included."""
 
 
+_ATTEMPT_COLUMNS = (
+    "attempt_id",
+    "job_run_id",
+    "run_id",
+    "number",
+    "started_at",
+    "ended_at",
+    "outcome",
+    "error",
+    "trace_url",
+    "log_url",
+)
 _PRUNED_ROWS = (
+    ("attempts", "job_run_id"),
     ("results", "job_run_id"),
     ("results_objects", "job_run_id"),
     ("runs", "job_run_id"),
@@ -114,8 +130,25 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
 
 
-def _row(obj: Any, columns: Iterable[str]) -> tuple[Any, ...]:
-    return tuple(_dump(getattr(obj, c)) if c in _JSON_COLUMNS else getattr(obj, c) for c in columns)
+def _row(obj: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    """``obj``'s ``columns`` as a row, JSON columns dumped (the hot path of every pass: one
+    C-level getter per column set, not a getattr per column)."""
+    getter, dumped = _row_plan(columns)
+    values = getter(obj)
+    if len(columns) == 1:
+        values = (values,)
+    if not dumped:
+        return tuple(values)
+    row = list(values)
+    for index in dumped:
+        row[index] = _dump(row[index])
+    return tuple(row)
+
+
+@functools.cache
+def _row_plan(columns: tuple[str, ...]) -> tuple[Callable[[Any], Any], tuple[int, ...]]:
+    dumped = tuple(i for i, c in enumerate(columns) if c in _JSON_COLUMNS)
+    return operator.attrgetter(*columns), dumped
 
 
 def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
@@ -130,7 +163,8 @@ class SqliteStore:
 
     ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``);
     ``auth_states`` holds AuthSession storage states; ``api_jobs``, ``api_auth_sessions`` and
-    ``direct_jobs`` definitions given through the REST API (``documents``).
+    ``direct_jobs`` definitions given through the REST API (``documents``); ``run_queries``
+    reads Runs and attempts a page at a time.
     """
 
     def __init__(self, path: Path) -> None:
@@ -140,6 +174,7 @@ class SqliteStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute("PRAGMA wal_autocheckpoint = 10000")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
         self.deliveries = SqliteDeliveryQueue(self._db)
@@ -147,6 +182,9 @@ class SqliteStore:
         self.api_jobs = SqliteDocuments(self._db, "api_jobs")
         self.api_auth_sessions = SqliteDocuments(self._db, "api_auth_sessions")
         self.direct_jobs = SqliteDocuments(self._db, "direct_jobs")
+        self.run_queries = SqliteRunQueries(self._db)
+        self._marks: dict[str, tuple[int, int]] = {}
+        """Results-file watermarks not yet recorded: JobRun -> (last written seq, size)."""
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -166,6 +204,9 @@ class SqliteStore:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
+        if self._marks:
+            with transaction(self._db, self.path):
+                self._record_marks()
         self._db.close()
 
     def load(self) -> StoredState:
@@ -178,7 +219,9 @@ class SqliteStore:
             job_run = JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot")))
             if job_run.active:
                 for run_row in self._db.execute(
-                    "SELECT * FROM runs WHERE job_run_id = ? ORDER BY seq", (job_run.id,)
+                    "SELECT * FROM runs WHERE job_run_id = ? AND status IN ('PENDING', "
+                    "'RUNNING') ORDER BY seq",
+                    (job_run.id,),
                 ):
                     run = Run(**_load(run_row, _RUN_COLUMNS))
                     job_run.runs[run.id] = run
@@ -186,11 +229,13 @@ class SqliteStore:
         return StoredState(jobs, job_runs)
 
     def save(self, changes: Changes) -> None:
-        """Everything one engine pass changed, in one transaction."""
-        if not changes:
+        """Everything one engine pass changed, in one transaction (with the watermarks of
+        the results files written since the last one)."""
+        if not changes and not self._marks:
             return
         db = self._db
         with transaction(db, self.path):
+            self._record_marks()
             db.executemany(
                 "INSERT INTO jobs (job_id, first_seen, last_tick, paused) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (job_id) DO UPDATE SET last_tick = excluded.last_tick, "
@@ -223,6 +268,10 @@ class SqliteStore:
             db.executemany(
                 f"UPDATE runs SET {_RUN_UPDATE} WHERE id = ?",
                 ((*_row(r, _RUN_MUTABLE), r.id) for r in changes.runs),
+            )
+            db.executemany(
+                f"INSERT OR REPLACE INTO attempts VALUES ({', '.join('?' * 10)})",
+                (_row(a, _ATTEMPT_COLUMNS) for a in changes.attempts),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO results (job_id, job_run_id, seq, run_id, line) "
@@ -284,14 +333,22 @@ class SqliteStore:
         ]
 
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
-        """(job_run_id, last written seq, file size): the file is good up to there."""
+        """(job_run_id, last written seq, file size): the file is good up to there. Recorded
+        with the next saved pass, not in a transaction of its own (that would be two commits
+        per pass): a crash before then leaves the file longer than its watermark, which
+        ``ResultsFiles.reconcile`` cuts back and writes again from the ``results`` rows (kept
+        until the watermark is recorded)."""
+        for job_run_id, seq, size in marks:
+            self._marks[job_run_id] = (seq, size)
+
+    def _record_marks(self) -> None:
         db = self._db
-        with transaction(db, self.path):
-            for job_run_id, seq, size in marks:
-                db.execute(
-                    "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
-                    (seq, size, job_run_id),
-                )
-                db.execute(
-                    "DELETE FROM results WHERE job_run_id = ? AND seq <= ?", (job_run_id, seq)
-                )
+        db.executemany(
+            "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
+            [(seq, size, job_run_id) for job_run_id, (seq, size) in self._marks.items()],
+        )
+        db.executemany(
+            "DELETE FROM results WHERE job_run_id = ? AND seq <= ?",
+            [(job_run_id, seq) for job_run_id, (seq, _size) in self._marks.items()],
+        )
+        self._marks.clear()

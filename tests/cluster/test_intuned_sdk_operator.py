@@ -39,6 +39,10 @@ def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     assert seen["ended"] == [["COMPLETED", 2], ["COMPLETED", 2]]
     assert seen["pages"][0][0] == 2 and seen["terminated"].endswith("TERMINATED")
     assert {"sdk-job", "sdk-slow"} <= set(seen["after_delete"])  # refused: still there
+    runs = httpx.get(f"{base}/job-runs/{seen['job_run_ids'][0]}/runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]  # the operator's store
+    one = httpx.get(f"{base}/job-runs/{seen['job_run_ids'][0]}/runs/{runs[0]['id']}").json()
+    assert [a["outcome"] for a in one["attempts"]] == ["succeeded"]
 
 
 def test_the_sdks_auth_sessions_and_runs_services_against_the_operator(

@@ -18,7 +18,10 @@ CODE_JOB = {"payload": [{"apiName": "fanout", "parameters": {"count": 8}}],
 
 @pytest.fixture(scope="module")
 def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningController]:
-    running = start_controller(tmp_path_factory.mktemp("cli"), {"code-job": CODE_JOB})
+    mixed = {"payload": [{"apiName": "a"}, {"apiName": "fail-once"}, {"apiName": "user-error"}]}
+    running = start_controller(
+        tmp_path_factory.mktemp("cli"), {"code-job": CODE_JOB, "mixed": mixed}
+    )
     yield running
     running.stop()
 
@@ -131,3 +134,40 @@ def test_jobs_create_takes_the_docs_forms_and_the_id_from_the_document(
     assert broken.returncode == 1 and broken.stderr.startswith("jobctl jobs create: <argument>:1:")
     for job_id in ("inline-job", "from-file", "piped"):
         assert cli(controller, "jobs", "delete", job_id, "-y", "-p", "shop").returncode == 0
+
+
+def test_a_jobruns_runs_and_a_flaky_runs_two_attempts_through_the_api_and_the_cli(
+    controller: RunningController,
+) -> None:
+    """The Runs of the fan-out JobRun page by page (keyset cursor), filtered; the ``fail-once``
+    Run shows its two attempts: one failed, one succeeded."""
+    triggered = cli(controller, "jobs", "trigger", "mixed", "--json")
+    job_run_id = json.loads(triggered.stdout)["jobRunId"]
+    assert cli(controller, "jobruns", "watch", job_run_id).returncode == 1  # one user error
+    with controller.client() as http:
+        base = f"{controller.base}/job-runs/{job_run_id}/runs"
+        first = http.get(base, params={"limit": 2}).json()
+        second = http.get(base, params={"limit": 2, "cursor": first["nextCursor"]}).json()
+        assert [r["api"] for r in first["runs"] + second["runs"]] == [
+            "a",
+            "fail-once",
+            "user-error",
+        ]
+        assert second["nextCursor"] is None
+        failed = http.get(base, params={"status": "FAILED"}).json()["runs"]
+        assert [(r["api"], r["error"]["code"]) for r in failed] == [("user-error", "api-not-found")]
+        assert http.get(base, params={"errorCode": "api-not-found"}).json()["runs"] == failed
+        bad = http.get(base, params={"cursor": "abc"})
+        assert bad.status_code == 400 and "nextCursor" in bad.json()["message"]
+    flaky = first["runs"][1]
+    assert (flaky["status"], flaky["attempts"]) == ("SUCCEEDED", 2)
+
+    listed = cli(controller, "jobruns", "runs", job_run_id, "--status", "FAILED")
+    assert listed.returncode == 0, listed.stderr
+    assert "user-error" in listed.stdout and "fail-once" not in listed.stdout
+    shown = cli(controller, "jobruns", "run", job_run_id, flaky["id"], "--json")
+    attempts = json.loads(shown.stdout)["attempts"]
+    assert [(a["number"], a["outcome"]) for a in attempts] == [(1, "failed"), (2, "succeeded")]
+    assert attempts[0]["error"]["category"] == "execution" and attempts[0]["durationMs"] >= 0
+    table = cli(controller, "jobruns", "run", job_run_id, flaky["id"])
+    assert "SUCCEEDED after 2 attempt(s)" in table.stdout and "succeeded" in table.stdout

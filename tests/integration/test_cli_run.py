@@ -127,7 +127,7 @@ def _state(root: Path, sql: str) -> list[tuple]:
 
 def _results_lines(root: Path) -> int:
     return sum(
-        len(path.read_text().splitlines()) for path in (root / "state" / "results").rglob("*.jsonl")
+        path.read_bytes().count(b"\n") for path in (root / "state" / "results").rglob("*.jsonl")
     )
 
 
@@ -142,44 +142,70 @@ def _wait_for(condition, process: subprocess.Popen, timeout: float = 60.0) -> No
         time.sleep(0.01)
 
 
+def _kill_while_running(
+    root: Path, env: dict[str, str], rng: random.Random, gaps: tuple[int, int], kills: int
+) -> int:
+    """Start ``jobctl run`` on the ``bulk`` Job and SIGKILL it once ``gaps`` more results lines
+    were written (then a random instant later: between two results, or inside a pass), up to
+    ``kills`` times; resume it each time, then run it to the end. Returns the kills made."""
+    made = 0
+    args = run_args(root, "--trigger", "bulk", "--until-idle")
+    while made < kills:
+        process = subprocess.Popen([str(JOBCTL), *args], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        target = _results_lines(root) + rng.randint(*gaps)
+        _wait_for(functools.partial(_reached, root, target), process)
+        time.sleep(rng.uniform(0, 0.05))
+        if process.poll() is not None:
+            break
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        made += 1
+        args = run_args(root, "--until-idle")  # resume, do not trigger again
+    final = subprocess.run([str(JOBCTL), *run_args(root, "--until-idle")], env=env,
+                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert final.returncode == 0, final.stderr
+    return made
+
+
+def _exactly_once(root: Path, runs: int) -> list[dict]:
+    """The JobRun completed with ``runs`` Runs, one results line each, counters matching."""
+    (job_run,) = _state(
+        root, "SELECT id, status, successful_runs, failed_runs, payloads FROM job_runs"
+    )
+    assert job_run[1:] == ("COMPLETED", runs, 0, runs)
+    path = root / "state" / "results" / "bulk" / f"{job_run[0]}.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == runs
+    assert len({line["apiInfo"]["runId"] for line in lines}) == runs
+    return lines
+
+
 def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     items = ", ".join(f'{{api: "echo", parameters: {{n: {n}}}}}' for n in range(300))
     root = write_job(
         tmp_path, "bulk", f"{{payload: [{items}], configuration: {{maxConcurrentRequests: 4}}}}"
     )
     env = jobctl_env(JOBCTL_FAKE_DELAY="0.02,0.12")
-    rng = random.Random(4)
-    kills = 0
-    args = run_args(root, "--trigger", "bulk", "--until-idle")
-    while kills < 12:
-        process = subprocess.Popen([str(JOBCTL), *args], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        target = _results_lines(root) + rng.randint(8, 20)
-        _wait_for(functools.partial(_reached, root, target), process)
-        time.sleep(rng.uniform(0, 0.05))  # anywhere between two results, or inside a pass
-        if process.poll() is not None:
-            break
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills += 1
-        args = run_args(root, "--until-idle")  # resume, do not trigger again
-    final = subprocess.run([str(JOBCTL), *run_args(root, "--until-idle")], env=env,
-                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
-    assert final.returncode == 0, final.stderr
+    kills = _kill_while_running(root, env, random.Random(4), (8, 20), 12)
     assert kills >= 10, f"the JobRun finished after only {kills} kills"
-    (job_run,) = _state(
-        root, "SELECT id, status, successful_runs, failed_runs, payloads FROM job_runs"
-    )
-    assert job_run[1:] == ("COMPLETED", 300, 0, 300)
-    lines = [
-        json.loads(line)
-        for line in (root / "state" / "results" / "bulk" / f"{job_run[0]}.jsonl")
-        .read_text()
-        .splitlines()
-    ]
-    assert len(lines) == 300
+    lines = _exactly_once(root, 300)
     assert sorted(line["apiInfo"]["parameters"]["n"] for line in lines) == list(range(300))
-    assert len({line["apiInfo"]["runId"] for line in lines}) == 300
+
+
+def test_sigkill_during_a_20000_run_fan_out_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    """20 seeds each extending the payload with 999 Runs, the controller SIGKILLed 5 times on
+    the way: every Run once in the results file, counters matching."""
+    seeds = ", ".join('{api: "fanout", parameters: {count: 999}}' for _ in range(20))
+    root = write_job(
+        tmp_path, "bulk", f"{{payload: [{seeds}], configuration: {{maxConcurrentRequests: 25}}}}"
+    )
+    kills = _kill_while_running(root, jobctl_env(), random.Random(11), (2_000, 3_500), 5)
+    assert kills == 5, f"the JobRun finished after only {kills} kills"
+    lines = _exactly_once(root, 20_000)
+    assert sum(1 for line in lines if line["apiInfo"]["name"] == "fanout") == 20
 
 
 def test_sigkill_around_schedule_ticks_never_creates_two_jobruns_for_one_tick(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from controller.engine import ids
 from controller.runtime.results_files import ResultsFiles
-from controller.store import SqliteStore, StateFullError
+from controller.store import RunFilter, SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
 from tests.unit.engine.harness import Scenario
 
@@ -59,12 +60,11 @@ def test_state_round_trips_through_the_store(tmp_path: Path) -> None:
         2,
     )
     assert loaded.snapshot == job_run.snapshot
-    runs = sorted(loaded.runs.values(), key=lambda r: r.seq)
-    assert [(r.api_name, r.status, r.attempts) for r in runs] == [
-        ("a", "SUCCEEDED", 1),
-        ("b", "RUNNING", 0),
-    ]
-    assert runs[0].result == {"deep": {"value": 1}} and runs[0].parameters == {"x": [1, 2]}
+    (unfinished,) = loaded.runs.values()  # the ended Run stays in the store, unloaded
+    assert (unfinished.api_name, unfinished.status, unfinished.attempts) == ("b", "RUNNING", 0)
+    ended = store.run_queries.run(job_run.id, ids.run_id(job_run.id, 0))
+    assert ended is not None and (ended["status"], ended["attempts"]) == ("SUCCEEDED", 1)
+    assert ended["result"] == {"deep": {"value": 1}} and ended["parameters"] == {"x": [1, 2]}
     assert [(j.job_id, j.paused) for j in state.jobs] == [("job", False)]
 
 
@@ -170,3 +170,39 @@ def test_an_auth_session_is_pending_ready_expired_and_pending_again_after_new_cr
     assert states.get("s") == (3, None) and states.status("s") == "PENDING"
     states.forget("s")
     assert states.get("s") == (0, None)
+
+
+def test_runs_are_read_a_page_at_a_time_and_attempts_go_with_their_pruned_jobrun(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    items = ", ".join(
+        f'{{api: "{"b" if n % 3 else "a"}", parameters: {{n: {n}}}}}' for n in range(9)
+    )
+    job = f"{{payload: [{items}], configuration: {{maxConcurrentRequests: 9}}}}"
+    s = Scenario(job, history_limit=1)
+    first = s.engine.trigger("job", s.now)
+    s.step()
+    for request in s.running():
+        (s.fail if request.api_name == "a" else s.succeed)(request)
+    s.step()
+    _save_all(s, store)
+    queries = store.run_queries
+    everything = RunFilter()
+    page = queries.runs(first.id, everything, after_seq=-1, limit=4)
+    after = queries.runs(first.id, everything, after_seq=page[-1]["seq"], limit=100)
+    assert [r["parameters"]["n"] for r in page + after] == list(range(9))
+    retried = queries.runs(first.id, RunFilter(api="a", status="RUNNING"), after_seq=-1, limit=9)
+    assert [r["parameters"]["n"] for r in retried] == [0, 3, 6]  # their retry runs
+    assert [a["outcome"] for a in queries.attempts(retried[0]["id"])] == ["failed"]
+    assert queries.runs(first.id, RunFilter(error_code="boom"), after_seq=-1, limit=9) == retried
+    assert queries.run(first.id, page[1]["id"])["result"] == {"ok": page[1]["id"]}
+    s.engine.terminate(first.id, s.now)
+    s.engine.trigger("job", s.now)
+    s.step()
+    _save_all(s, store)  # the second JobRun's start prunes nothing yet; its end would
+    s.engine.terminate(s.engine.job_runs[list(s.engine.job_runs)[-1]].id, s.now)
+    s.step()
+    _save_all(s, store)
+    assert queries.attempts(retried[0]["id"]) == []
+    assert queries.run(first.id, page[1]["id"]) is None

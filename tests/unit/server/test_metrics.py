@@ -11,7 +11,7 @@ from controller.delivery import LocalResultsStorage
 from controller.engine import Changes, Engine, JobRun
 from controller.runtime import RuntimeQuery
 from controller.server import ControllerMetrics, StateSources
-from controller.store import DeliveryQueue
+from controller.store import DeliveryQueue, RunQueries
 
 NOW = 1_700_000_000_000
 
@@ -58,6 +58,7 @@ def metrics(engine: Engine, *, now: int = NOW, healthy: bool = True) -> Controll
         results_path=lambda *_: Path(),
         auth_sessions={},
         auth_status=lambda _session: "PENDING",
+        run_records=cast(RunQueries, None),  # the metrics read no Runs
     )
     return ControllerMetrics(query, sources)
 

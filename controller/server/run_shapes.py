@@ -1,0 +1,60 @@
+"""Stored Runs and attempts as API objects (the ``job-runs/{id}/runs`` extension). Pure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..engine import iso_ms
+from ..store.run_queries import RESULT_PREVIEW_CHARS
+
+
+def run_object(record: dict[str, Any]) -> dict[str, Any]:
+    """A Run of a page; with ``result`` when the record has the whole of it (one Run)."""
+    body = {
+        "id": record["id"],
+        "api": record["api_name"],
+        "parameters": record["parameters"],
+        "status": record["status"],
+        "attempts": record["attempts"],
+        "resultPreview": _preview(record),
+        "error": record["error"],
+        "reason": record["reason"],
+        "startedAt": iso_ms(record["started_at"]),
+        "endedAt": iso_ms(record["ended_at"]),
+        "traceUrl": record["trace_url"],
+        "logUrl": record["log_url"],
+        "extendedFrom": record["extended_from"],
+    }
+    if "result" in record:
+        body["result"] = record["result"]
+    return body
+
+
+def _preview(record: dict[str, Any]) -> str | None:
+    if "result_preview" in record:
+        text: str | None = record["result_preview"]
+    else:
+        text = None if record.get("result") is None else _json(record["result"])
+    if text is None or len(text) <= RESULT_PREVIEW_CHARS:
+        return text
+    return text[:RESULT_PREVIEW_CHARS] + "…"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def attempt_object(record: dict[str, Any]) -> dict[str, Any]:
+    started, ended = record["started_at"], record["ended_at"]
+    return {
+        "id": record["id"],
+        "number": record["number"],
+        "outcome": record["outcome"],
+        "startedAt": iso_ms(started),
+        "endedAt": iso_ms(ended),
+        "durationMs": None if started is None else ended - started,
+        "error": record["error"],
+        "traceUrl": record["trace_url"],
+        "logUrl": record["log_url"],
+    }

@@ -1,0 +1,77 @@
+"""A JobRun's Runs and a Run's attempts (extensions under ``job-runs/``): keyset pages, read from
+the store, so a page costs the same at any depth of a large JobRun and in both runtimes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path, Query
+
+from ..store import RunFilter
+from ..vocabulary import RunStatus
+from .models import RunDetail, RunsPage
+from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace
+from .run_shapes import attempt_object, run_object
+from .views import ApiError, Views
+
+RunId = Annotated[str, Path(alias="runId", description="The Run ID (ru_...).")]
+
+
+def _after(cursor: str | None) -> int:
+    if cursor is None:
+        return -1
+    if not cursor.isdigit():
+        raise ApiError(400, f"cursor {cursor!r} is not one this API gave; pass its nextCursor")
+    return int(cursor)
+
+
+def add_runs_routes(app: FastAPI, views: Views) -> None:
+    @app.get(
+        f"{API}/job-runs/{{jobRunId}}/runs",
+        response_model=RunsPage,
+        tags=["job runs"],
+        responses=ERROR_RESPONSES,
+    )
+    async def list_runs(
+        workspace_id: Workspace,
+        project_name: ProjectName,
+        job_run_id: JobRunId,
+        *,
+        status: RunStatus | None = None,
+        api: str | None = None,
+        error_code: Annotated[str | None, Query(alias="errorCode")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+    ) -> Any:
+        """The JobRun's Runs in payload order (extensions after), filtered by status, API name
+        or error code; ``nextCursor`` fetches the next page."""
+        views.project(workspace_id, project_name)
+        views.find_run(None, job_run_id)
+        where = RunFilter(status, api, error_code)
+        rows = views.query.run_records.runs(
+            job_run_id, where, after_seq=_after(cursor), limit=limit + 1
+        )
+        more = len(rows) > limit
+        page = rows[:limit]
+        return {
+            "runs": [run_object(r) for r in page],
+            "nextCursor": str(page[-1]["seq"]) if more else None,
+        }
+
+    @app.get(
+        f"{API}/job-runs/{{jobRunId}}/runs/{{runId}}",
+        response_model=RunDetail,
+        tags=["job runs"],
+        responses=ERROR_RESPONSES,
+    )
+    async def get_run(
+        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId, run_id: RunId
+    ) -> Any:
+        """One Run, its whole result, and every attempt it made (the latest last)."""
+        views.project(workspace_id, project_name)
+        views.find_run(None, job_run_id)
+        record = views.query.run_records.run(job_run_id, run_id)
+        if record is None:
+            raise ApiError(404, f"no Run {run_id!r} in JobRun {job_run_id!r}")
+        attempts = views.query.run_records.attempts(run_id)
+        return {"run": run_object(record), "attempts": [attempt_object(a) for a in attempts]}

@@ -1,0 +1,78 @@
+"""A JobRun's Runs and a Run's attempts, read from the store a page at a time.
+
+Pages are keyset-paginated by the Run's position in its JobRun (``seq``: payload order, then
+extensions in the order they came), so a page is as fast deep in a million Runs as at the start
+and stays stable while the JobRun runs (a Run never moves). Filters use the indexes
+``runs_by_status`` (JobRun, status, seq) and ``runs_by_job_run`` (JobRun, seq). Results are read
+as a preview in lists (``RESULT_PREVIEW_CHARS``), whole for one Run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+RESULT_PREVIEW_CHARS = 200
+_RUN_FIELDS = (
+    "id, seq, api_name, parameters, status, attempts, error, reason, started_at, ended_at, "
+    "extended_from, trace_url, log_url"
+)
+_JSON_FIELDS = ("parameters", "error", "reason", "result")
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    status: str | None = None
+    api: str | None = None
+    error_code: str | None = None
+
+
+def _decoded(row: sqlite3.Row) -> dict[str, Any]:
+    record = dict(row)
+    for name in _JSON_FIELDS:
+        if record.get(name) is not None:
+            record[name] = json.loads(record[name])
+    return record
+
+
+class SqliteRunQueries:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def runs(
+        self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` Runs after position ``after_seq``, in order; ``result_preview`` is
+        the start of the result's JSON (longer than ``RESULT_PREVIEW_CHARS``: cut)."""
+        sql = (
+            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_CHARS + 1}) "
+            "AS result_preview FROM runs WHERE job_run_id = ? AND seq > ?"
+        )
+        params: list[Any] = [job_run_id, after_seq]
+        for column, value in (
+            ("status", where.status),
+            ("api_name", where.api),
+            ("json_extract(error, '$.code')", where.error_code),
+        ):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = self._db.execute(f"{sql} ORDER BY seq LIMIT ?", (*params, limit))
+        return [_decoded(row) for row in rows]
+
+    def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            f"SELECT {_RUN_FIELDS}, result FROM runs WHERE job_run_id = ? AND id = ?",
+            (job_run_id, run_id),
+        ).fetchone()
+        return None if row is None else _decoded(row)
+
+    def attempts(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT id, number, started_at, ended_at, outcome, error, trace_url, log_url "
+            "FROM attempts WHERE run_id = ? ORDER BY number",
+            (run_id,),
+        )
+        return [_decoded(row) for row in rows]
