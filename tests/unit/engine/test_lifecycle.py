@@ -63,7 +63,7 @@ def test_failures_are_retried_up_to_maximum_attempts_with_item_override() -> Non
     assert [(r.api_name, r.attempt_number) for r in s.running()] == [("c", 1), ("a", 2)]
     runs = s.persisted_runs(job_run.id)
     assert (runs["a"].status, runs["a"].attempts) == ("RUNNING", 1)
-    assert (runs["b"].status, runs["b"].error["code"]) == ("FAILED", "boom")  # type: ignore[index]
+    assert (runs["b"].status, runs["b"].error["code"]) == ("FAILED", "boom")
     assert job_run.failed_runs == 1
     assert "b" not in {r.api_name for r in job_run.runs.values()}  # ended: not held any more
 
