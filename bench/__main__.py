@@ -10,6 +10,7 @@ import sys
 BENCHMARKS = [
     "bench.schedules",
     "bench.engine_throughput",
+    "bench.engine_million_runs",
     "bench.browser_throughput",
     "bench.browser_vs_crawlee",
     "bench.browser_isolation_levels",

@@ -21,15 +21,14 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.engine_throughput import InstantLauncher
 from controller.embedded import EmbeddedController, Settings
 from controller.engine import (
-    AttemptEvent,
     AttemptExtendedPayload,
     AttemptFailed,
     AttemptRequest,
@@ -43,13 +42,9 @@ FANOUT = int(os.environ.get("BENCH_FANOUT", "999"))
 QUERIES = 200
 
 
-class FanOutLauncher:
+class FanOutLauncher(InstantLauncher):
     """A seed extends the payload with ``FANOUT`` items; every other Run just succeeds (every
     hundredth fails)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
 
     async def start(self, request: AttemptRequest) -> None:
         n = request.parameters["n"]
@@ -57,22 +52,12 @@ class FanOutLauncher:
             items = tuple(
                 {"apiName": "page", "parameters": {"n": n * FANOUT + i}} for i in range(FANOUT)
             )
-            self._queue.put_nowait(AttemptExtendedPayload(request.attempt_id, items))
+            self.queue.put_nowait(AttemptExtendedPayload(request.attempt_id, items))
         if request.api_name == "page" and n % 100 == 99:
             failure = error("automation-error", "user", "no such page")
-            self._queue.put_nowait(AttemptFailed(request.attempt_id, failure))
+            self.queue.put_nowait(AttemptFailed(request.attempt_id, failure))
             return
-        self._queue.put_nowait(AttemptResult(request.attempt_id, {"n": n}))
-
-    async def cancel(self, attempt_id: str) -> None:
-        return None
-
-    async def events(self) -> AsyncIterator[AttemptEvent]:
-        while True:
-            yield await self._queue.get()
-
-    async def close(self) -> None:
-        return None
+        self.queue.put_nowait(AttemptResult(request.attempt_id, {"n": n}))
 
 
 async def _fan_out(folder: Path) -> dict[str, Any]:
@@ -130,8 +115,8 @@ async def _query(controller: EmbeddedController, job_run_id: str) -> dict[str, f
                 response = await client.get(f"{base}/job-runs/{job_run_id}/runs", params=params)
                 spent.append((time.perf_counter() - began) * 1000)
                 assert response.status_code == 200 and response.json()["runs"], response.text
-            timings[name] = round(statistics.quantiles(spent, n=100)[98], 2)
-            timings[f"{name}_median"] = round(statistics.median(spent), 2)
+            timings[f"{name}_p99_ms"] = round(statistics.quantiles(spent, n=100)[98], 2)
+            timings[f"{name}_median_ms"] = round(statistics.median(spent), 2)
     return timings
 
 
@@ -152,11 +137,11 @@ def run() -> list[dict[str, Any]]:
         },
         {
             "benchmark": "runs_query_ms",
-            "value": max(queries.values()),
+            "value": max(ms for name, ms in queries.items() if "p99" in name),
             "unit": "ms (p99, worst page kind)",
             "target": 50,
             "runs": found["items"],
-            **{f"p99_{name}_ms": ms for name, ms in queries.items()},
+            **queries,
         },
     ]
 

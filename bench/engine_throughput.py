@@ -30,17 +30,17 @@ class InstantLauncher:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
+        self.queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
 
     async def start(self, request: AttemptRequest) -> None:
-        self._queue.put_nowait(AttemptResult(request.attempt_id, {"n": request.parameters["n"]}))
+        self.queue.put_nowait(AttemptResult(request.attempt_id, {"n": request.parameters["n"]}))
 
     async def cancel(self, attempt_id: str) -> None:
         return None
 
     async def events(self) -> AsyncIterator[AttemptEvent]:
         while True:
-            yield await self._queue.get()
+            yield await self.queue.get()
 
     async def close(self) -> None:
         return None

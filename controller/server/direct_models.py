@@ -27,7 +27,9 @@ class RetryIn(_In):
     maximumAttempts: int = Field(default=3, ge=1)
 
 
-class _Attempts(_In):
+class SessionSteps(_In):
+    """How an AuthSession operation checks and creates the session."""
+
     checkAttempts: int = Field(default=3, ge=1)
     createAttempts: int = Field(default=3, ge=1)
     proxy: str | None = Field(default=None, description="A proxy URL for the session's steps.")
@@ -36,7 +38,7 @@ class _Attempts(_In):
     )
 
 
-class RunAuthSessionIn(_Attempts):
+class RunAuthSessionIn(SessionSteps):
     id: str | None = None
     autoRecreate: bool = True
     requestTimeout: int = Field(default=600, ge=1)
@@ -95,16 +97,15 @@ class AuthSessionOut(_Out):
     status: AuthSessionStatus
 
 
-class AuthSessionCreateIn(_Attempts):
-    id: str | None = Field(default=None, description="Generated when absent.")
+class AuthSessionUpdateIn(SessionSteps):
     parameters: dict[str, Any] = Field(description="The credentials create.py logs in with.")
 
 
-class AuthSessionUpdateIn(_Attempts):
-    parameters: dict[str, Any] = Field(description="The new credentials.")
+class AuthSessionCreateIn(AuthSessionUpdateIn):
+    id: str | None = Field(default=None, description="Generated when absent.")
 
 
-class AuthSessionValidateIn(_Attempts):
+class AuthSessionValidateIn(SessionSteps):
     autoRecreate: bool = True
     requestTimeout: int = Field(default=600, ge=1)
 

@@ -152,6 +152,12 @@ def add_auth_session_routes(app: FastAPI, views: Views) -> None:
         views.command(lambda: control.delete_api_auth_session(session_id))
         return Response(status_code=204)
 
+    def define_and_create(kind: DirectKind, session_id: str, body: AuthSessionUpdateIn) -> str:
+        document = {"id": session_id, "credentials": body.parameters}
+        create = kind == "create"
+        views.command(lambda: control.put_api_auth_session(session_id, document, create=create))
+        return start(kind, operation_document(session_id, body))
+
     @app.post(f"{sessions}/create", **STARTED)
     async def create_auth_session(
         workspace_id: Workspace, project_name: ProjectName, body: AuthSessionCreateIn
@@ -159,15 +165,7 @@ def add_auth_session_routes(app: FastAPI, views: Views) -> None:
         """Define an AuthSession by its credentials and create it (create.py, then check.py)."""
         views.project(workspace_id, project_name)
         session_id = body.id or str(uuid.uuid4())
-        document = {"id": session_id, "credentials": body.parameters}
-        views.command(lambda: control.put_api_auth_session(session_id, document, create=True))
-        operation = operation_document(
-            session_id,
-            check_attempts=body.checkAttempts,
-            create_attempts=body.createAttempts,
-            proxy=body.proxy,
-        )
-        return {"status": "started", "operationId": start("create", operation)}
+        return {"status": "started", "operationId": define_and_create("create", session_id, body)}
 
     @app.get(
         f"{sessions}/create/{{operationId}}/result",
@@ -191,30 +189,7 @@ def add_auth_session_routes(app: FastAPI, views: Views) -> None:
         """New credentials for an AuthSession created through the API; it is recreated."""
         views.project(workspace_id, project_name)
         session(session_id)
-        document = {"id": session_id, "credentials": body.parameters}
-        views.command(lambda: control.put_api_auth_session(session_id, document, create=False))
-        operation = operation_document(
-            session_id,
-            check_attempts=body.checkAttempts,
-            create_attempts=body.createAttempts,
-            proxy=body.proxy,
-        )
-        return {"status": "started", "operationId": start("update", operation)}
-
-    @app.get(
-        f"{sessions}/{{authSessionId}}/update/{{operationId}}/result",
-        response_model=OperationResultOut,
-        tags=SESSION_TAGS,
-        **RESULT,
-    )
-    async def update_result(
-        workspace_id: Workspace,
-        project_name: ProjectName,
-        session_id: SessionId,
-        operation_id: OperationId,
-    ) -> Any:
-        views.project(workspace_id, project_name)
-        return result("update", session_id, operation_id)
+        return {"status": "started", "operationId": define_and_create("update", session_id, body)}
 
     @app.post(f"{sessions}/{{authSessionId}}/validate/start", **STARTED)
     async def validate_auth_session(
@@ -228,26 +203,26 @@ def add_auth_session_routes(app: FastAPI, views: Views) -> None:
         views.project(workspace_id, project_name)
         session(session_id)
         operation = operation_document(
-            session_id,
-            check_attempts=body.checkAttempts,
-            create_attempts=body.createAttempts,
-            proxy=body.proxy,
-            auto_recreate=body.autoRecreate,
-            request_timeout=body.requestTimeout,
+            session_id, body, auto_recreate=body.autoRecreate, request_timeout=body.requestTimeout
         )
         return {"status": "pending", "operationId": start("validate", operation)}
 
-    @app.get(
-        f"{sessions}/{{authSessionId}}/validate/{{operationId}}/result",
-        response_model=OperationResultOut,
-        tags=SESSION_TAGS,
-        **RESULT,
-    )
-    async def validate_result(
-        workspace_id: Workspace,
-        project_name: ProjectName,
-        session_id: SessionId,
-        operation_id: OperationId,
-    ) -> Any:
-        views.project(workspace_id, project_name)
-        return result("validate", session_id, operation_id)
+    def add_result_route(kind: DirectKind) -> None:
+        @app.get(
+            f"{sessions}/{{authSessionId}}/{kind}/{{operationId}}/result",
+            response_model=OperationResultOut,
+            tags=SESSION_TAGS,
+            name=f"{kind}_auth_session_result",
+            **RESULT,
+        )
+        async def operation_result(
+            workspace_id: Workspace,
+            project_name: ProjectName,
+            session_id: SessionId,
+            operation_id: OperationId,
+        ) -> Any:
+            views.project(workspace_id, project_name)
+            return result(kind, session_id, operation_id)
+
+    add_result_route("update")
+    add_result_route("validate")

@@ -24,7 +24,7 @@ from ..vocabulary import (
     DirectRunStatus,
     OperationStatus,
 )
-from .direct_models import RunStartIn
+from .direct_models import RunStartIn, SessionSteps
 
 ONE_ATTEMPT_AT_A_TIME = {"maxConcurrentRequests": 1, "maxRuns": 1}
 
@@ -55,13 +55,7 @@ def run_document(body: RunStartIn) -> dict[str, Any]:
 
 
 def operation_document(
-    session_id: str,
-    *,
-    check_attempts: int,
-    create_attempts: int,
-    proxy: str | None,
-    auto_recreate: bool = True,
-    request_timeout: int = 600,
+    session_id: str, steps: SessionSteps, *, auto_recreate: bool = True, request_timeout: int = 600
 ) -> dict[str, Any]:
     """The one-off Job of an AuthSession operation: one attempt, which authenticates only
     (check, and recreate when it fails and that is allowed; ``checkAttempts`` and
@@ -73,10 +67,12 @@ def operation_document(
             "requestTimeout": request_timeout,
             **ONE_ATTEMPT_AT_A_TIME,
         },
-        "auth_session": _session_ref(session_id, check_attempts, create_attempts, auto_recreate),
+        "auth_session": _session_ref(
+            session_id, steps.checkAttempts, steps.createAttempts, auto_recreate
+        ),
     }
-    if proxy:
-        document["proxy"] = proxy
+    if steps.proxy:
+        document["proxy"] = steps.proxy
     return document
 
 

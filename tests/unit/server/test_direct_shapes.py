@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from controller.engine import JobRun
-from controller.server.direct_models import RunStartIn
+from controller.server.direct_models import RunStartIn, SessionSteps
 from controller.server.direct_shapes import (
     operation_document,
     operation_result_object,
@@ -56,12 +56,17 @@ def test_a_run_start_body_becomes_a_valid_one_item_job_of_one_run_at_a_time() ->
 
 
 def test_an_operation_is_one_attempt_that_only_authenticates() -> None:
-    document = operation_document(
-        "member", check_attempts=2, create_attempts=1, proxy=None, auto_recreate=False
-    )
+    steps = SessionSteps(checkAttempts=2, createAttempts=1, proxy="http://proxy:8080")
+    document = operation_document("member", steps, auto_recreate=False)
     assert document["payload"] == [{"api": AUTHENTICATE_ONLY_API}]
     assert document["configuration"]["retry"] == {"maximumAttempts": 1}
-    assert document["auth_session"]["autoRecreate"] is False
+    assert document["auth_session"] == {
+        "id": "member",
+        "checkAttempts": 2,
+        "createAttempts": 1,
+        "autoRecreate": False,
+    }
+    assert document["proxy"] == "http://proxy:8080"
 
 
 @pytest.mark.parametrize(
