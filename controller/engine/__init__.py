@@ -4,6 +4,7 @@ Both runtimes drive this one engine: the embedded controller (local worker proce
 and the Kubernetes operator (Pods, custom resources).
 """
 
+from . import spill
 from .deliveries import Delivery, DeliveryKind
 from .engine import CANCEL_GRACE_MS, Engine
 from .errors import EngineError, InvalidDefinitionError, NotFoundError
@@ -26,9 +27,11 @@ from .launcher import (
 from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
 from .records import Job, JobRun, Run
 from .results import Identity, iso_ms, results_line
+from .spill import PENDING_HELD, loading_limit
 
 __all__ = [
     "CANCEL_GRACE_MS",
+    "PENDING_HELD",
     "AttemptAuthFailed",
     "AttemptAuthenticated",
     "AttemptEvent",
@@ -59,5 +62,7 @@ __all__ = [
     "Run",
     "direct_kind",
     "iso_ms",
+    "loading_limit",
     "results_line",
+    "spill",
 ]

@@ -11,7 +11,9 @@ Invariants:
 - a Run leaves PENDING/RUNNING exactly once, into SUCCEEDED, FAILED or TERMINATED, and produces
   exactly one results line when it does;
 - ``successful_runs + failed_runs`` counts Runs that ended SUCCEEDED/FAILED; a JobRun is
-  COMPLETED when no Run is pending or running.
+  COMPLETED when no Run is pending (held or spilled) or running;
+- memory holds a window of each JobRun's pending Runs (``spill``) and no ended Run after the
+  pass that ended it; the store has the rest, which the driver loads when asked (``loads``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .launcher import (
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity
 from .runbook import RunBook
+from .spill import hold_loaded
 
 CANCEL_GRACE_MS = 30_000
 """How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
@@ -260,6 +263,17 @@ class Engine(RunBook):
         if job_run.active:
             self._terminate(job_run, now, "user-request", "terminated on request")
         return job_run
+
+    def hold_loaded(self, job_run_id: str, runs: list[Run], now: int) -> None:
+        """Spilled Runs the driver loaded (``Effects.loads``), in position order; a JobRun that
+        was waiting for them to stop stops now."""
+        job_run = self.job_runs.get(job_run_id)
+        if job_run is None or not job_run.active:
+            return
+        hold_loaded(job_run, runs)
+        if job_run.stopping is not None and not job_run.spilled:
+            status, message = job_run.stopping
+            self._stop(job_run, status, now, message)
 
     def fail(self, job_run_id: str, failure: dict[str, Any], now: int) -> None:
         """A JobRun-level error (not a Run's): stop everything, status FAILURE."""

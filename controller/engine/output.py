@@ -15,6 +15,7 @@ from ..vocabulary import AttemptOutcome
 from .deliveries import Delivery
 from .launcher import AttemptRequest
 from .records import Job, JobRun, Run
+from .spill import SpilledRuns
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class Changes:
     job_runs: list[JobRun] = field(default_factory=list)
     """Every JobRun created or changed (new ones are in ``new_job_runs`` too)."""
     new_runs: list[Run] = field(default_factory=list)
+    spilled_runs: list[SpilledRuns] = field(default_factory=list)
+    """New Runs saved without being held (``spill``)."""
     runs: list[Run] = field(default_factory=list)
     results: list[ResultRecord] = field(default_factory=list)
     missed_ticks: list[tuple[str, int]] = field(default_factory=list)
@@ -85,6 +88,7 @@ class Changes:
                 self.deleted_jobs,
                 self.job_runs,
                 self.new_runs,
+                self.spilled_runs,
                 self.runs,
                 self.results,
                 self.missed_ticks,
@@ -101,6 +105,9 @@ class Effects:
     cancels: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     """One line per transition a person would want to see (JobRun created, ended, ...)."""
+    loads: list[str] = field(default_factory=list)
+    """JobRuns whose next spilled Runs the driver loads from the store (``Engine.hold_loaded``)
+    before the next pass."""
 
 
 @dataclass

@@ -85,8 +85,8 @@ class JobRun:
     results_seq: int = 0
     """Results lines recorded so far for this JobRun (the next line gets results_seq + 1)."""
     runs: dict[str, Run] = field(default_factory=dict)
-    """Its unfinished Runs (pending and running), and those that ended in the current pass:
-    a Run leaves once the pass that ended it is taken to be saved (``take_output``)."""
+    """Its held Runs: running, pending (not spilled), and those that ended in the current pass
+    (a Run leaves once the pass that ended it is taken to be saved: ``take_output``)."""
     pending: deque[str] = field(default_factory=deque)
     """IDs of PENDING Runs in start order (a queue; the head is started first)."""
     running: set[str] = field(default_factory=set)
@@ -99,10 +99,22 @@ class JobRun:
     auth_validated: bool = False
     """The AuthSession passed validation since the JobRun started or resumed. Until it has, one
     attempt at a time runs (it validates, or recreates, the session for all the others)."""
+    spilled: int = 0
+    """Pending Runs not held in memory, only in the store (see ``spill``)."""
+    held_through: int = -1
+    """Every pending Run up to this position is held (see ``spill``)."""
+    stopping: tuple[JobRunStatus, str] | None = None
+    """The JobRun ends with this status and message once its spilled Runs are loaded (the next
+    pass): each gets its results line. Not stored: a crash before then forgets it."""
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_JOB_RUN
+
+    @property
+    def pending_count(self) -> int:
+        """Pending Runs, held or spilled."""
+        return len(self.pending) + self.spilled
 
 
 def timeout_ms(job_run: JobRun, run: Run) -> int:

@@ -33,6 +33,7 @@ from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest
 from .output import Changes, Effects, Output, ResultRecord, ended_attempt
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity, results_line
+from .spill import SpilledRuns, held_room, hold, new_run, wants_loading
 
 AUTH_EXPIRY_RERUNS = 3
 """Starts of a Run that may end in an expired AuthSession without using an attempt."""
@@ -96,22 +97,17 @@ class RunBook:
                 f"reached configuration.maxRuns ({configuration['maxRuns']})",
             )
             items = items[: max(room, 0)]
-        for item in items:
-            timeout_s = item.requestTimeout
-            run = Run(
-                id=ids.run_id(job_run.id, job_run.payloads),
-                job_run_id=job_run.id,
-                seq=job_run.payloads,
-                api_name=item.apiName,
-                parameters=item.parameters,
-                max_attempts=item.retry.maximumAttempts if item.retry else default_attempts,
-                extended_from=extended_from,
-                request_timeout_ms=None if timeout_s is None else timeout_s * 1000,
-            )
-            job_run.runs[run.id] = run
-            job_run.pending.append(run.id)
-            job_run.payloads += 1
+        held = min(len(items), held_room(job_run))
+        for seq, item in enumerate(items[:held], start=job_run.payloads):
+            run = new_run(job_run.id, seq, item, default_attempts, extended_from)
+            hold(job_run, run)
             self._new_runs[run.id] = run
+        if len(items) > held:
+            first = job_run.payloads + held
+            spilled = SpilledRuns(job_run.id, first, items[held:], default_attempts, extended_from)
+            self._changes.spilled_runs.append(spilled)
+            job_run.spilled += len(items) - held
+        job_run.payloads += len(items)
         self._dirty_job_runs[job_run.id] = job_run
 
     def _extend(
@@ -134,7 +130,7 @@ class RunBook:
             job_run = self.job_runs[job_run_id]
             if job_run.status == "RESUMING":
                 self._set_status(job_run, "PENDING", now)
-            if job_run.status != "PENDING":
+            if job_run.status != "PENDING" or job_run.stopping:
                 continue
             validating = job_run.auth_session is not None and not job_run.auth_validated
             concurrency = 1 if validating else job_run.concurrency
@@ -201,6 +197,8 @@ class RunBook:
             owner = self.job_runs.get(run.job_run_id)
             if run.status in FINAL_RUN and owner is not None:  # about to be persisted
                 owner.runs.pop(run.id, None)
+        active = (self.job_runs[i] for i in self._active_by_job.values())
+        effects.loads = [job_run.id for job_run in active if wants_loading(job_run)]
         self._changes, self._effects = Changes(), Effects()
         self._dirty_jobs, self._dirty_job_runs, self._dirty_runs = {}, {}, {}
         self._new_runs, self._new_job_runs = {}, {}
@@ -262,7 +260,8 @@ class RunBook:
             run.attempt_id,
             failure,
         )
-        job_run.status = "FAILURE"  # first, so that ending this Run does not complete it
+        if not job_run.spilled:  # (spilled Runs keep it from completing meanwhile)
+            job_run.status = "FAILURE"  # first, so that ending this Run does not complete it
         self._end_run(job_run, run, "FAILED", now)
         self._stop(job_run, "FAILURE", now, "the JobRun failed: the project cannot run it")
         return True
@@ -311,11 +310,16 @@ class RunBook:
         delivery = sink_delivery(job_run, run, line, now)
         if delivery is not None:
             self._changes.deliveries.append(delivery)
-        if job_run.status == "PENDING" and not job_run.pending and not job_run.running:
+        if job_run.status == "PENDING" and not job_run.running and not job_run.pending_count:
             self._finish(job_run, "COMPLETED", now)
 
     def _stop(self, job_run: JobRun, status: JobRunStatus, now: int, message: str) -> None:
-        """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason."""
+        """End the JobRun with ``status``; every unfinished Run ends TERMINATED with a reason.
+        With Runs spilled, once they are loaded (``hold_loaded``; no attempt starts meanwhile)."""
+        if job_run.spilled:
+            job_run.stopping = (status, message)
+            return
+        job_run.stopping = None
         job_run.status = status  # first, so that no Run ending below completes the JobRun
         unfinished = [*sorted(job_run.running), *job_run.pending]
         job_run.pending = deque()

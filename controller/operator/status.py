@@ -127,7 +127,7 @@ def job_run_status(
         payloads=job_run.payloads,
         successfulRuns=job_run.successful_runs,
         failedRuns=job_run.failed_runs,
-        pendingRuns=len(job_run.pending),
+        pendingRuns=job_run.pending_count,
         runningRuns=len(job_run.running),
         reason=job_run.reason,
         error=None

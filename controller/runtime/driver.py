@@ -36,6 +36,7 @@ from ..engine import (
     JobRun,
     Launcher,
     direct_kind,
+    loading_limit,
 )
 from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
@@ -162,7 +163,9 @@ class Runtime:
         self._command_done(now)
 
     def terminate(self, job_run_id: str) -> JobRun:
+        """Its spilled Runs are loaded first, so that it has ended when this returns."""
         now = self.clock()
+        self._load_spilled([job_run_id], now, everything=True)
         job_run = self.engine.terminate(job_run_id, now)
         self._command_done(now)
         return job_run
@@ -271,7 +274,10 @@ class Runtime:
         await self._perform()
 
     def _pass(self, now: int) -> None:
-        """Advance the engine and make its changes durable; queue the effects to perform."""
+        """Load the spilled Runs the last pass asked for (it is saved), advance the engine and
+        make its changes durable; queue the effects to perform."""
+        self._load_spilled(self._todo.loads, now)
+        self._todo.loads = []
         self.engine.advance(now)
         output = self.engine.take_output()
         self.store.save(output.changes)
@@ -291,10 +297,14 @@ class Runtime:
             self.say(line)
         self._todo.cancels += output.effects.cancels
         self._todo.starts += output.effects.starts
+        self._todo.loads += output.effects.loads
 
     async def _perform(self) -> None:
-        """Start and cancel attempts, strictly after the pass that decided it was saved."""
-        todo, self._todo = self._todo, Effects()
+        """Start and cancel attempts, strictly after the pass that decided it was saved; with
+        spilled Runs to load, make another pass at once (nothing else may wake the loop)."""
+        todo, self._todo = self._todo, Effects(loads=self._todo.loads)
+        if todo.loads:
+            self._inbox.put_nowait(Wake())
         for attempt_id in todo.cancels:
             await self.launcher.cancel(attempt_id)
         for request in todo.starts:
@@ -304,6 +314,16 @@ class Runtime:
         event: AttemptEvent
         async for event in self.launcher.events():
             self._inbox.put_nowait(event)
+
+    def _load_spilled(self, job_run_ids: list[str], now: int, *, everything: bool = False) -> None:
+        """Hand the engine the next spilled Runs of these JobRuns (``everything``: all)."""
+        for job_run_id in job_run_ids:
+            job_run = self.query.job_run(job_run_id)
+            if job_run is None or not job_run.active or not job_run.spilled:
+                continue
+            limit = job_run.spilled if everything else loading_limit(job_run)
+            runs = self.store.pending_runs(job_run_id, job_run.held_through, limit)
+            self.engine.hold_loaded(job_run_id, runs, now)
 
     def _pause_for_sink(self, refused: SinkRefused, now: int) -> None:
         job_run = self.query.job_run(refused.job_run_id)

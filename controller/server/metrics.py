@@ -70,7 +70,7 @@ class _StateCollector(Collector):
         yield GaugeMetricFamily(
             "jobctl_runs_pending",
             "Runs waiting for a worker (queue depth)",
-            value=sum(len(j.pending) for j in active),
+            value=sum(j.pending_count for j in active),
         )
         yield GaugeMetricFamily(
             "jobctl_attempts_running",

@@ -103,13 +103,13 @@ def error_body(
 def progress_object(job_run: JobRun) -> dict[str, Any]:
     """Counts for a progress bar. Ended Runs are counted from the JobRun's totals, so they stay
     right after the controller has let go of a finished JobRun's Runs."""
-    unfinished = len(job_run.pending) + len(job_run.running)
+    unfinished = job_run.pending_count + len(job_run.running)
     ended = job_run.successful_runs + job_run.failed_runs
     return {
         "id": job_run.id,
         "status": job_run.status,
         "payloads": job_run.payloads,
-        "pending": len(job_run.pending),
+        "pending": job_run.pending_count,
         "running": len(job_run.running),
         "succeeded": job_run.successful_runs,
         "failed": job_run.failed_runs,

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..engine import Changes, Delivery, JobRun, ResultRecord
+from ..engine import Changes, Delivery, JobRun, ResultRecord, Run
 from .run_queries import RunFilter
 
 
@@ -22,8 +22,8 @@ class StoredJob:
 class StoredState:
     jobs: list[StoredJob]
     job_runs: list[JobRun]
-    """Every JobRun; active ones come with their unfinished Runs (finished ones are read
-    from the store when asked for: ``RunQueries``)."""
+    """Every JobRun; active ones with their held Runs (``engine.spill``: running, and the first
+    pending ones), the number of the others in ``spilled``."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Store(Protocol):
     def watermarks(self) -> list[Watermark]: ...
 
     def unwritten_results(self, job_run_id: str, after_seq: int) -> list[ResultRecord]: ...
+
+    def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]: ...
 
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None: ...
 

@@ -18,10 +18,11 @@ import json
 import operator
 import sqlite3
 from collections.abc import Callable, Iterable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..engine import Changes, JobRun, ResultRecord, Run
+from ..engine import Changes, JobRun, ResultRecord, Run, spill
 from .auth_states import SqliteAuthStates
 from .base import StoredJob, StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
@@ -218,15 +219,33 @@ class SqliteStore:
         for row in self._db.execute(f"{_SELECT_JOB_RUNS} ORDER BY created_at, id"):
             job_run = JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot")))
             if job_run.active:
-                for run_row in self._db.execute(
-                    "SELECT * FROM runs WHERE job_run_id = ? AND status IN ('PENDING', "
-                    "'RUNNING') ORDER BY seq",
-                    (job_run.id,),
-                ):
-                    run = Run(**_load(run_row, _RUN_COLUMNS))
-                    job_run.runs[run.id] = run
+                self._load_held_runs(job_run)
             job_runs.append(job_run)
         return StoredState(jobs, job_runs)
+
+    def _load_held_runs(self, job_run: JobRun) -> None:
+        """Its running Runs and the first ``PENDING_HELD`` pending ones; the others stay here
+        (``spill``): counted, loaded as the JobRun gets to them."""
+        running = self._db.execute(
+            "SELECT * FROM runs WHERE job_run_id = ? AND status = 'RUNNING'", (job_run.id,)
+        )
+        pending = self.pending_runs(job_run.id, -1, spill.PENDING_HELD)
+        for run in [Run(**_load(row, _RUN_COLUMNS)) for row in running] + pending:
+            job_run.runs[run.id] = run
+        (waiting,) = self._db.execute(
+            "SELECT count(*) FROM runs WHERE job_run_id = ? AND status = 'PENDING'", (job_run.id,)
+        ).fetchone()
+        job_run.spilled = waiting - len(pending)
+        job_run.held_through = pending[-1].seq if job_run.spilled else job_run.payloads
+
+    def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]:
+        """The JobRun's pending Runs after position ``after_seq``, in order, at most ``limit``."""
+        rows = self._db.execute(
+            "SELECT * FROM runs WHERE job_run_id = ? AND status = 'PENDING' AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (job_run_id, after_seq, limit),
+        )
+        return [Run(**_load(row, _RUN_COLUMNS)) for row in rows]
 
     def save(self, changes: Changes) -> None:
         """Everything one engine pass changed, in one transaction (with the watermarks of
@@ -263,7 +282,7 @@ class SqliteStore:
             db.executemany(
                 f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})",
-                (_row(r, _RUN_COLUMNS) for r in changes.new_runs),
+                (_row(r, _RUN_COLUMNS) for r in chain(changes.new_runs, *changes.spilled_runs)),
             )
             db.executemany(
                 f"UPDATE runs SET {_RUN_UPDATE} WHERE id = ?",

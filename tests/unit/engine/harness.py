@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 from controller.engine import (
@@ -14,6 +15,8 @@ from controller.engine import (
     AttemptResult,
     Engine,
     Output,
+    Run,
+    loading_limit,
 )
 from controller.spec import load_job_file_text
 
@@ -37,13 +40,30 @@ class Scenario:
         self.starts: list[AttemptRequest] = []
         self.cancels: list[str] = []
         self.results: list[dict[str, Any]] = []
+        self.stored: dict[str, Run] = {}
+        """Every Run as the store would hold it."""
+        self.loads: list[str] = []
         self.engine.put_job("job", definition(job), self.now)
         self.step()
 
     def step(self, ms: int = 0) -> Output:
+        """One pass as the driver makes it: first the spilled Runs the last pass asked for, from
+        what the passes so far saved (``stored``)."""
         self.now += ms
+        for job_run_id in self.loads:
+            job_run = self.engine.job_runs[job_run_id]
+            waiting = sorted(
+                (r for r in self.stored.values() if r.job_run_id == job_run_id),
+                key=lambda r: r.seq,
+            )
+            after = [r for r in waiting if r.status == "PENDING" and r.seq > job_run.held_through]
+            self.engine.hold_loaded(job_run_id, after[: loading_limit(job_run)], self.now)
         self.engine.advance(self.now)
         output = self.engine.take_output()
+        self.loads = output.effects.loads
+        changes = output.changes
+        saved = chain(changes.new_runs, *changes.spilled_runs, changes.runs)
+        self.stored.update({r.id: r for r in saved})
         self.outputs.append(output)
         self.starts += output.effects.starts
         self.cancels += output.effects.cancels

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.engine import AttemptEvent, Changes, EngineError, JobRun
+from controller.engine import AttemptEvent, Changes, EngineError, JobRun, spill
 from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings
 from controller.spec import JobDefinition, load_job_file_text
 from controller.store import SqliteStore
@@ -223,3 +223,29 @@ def test_a_direct_document_saved_before_a_crash_but_never_started_is_dropped(
     driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
     assert driver.store.direct_jobs.all() == {} and driver.query.job_ids() == ["books"]
     driver.close()
+
+
+def test_a_jobrun_with_spilled_runs_survives_a_restart_and_runs_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spill, "PENDING_HELD", 4)
+    items = ", ".join(f'{{api: "a", parameters: {{n: {n}}}}}' for n in range(30))
+    many = definition(f"{{payload: [{items}], configuration: {{maxConcurrentRequests: 3}}}}")
+
+    async def scenario() -> None:
+        clock = FakeClock()
+        driver = runtime(tmp_path, clock, {"many": many})
+        job_run_id = driver.trigger("many").id  # saved, never run: the process "dies" here
+        driver.close()
+        again = runtime(tmp_path, clock, {"many": many})
+        resumed = again.query.job_run(job_run_id)
+        assert isinstance(resumed, JobRun)
+        # the three it had started and the next four; the rest stays in the store
+        assert (len(resumed.runs), resumed.spilled) == (7, 23)
+        await again.run(until_idle=True)
+        assert (resumed.status, resumed.successful_runs) == ("COMPLETED", 30)
+        lines = again.query.final_run_lines(resumed)
+        assert sorted(line["apiInfo"]["parameters"]["n"] for line in lines) == list(range(30))
+        again.close()
+
+    asyncio.run(scenario())
