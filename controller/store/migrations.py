@@ -130,7 +130,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     """
     CREATE TABLE attempts (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
         job_run_id TEXT NOT NULL,
         run_id TEXT NOT NULL,
         number INTEGER NOT NULL,
@@ -142,7 +142,6 @@ MIGRATIONS: tuple[str, ...] = (
         log_url TEXT
     );
     CREATE INDEX attempts_by_run ON attempts (run_id, number);
-    CREATE INDEX attempts_by_job_run ON attempts (job_run_id);
     CREATE INDEX runs_by_status ON runs (job_run_id, status, seq);
     """,
 )

@@ -114,7 +114,6 @@ _ATTEMPT_COLUMNS = (
     "log_url",
 )
 _PRUNED_ROWS = (
-    ("attempts", "job_run_id"),
     ("results", "job_run_id"),
     ("results_objects", "job_run_id"),
     ("runs", "job_run_id"),
@@ -289,7 +288,7 @@ class SqliteStore:
                 ((*_row(r, _RUN_MUTABLE), r.id) for r in changes.runs),
             )
             db.executemany(
-                f"INSERT OR REPLACE INTO attempts VALUES ({', '.join('?' * 10)})",
+                f"INSERT INTO attempts VALUES ({', '.join('?' * 10)})",  # each once: no key
                 (_row(a, _ATTEMPT_COLUMNS) for a in changes.attempts),
             )
             db.executemany(
@@ -320,6 +319,11 @@ class SqliteStore:
                 ),
             )
             for job_run in changes.pruned_job_runs:
+                db.execute(  # by its Runs: ``attempts`` has one index only (each is a cost)
+                    "DELETE FROM attempts WHERE run_id IN "
+                    "(SELECT id FROM runs WHERE job_run_id = ?)",
+                    (job_run.id,),
+                )
                 for table, column in _PRUNED_ROWS:
                     db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_run.id,))
                 db.execute(  # what is still to be delivered outlives the JobRun's history
