@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.browser_throughput",
     "bench.browser_vs_crawlee",
     "bench.browser_isolation_levels",
+    "bench.kube_throughput",
     "bench.webhook_delivery",
 ]
 

@@ -81,7 +81,7 @@ class Operator:
             "--state",
             str(self.state),
             "--callback-listen",
-            "127.0.0.1:0",
+            f"127.0.0.1:{free_port()}",  # fixed, as a Service: pool Pods outlive restarts
             "--project",
             str(PROJECT),
             "--max-workers",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import WORKER_MODES
 from . import api_serving, delivery_options
 
 
@@ -27,7 +28,7 @@ def register(commands: Any) -> None:
         default=Path(".jobctl-operator"),
         help="engine state and results (a PersistentVolume in a cluster)",
     )
-    op.add_argument("--max-workers", type=int, default=10, help="attempt Pods at once")
+    op.add_argument("--max-workers", type=int, default=10, help="attempts at once")
     op.add_argument("--callback-listen", default="0.0.0.0:8643", metavar="HOST:PORT")
     op.add_argument(
         "--callback-url",
@@ -53,6 +54,37 @@ def register(commands: Any) -> None:
         metavar="JSON",
         help='default resources of worker containers, e.g. {"requests": {"cpu": '
         '"500m"}} (a Job\'s spec.worker.resources wins)',
+    )
+    op.add_argument(
+        "--worker-mode",
+        choices=WORKER_MODES,
+        default="pool",
+        help="how attempts run unless a Job's spec.worker.mode says: pool (warm worker Pods "
+        "that pull attempts) or pod (a Pod per attempt) (default: %(default)s)",
+    )
+    op.add_argument(
+        "--pool-min", type=_count(0), default=0, metavar="N", help="pool Pods kept when idle"
+    )
+    op.add_argument("--pool-max", type=_count(1), default=10, metavar="N", help="Pods per pool")
+    op.add_argument(
+        "--pool-idle-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="retire a pool Pod after this long without an attempt",
+    )
+    op.add_argument(
+        "--pool-attempts-per-pod",
+        type=_count(1),
+        default=4,
+        metavar="N",
+        help="attempts a pool Pod runs at once (one Chromium, a context each)",
+    )
+    op.add_argument(
+        "--pool-resources",
+        type=_json_object,
+        metavar="JSON",
+        help="default resources of pool Pods (a Job's spec.worker.resources wins)",
     )
     op.add_argument("--project", default="/project", help="the automation project in Pods")
     api_serving.add_identity_options(op, workspace="cluster", project="namespace")
@@ -105,7 +137,19 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
+def _count(least: int) -> Any:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {least}")
+        return int(text)
+
+    return parse
+
+
 def run_operator(args: argparse.Namespace) -> int:
+    if args.pool_min > args.pool_max:
+        print("jobctl operator: --pool-min is above --pool-max; lower it", file=sys.stderr)
+        return 2
     try:
         delivery = {
             "delivery": delivery_options.delivery_settings(args),

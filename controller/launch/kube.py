@@ -1,15 +1,14 @@
-"""The Kubernetes launcher: one Pod per attempt, owned by its JobRun resource.
+"""The Kubernetes launcher: attempts run in warm pool Pods (``pool.py``) or in a Pod each.
 
-A Pod's name is derived from its attempt ID (deterministic: a restarted operator that launches
-the same attempt again finds the Pod already there). Its spec holds no secret but its own
-callback token: the worker fetches the attempt request (proxy credentials included) and asks for
-AuthSession states through the operator's callback. Pods satisfy the ``restricted`` Pod Security
-Standard: non-root, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, no
-service-account token.
+The mode is a Job's ``spec.worker.mode``, else the operator's default. A Pod per attempt is
+owned by its JobRun resource and named from the attempt ID (deterministic: a restarted operator
+that launches the same attempt again finds the Pod already there); it is the strongest isolation
+(a process, a browser and resources per attempt) and costs a Pod start per attempt.
 
-Outcomes arrive through the callback; a Pod that ends without reporting one (killed, OOM, node
-lost) is reported as ``AttemptExited`` with its exit code when the operator sees its final phase.
-Kubernetes API calls block, so they run in threads.
+Outcomes arrive through the callback, authenticated per attempt: by the attempt Pod's own token,
+or by the token of the pool Pod the attempt was handed to. A Pod that ends without reporting an
+outcome (killed, OOM, node lost) makes its attempts ``AttemptExited`` with its exit code when the
+operator sees it end. Kubernetes API calls block, so they run in threads.
 """
 
 from __future__ import annotations
@@ -18,9 +17,8 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from kubernetes.client import CoreV1Api
@@ -34,18 +32,11 @@ from ..engine import (
 )
 from ..vocabulary import FINAL_WORKER_EVENTS
 from .callback import CallbackServer, Handler, attempt_event
+from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
+from .pool import POOL_LABEL, WorkerPools
 
-MANAGED_BY = "jobctl"
-CREATE_WINDOW_S = 120.0
-"""How long an attempt's Pod creation is retried while the API cannot take it."""
-CREATE_RETRY_S = 0.5
+__all__ = ["MANAGED_BY", "KubeLauncher", "PodSettings", "kube_name", "pod_name"]
 LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
-
-
-def kube_name(engine_id: str) -> str:
-    """Engine IDs (``jr_ab12``) as Kubernetes names (``jr-ab12``); names people gave (already
-    valid) pass unchanged. The one mapping for JobRun resource names and Pod labels."""
-    return engine_id.replace("_", "-").replace(".", "-").lower()
 
 
 def pod_name(request: AttemptRequest) -> str:
@@ -54,28 +45,11 @@ def pod_name(request: AttemptRequest) -> str:
     return f"{job}-{digest}-{request.attempt_id.rsplit('.', 1)[-1]}"
 
 
-@dataclass(frozen=True)
-class PodSettings:
-    namespace: str
-    callback_url: str | None = None
-    """The operator's callback as Pods reach it (its Service in a cluster; None: the address
-    the callback server listens on)."""
-    image: str = "ghcr.io/jobctl/worker:latest"
-    image_pull_policy: str = "IfNotPresent"
-    image_pull_secrets: tuple[str, ...] = ()
-    project: str = "/project"
-    resources: dict[str, Any] = field(
-        default_factory=lambda: {
-            "requests": {"cpu": "500m", "memory": "1Gi"},
-            "limits": {"memory": "2Gi"},
-        }
-    )
-
-
 @dataclass
 class _Attempt:
     request: AttemptRequest
     token: str
+    """Its Pod's (mode ``pod``); empty for a pooled attempt (its pool Pod's token counts)."""
     pod: str
     done: bool = False
 
@@ -95,7 +69,10 @@ class KubeLauncher:
         capacity: int,
         owner_of: OwnerOf,
         worker_of: WorkerOf = lambda _job_id: None,
+        pool_key_material: bytes = b"",
+        say: Callable[[str], None] = print,
     ) -> None:
+        """``pool_key_material``: what pool Pods' tokens derive from (kept across restarts)."""
         self.core = core
         self.settings = settings
         self.capacity = capacity
@@ -107,6 +84,16 @@ class KubeLauncher:
         self._auth: AuthBroker | None = None
         self._server: CallbackServer | None = None
         self._creating: set[asyncio.Task[None]] = set()
+        self.pools = WorkerPools(
+            core,
+            settings.namespace,
+            settings.pool,
+            key=pool_key_material or secrets.token_bytes(32),
+            manifest=self.pool_pod_manifest,
+            lost=self._lost,
+            callback=lambda: self.callback_url,
+            say=say,
+        )
         self.callback_url = settings.callback_url or ""
         """Where Pods report (set when the callback is served, unless configured)."""
 
@@ -119,6 +106,7 @@ class KubeLauncher:
             "/events": self._accept,
             "/auth": self._answer,
             "/attempt": self._request,
+            "/work": self.pools.pull,
         }
         self._server = CallbackServer(asyncio.get_running_loop(), routes, host=host, port=port)
         self.callback_url = self.settings.callback_url or self._server.url(host)
@@ -126,6 +114,11 @@ class KubeLauncher:
 
     # --------------------------------------------------------------- launcher
     async def start(self, request: AttemptRequest) -> None:
+        worker = self.worker_of(request.job_id) or {}
+        if (worker.get("mode") or self.settings.mode) == "pool":
+            self._attempts[request.attempt_id] = _Attempt(request, "", "")
+            self.pools.submit(request, self._template(worker))
+            return
         attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
         self._attempts[request.attempt_id] = attempt
         self._by_pod[attempt.pod] = request.attempt_id
@@ -135,35 +128,20 @@ class KubeLauncher:
         task.add_done_callback(self._creating.discard)
 
     async def _create(self, attempt: _Attempt, manifest: dict[str, Any]) -> None:
-        """Create the attempt's Pod, retrying while the API cannot take it (unreachable,
-        429, 5xx: an apiserver restarting) for up to ``CREATE_WINDOW_S``; then, or on a refusal,
-        the attempt ends as an infrastructure failure, which the engine retries. A Pod created
-        although its request seemed to fail finds its attempt gone: the callback refuses its
-        token, so only the retry's result counts."""
-        deadline = time.monotonic() + CREATE_WINDOW_S
-        delay = CREATE_RETRY_S
-        while not attempt.done:
-            try:
-                await asyncio.to_thread(
-                    self.core.create_namespaced_pod, self.settings.namespace, manifest
-                )
-                return
-            except ApiException as exc:
-                if exc.status == 409:  # created before a restart; it reports as usual
-                    return
-                if exc.status != 429 and exc.status < 500:
-                    break
-            except Exception:  # the API unreachable
-                pass
-            if time.monotonic() + delay > deadline:
-                break
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-        self._end(attempt, AttemptExited(attempt.request.attempt_id, None))
+        """Then, or on a refusal, the attempt ends as an infrastructure failure, which the
+        engine retries. A Pod created although its request seemed to fail finds its attempt
+        gone: the callback refuses its token, so only the retry's result counts."""
+        namespace = self.settings.namespace
+        if await create_pod(self.core, namespace, manifest, lambda: attempt.done) is not None:
+            self._end(attempt, AttemptExited(attempt.request.attempt_id, None))
 
     async def cancel(self, attempt_id: str) -> None:
         attempt = self._attempts.get(attempt_id)
         if attempt is None:
+            return
+        if not attempt.pod:  # pooled: over once it reports ``cancelled`` (or its Pod dies)
+            if self.pools.withdraw(attempt_id):
+                self._end(attempt, AttemptExited(attempt_id, None))
             return
         with contextlib.suppress(Exception):  # gone already, or the API unreachable
             await asyncio.to_thread(
@@ -181,14 +159,22 @@ class KubeLauncher:
     async def close(self) -> None:
         for task in list(self._creating):
             task.cancel()
+        self.pools.close()
         if self._server is not None:
             self._server.close()
 
-    def observe_pod(self, name: str, phase: str | None, exit_code: int | None) -> None:
-        """A Pod's phase as watched: a Pod that ended without an outcome is an exit."""
-        attempt_id = self._by_pod.get(name)
-        attempt = self._attempts.get(attempt_id or "")
-        if attempt is not None and phase in ("Succeeded", "Failed"):
+    def observe_pod(
+        self, name: str, phase: str | None, exit_code: int | None, *, deleted: bool = False
+    ) -> None:
+        """A Pod's phase as watched: a Pod that ended (or went) without an outcome is an
+        exit of its attempts."""
+        if not (deleted or phase in ("Succeeded", "Failed")):
+            return
+        if self.pools.is_pool_pod(name):
+            self.pools.pod_gone(name, exit_code)
+            return
+        attempt = self._attempts.get(self._by_pod.get(name) or "")
+        if attempt is not None:
             self._end(attempt, AttemptExited(attempt.request.attempt_id, exit_code))
 
     async def remove_succeeded(self, name: str) -> None:
@@ -203,17 +189,60 @@ class KubeLauncher:
                 grace_period_seconds=0,
             )
 
+    def _lost(self, attempt_id: str, exit_code: int | None) -> None:
+        attempt = self._attempts.get(attempt_id)
+        if attempt is not None:
+            self._end(attempt, AttemptExited(attempt_id, exit_code))
+
     def _end(self, attempt: _Attempt, event: AttemptEvent) -> None:
         if attempt.done:
             return
         attempt.done = True
         self._attempts.pop(attempt.request.attempt_id, None)
-        self._by_pod.pop(attempt.pod, None)
+        if attempt.pod:
+            self._by_pod.pop(attempt.pod, None)
+        else:
+            self.pools.release(attempt.request.attempt_id)
         if self._auth is not None:
             self._auth.attempt_ended(attempt.request.attempt_id)
         self._queue.put_nowait(event)
 
     # --------------------------------------------------------------- manifests
+    def _template(self, worker: dict[str, Any]) -> dict[str, Any]:
+        """What makes two Jobs' pool Pods interchangeable (the pool's key)."""
+        settings = self.settings
+        return {
+            "image": worker.get("image") or settings.image,
+            "imagePullPolicy": worker.get("imagePullPolicy") or settings.image_pull_policy,
+            "resources": worker.get("resources") or settings.pool.resources,
+            "nodeSelector": worker.get("nodeSelector") or {},
+            "env": worker.get("env") or [],
+        }
+
+    def pool_pod_manifest(
+        self, name: str, key: str, template: dict[str, Any], token: str
+    ) -> dict[str, Any]:
+        env = [
+            {"name": "JOBCTL_CALLBACK", "value": self.callback_url},
+            {"name": "JOBCTL_POD_NAME", "value": name},
+            {"name": "JOBCTL_POOL", "value": key},
+            {"name": "JOBCTL_WORKER_TOKEN", "value": token},
+            {
+                "name": "JOBCTL_ATTEMPTS_PER_WORKER",
+                "value": str(self.settings.pool.attempts_per_pod),
+            },
+        ]
+        return worker_pod(
+            self.settings,
+            name=name,
+            labels={POOL_LABEL: key},
+            owner=None,
+            command=["python", "-m", "controller.worker.pool"],
+            env=env,
+            worker=template,
+            resources=self.settings.pool.resources,
+        )
+
     def pod_manifest(self, request: AttemptRequest, *, token: str) -> dict[str, Any]:
         """The attempt's Pod; ``token`` authenticates the worker to the callback."""
         values = (
@@ -222,80 +251,32 @@ class KubeLauncher:
             kube_name(request.run_id),
             request.attempt_id.rsplit(".", 1)[-1],
         )
-        labels = {
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            **dict(zip(LABELS, values, strict=True)),
-        }
-        metadata: dict[str, Any] = {
-            "name": pod_name(request),
-            "namespace": self.settings.namespace,
-            "labels": labels,
-        }
-        owner = self.owner_of(request)
-        if owner is not None:
-            metadata["ownerReferences"] = [owner]
         env = [
             {"name": "JOBCTL_CALLBACK", "value": self.callback_url},
             {"name": "JOBCTL_ATTEMPT_ID", "value": request.attempt_id},
             {"name": "JOBCTL_WORKER_TOKEN", "value": token},
-            {"name": "JOBCTL_PROJECT", "value": self.settings.project},
-            {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
-            {"name": "HOME", "value": "/tmp"},  # the root filesystem is read-only
         ]
-        worker = self.worker_of(request.job_id) or {}
-        env += [v for v in worker.get("env") or [] if not v["name"].startswith("JOBCTL_")]
-        security = {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "runAsNonRoot": True,
-            "runAsUser": 1000,
-            "readOnlyRootFilesystem": True,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        }
-        return {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": metadata,
-            "spec": {
-                "restartPolicy": "Never",
-                "automountServiceAccountToken": False,
-                "enableServiceLinks": False,
-                "securityContext": {
-                    "runAsNonRoot": True,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
-                "nodeSelector": worker.get("nodeSelector") or None,
-                "imagePullSecrets": [{"name": n} for n in self.settings.image_pull_secrets] or None,
-                "containers": [
-                    {
-                        "name": "worker",
-                        "image": worker.get("image") or self.settings.image,
-                        "imagePullPolicy": worker.get("imagePullPolicy")
-                        or self.settings.image_pull_policy,
-                        "command": ["python", "-m", "controller.worker.pod"],
-                        "env": env,
-                        "resources": worker.get("resources") or self.settings.resources,
-                        "securityContext": security,
-                        "volumeMounts": [
-                            {"name": "tmp", "mountPath": "/tmp"},
-                            {"name": "shm", "mountPath": "/dev/shm"},
-                        ],
-                    }
-                ],
-                # Chromium needs a writable /tmp and a /dev/shm larger than a runtime's 64 MiB.
-                "volumes": [
-                    {"name": "tmp", "emptyDir": {}},
-                    {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
-                ],
-            },
-        }
+        return worker_pod(
+            self.settings,
+            name=pod_name(request),
+            labels=dict(zip(LABELS, values, strict=True)),
+            owner=self.owner_of(request),
+            command=["python", "-m", "controller.worker.pod"],
+            env=env,
+            worker=self.worker_of(request.job_id) or {},
+            resources=self.settings.resources,
+        )
 
     # ---------------------------------------------------------------- callback
     def _attempt_for(self, token: str, body: dict[str, Any]) -> _Attempt | None:
         attempt = self._attempts.get(str(body.get("attempt_id")))
-        if attempt is None or not secrets.compare_digest(attempt.token, token):
+        if attempt is None:
             return None
-        return attempt
+        if attempt.pod:
+            mine = secrets.compare_digest(attempt.token, token)
+        else:
+            mine = self.pools.holds(token, attempt.request.attempt_id)
+        return attempt if mine else None
 
     async def _request(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
         attempt = self._attempt_for(token, body)

@@ -102,7 +102,8 @@ def build_registry(
     async def pod_event(name: str, type: str | None, status: kopf.Status, **_: Any) -> None:
         statuses = status.get("containerStatuses") or [{}]
         terminated = (statuses[0].get("state") or {}).get("terminated") or {}
-        launcher.observe_pod(name, status.get("phase"), terminated.get("exitCode"))
+        exit_code = terminated.get("exitCode")
+        launcher.observe_pod(name, status.get("phase"), exit_code, deleted=type == "DELETED")
         if status.get("phase") == "Succeeded" and type != "DELETED":  # not once it is gone
             await launcher.remove_succeeded(name)
 

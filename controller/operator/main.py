@@ -21,7 +21,9 @@ from kubernetes.client.rest import ApiException
 
 from ..engine import Identity
 from ..kubeclient import api_client
-from ..launch.kube import KubeLauncher, PodSettings
+from ..launch.kube import KubeLauncher
+from ..launch.pods import PodSettings, PoolSettings
+from ..launch.pool import load_or_create_key
 from ..runtime import Runtime, RuntimeSettings
 from ..server import ApiServer, Control, parse_listen
 from ..store import SqliteStore
@@ -99,6 +101,14 @@ def _build(
         identity=Identity.named(args.workspace_id, args.namespace, args.project_id),
         **delivery,
     )
+    pool = PoolSettings(
+        minimum=args.pool_min,
+        maximum=args.pool_max,
+        idle_timeout_s=args.pool_idle_timeout,
+        attempts_per_pod=args.pool_attempts_per_pod,
+    )
+    if args.pool_resources is not None:
+        pool = replace(pool, resources=args.pool_resources)
     pods = PodSettings(
         namespace=args.namespace,
         callback_url=args.callback_url,
@@ -106,12 +116,19 @@ def _build(
         image_pull_policy=args.worker_image_pull_policy,
         image_pull_secrets=tuple(args.worker_image_pull_secret),
         project=args.project,
+        mode=args.worker_mode,
+        pool=pool,
     )
     if args.worker_resources is not None:
         pods = replace(pods, resources=args.worker_resources)
     mirror = Mirror()
     launcher = KubeLauncher(
-        core, pods, capacity=args.max_workers, owner_of=mirror.owner_of, worker_of=mirror.worker_of
+        core,
+        pods,
+        capacity=args.max_workers,
+        owner_of=mirror.owner_of,
+        worker_of=mirror.worker_of,
+        pool_key_material=load_or_create_key(args.state / "worker-pool.key"),
     )
     launcher.serve_callback(*parse_listen(args.callback_listen))
     definitions = ResourceDefinitions(mirror)
@@ -185,6 +202,7 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
         runtime.close()
         return 2
     await operator.list_jobs()
+    await launcher.pools.adopt()
     runtime.start()
     await operator.sync()
     print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)

@@ -11,7 +11,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..vocabulary import GROUP, ErrorCategory, JobRunStatus, JobRunType, JobSourceKind, ReasonType
+from ..vocabulary import (
+    GROUP,
+    ErrorCategory,
+    JobRunStatus,
+    JobRunType,
+    JobSourceKind,
+    ReasonType,
+    WorkerMode,
+)
 from ._base import StrictModel
 from ._types import JobId
 from .job import JobDefinition
@@ -58,8 +66,13 @@ class WorkerEnvVar(StrictModel):
 
 
 class WorkerSettings(StrictModel):
-    """Pod settings for this Job's attempt Pods; unset values use the chart defaults."""
+    """Pod settings for this Job's worker Pods; unset values use the chart defaults."""
 
+    mode: WorkerMode | None = Field(
+        default=None,
+        description="pool: attempts run in warm worker Pods shared by Jobs with the same "
+        "settings; pod: a Pod per attempt (strongest isolation). Unset: the chart's worker.mode.",
+    )
     image: str | None = None
     imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = None
     resources: WorkerResources | None = None

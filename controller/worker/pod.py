@@ -10,7 +10,6 @@ and counts an infrastructure failure if no outcome arrived).
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 import tempfile
@@ -19,10 +18,11 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from .apis import ApiLoader
-from .attempt import BrowserGoneError, RoutedStream, run_attempt
+from .attempt import BrowserGoneError, run_attempt
 from .browser import launch_with_profile
 from .callback import AttemptEventPoster, asker, fetch_request
 from .contexts import ContextPool
+from .host import route_output
 
 
 async def serve() -> int:
@@ -31,10 +31,7 @@ async def serve() -> int:
     attempt_id = os.environ["JOBCTL_ATTEMPT_ID"]
     apis = ApiLoader(Path(os.environ.get("JOBCTL_PROJECT", ".")))
     artifacts = Path(os.environ.get("JOBCTL_ARTIFACTS", "/tmp/jobctl-attempts"))
-    assert sys.__stdout__ is not None and sys.__stderr__ is not None
-    sys.stdout = RoutedStream(sys.__stdout__)
-    sys.stderr = RoutedStream(sys.__stderr__)
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True)
+    route_output()
     request = await asyncio.to_thread(fetch_request, callback, token, attempt_id)
     events = AttemptEventPoster(callback, token)
     send = events.sender(attempt_id)

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from controller.vocabulary import WORKER_MODES
+
 CHART = Path(__file__).resolve().parents[2] / "charts" / "jobctl"
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z][A-Za-z0-9]*):")
 _TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
@@ -53,6 +55,14 @@ def descriptions(text: str) -> dict[tuple[str, ...], str]:
 
 FREE_FORM = {"resources", "nodeSelector", "affinity", "podAnnotations"}
 """Kubernetes' own structures: any keys allowed (their examples in values.yaml are defaults)."""
+CONSTRAINTS: dict[tuple[str, ...], dict[str, Any]] = {
+    ("worker", "mode"): {"enum": list(WORKER_MODES)},
+    ("worker", "pool", "minimum"): {"minimum": 0},
+    ("worker", "pool", "maximum"): {"minimum": 1},
+    ("worker", "pool", "idleTimeoutSeconds"): {"minimum": 0},
+    ("worker", "pool", "attemptsPerPod"): {"minimum": 1},
+}
+"""What a value's type does not say: the operator's flags refuse anything else at start."""
 
 
 def schema_for(
@@ -71,6 +81,7 @@ def schema_for(
         node = {"type": "array"}
     else:
         node = {"type": _TYPES[type(value)]}
+    node.update(CONSTRAINTS.get(path, {}))
     if path:
         if not docs.get(path):
             raise UndocumentedError(f"values.yaml: {'.'.join(path)} has no comment above it")

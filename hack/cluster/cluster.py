@@ -5,6 +5,9 @@ from ``.cache/cluster/bin`` (see ``build-binaries.sh``), an admin token, a kubec
 ``.cache/cluster/kubeconfig``, the CRDs of ``crds/`` applied, and the kubelet harness
 (``kubelet_harness.py``) running so that Pods really run. ``down`` stops it all and forgets the
 cluster's data. The cluster's processes and ports are recorded in ``.cache/cluster/state.json``.
+
+``delay SECONDS`` (or ``up --pod-start-delay SECONDS``) makes the harness wait that long before
+starting each Pod's process, as a real node spends starting a container from a warm image.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ BIN = Path(os.environ.get("CLUSTER_BIN", CACHE / "bin"))
 RUN = CACHE / "run"
 KUBECONFIG = CACHE / "kubeconfig"
 STATE = CACHE / "state.json"
+POD_START_DELAY = RUN / "pod-start-delay"
+"""Seconds the harness waits before starting a Pod (read per Pod, so it can change live)."""
 
 
 def _free_port() -> int:
@@ -152,12 +157,21 @@ def up() -> Path:
     subprocess.run([*kubectl, "wait", "--for", "condition=Established", "--timeout", "60s",
                     "crd", "--all"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     # the Pods' logs stay with this cluster: another one's `down` must not remove them
-    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG), "HARNESS_LOGS": str(RUN / "pods")}
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(KUBECONFIG),
+        "HARNESS_LOGS": str(RUN / "pods"),
+        "HARNESS_START_DELAY_FILE": str(POD_START_DELAY),
+    }
     pids.append(_spawn("kubelet-harness", [sys.executable, str(Path(__file__).with_name(
         "kubelet_harness.py"))], env))  # fmt: skip
     STATE.write_text(json.dumps(state))
     print(KUBECONFIG)
     return KUBECONFIG
+
+
+def set_pod_start_delay(seconds: float) -> None:
+    POD_START_DELAY.write_text(f"{seconds}\n")
 
 
 def restart(name: str) -> None:
@@ -199,17 +213,23 @@ def down(*, quiet: bool = False) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=("up", "down", "restart"))
+    parser.add_argument("action", choices=("up", "down", "restart", "delay"))
     parser.add_argument(
-        "component", nargs="?", choices=("etcd", "kube-apiserver"), help="restart: which one"
+        "component", nargs="?", help="restart: etcd or kube-apiserver; delay: seconds"
     )
+    parser.add_argument("--pod-start-delay", type=float, default=0.0, metavar="SECONDS")
     args = parser.parse_args()
-    if args.action == "restart":
-        if args.component is None:
+    if args.action == "delay":
+        set_pod_start_delay(float(args.component or 0))
+    elif args.action == "restart":
+        if args.component not in ("etcd", "kube-apiserver"):
             parser.error("restart needs a component: etcd or kube-apiserver")
         restart(args.component)
+    elif args.action == "up":
+        up()
+        set_pod_start_delay(args.pod_start_delay)
     else:
-        up() if args.action == "up" else down()
+        down()
 
 
 if __name__ == "__main__":

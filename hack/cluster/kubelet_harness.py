@@ -8,7 +8,9 @@ kills the process when the Pod is deleted and then confirms the deletion, as a k
 also creates each namespace's ``default`` ServiceAccount (the controller-manager's job, which
 this control plane does not run).
 
-Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement.
+Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement. A
+Pod can start late, as on a real node (container creation from a warm image): the seconds in
+``HARNESS_START_DELAY_FILE``, read per Pod, pass before its process starts.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kubernetes.client.rest import ApiException
 ROOT = Path(__file__).resolve().parents[2]
 NODE = "jobctl-harness"
 LOGS = Path(os.environ["HARNESS_LOGS"])
+START_DELAY = Path(os.environ.get("HARNESS_START_DELAY_FILE", "/nonexistent"))
 """The cluster's own folder (``cluster.py`` passes it): Pods' output, ``kubectl logs``-style."""
 
 
@@ -43,6 +46,7 @@ class Harness:
         config.load_kube_config()
         self.core = client.CoreV1Api()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.starting: set[str] = set()
         self.lock = threading.Lock()
         LOGS.mkdir(parents=True, exist_ok=True)
 
@@ -107,9 +111,28 @@ class Harness:
             self.stop(pod, key)
             return
         with self.lock:
-            started = key in self.processes
+            started = key in self.processes or key in self.starting
+            if pod.status.phase == "Pending" and not started:
+                self.starting.add(key)
         if pod.status.phase == "Pending" and not started:
-            self.start(pod, key)
+            threading.Thread(target=self.start_late, args=(pod, key), daemon=True).start()
+
+    def start_late(self, pod: Any, key: str) -> None:
+        """After the configured start delay, unless the Pod was deleted meanwhile."""
+        try:
+            delay = float(START_DELAY.read_text() or 0)
+        except (OSError, ValueError):
+            delay = 0.0
+        time.sleep(delay)
+        try:
+            current = self.core.read_namespaced_pod(pod.metadata.name, pod.metadata.namespace)
+            if current.metadata.deletion_timestamp is None:
+                self.start(current, key)
+        except ApiException:
+            pass  # gone
+        finally:
+            with self.lock:
+                self.starting.discard(key)
 
     def bind(self, pod: Any) -> None:
         body = client.V1Binding(

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config
 
+from controller.launch.pool import POOL_LABEL
+
 from ._kube import JOBCTL, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,9 +114,10 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
              operator_flags: list[str]):  # fmt: skip
     state = tmp_path_factory.mktemp("operator")
     log = state / "operator.log"
-    liveness, rest = free_port(), free_port()
+    liveness, rest, callback = free_port(), free_port(), free_port()
+    # a fixed callback port, as a Service gives a real cluster: pool Pods outlive a restart
     args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
-            "--state", str(state / "state"), "--callback-listen", "127.0.0.1:0",
+            "--state", str(state / "state"), "--callback-listen", f"127.0.0.1:{callback}",
             "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
             "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose",
             "--listen", f"127.0.0.1:{rest}",
@@ -136,6 +139,10 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
            "api": f"http://127.0.0.1:{rest}"}  # fmt: skip
     process = running["process"]
     process.terminate()
+    # pool Pods outlive their operator (a restart adopts them): the next module's need not
+    # share the machine with them
+    core = client.CoreV1Api(config.new_client_from_config(config_file=str(cluster)))
+    core.delete_collection_namespaced_pod(namespace, label_selector=POOL_LABEL)
     try:
         process.wait(30)
     except subprocess.TimeoutExpired:

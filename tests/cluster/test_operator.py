@@ -28,13 +28,14 @@ def operator_flags() -> list[str]:
     return ["--scan-cluster"]  # the liveness test needs kopf to notice a CRD going away
 
 
-def test_a_jobrun_runs_its_pods_with_chromium_and_completes(
+def test_a_jobrun_in_pod_mode_runs_a_pod_per_attempt_with_chromium_and_completes(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     category = site + "catalogue/category/poetry/index.html"
     apply(api, namespace, "Job", "poetry", {
         "payload": [{"apiName": "scrape-category", "parameters": {"url": category}}],
         "configuration": {"maxConcurrentRequests": 3},
+        "worker": {"mode": "pod"},  # the operator's default is pool
     })  # fmt: skip
     apply(api, namespace, "JobRun", "poetry-now", {"jobRef": {"name": "poetry"}})
     custom = client.CustomObjectsApi(api)
@@ -219,7 +220,7 @@ def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_p
     items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}] * 20
     apply(api, namespace, "Job", "doomed", {
         "payload": items, "configuration": {"maxConcurrentRequests": 1},
-        "worker": {"image": "example.com/custom-worker:1",
+        "worker": {"image": "example.com/custom-worker:1", "mode": "pod",
                    "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
     })  # fmt: skip
     apply(api, namespace, "JobRun", "doomed-1", {"jobRef": {"name": "doomed"}})

@@ -1,4 +1,4 @@
-"""The Kubernetes launcher when the API cannot be reached (an apiserver restarting): Pod creation
+"""The Kubernetes launcher (a Pod per attempt) when the API cannot be reached (an apiserver restarting): Pod creation
 is retried while the API comes back; after ``CREATE_WINDOW_S`` the attempt ends as an
 infrastructure failure to retry (before: the attempt waited out its requestTimeout as a Run
 that never started, and a status write that met the outage killed the writer)."""
@@ -14,7 +14,7 @@ import pytest
 from urllib3.exceptions import MaxRetryError
 
 from controller.engine import AttemptExited, AttemptRequest
-from controller.launch import kube
+from controller.launch import kube, pods
 from controller.launch.kube import KubeLauncher, PodSettings
 
 
@@ -45,12 +45,12 @@ def _request(n: int) -> AttemptRequest:
 
 @pytest.fixture(autouse=True)
 def short_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kube, "CREATE_WINDOW_S", 0.5)
-    monkeypatch.setattr(kube, "CREATE_RETRY_S", 0.05)
+    monkeypatch.setattr(pods, "CREATE_WINDOW_S", 0.5)
+    monkeypatch.setattr(pods, "CREATE_RETRY_S", 0.05)
 
 
 def _launcher(core: Core) -> KubeLauncher:
-    return KubeLauncher(core, PodSettings(namespace="ns", callback_url="http://cb"),
+    return KubeLauncher(core, PodSettings(namespace="ns", callback_url="http://cb", mode="pod"),
                         capacity=2, owner_of=lambda _r: None)  # fmt: skip
 
 

@@ -1,0 +1,100 @@
+"""What a long-lived worker is, wherever its commands come from: one warm Chromium running
+several attempts at once, each a task that reports through the callback.
+
+A local worker process (commands on stdin) and a pool Pod (commands pulled from the operator)
+are both an ``AttemptHost``; only the command source differs. A cancelled attempt stops at its
+next await, closes its context and reports ``cancelled``. When the browser dies, ``gone`` is
+set: the process exits and whoever started it replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import async_playwright
+
+from ..vocabulary import worker_event
+from .apis import ApiLoader
+from .attempt import BrowserGoneError, RoutedStream, run_attempt
+from .browser import launch_with_profile
+from .callback import AttemptEventPoster, asker
+from .contexts import ContextPool
+
+STOP_GRACE_S = 5.0
+
+
+class AttemptHost:
+    def __init__(
+        self, pool: ContextPool, apis: ApiLoader, artifacts: Path, *, callback: str, token: str
+    ) -> None:
+        self.pool, self.apis, self.artifacts = pool, apis, artifacts
+        self.callback, self.token = callback, token
+        self.events = AttemptEventPoster(callback, token)
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.gone = asyncio.Event()
+
+    def start(self, request: dict[str, Any]) -> None:
+        attempt_id = request["attempt_id"]
+        if attempt_id not in self.tasks:  # a command repeated after a lost answer
+            self.tasks[attempt_id] = asyncio.create_task(self._attempt(request))
+
+    def cancel(self, attempt_id: str) -> None:
+        if attempt_id in self.tasks:
+            self.tasks[attempt_id].cancel()
+
+    async def _attempt(self, request: dict[str, Any]) -> None:
+        send = self.events.sender(request["attempt_id"])
+        ask = asker(self.callback, self.token, request["attempt_id"])
+        try:
+            await run_attempt(self.pool, self.apis, request, self.artifacts, send=send, ask=ask)
+        except asyncio.CancelledError:
+            send(worker_event("cancelled"))
+        except BrowserGoneError:
+            self.gone.set()
+        finally:
+            self.tasks.pop(request["attempt_id"], None)
+
+    async def stop(self) -> None:
+        """Cancel what still runs and give it a moment to report ``cancelled``."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+        self.events.flush()
+
+
+def route_output() -> None:
+    """Attempts' prints and log records go to their own attempt's log (``RoutedStream``)."""
+    assert sys.__stdout__ is not None and sys.__stderr__ is not None
+    sys.stdout = RoutedStream(sys.__stdout__)
+    sys.stderr = RoutedStream(sys.__stderr__)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, force=True)
+
+
+@contextlib.asynccontextmanager
+async def warm_host(
+    *, callback: str, token: str, project: Path, artifacts: Path, shared_contexts: int
+) -> AsyncIterator[AttemptHost]:
+    """A host with its Chromium launched; on exit its attempts are cancelled, their last events
+    sent, and the browser closed."""
+    async with async_playwright() as playwright:
+        profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
+        browser, main = await launch_with_profile(playwright, Path(profile.name))
+        pool = ContextPool(browser, max_idle=shared_contexts, main_context=main)
+        host = AttemptHost(pool, ApiLoader(project), artifacts, callback=callback, token=token)
+        try:
+            yield host
+        finally:
+            await host.stop()
+            with contextlib.suppress(Exception):
+                await pool.close()
+                await main.close()
+            profile.cleanup()

@@ -1,0 +1,149 @@
+"""Worker pool mode on the real control plane: warm pool Pods (real Chromium, through the kubelet
+harness) pull the attempts; a Pod killed mid-attempt is replaced and its attempts retried; a
+restarted operator adopts its Pods; idle Pods go, busy ones never."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from kubernetes import client
+
+from controller.launch.pool import POOL_LABEL
+
+from ._kube import apply, status_of, wait_for
+
+pytestmark = pytest.mark.cluster
+
+IDLE_TIMEOUT_S = 4
+PAUSE = """
+import asyncio
+from pathlib import Path
+
+
+async def automation(page, params, **kwargs):
+    if params.get("started"):  # a folder: say this attempt is under way
+        Path(params["started"], f"{params['n']}.{kwargs['attempt_number']}").touch()
+    await asyncio.sleep(params["seconds"])
+    return {"n": params["n"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def operator_flags(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    project = tmp_path_factory.mktemp("pool-project")
+    (project / "api").mkdir()
+    (project / "api" / "pause.py").write_text(PAUSE)
+    return ["--project", str(project), "--pool-idle-timeout", str(IDLE_TIMEOUT_S)]
+
+
+def _pauses(count: int, seconds: float, started: Path | None = None) -> dict[str, Any]:
+    extra = {"started": str(started)} if started else {}
+    payload = [{"apiName": "pause", "parameters": {"seconds": seconds, "n": n, **extra}}
+               for n in range(count)]  # fmt: skip
+    return {"payload": payload, "configuration": {"maxConcurrentRequests": 4}}
+
+
+def _pool_pods(api: client.ApiClient, namespace: str) -> dict[str, str]:
+    """Live pool Pods: name -> uid."""
+    pods = client.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=POOL_LABEL).items
+    return {p.metadata.name: p.metadata.uid for p in pods
+            if p.metadata.deletion_timestamp is None
+            and p.status.phase not in ("Succeeded", "Failed")}  # fmt: skip
+
+
+def _completed(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any] | None:
+    status = status_of(api, namespace, "jobruns", name)
+    return status if status.get("status") == "COMPLETED" else None
+
+
+def _worker_pid(api: client.ApiClient, namespace: str, pod: str) -> int:
+    """The pool Pod's worker process (the harness runs a Pod as a local process; its browser's
+    processes share its environment, and Pods of other namespaces may share its name)."""
+    spec = client.CoreV1Api(api).read_namespaced_pod(pod, namespace).spec.containers[0]
+    token = next(v.value for v in spec.env if v.name == "JOBCTL_WORKER_TOKEN")
+    for entry in Path("/proc").iterdir():
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"JOBCTL_WORKER_TOKEN={token}".encode() in environ and b"worker.pool" in command:
+            return int(entry.name)
+    raise AssertionError(f"no process of {pod}")
+
+
+def test_a_pool_jobrun_runs_in_one_warm_pod_that_is_kept_while_busy_and_retired_when_idle(
+    api: client.ApiClient, namespace: str, operator
+) -> None:
+    worker = {"image": "example.com/pool-worker:1", "resources": {"requests": {"cpu": "250m"}}}
+    apply(api, namespace, "Job", "pooled", {**_pauses(6, IDLE_TIMEOUT_S + 2), "worker": worker})
+    apply(api, namespace, "JobRun", "pooled-1", {"jobRef": {"name": "pooled"}})
+    seen: dict[str, str] = {}
+    core = client.CoreV1Api(api)
+    attempt_pods: set[str] = set()
+    containers: list[Any] = []
+
+    def done() -> dict[str, Any] | None:
+        seen.update(_pool_pods(api, namespace))
+        pods = core.list_namespaced_pod(namespace, label_selector=POOL_LABEL).items
+        containers.extend(p.spec.containers[0] for p in pods)
+        labelled = core.list_namespaced_pod(namespace, label_selector="intuned.io/jobrun").items
+        attempt_pods.update(p.metadata.name for p in labelled)
+        return _completed(api, namespace, "pooled-1")
+
+    status = wait_for(done, 120, "the pooled JobRun to complete")
+    assert (status["successfulRuns"], status["failedRuns"]) == (6, 0)
+    assert not attempt_pods, "pool mode made a Pod per attempt"
+    assert len(seen) == 1, f"4 attempts at once on 4 per Pod need one Pod, saw {sorted(seen)}"
+    assert containers[0].image == worker["image"]  # the Job's worker settings make its pool
+    assert containers[0].resources.requests == {"cpu": "250m"}
+    assert containers[0].security_context.run_as_non_root is True
+    # its attempts took longer than the idle timeout: a busy Pod is never retired
+    assert _pool_pods(api, namespace) == seen
+    wait_for(lambda: not _pool_pods(api, namespace), 30, "the idle pool Pod to be retired")
+
+
+def test_a_pool_pod_killed_mid_attempt_is_replaced_and_its_attempts_retried(
+    api: client.ApiClient, namespace: str, operator, tmp_path: Path
+) -> None:
+    apply(api, namespace, "Job", "killed", _pauses(4, 5, started=tmp_path))
+    apply(api, namespace, "JobRun", "killed-1", {"jobRef": {"name": "killed"}})
+    wait_for(lambda: len(list(tmp_path.iterdir())) == 4, 60, "four attempts under way")
+    (victim,) = _pool_pods(api, namespace)
+    os.kill(_worker_pid(api, namespace, victim), signal.SIGKILL)
+    status = wait_for(lambda: _completed(api, namespace, "killed-1"), 120, "completion")
+    assert (status["successfulRuns"], status["failedRuns"]) == (4, 0)
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    runs = httpx.get(f"{base}/job-runs/killed-1/runs", timeout=10).json()["runs"]
+    attempts = sorted(run["attempts"] for run in runs)
+    assert attempts == [2, 2, 2, 2], f"each Run retried once after its Pod died: {runs}"
+    results = (operator["state"] / "results" / "killed" / "killed-1.jsonl").read_text()
+    assert len(results.splitlines()) == 4, "one results line per Run: nothing lost or twice"
+
+
+def test_a_restarted_operator_adopts_its_pool_pod_and_makes_no_other(
+    api: client.ApiClient, namespace: str, operator, tmp_path: Path
+) -> None:
+    apply(api, namespace, "Job", "adopted", _pauses(8, 3, started=tmp_path))
+    apply(api, namespace, "JobRun", "adopted-1", {"jobRef": {"name": "adopted"}})
+    wait_for(lambda: len(list(tmp_path.iterdir())) == 4, 60, "four attempts under way")
+    before = _pool_pods(api, namespace)
+    process = operator["running"]["process"]
+    process.kill()
+    process.wait()
+    operator["running"]["process"] = operator["start"]()
+    seen: dict[str, str] = {}
+
+    def done() -> dict[str, Any] | None:
+        seen.update(_pool_pods(api, namespace))
+        return _completed(api, namespace, "adopted-1")
+
+    status = wait_for(done, 120, "completion after the restart")
+    assert (status["successfulRuns"], status["failedRuns"]) == (8, 0)
+    assert len(before) == 1 and seen == before, "the Pod was not adopted (or another was made)"
+    wait_for(lambda: not _pool_pods(api, namespace), 30, "the idle pool Pod to be retired")
