@@ -38,15 +38,15 @@ CONCURRENCY = 4
 TARGET = 0.8
 
 
-def _serve_site() -> tuple[ThreadingHTTPServer, str]:
+def serve_site() -> tuple[ThreadingHTTPServer, str]:
     server = static_server(PROJECT / "site")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _urls(base: str) -> list[str]:
+def book_urls(base: str, count: int) -> list[str]:
     pages = sorted((PROJECT / "site" / "books").glob("*.html"))
-    return [f"{base}/books/{pages[n % len(pages)].name}" for n in range(ITEMS)]
+    return [f"{base}/books/{pages[n % len(pages)].name}" for n in range(count)]
 
 
 async def _ideal(urls: list[str]) -> float:
@@ -71,7 +71,9 @@ async def _ideal(urls: list[str]) -> float:
     return time.perf_counter() - started
 
 
-async def _controller(urls: list[str], folder: Path) -> tuple[float, Any]:
+async def embedded_run(urls: list[str], folder: Path) -> tuple[float, Any]:
+    """``jobctl run``'s controller with local workers on ``urls``: seconds from the trigger to
+    the JobRun's end, and the JobRun."""
     jobs = folder / "resources" / "jobs"
     jobs.mkdir(parents=True)
     payload = [{"apiName": "books/details", "parameters": {"url": url}} for url in urls]
@@ -92,12 +94,12 @@ async def _controller(urls: list[str], folder: Path) -> tuple[float, Any]:
 
 
 def run() -> dict[str, Any]:
-    server, base = _serve_site()
+    server, base = serve_site()
     try:
-        urls = _urls(base)
+        urls = book_urls(base, ITEMS)
         ideal = asyncio.run(_ideal(urls))
         with tempfile.TemporaryDirectory() as folder:
-            elapsed, job_run = asyncio.run(_controller(urls, Path(folder)))
+            elapsed, job_run = asyncio.run(embedded_run(urls, Path(folder)))
     finally:
         server.shutdown()
         server.server_close()

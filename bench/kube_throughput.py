@@ -8,22 +8,23 @@ Pod starts, the callback and status writes; embedded mode's includes starting it
 
 The harness starts each Pod ``POD_START_DELAY_S`` late, as a node starting a container from a
 warm image would (a Pod here is otherwise a local process with no image pull or sandbox).
-Measured, in order: pool mode (the default: warm worker Pods that pull attempts; the first
-JobRun starts its Pod), Pod-per-attempt mode with the delay, and without it.
-Targets: pool / embedded >= 0.8, and pool >= 5x Pod-per-attempt with the delay.
+Measured, in order, with default operator settings: pool mode (the default: the default pool's
+warm Pod, started with the operator, pulls the attempts; ``value``), a pool of its own started
+by its first JobRun (``pool_cold``: the JobRun waits for a Pod start), a Pod per attempt with
+the delay, and without it. Targets: pool / embedded >= 0.8, and pool >= 5x a Pod per attempt
+with the delay.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,49 +32,21 @@ from typing import Any
 
 from kubernetes import client, config
 
-from controller.embedded import EmbeddedController, Settings
-from controller.launch import LocalLauncher
 from controller.vocabulary import GROUP, VERSION
-from examples.demo_site.server import static_server
+
+from .browser_throughput import CONCURRENCY, PROJECT, book_urls, embedded_run, serve_site
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = ROOT / "examples" / "bookstore"
 CLUSTER = ROOT / "hack" / "cluster" / "cluster.py"
 ITEMS = 40
-CONCURRENCY = 4
 POD_START_DELAY_S = 2.0
 TARGET = 0.8
 TARGET_VS_POD = 5.0
 
 
-def _urls(base: str) -> list[str]:
-    pages = sorted((PROJECT / "site" / "books").glob("*.html"))
-    return [f"{base}/books/{pages[n % len(pages)].name}" for n in range(ITEMS)]
-
-
 def _document(urls: list[str]) -> dict[str, Any]:
     payload = [{"apiName": "books/details", "parameters": {"url": url}} for url in urls]
     return {"payload": payload, "configuration": {"maxConcurrentRequests": CONCURRENCY}}
-
-
-async def _embedded(urls: list[str], folder: Path) -> float:
-    jobs = folder / "resources" / "jobs"
-    jobs.mkdir(parents=True)
-    (jobs / "pages.job.json").write_text(json.dumps(_document(urls)))
-    settings = Settings(
-        resources=folder / "resources", state=folder / "state", max_workers=CONCURRENCY, watch=False
-    )
-    artifacts = folder / "state" / "attempts"
-    launcher = LocalLauncher(project=PROJECT, artifacts=artifacts, capacity=CONCURRENCY)
-    controller = EmbeddedController(settings, launcher, out=io.StringIO())
-    controller.start()
-    started = time.perf_counter()
-    job_run = controller.trigger("pages")
-    await controller.run(until_idle=True)
-    elapsed = time.perf_counter() - started
-    controller.close()
-    assert job_run.successful_runs == ITEMS, f"embedded: {job_run.successful_runs}/{ITEMS}"
-    return elapsed
 
 
 @contextlib.contextmanager
@@ -152,13 +125,20 @@ def _jobrun_seconds(
 def _kube(urls: list[str], folder: Path) -> dict[str, float]:
     seconds: dict[str, float] = {}
     with _control_plane(folder) as (kubeconfig, env):
+        _set_delay(env, POD_START_DELAY_S)
         api = config.new_client_from_config(config_file=str(kubeconfig))
         client.CoreV1Api(api).create_namespace({"metadata": {"name": "bench"}})
         custom = client.CustomObjectsApi(api)
         with _operator(kubeconfig, "bench", folder):
+            log = folder / "operator.log"
+            deadline = time.monotonic() + 120
+            while not re.search(rb"worker pool: \S+ ready", log.read_bytes()):
+                assert time.monotonic() < deadline, "the default pool's Pod never became ready"
+                time.sleep(0.1)
+            cold = {"env": [{"name": "BENCH_POOL", "value": "cold"}]}  # a pool of its own
             runs = [
-                ("pool", {"mode": "pool"}, POD_START_DELAY_S),
-                ("pool-warm", {"mode": "pool"}, POD_START_DELAY_S),
+                ("pool", {}, POD_START_DELAY_S),
+                ("pool-cold", cold, POD_START_DELAY_S),
                 ("pod-delayed", {"mode": "pod"}, POD_START_DELAY_S),
                 ("pod", {"mode": "pod"}, 0.0),
             ]
@@ -170,12 +150,12 @@ def _kube(urls: list[str], folder: Path) -> dict[str, float]:
 
 
 def run() -> dict[str, Any]:
-    server = static_server(PROJECT / "site")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, base = serve_site()
     try:
-        urls = _urls(f"http://127.0.0.1:{server.server_address[1]}")
+        urls = book_urls(base, ITEMS)
         with tempfile.TemporaryDirectory() as folder:
-            embedded = asyncio.run(_embedded(urls, Path(folder) / "embedded"))
+            embedded, job_run = asyncio.run(embedded_run(urls, Path(folder) / "embedded"))
+            assert job_run.successful_runs == ITEMS, f"embedded: {job_run.successful_runs}/{ITEMS}"
             kube = _kube(urls, Path(folder))
     finally:
         server.shutdown()
@@ -194,7 +174,8 @@ def run() -> dict[str, Any]:
         "pod_start_delay_s": POD_START_DELAY_S,
         "embedded_items_per_s": rate(embedded),
         "pool_items_per_s": rate(kube["pool"]),
-        "pool_warm_items_per_s": rate(kube["pool-warm"]),
+        "pool_cold_items_per_s": rate(kube["pool-cold"]),
+        "pool_cold_ratio": round(embedded / kube["pool-cold"], 3),
         "pod_per_attempt_delayed_items_per_s": rate(kube["pod-delayed"]),
         "pod_per_attempt_items_per_s": rate(kube["pod"]),
         "pool_vs_pod_per_attempt_delayed": round(kube["pod-delayed"] / kube["pool"], 2),

@@ -63,7 +63,11 @@ def register(commands: Any) -> None:
         "that pull attempts) or pod (a Pod per attempt) (default: %(default)s)",
     )
     op.add_argument(
-        "--pool-min", type=_count(0), default=0, metavar="N", help="pool Pods kept when idle"
+        "--pool-min",
+        type=_count(0),
+        default=1,
+        metavar="N",
+        help="Pods each pool keeps warm when idle (the default pool's from the start)",
     )
     op.add_argument("--pool-max", type=_count(1), default=10, metavar="N", help="Pods per pool")
     op.add_argument(

@@ -112,6 +112,13 @@ class KubeLauncher:
         self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
 
+    async def start_pools(self) -> None:
+        """At the operator's start: adopt the pools' Pods, then warm the default pool (Jobs
+        without ``spec.worker``) to its minimum, so that a first JobRun finds a Pod ready."""
+        await self.pools.adopt()
+        if self.settings.mode == "pool":
+            self.pools.warm(self._template({}))
+
     # --------------------------------------------------------------- launcher
     async def start(self, request: AttemptRequest) -> None:
         worker = self.worker_of(request.job_id) or {}

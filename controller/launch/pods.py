@@ -35,8 +35,9 @@ def kube_name(engine_id: str) -> str:
 
 @dataclass(frozen=True)
 class PoolSettings:
-    minimum: int = 0
-    """Pods kept per pool once it has been used, even when idle."""
+    minimum: int = 1
+    """Pods each pool keeps warm when idle: the default pool's from the operator's start,
+    another's once a JobRun has used it."""
     maximum: int = 10
     idle_timeout_s: float = 300.0
     attempts_per_pod: int = 4

@@ -142,6 +142,12 @@ class WorkerPools:
         self._dispatch(pool)
         self._reconcile(pool)
 
+    def warm(self, template: dict[str, Any]) -> None:
+        """Start the pool of ``template`` (its ``minimum`` Pods) before any attempt needs it."""
+        pool = self._pool(pool_key(template))
+        pool.template = template
+        self._reconcile(pool)
+
     def holds(self, token: str, attempt_id: str) -> bool:
         pod = self._holder.get(attempt_id)
         return pod is not None and hmac.compare_digest(pod.token, token)
@@ -205,6 +211,8 @@ class WorkerPools:
         pod = self._pods.get(name) or self._adopt(name, key)
         if pod.waiter is not None and not pod.waiter.done():
             pod.waiter.set_result({})  # one poll at a time: the older one was abandoned
+        if not pod.ready:
+            self._say(f"worker pool: {name} ready")
         pod.ready = True
         running = {str(i) for i in body.get("running") or ()}
         finished = {str(i) for i in body.get("finished") or ()}

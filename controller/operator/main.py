@@ -202,7 +202,7 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
         runtime.close()
         return 2
     await operator.list_jobs()
-    await launcher.pools.adopt()
+    await launcher.start_pools()
     runtime.start()
     await operator.sync()
     print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)

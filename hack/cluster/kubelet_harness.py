@@ -236,5 +236,22 @@ class Harness:
                                                   {"status": status})  # fmt: skip
 
 
+def stop_all_on_sigterm(harness: Harness) -> None:
+    """``cluster.py down`` stops the harness with SIGTERM: its Pods' processes (each in a
+    session of its own, with their browsers) go with it instead of running on orphaned."""
+
+    def stop(_signum: int, _frame: Any) -> None:
+        with harness.lock:
+            processes = list(harness.processes.values())
+        for process in processes:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 if __name__ == "__main__":
-    Harness().run()
+    harness = Harness()
+    stop_all_on_sigterm(harness)
+    harness.run()

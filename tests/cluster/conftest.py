@@ -139,10 +139,6 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
            "api": f"http://127.0.0.1:{rest}"}  # fmt: skip
     process = running["process"]
     process.terminate()
-    # pool Pods outlive their operator (a restart adopts them): the next module's need not
-    # share the machine with them
-    core = client.CoreV1Api(config.new_client_from_config(config_file=str(cluster)))
-    core.delete_collection_namespaced_pod(namespace, label_selector=POOL_LABEL)
     try:
         process.wait(30)
     except subprocess.TimeoutExpired:
@@ -151,3 +147,8 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
         raise AssertionError(
             f"the operator did not stop on SIGTERM:\n{log.read_text()[-2000:]}"
         ) from None
+    finally:
+        # pool Pods outlive their operator (a restart adopts them): the next module's need
+        # not share the machine with them
+        core = client.CoreV1Api(config.new_client_from_config(config_file=str(cluster)))
+        core.delete_collection_namespaced_pod(namespace, label_selector=POOL_LABEL)

@@ -38,7 +38,15 @@ def operator_flags(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     project = tmp_path_factory.mktemp("pool-project")
     (project / "api").mkdir()
     (project / "api" / "pause.py").write_text(PAUSE)
-    return ["--project", str(project), "--pool-idle-timeout", str(IDLE_TIMEOUT_S)]
+    # no warm minimum: each test sees its Pods made and retired
+    return [
+        "--project",
+        str(project),
+        "--pool-idle-timeout",
+        str(IDLE_TIMEOUT_S),
+        "--pool-min",
+        "0",
+    ]
 
 
 def _pauses(count: int, seconds: float, started: Path | None = None) -> dict[str, Any]:
@@ -81,7 +89,7 @@ def test_a_pool_jobrun_runs_in_one_warm_pod_that_is_kept_while_busy_and_retired_
     api: client.ApiClient, namespace: str, operator
 ) -> None:
     worker = {"image": "example.com/pool-worker:1", "resources": {"requests": {"cpu": "250m"}}}
-    apply(api, namespace, "Job", "pooled", {**_pauses(6, IDLE_TIMEOUT_S + 2), "worker": worker})
+    apply(api, namespace, "Job", "pooled", {**_pauses(4, IDLE_TIMEOUT_S + 2), "worker": worker})
     apply(api, namespace, "JobRun", "pooled-1", {"jobRef": {"name": "pooled"}})
     seen: dict[str, str] = {}
     core = client.CoreV1Api(api)
@@ -97,7 +105,7 @@ def test_a_pool_jobrun_runs_in_one_warm_pod_that_is_kept_while_busy_and_retired_
         return _completed(api, namespace, "pooled-1")
 
     status = wait_for(done, 120, "the pooled JobRun to complete")
-    assert (status["successfulRuns"], status["failedRuns"]) == (6, 0)
+    assert (status["successfulRuns"], status["failedRuns"]) == (4, 0)
     assert not attempt_pods, "pool mode made a Pod per attempt"
     assert len(seen) == 1, f"4 attempts at once on 4 per Pod need one Pod, saw {sorted(seen)}"
     assert containers[0].image == worker["image"]  # the Job's worker settings make its pool
@@ -129,7 +137,7 @@ def test_a_pool_pod_killed_mid_attempt_is_replaced_and_its_attempts_retried(
 def test_a_restarted_operator_adopts_its_pool_pod_and_makes_no_other(
     api: client.ApiClient, namespace: str, operator, tmp_path: Path
 ) -> None:
-    apply(api, namespace, "Job", "adopted", _pauses(8, 3, started=tmp_path))
+    apply(api, namespace, "Job", "adopted", _pauses(8, 2, started=tmp_path))
     apply(api, namespace, "JobRun", "adopted-1", {"jobRef": {"name": "adopted"}})
     wait_for(lambda: len(list(tmp_path.iterdir())) == 4, 60, "four attempts under way")
     before = _pool_pods(api, namespace)

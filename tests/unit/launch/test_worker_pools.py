@@ -59,7 +59,7 @@ def _run(scenario: Scenario, **settings: Any) -> Any:
         pools = WorkerPools(
             core,
             "ns",
-            PoolSettings(**{"attempts_per_pod": 2, "idle_timeout_s": 60, **settings}),
+            PoolSettings(**{"attempts_per_pod": 2, "idle_timeout_s": 60, "minimum": 0, **settings}),
             key=b"k" * 32,
             manifest=lambda name, key, template, token: {"metadata": {"name": name}},
             lost=lambda attempt_id, code: lost.append((attempt_id, code)),
@@ -207,3 +207,16 @@ def test_a_cancel_takes_a_queued_attempt_back_or_tells_its_pod() -> None:
         return queued, assigned, answer["cancel"]
 
     assert _run(scenario) == (True, False, ["ru_2.1"])
+
+
+def test_a_warmed_pool_starts_its_minimum_before_any_attempt_and_keeps_it() -> None:
+    async def scenario(pools: WorkerPools, core: Core, clock: Clock, _lost: Any) -> Any:
+        pools.warm(TEMPLATE)
+        await pools.settle()
+        await _poll(pools, 0)  # started, and waiting for work
+        clock.now += 3600
+        pools.reconcile_all()
+        await pools.settle()
+        return core.created, core.deleted
+
+    assert _run(scenario, minimum=1) == ([pool_pod_name(KEY, 0)], [])
