@@ -51,6 +51,8 @@ PULL_WAIT_S = 20.0
 CANCEL_GRACE_S = 10.0
 RECONCILE_S = 2.0
 """How often idle Pods are looked at for retirement."""
+ADOPTED_GRACE_S = 30.0
+"""A Pod found after a restart is not idle before this: the engine resumes its JobRuns first."""
 READY_TIMEOUT_S = 300.0
 """A Pod that has not polled this long after it was made or found (an image that cannot be
 pulled, a Pod that cannot be scheduled, one that cannot reach the callback) is replaced."""
@@ -255,8 +257,10 @@ class WorkerPools:
             self._pools[key] = _Pool(key)
         return self._pools[key]
 
-    def _adopt(self, name: str, key: str) -> _PoolPod:
-        pod = _PoolPod(name, key, self.token_for(name), idle_since=self._clock())
+    def _adopt(self, name: str, key: str, *, made: bool = False) -> _PoolPod:
+        """Track a Pod: one this operator makes, or one found (given ``ADOPTED_GRACE_S``)."""
+        since = self._clock() + (0.0 if made else ADOPTED_GRACE_S)
+        pod = _PoolPod(name, key, self.token_for(name), idle_since=since)
         self._pods[name] = pod
         self._pool(key).pods[name] = pod
         return pod
@@ -313,22 +317,22 @@ class WorkerPools:
         now = self._clock()
         for pod in live:
             if not pod.ready and now - pod.idle_since >= READY_TIMEOUT_S:
-                self._say(f"worker pool: {pod.name} never polled; replacing it")
-                self._retire(pod)
+                self._retire(pod, "never polled; replacing it")
         timeout = self.settings.idle_timeout_s
         idle = [p for p in live if not p.assigned and now - p.idle_since >= timeout]
         idle = [p for p in idle if not p.retiring]
         for pod in sorted(idle, key=lambda p: p.name, reverse=True)[: len(live) - want]:
-            self._retire(pod)
+            self._retire(pod, f"idle for {timeout:g} s; removing it")
 
-    def _retire(self, pod: _PoolPod) -> None:
+    def _retire(self, pod: _PoolPod, why: str) -> None:
+        self._say(f"worker pool: {pod.name} {why}")
         pod.retiring = True
         self._answer(pod)
         self._spawn(self._delete(pod.name))
 
     def _create(self, pool: _Pool, name: str) -> _PoolPod:
         assert pool.template is not None
-        pod = self._adopt(name, pool.key)
+        pod = self._adopt(name, pool.key, made=True)
         manifest = self._manifest(name, pool.key, pool.template, pod.token)
         self._spawn(self._create_pod(pool, pod, manifest))
         return pod
