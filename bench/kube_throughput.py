@@ -53,16 +53,21 @@ def _document(urls: list[str]) -> dict[str, Any]:
 def _control_plane(folder: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     env = {**os.environ, "CLUSTER_CACHE": str(folder / "cluster")}
     if not os.environ.get("KUBEBUILDER_ASSETS"):  # built once into .cache/cluster/bin
-        subprocess.run(["bash", str(ROOT / "hack/cluster/build-binaries.sh")], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            ["bash", str(ROOT / "hack/cluster/build-binaries.sh")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         env["CLUSTER_BIN"] = str(ROOT / ".cache" / "cluster" / "bin")
-    up = subprocess.run([sys.executable, str(CLUSTER), "up"], env=env, check=True,
-                        capture_output=True, text=True)  # fmt: skip
+    up = subprocess.run(
+        [sys.executable, str(CLUSTER), "up"], env=env, check=True, capture_output=True, text=True
+    )
     try:
         yield Path(up.stdout.strip().splitlines()[-1]), env
     finally:
-        subprocess.run([sys.executable, str(CLUSTER), "down"], env=env, check=False,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, str(CLUSTER), "down"], env=env, check=False, capture_output=True
+        )
 
 
 def _set_delay(env: dict[str, str], seconds: float) -> None:
@@ -74,12 +79,28 @@ def _operator(kubeconfig: Path, namespace: str, folder: Path) -> Iterator[None]:
     log = (folder / "operator.log").open("ab")
     jobctl = Path(sys.executable).with_name("jobctl")
     process = subprocess.Popen(
-        [str(jobctl), "operator", "--kubeconfig", str(kubeconfig), "--namespace", namespace,
-         "--state", str(folder / "operator"), "--callback-listen", "127.0.0.1:0",
-         "--project", str(PROJECT), "--max-workers", str(CONCURRENCY), "--peering", "off",
-         "--allow-private-targets"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            str(jobctl),
+            "operator",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--namespace",
+            namespace,
+            "--state",
+            str(folder / "operator"),
+            "--callback-listen",
+            "127.0.0.1:0",
+            "--project",
+            str(PROJECT),
+            "--max-workers",
+            str(CONCURRENCY),
+            "--peering",
+            "off",
+            "--allow-private-targets",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while b"operator: namespace" not in (folder / "operator.log").read_bytes():
@@ -99,8 +120,12 @@ def _jobrun_seconds(
     """Create the Job and a JobRun of it; seconds until the JobRun says COMPLETED."""
 
     def create(plural: str, kind: str, body_name: str, body_spec: dict[str, Any]) -> None:
-        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
-                "metadata": {"name": body_name}, "spec": body_spec}  # fmt: skip
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": kind,
+            "metadata": {"name": body_name},
+            "spec": body_spec,
+        }
         custom.create_namespaced_custom_object(GROUP, VERSION, namespace, plural, body)
 
     create("jobs", "Job", name, spec)

@@ -51,17 +51,21 @@ def operator_flags(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def _pauses(count: int, seconds: float, started: Path | None = None) -> dict[str, Any]:
     extra = {"started": str(started)} if started else {}
-    payload = [{"apiName": "pause", "parameters": {"seconds": seconds, "n": n, **extra}}
-               for n in range(count)]  # fmt: skip
+    payload = [
+        {"apiName": "pause", "parameters": {"seconds": seconds, "n": n, **extra}}
+        for n in range(count)
+    ]
     return {"payload": payload, "configuration": {"maxConcurrentRequests": 4}}
 
 
 def _pool_pods(api: client.ApiClient, namespace: str) -> dict[str, str]:
     """Live pool Pods: name -> uid."""
     pods = client.CoreV1Api(api).list_namespaced_pod(namespace, label_selector=POOL_LABEL).items
-    return {p.metadata.name: p.metadata.uid for p in pods
-            if p.metadata.deletion_timestamp is None
-            and p.status.phase not in ("Succeeded", "Failed")}  # fmt: skip
+    return {
+        p.metadata.name: p.metadata.uid
+        for p in pods
+        if p.metadata.deletion_timestamp is None and p.status.phase not in ("Succeeded", "Failed")
+    }
 
 
 def _completed(api: client.ApiClient, namespace: str, name: str) -> dict[str, Any] | None:

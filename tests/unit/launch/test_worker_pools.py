@@ -45,8 +45,16 @@ def short_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _request(n: int) -> AttemptRequest:
-    return AttemptRequest(attempt_id=f"ru_{n}.1", job_id="j", job_run_id="jr_a", run_id=f"ru_{n}",
-                          attempt_number=1, api_name="a", parameters={}, timeout_s=5)  # fmt: skip
+    return AttemptRequest(
+        attempt_id=f"ru_{n}.1",
+        job_id="j",
+        job_run_id="jr_a",
+        run_id=f"ru_{n}",
+        attempt_number=1,
+        api_name="a",
+        parameters={},
+        timeout_s=5,
+    )
 
 
 Scenario = Callable[[WorkerPools, Core, Clock, list[tuple[str, int | None]]], Awaitable[Any]]
