@@ -1,5 +1,6 @@
-# The worker base image: one attempt per Pod (`python -m controller.worker.pod`, the command the
-# operator gives worker Pods), with Debian's Chromium driven through Playwright.
+# The worker base image, with Debian's Chromium driven through Playwright: the operator runs it as
+# a pool Pod (`python -m controller.worker.pool`) or a Pod per attempt (`python -m
+# controller.worker.pod`, the CMD); it gives the command in each Pod's spec.
 # Build from the repository root, with your automation project (api/, auth-sessions/):
 #   docker build -f images/worker.Dockerfile --build-arg PROJECT=examples/bookstore -t jobctl/worker .
 # Or use it as a base and COPY your project to /project.
