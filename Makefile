@@ -29,13 +29,14 @@ chromium: $(STAMP)
 
 # The demo: serve the offline bookstore (and its members area and webhook receiver), run the
 # embedded controller on the sample jobs with the bookstore project, trigger the demo jobs and
-# show their progress and deliveries. Ctrl-C stops it; ONCE=1 exits when the demo JobRuns have
-# ended (exit 0: every Run succeeded, 1: some failed, 2: one did not complete).
+# show their progress and deliveries; the first line is the dashboard's URL. Ctrl-C stops it;
+# ONCE=1 exits when the demo JobRuns have ended (exit 0: every Run succeeded, 1: some failed,
+# 2: one did not complete).
 DEMO_MEMBER_PASSWORD ?= bookworm
 export DEMO_MEMBER_PASSWORD
 run: setup
-	@$(BIN)/jobctl validate intuned-resources
-	@$(BIN)/jobctl demo-site --member-password "$$DEMO_MEMBER_PASSWORD" & site=$$!; \
+	@$(BIN)/jobctl validate intuned-resources 2>/dev/null >&2 || $(BIN)/jobctl validate intuned-resources
+	@$(BIN)/jobctl demo-site --quiet --member-password "$$DEMO_MEMBER_PASSWORD" & site=$$!; \
 	trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do $(BIN)/python -c 'import urllib.request as u; u.urlopen("http://127.0.0.1:8765/", timeout=1)' 2>/dev/null && break; sleep 0.1; done; \
 	$(BIN)/jobctl run --project examples/bookstore --allow-private-targets \

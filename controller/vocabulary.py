@@ -135,6 +135,10 @@ FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
 )
 """Worker event types after which the attempt is over."""
 
+ArtifactName = Literal["trace.zip", "log.txt"]
+"""What an attempt leaves behind: its Playwright trace (per the Job's trace mode) and its log."""
+ARTIFACT_NAMES: tuple[ArtifactName, ...] = get_args(ArtifactName)
+
 WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered"]
 """Reasons of the operator's Warning Events (a JobRun's other Events are named by its status)."""
 

@@ -58,6 +58,12 @@ def add_options(run: Any) -> None:
         "'off' to serve nothing)",
     )
     group.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL people reach the API at, for links to traces and logs "
+        "(default: http://HOST:PORT of --listen)",
+    )
+    group.add_argument(
         "--api-key-file",
         type=Path,
         metavar="FILE",
@@ -129,6 +135,8 @@ def start_api(
     shown = f"[{host}]" if ":" in host else host
     note = "API key required" if key else "no API key: loopback only"
     base = f"http://{shown}:{server.port}"
+    runtime.artifacts.public_base = (args.public_url or base).rstrip("/")
     path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}/"
-    print(f"REST API on {base}{path} ({note}); metrics on {base}/metrics", flush=True)
+    print(f"Dashboard on {base}/ ({note})", flush=True)
+    print(f"REST API on {base}{path} and metrics on {base}/metrics", flush=True)
     return server

@@ -8,12 +8,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
-from ..schedule import CompiledSchedule, jitter_delay_ms
+from ..schedule import CompiledSchedule, preview_rows
 from ..spec import LoadedJob, format_duration_ms, load_paths
 
 
@@ -59,13 +58,6 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def format_utc(ms: int) -> str:
-    """ISO 8601 in UTC ending in Z; milliseconds only when there are any."""
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{ms % 1000:03d}Z" if ms % 1000 else f"{text}Z"
-
-
 def run_preview(args: argparse.Namespace) -> int:
     job = _find_job(args.target, Path(args.resources))
     if job is None:
@@ -78,32 +70,14 @@ def run_preview(args: argparse.Namespace) -> int:
             print("[]")
         return 0
     schedule = CompiledSchedule(spec)
-    zone = ZoneInfo(spec.timeZone)
-    ticks = schedule.ticks_after(int(start.timestamp() * 1000), args.count)
-    rows = []
-    for tick in ticks:
-        local = datetime.fromtimestamp(tick.time_ms / 1000, zone)
-        sources = [schedule.sources[i] for i in tick.sources]
-        row: dict[str, Any] = {
-            "time": format_utc(tick.time_ms),
-            "local_time": local.isoformat(),
-            "time_zone": spec.timeZone,
-            "source": sources[0].label,
-            "sources": [s.label for s in sources],
-            "comment": sources[0].comment,
-        }
-        if spec.jitter:
-            row["fire_time"] = format_utc(
-                tick.time_ms + jitter_delay_ms(job.job_id, tick.time_ms, spec.jitter)
-            )
-        rows.append(row)
+    rows = preview_rows(job.job_id, spec, int(start.timestamp() * 1000), args.count)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         _print_table(job, schedule, rows)
-    if len(ticks) < args.count:
+    if len(rows) < args.count:
         print(
-            f"the schedule fires only {len(ticks)} more time(s) (calendars end in 2100)",
+            f"the schedule fires only {len(rows)} more time(s) (calendars end in 2100)",
             file=sys.stderr,
         )
     return 0

@@ -5,6 +5,7 @@ least once. Nothing here holds a secret longer than one send: targets and creden
 from the Job's current definition each time.
 """
 
+from .artifacts import ArtifactPathError, AttemptArtifacts
 from .deliverer import Deliverer, DeliverySettings
 from .outcome import Outcome
 from .policy import RetryPolicy, next_attempt_at, parse_retry_after
@@ -14,6 +15,8 @@ from .signing import signature_headers
 from .targets import non_public_reason, refused_target
 
 __all__ = [
+    "ArtifactPathError",
+    "AttemptArtifacts",
     "Deliverer",
     "DeliverySettings",
     "LocalResultsStorage",

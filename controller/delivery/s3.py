@@ -111,3 +111,10 @@ def presigned_get(client: S3Client, bucket: str, key: str, expires_s: int) -> st
     return client.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_s
     )
+
+
+def presigned_put(client: S3Client, bucket: str, key: str, expires_s: int) -> str:
+    """A URL anyone can PUT one object to for ``expires_s`` seconds (no credentials needed)."""
+    return client.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_s
+    )

@@ -95,6 +95,9 @@ class EmbeddedController:
     def job_source(self, job_id: str) -> JobSourceKind | None:
         return self.definitions.source_of(job_id)
 
+    def job_origin(self, job_id: str) -> dict[str, str]:
+        return self.definitions.origin_of(job_id)
+
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
         definition = self.definitions.put_api_job(job_id, document, create=create)
         self.runtime.change_definitions(lambda target: target.put_job(job_id, definition))

@@ -111,6 +111,13 @@ class ProjectDefinitions:
             return "code"
         return "api" if job_id in self._api else None
 
+    def origin_of(self, job_id: str) -> dict[str, str]:
+        """Where the Job is defined, for people: its file, or the REST API."""
+        file = self.files.file_of(job_id)
+        if file is not None:
+            return {"file": file}
+        return {"api": "created through the REST API"} if job_id in self._api else {}
+
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
         """Validate and keep a Job created (``create``) or replaced through the API (the caller
         gives it to the runtime). Raises ``InvalidDefinitionError``, ``JobConflictError``

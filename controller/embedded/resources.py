@@ -46,6 +46,10 @@ class ResourceSet:
         self._cache: dict[str, tuple[FileStamp, LoadResult]] = {}
         """What each file held when last read: unchanged files are not parsed again."""
 
+    def file_of(self, job_id: str) -> str | None:
+        """The job file that defines the Job (as found under the resources folder)."""
+        return self._files.get(job_id)
+
     def reload(self) -> Reload:
         """What changed since the last reload. It may run off the event loop: the returned
         ``Reload`` carries every definition it reports, so applying it later reads nothing

@@ -10,6 +10,7 @@ from .engine import CANCEL_GRACE_MS, Engine
 from .errors import EngineError, InvalidDefinitionError, NotFoundError
 from .ids import direct_kind
 from .launcher import (
+    ArtifactStore,
     AttemptAuthenticated,
     AttemptAuthFailed,
     AttemptEvent,
@@ -21,7 +22,7 @@ from .launcher import (
     AttemptResult,
     AttemptStarted,
     AuthBroker,
-    AuthCapableLauncher,
+    BrowserLauncher,
     Launcher,
 )
 from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
@@ -32,6 +33,7 @@ from .spill import PENDING_HELD, loading_limit
 __all__ = [
     "CANCEL_GRACE_MS",
     "PENDING_HELD",
+    "ArtifactStore",
     "AttemptAuthFailed",
     "AttemptAuthenticated",
     "AttemptEvent",
@@ -44,7 +46,7 @@ __all__ = [
     "AttemptResult",
     "AttemptStarted",
     "AuthBroker",
-    "AuthCapableLauncher",
+    "BrowserLauncher",
     "Changes",
     "Delivery",
     "DeliveryKind",

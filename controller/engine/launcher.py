@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
+
+from ..vocabulary import ArtifactName
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +124,27 @@ class AuthBroker(Protocol):
         ...
 
 
-@runtime_checkable
-class AuthCapableLauncher(Protocol):
-    """A launcher whose workers run browser attempts, and so may need AuthSessions."""
+class ArtifactStore(Protocol):
+    """Where attempts' traces and logs are kept (``delivery.artifacts``): launchers tell workers
+    where to upload, write what reaches their callback, and link to what was kept."""
 
-    def use_auth(self, broker: AuthBroker) -> None: ...
+    def link(self, job_run_id: str, attempt_id: str, name: ArtifactName) -> str: ...
+
+    def upload_url(self, job_run_id: str, attempt_id: str, name: ArtifactName) -> str | None:
+        """A URL the worker PUTs the file to; None: the store takes it from the launcher."""
+        ...
+
+    def write(
+        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
+    ) -> None: ...
+
+
+@runtime_checkable
+class BrowserLauncher(Protocol):
+    """A launcher whose workers run browser attempts: they may need AuthSessions, and they
+    leave artifacts."""
+
+    def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None: ...
 
 
 class Launcher(Protocol):

@@ -9,6 +9,9 @@ the verdict, so launchers keep all their state on the loop.
 - ``POST /auth``: an AuthSession question, answered when the broker is done (it may wait).
 - ``POST /attempt``: the attempt request for this token (Pods fetch it, so no secret such as a
   proxy password is ever part of a Pod spec).
+- ``PUT /artifacts/<jobRunId>/<attemptId>/<name>``: an attempt's trace or log, uploaded before
+  its outcome is reported; 204 stored, 409 not this token's attempt. The body is streamed to the
+  artifact store on the server's thread, never held in memory whole.
 
 Request bodies are never logged: they carry results.
 """
@@ -20,10 +23,12 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from ..engine import (
+    ArtifactStore,
     AttemptAuthenticated,
     AttemptAuthFailed,
     AttemptEvent,
@@ -31,18 +36,29 @@ from ..engine import (
     AttemptExtendedPayload,
     AttemptFailed,
     AttemptHeartbeat,
+    AttemptRequest,
     AttemptResult,
     AttemptStarted,
 )
+from ..vocabulary import ARTIFACT_NAMES, ArtifactName
+
+ARTIFACTS_PATH = "/artifacts"
+MAX_ARTIFACT_BYTES = 1 << 30
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 Handler = Callable[[str, dict[str, Any]], Coroutine[Any, Any, Any]]
+Link = Callable[[ArtifactName], str]
+Receive = Callable[[str, str, ArtifactName, BinaryIO, int], None]
+"""Store an uploaded artifact: (JobRun ID, attempt ID, name, body, length)."""
 
 
-def attempt_event(attempt_id: str, payload: dict[str, Any]) -> AttemptEvent | None:
-    """A worker's event payload as the engine's event (None: not a known event type)."""
+def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> AttemptEvent | None:
+    """A worker's event payload as the engine's event (None: not a known event type).
+    ``link`` makes the link of an artifact the worker says it kept."""
     kind = payload.get("type")
-    links = {"trace_url": payload.get("trace_url"), "log_url": payload.get("log_url")}
+    kept = payload.get("artifacts") or ()
+    trace, log = (link(name) if name in kept else None for name in ARTIFACT_NAMES)
+    links = {"trace_url": trace, "log_url": log}
     if kind == "started":
         return AttemptStarted(attempt_id)
     if kind == "heartbeat":
@@ -62,19 +78,42 @@ def attempt_event(attempt_id: str, payload: dict[str, Any]) -> AttemptEvent | No
     return None
 
 
+def worker_command(
+    request: AttemptRequest, artifacts: ArtifactStore | None, *, callback: str | None
+) -> dict[str, Any]:
+    """The attempt request as its worker gets it, with where to upload each artifact: the
+    store's URL (a bucket), else this callback (``callback``: the worker is on another machine),
+    else nowhere (the worker writes where the store keeps them)."""
+    uploads: dict[str, str] = {}
+    for name in ARTIFACT_NAMES:
+        url = None
+        if artifacts is not None:
+            url = artifacts.upload_url(request.job_run_id, request.attempt_id, name)
+        if url is None and callback is not None:
+            path = f"{ARTIFACTS_PATH}/{request.job_run_id}/{request.attempt_id}/{name}"
+            url = callback + path
+        if url is not None:
+            uploads[name] = url
+    return {**asdict(request), "uploads": uploads}
+
+
 class CallbackServer:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
         routes: dict[str, Handler],
         *,
+        receive: Receive,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         """``routes``: path -> handler(token, body) returning bool (events: accepted?), a dict
-        (the JSON answer) or None (not this token's business: 409)."""
+        (the JSON answer) or None (not this token's business: 409). An upload is first put to
+        ``routes[ARTIFACTS_PATH]`` with ``{"job_run_id", "attempt_id"}``; if accepted, its body
+        goes to ``receive``."""
         self._loop = loop
         self._routes = routes
+        self._receive = receive
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -119,6 +158,29 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, json.dumps(answer))
             else:
                 self._reply(409)
+
+        def do_PUT(self) -> None:
+            auth = self.headers.get("Authorization", "")
+            length = int(self.headers.get("Content-Length") or 0)
+            parts = self.path.split("/")  # "", "artifacts", jobRunId, attemptId, name
+            names: dict[str, ArtifactName] = {name: name for name in ARTIFACT_NAMES}
+            if len(parts) != 5 or f"/{parts[1]}" != ARTIFACTS_PATH or parts[4] not in names:
+                self._reply(404)
+                return
+            if not auth.startswith("Bearer ") or length > MAX_ARTIFACT_BYTES:
+                self._reply(401)
+                return
+            body = {"job_run_id": parts[2], "attempt_id": parts[3]}
+            if server.dispatch(ARTIFACTS_PATH, auth.removeprefix("Bearer "), body) is not True:
+                self._reply(409)
+                return
+            try:
+                body_stream = cast(BinaryIO, self.rfile)
+                server._receive(parts[2], parts[3], names[parts[4]], body_stream, length)
+            except (OSError, EOFError):
+                self._reply(400)
+                return
+            self._reply(204)
 
         def _reply(self, status: int, body: str = "") -> None:
             """A worker killed while it waited (its attempt cancelled) hears nothing: not an

@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from kubernetes.client import CoreV1Api
 from kubernetes.client.rest import ApiException
 
 from ..engine import (
+    ArtifactStore,
     AttemptEvent,
     AttemptExited,
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS
-from .callback import CallbackServer, Handler, attempt_event
+from ..vocabulary import FINAL_WORKER_EVENTS, ArtifactName
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, attempt_event, worker_command
 from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
 from .pool import POOL_LABEL, WorkerPools
 
@@ -82,6 +84,7 @@ class KubeLauncher:
         self._attempts: dict[str, _Attempt] = {}
         self._by_pod: dict[str, str] = {}
         self._auth: AuthBroker | None = None
+        self._artifacts: ArtifactStore | None = None
         self._server: CallbackServer | None = None
         self._creating: set[asyncio.Task[None]] = set()
         self.pools = WorkerPools(
@@ -90,6 +93,7 @@ class KubeLauncher:
             settings.pool,
             key=pool_key_material or secrets.token_bytes(32),
             manifest=self.pool_pod_manifest,
+            command=self.command,
             lost=self._lost,
             callback=lambda: self.callback_url,
             say=say,
@@ -97,8 +101,8 @@ class KubeLauncher:
         self.callback_url = settings.callback_url or ""
         """Where Pods report (set when the callback is served, unless configured)."""
 
-    def use_auth(self, broker: AuthBroker) -> None:
-        self._auth = broker
+    def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
+        self._auth, self._artifacts = auth, artifacts
 
     def serve_callback(self, host: str, port: int) -> CallbackServer:
         """Start the callback server (on the running loop); Pods reach it as configured."""
@@ -107,8 +111,10 @@ class KubeLauncher:
             "/auth": self._answer,
             "/attempt": self._request,
             "/work": self.pools.pull,
+            ARTIFACTS_PATH: self._owns,
         }
-        self._server = CallbackServer(asyncio.get_running_loop(), routes, host=host, port=port)
+        loop = asyncio.get_running_loop()
+        self._server = CallbackServer(loop, routes, receive=self._receive, host=host, port=port)
         self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
 
@@ -287,7 +293,21 @@ class KubeLauncher:
 
     async def _request(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
         attempt = self._attempt_for(token, body)
-        return None if attempt is None else asdict(attempt.request)
+        return None if attempt is None else self.command(attempt.request)
+
+    def command(self, request: AttemptRequest) -> dict[str, Any]:
+        """What a Pod is told to run: the request, and where its artifacts go."""
+        return worker_command(request, self._artifacts, callback=self.callback_url)
+
+    async def _owns(self, token: str, body: dict[str, Any]) -> bool:
+        attempt = self._attempt_for(token, body)
+        return attempt is not None and attempt.request.job_run_id == body.get("job_run_id")
+
+    def _receive(
+        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
+    ) -> None:
+        assert self._artifacts is not None
+        self._artifacts.write(job_run_id, attempt_id, name, body, length)
 
     async def _answer(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
         attempt = self._attempt_for(token, body)
@@ -299,7 +319,10 @@ class KubeLauncher:
         attempt = self._attempt_for(token, payload)
         if attempt is None:
             return False
-        event = attempt_event(attempt.request.attempt_id, payload)
+        assert self._artifacts is not None
+        request = attempt.request
+        link = functools.partial(self._artifacts.link, request.job_run_id, request.attempt_id)
+        event = attempt_event(request.attempt_id, payload, link)
         if event is None:
             return False
         if payload.get("type") in FINAL_WORKER_EVENTS:

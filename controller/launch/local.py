@@ -18,23 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import secrets
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..engine import (
+    ArtifactStore,
     AttemptEvent,
     AttemptExited,
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS
-from .callback import CallbackServer, attempt_event
+from ..vocabulary import FINAL_WORKER_EVENTS, ArtifactName
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, attempt_event, worker_command
 
 CANCEL_GRACE_S = 10.0
 
@@ -44,7 +46,8 @@ class _Worker:
     number: int
     token: str
     process: asyncio.subprocess.Process
-    attempts: set[str] = field(default_factory=set)
+    attempts: dict[str, str] = field(default_factory=dict)
+    """Attempt ID -> its JobRun's ID."""
     monitor: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -62,9 +65,12 @@ class LocalLauncher:
         self._spawned = 0
         self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
+        self._artifacts: ArtifactStore | None = None
 
-    def use_auth(self, broker: AuthBroker) -> None:
-        self._auth = broker
+    def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
+        """``artifacts`` keeps its files where workers write them (``artifacts`` here), unless
+        it hands out upload URLs."""
+        self._auth, self._artifacts = auth, artifacts
 
     @property
     def callback_url(self) -> str:
@@ -80,9 +86,10 @@ class LocalLauncher:
         )
         if worker is None:
             worker = await self._spawn()
-        worker.attempts.add(request.attempt_id)
+        worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
-        await self._send(worker, {"op": "start", "request": asdict(request)})
+        command = worker_command(request, self._artifacts, callback=None)
+        await self._send(worker, {"op": "start", "request": command})
 
     async def cancel(self, attempt_id: str) -> None:
         worker = self._by_attempt.get(attempt_id)
@@ -165,11 +172,14 @@ class LocalLauncher:
         if worker is None or attempt_id not in worker.attempts:
             return False
         assert isinstance(attempt_id, str)
-        event = attempt_event(attempt_id, payload)
+        job_run_id = worker.attempts[attempt_id]
+        assert self._artifacts is not None
+        link = functools.partial(self._artifacts.link, job_run_id, attempt_id)
+        event = attempt_event(attempt_id, payload, link)
         if event is None:
             return False
         if payload.get("type") in FINAL_WORKER_EVENTS:
-            worker.attempts.discard(attempt_id)
+            del worker.attempts[attempt_id]
             self._by_attempt.pop(attempt_id, None)
             self._ended(attempt_id)
         self._queue.put_nowait(event)
@@ -178,9 +188,23 @@ class LocalLauncher:
     # --------------------------------------------------------------- callback
     def _ensure_server(self) -> None:
         if self._server is None:
-            self._server = CallbackServer(
-                asyncio.get_running_loop(), {"/events": self._accept, "/auth": self._answer}
-            )
+            routes: dict[str, Handler] = {
+                "/events": self._accept,
+                "/auth": self._answer,
+                ARTIFACTS_PATH: self._owns,
+            }
+            self._server = CallbackServer(asyncio.get_running_loop(), routes, receive=self._receive)
+
+    async def _owns(self, token: str, body: dict[str, Any]) -> bool:
+        worker = self._workers.get(token)
+        attempt_id = str(body.get("attempt_id"))
+        return worker is not None and worker.attempts.get(attempt_id) == body.get("job_run_id")
+
+    def _receive(
+        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
+    ) -> None:
+        assert self._artifacts is not None
+        self._artifacts.write(job_run_id, attempt_id, name, body, length)
 
     async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
         return self._on_event(token, payload)

@@ -34,7 +34,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,7 @@ class WorkerPools:
         *,
         key: bytes,
         manifest: Manifest,
+        command: Callable[[AttemptRequest], dict[str, Any]],
         lost: Lost,
         callback: Callable[[], str] = lambda: "",
         say: Callable[[str], None] = print,
@@ -124,6 +125,8 @@ class WorkerPools:
     ) -> None:
         self.core, self.namespace, self.settings = core, namespace, settings
         self._key, self._manifest, self._lost, self._say = key, manifest, lost, say
+        self._command = command
+        """An attempt request as its Pod is told it (with where its artifacts go)."""
         self._callback = callback
         """Where the operator's Pods call now: one that calls elsewhere is replaced."""
         self._clock = clock
@@ -243,7 +246,7 @@ class WorkerPools:
 
     def _take(self, pod: _PoolPod) -> dict[str, Any]:
         answer: dict[str, Any] = {
-            "start": [asdict(r) for r in pod.starts],
+            "start": [self._command(r) for r in pod.starts],
             "cancel": list(pod.cancels),
             "exit": pod.retiring,
         }

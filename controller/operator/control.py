@@ -55,6 +55,17 @@ class ResourceControl:
             return None
         return record.source.kind
 
+    def job_origin(self, job_id: str) -> dict[str, str]:
+        """The Job resource, and the job file and commit it was synced from (if it was)."""
+        record = self.operator.mirror.jobs.get(job_id)
+        if record is None:
+            return {}
+        origin = {"resource": f"{self.operator.namespace}/jobs/{job_id}"}
+        for fact, value in (("file", record.source.path), ("commit", record.source.commit)):
+            if value:
+                origin[fact] = value
+        return origin
+
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
         raise JobConflictError(READ_ONLY)
 

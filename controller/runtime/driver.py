@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Collection
 from typing import Any, TextIO
@@ -29,7 +30,7 @@ from ..auth import AuthSessions
 from ..delivery import Deliverer, S3Clients
 from ..engine import (
     AttemptEvent,
-    AuthCapableLauncher,
+    BrowserLauncher,
     Effects,
     Engine,
     EngineError,
@@ -88,6 +89,7 @@ class Runtime:
         (the TERMINATED notification, results still queued) need their targets."""
         clients = S3Clients()
         results_storage = settings.results_storage(self.results.root, clients)
+        self.artifacts = settings.artifacts(clients)
         self.query = RuntimeQuery(
             self.engine,
             store.deliveries,
@@ -96,7 +98,9 @@ class Runtime:
             results_path=self.results.path,
             auth_sessions=self._auth_sessions,
             auth_status=store.auth_states.status,
+            auth_summary=store.auth_states.summary,
             run_records=store.run_queries,
+            artifacts=self.artifacts,
         )
         self.deliverer = Deliverer(
             store.deliveries,
@@ -118,8 +122,8 @@ class Runtime:
             lock_timeout_s=settings.auth_lock_timeout_s,
             clock=clock,
         )
-        if isinstance(launcher, AuthCapableLauncher):
-            launcher.use_auth(self.auth)
+        if isinstance(launcher, BrowserLauncher):
+            launcher.attach(self.auth, self.artifacts)
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -128,6 +132,7 @@ class Runtime:
         self.results.reconcile()
         self.store.deliveries.release_all(now)  # a restart retries what was held
         stored = self.store.load()
+        self.artifacts.sweep({job_run.id for job_run in stored.job_runs})
         self.engine.restore(
             [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
             stored.job_runs,
@@ -287,6 +292,9 @@ class Runtime:
                 self.results.sync(job_run.job_id, job_run.id)
         for job_run in output.changes.pruned_job_runs:
             self.results.remove(job_run.job_id, job_run.id)
+            # Off the loop (a bucket's objects are listed and deleted); one killed half-way
+            # leaves files that the next start-up's sweep removes.
+            threading.Thread(target=self.artifacts.remove, args=(job_run.id,), daemon=True).start()
         for observer in self.observers:
             observer.observe_changes(output.changes)
         for notice in output.effects.notices:

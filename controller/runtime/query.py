@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..delivery import ResultsLink, ResultsStorage
+from ..delivery import AttemptArtifacts, ResultsLink, ResultsStorage
 from ..engine import Engine, Identity, Job, JobRun
 from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue, RunQueries
@@ -30,13 +30,19 @@ class RuntimeQuery:
         results_path: Callable[[str, str], Path],
         auth_sessions: Mapping[str, AuthSessionDefinition],
         auth_status: Callable[[str], AuthSessionStatus],
+        auth_summary: Callable[[str], dict[str, Any]],
         run_records: RunQueries,
+        artifacts: AttemptArtifacts,
     ) -> None:
         self._engine = engine
+        self.artifacts = artifacts
+        """Attempts' traces and logs (``locate`` finds one to serve)."""
         self.run_records = run_records
         """A JobRun's Runs and their attempts, from the store (as of the last saved pass)."""
         self._auth_sessions = auth_sessions
         self.auth_status = auth_status
+        self.auth_summary = auth_summary
+        """An AuthSession's status, version and last recreation time (never its state)."""
         """An AuthSession's status, from its stored state."""
         self._deliveries = deliveries
         self._results_storage = results_storage

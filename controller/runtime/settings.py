@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..delivery import (
+    AttemptArtifacts,
     DeliverySettings,
     LocalResultsStorage,
     ResultsStorage,
@@ -43,4 +44,15 @@ class RuntimeSettings:
             return LocalResultsStorage(local_root)
         return S3ResultsStorage(
             self.results_bucket, self.results_prefix, clients, self.results_url_expiry_s
+        )
+
+    def artifacts(self, clients: S3Clients) -> AttemptArtifacts:
+        """Where attempts' traces and logs are kept: ``state/attempts``, and the results bucket
+        (under ``{results_prefix}artifacts/``) when there is one."""
+        return AttemptArtifacts(
+            self.state / "attempts",
+            bucket=self.results_bucket,
+            prefix=self.results_prefix,
+            clients=clients,
+            expiry_s=self.results_url_expiry_s,
         )

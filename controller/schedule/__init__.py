@@ -6,6 +6,7 @@ change does not fire and a repeated one fires twice.
 """
 
 from .catchup import MISSED_LIMIT, CatchUpPlan, plan_catchup
+from .preview import format_utc, preview_rows
 from .schedule import CompiledSchedule, Source, Tick, jitter_delay_ms
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "CompiledSchedule",
     "Source",
     "Tick",
+    "format_utc",
     "jitter_delay_ms",
     "plan_catchup",
+    "preview_rows",
 ]

@@ -4,17 +4,18 @@ Handlers run on the controller's event loop, so they read the runtime's state (`
 and command it between passes, with no locking. Every error is the reference error object with a
 fresh ``correlationId``; no handler lets an exception escape as a traceback.
 
-Authentication: with an API key configured, every ``/api`` request needs it in ``x-api-key``.
-``/openapi.json``, ``/healthz`` and ``/metrics`` are open (they reveal no Job contents).
+Authentication: with an API key configured, every ``/api``, ``/artifacts`` and ``/results``
+request needs it in ``x-api-key``, or the dashboard's session cookie (``dashboard.py``).
+``/openapi.json``, ``/healthz``, ``/metrics`` and the dashboard's static pages are open (they
+reveal no Job contents).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
@@ -22,6 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..engine import JobRun
+from .dashboard import PROTECTED, add_dashboard, authenticated
+from .dashboard_routes import add_dashboard_routes
 from .direct_routes import add_auth_session_routes, add_run_routes
 from .errors import error_response
 from .listing import DEFAULT_SORT, SortError, page, sorted_job_runs
@@ -40,7 +43,7 @@ from .models import (
     UpdatedResponse,
 )
 from .openapi import add_job_schema
-from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace
+from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from .request_bodies import BodyRules
 from .runs_routes import add_runs_routes
 from .shapes import progress_object
@@ -54,7 +57,6 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 }
 
 
-JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
 Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
 
 
@@ -74,6 +76,8 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     add_run_routes(app, views)
     add_auth_session_routes(app, views)
     add_runs_routes(app, views)
+    add_dashboard_routes(app, views)
+    add_dashboard(app, views, api_key)
 
     @app.get(
         "/api/v1/server", response_model=ServerInfo, tags=["server"], responses=ERROR_RESPONSES
@@ -102,10 +106,9 @@ def _install_errors(app: FastAPI, api_key: str | None) -> None:
     async def authenticate(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if api_key is not None and request.url.path.startswith("/api/"):
-            given = request.headers.get("x-api-key", "")
-            if not secrets.compare_digest(given.encode(), api_key.encode()):
-                return error_response(401, "a valid x-api-key header is required")
+        protected = api_key is not None and request.url.path.startswith(PROTECTED)
+        if protected and not authenticated(request, api_key or ""):
+            return error_response(401, "a valid x-api-key header (or signing in) is required")
         return await call_next(request)
 
     @app.exception_handler(ApiError)

@@ -16,3 +16,4 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace ID.")]
 ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
 JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
+JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]

@@ -42,12 +42,13 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         error_code: Annotated[str | None, Query(alias="errorCode")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         cursor: str | None = None,
+        search: Annotated[str | None, Query(max_length=200)] = None,
     ) -> Any:
-        """The JobRun's Runs in payload order (extensions after), filtered by status, API name
-        or error code; ``nextCursor`` fetches the next page."""
+        """The JobRun's Runs in payload order (extensions after), filtered by status, API name,
+        error code or text in their parameters; ``nextCursor`` fetches the next page."""
         views.project(workspace_id, project_name)
         views.find_run(None, job_run_id)
-        where = RunFilter(status, api, error_code)
+        where = RunFilter(status, api, error_code, search or None)
         rows = views.query.run_records.runs(
             job_run_id, where, after_seq=_after(cursor), limit=limit + 1
         )

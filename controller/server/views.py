@@ -29,6 +29,9 @@ class Control(Protocol):
 
     def job_source(self, job_id: str) -> JobSourceKind | None: ...
 
+    def job_origin(self, job_id: str) -> dict[str, str]:
+        """Where the Job is defined, for people (``file``, ``commit``, ``resource``, ``api``)."""
+
     def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition: ...
 
     def delete_api_job(self, job_id: str) -> None: ...

@@ -57,3 +57,13 @@ class SqliteAuthStates:
         if row is not None and row[1]:
             return "EXPIRED"
         return "PENDING" if row is None or json.loads(row[0]) is None else "READY"
+
+    def summary(self, session_id: str) -> dict[str, Any]:
+        """What people may see of a session (never its state): status, version (recreations
+        so far) and when it was last recreated or reset."""
+        row = self._db.execute(
+            "SELECT version, updated_at FROM auth_session_states WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        version, updated_at = (0, None) if row is None else (int(row[0]), row[1])
+        return {"status": self.status(session_id), "version": version, "updated_at": updated_at}

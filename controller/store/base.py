@@ -95,7 +95,8 @@ class DeliveryQueue(Protocol):
 
 
 class RunQueries(Protocol):
-    """A JobRun's Runs a page at a time, one Run, a Run's attempts (``run_queries.py``)."""
+    """A JobRun's Runs a page at a time, one Run, a Run's attempts, a Job's missed ticks
+    (``run_queries.py``)."""
 
     def runs(
         self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
@@ -104,3 +105,5 @@ class RunQueries(Protocol):
     def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None: ...
 
     def attempts(self, run_id: str) -> list[dict[str, Any]]: ...
+
+    def missed_ticks(self, job_id: str, limit: int) -> list[int]: ...

@@ -27,6 +27,9 @@ class RunFilter:
     status: str | None = None
     api: str | None = None
     error_code: str | None = None
+    search: str | None = None
+    """Text the Run's parameters (as JSON) contain; scans the JobRun's Runs in order until the
+    page is full, so a rare match deep in a large JobRun costs a scan, never memory."""
 
 
 def _decoded(row: sqlite3.Row) -> dict[str, Any]:
@@ -59,6 +62,9 @@ class SqliteRunQueries:
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
+        if where.search:
+            sql += " AND instr(parameters, ?) > 0"
+            params.append(where.search)
         rows = self._db.execute(f"{sql} ORDER BY seq LIMIT ?", (*params, limit))
         return [_decoded(row) for row in rows]
 
@@ -76,3 +82,12 @@ class SqliteRunQueries:
             (run_id,),
         )
         return [_decoded(row) for row in rows]
+
+    def missed_ticks(self, job_id: str, limit: int) -> list[int]:
+        """The Job's newest ticks that were missed (not run: the controller was down, the Job
+        paused, or outside the catch-up window), newest first."""
+        rows = self._db.execute(
+            "SELECT tick FROM missed_ticks WHERE job_id = ? ORDER BY tick DESC LIMIT ?",
+            (job_id, limit),
+        )
+        return [int(row[0]) for row in rows]

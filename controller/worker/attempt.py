@@ -4,7 +4,9 @@ Several attempts may run at once in one worker (one browser, a context each: fre
 with earlier attempts of the same JobRun, as ``contexts.py`` says). Output of user code (print,
 logging) is routed to the log of the attempt whose task wrote it, through a context variable,
 because ``sys.stdout`` is shared by all of them. Every attempt keeps its log; its trace is kept
-as the Job's trace mode says (``trace_url`` is null otherwise).
+as the Job's trace mode says. Both are uploaded where the request's ``uploads`` say (then removed
+here) before the final event, which names what was kept (``artifacts``); without ``uploads`` they
+stay in place (the controller shares this disk).
 
 Errors map to the reference taxonomy: an API that does not exist or returns something that is
 not JSON is the user's (category ``user``, never retried); an exception raised by the API is an
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -26,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from ..vocabulary import AUTHENTICATE_ONLY_API, ErrorCategory, ErrorCode, error, worker_event
 from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError, accepts_extra_keywords
 from .auth import Ask, Authenticator, AuthFailedError
+from .callback import Upload
 from .contexts import ContextPool
 from .runtime import AttemptContext, current_attempt
 
@@ -69,6 +73,7 @@ async def run_attempt(
     *,
     send: Send,
     ask: Ask,
+    upload: Upload,
 ) -> None:
     """``ask`` puts an AuthSession question to the controller (see ``auth.py``)."""
     folder = artifacts / request["job_run_id"] / request["attempt_id"]
@@ -115,13 +120,21 @@ async def run_attempt(
             failed = outcome is None or outcome["type"] != "result"
             saved = await pool.release(lease, request, trace, failed=failed)
     assert outcome is not None
-    links = {
-        "trace_url": trace.resolve().as_uri() if saved else None,
-        "log_url": log_path.resolve().as_uri(),
-    }
-    send({**outcome, **links})
+    kept = {"log.txt": log_path, **({"trace.zip": trace} if saved else {})}
+    send({**outcome, "artifacts": await _deliver(kept, request.get("uploads") or {}, upload)})
     if outcome.get("category") == "infrastructure" or not browser.is_connected():
         raise BrowserGoneError
+
+
+async def _deliver(kept: dict[str, Path], uploads: dict[str, str], upload: Upload) -> list[str]:
+    """Upload what was kept where the request says (then drop this copy); the names of the
+    artifacts that are where the controller will look."""
+    if not uploads:
+        return sorted(kept)
+    delivered = [name for name, path in kept.items() if await upload(uploads[name], path)]
+    for path in kept.values():
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return sorted(delivered)
 
 
 async def _call_api(

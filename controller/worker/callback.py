@@ -1,4 +1,5 @@
-"""The worker's side of the callback: POST events, ask AuthSession questions, fetch requests."""
+"""The worker's side of the callback: POST events, ask AuthSession questions, fetch requests,
+upload artifacts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import queue
 import threading
 import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 AUTH_WAIT_S = 3_600
@@ -76,3 +78,34 @@ def asker(
 
 def fetch_request(callback: str, token: str, attempt_id: str) -> dict[str, Any]:
     return dict(json.loads(post(callback, "/attempt", token, {"attempt_id": attempt_id}, 30)))
+
+
+UPLOAD_TRIES = 3
+Upload = Callable[[str, Path], Awaitable[bool]]
+
+
+def uploader(callback: str, token: str) -> Upload:
+    """PUT a file to where the launcher said (its callback, with this worker's token, or a
+    presigned bucket URL, with nothing else: it carries its own authorization). False: it did
+    not get there, so the attempt reports no link to it."""
+
+    def put(url: str, path: Path) -> None:
+        headers = {"Content-Type": "application/octet-stream"}
+        if url.startswith(f"{callback}/"):
+            headers["Authorization"] = f"Bearer {token}"
+        headers["Content-Length"] = str(path.stat().st_size)
+        with path.open("rb") as body:
+            request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
+            urllib.request.urlopen(request, timeout=120).close()
+
+    async def upload(url: str, path: Path) -> bool:
+        for attempt in range(UPLOAD_TRIES):
+            try:
+                await asyncio.to_thread(put, url, path)
+                return True
+            except Exception as exc:  # refused, or unreachable: the attempt's outcome matters more
+                logging.getLogger(__name__).warning("%s not uploaded: %s", path.name, exc)
+                await asyncio.sleep(attempt + 1)
+        return False
+
+    return upload

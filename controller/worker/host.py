@@ -24,7 +24,7 @@ from ..vocabulary import worker_event
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, RoutedStream, run_attempt
 from .browser import launch_with_profile
-from .callback import AttemptEventPoster, asker
+from .callback import AttemptEventPoster, asker, uploader
 from .contexts import ContextPool
 
 STOP_GRACE_S = 5.0
@@ -37,6 +37,7 @@ class AttemptHost:
         self.pool, self.apis, self.artifacts = pool, apis, artifacts
         self.callback, self.token = callback, token
         self.events = AttemptEventPoster(callback, token)
+        self.upload = uploader(callback, token)
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.gone = asyncio.Event()
 
@@ -53,7 +54,15 @@ class AttemptHost:
         send = self.events.sender(request["attempt_id"])
         ask = asker(self.callback, self.token, request["attempt_id"])
         try:
-            await run_attempt(self.pool, self.apis, request, self.artifacts, send=send, ask=ask)
+            await run_attempt(
+                self.pool,
+                self.apis,
+                request,
+                self.artifacts,
+                send=send,
+                ask=ask,
+                upload=self.upload,
+            )
         except asyncio.CancelledError:
             send(worker_event("cancelled"))
         except BrowserGoneError:

@@ -20,7 +20,7 @@ from playwright.async_api import async_playwright
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, run_attempt
 from .browser import launch_with_profile
-from .callback import AttemptEventPoster, asker, fetch_request
+from .callback import AttemptEventPoster, asker, fetch_request, uploader
 from .contexts import ContextPool
 from .host import route_output
 
@@ -41,7 +41,8 @@ async def serve() -> int:
         try:
             pool = ContextPool(browser, max_idle=0, main_context=main)  # one attempt: no sharing
             ask = asker(callback, token, attempt_id)
-            await run_attempt(pool, apis, request, artifacts, send=send, ask=ask)
+            upload = uploader(callback, token)
+            await run_attempt(pool, apis, request, artifacts, send=send, ask=ask, upload=upload)
         except BrowserGoneError:
             return 3
         finally:

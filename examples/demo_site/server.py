@@ -115,6 +115,9 @@ def add_arguments(site: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="members' sessions expire after this long (%(default)s)",
     )
+    site.add_argument(
+        "--quiet", action="store_true", help="do not say where the site is (`make run`)"
+    )
 
 
 def static_server(
@@ -139,7 +142,8 @@ def run_demo_site(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"demo site on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    if not args.quiet:
+        print(f"demo site on http://127.0.0.1:{server.server_address[1]}/", flush=True)
     with server:
         server.serve_forever()
     return 0

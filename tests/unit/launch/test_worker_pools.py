@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -70,6 +71,7 @@ def _run(scenario: Scenario, **settings: Any) -> Any:
             PoolSettings(**{"attempts_per_pod": 2, "idle_timeout_s": 60, "minimum": 0, **settings}),
             key=b"k" * 32,
             manifest=lambda name, key, template, token: {"metadata": {"name": name}},
+            command=asdict,
             lost=lambda attempt_id, code: lost.append((attempt_id, code)),
             say=lambda _text: None,
             clock=clock,

@@ -12,7 +12,7 @@ def ms(text: str) -> int:
 
 
 def iso(value: int) -> str:
-    from controller.cli.schedule_commands import format_utc
+    from controller.schedule import format_utc
 
     return format_utc(value)
 

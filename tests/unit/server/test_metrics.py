@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import cast
 
-from controller.delivery import LocalResultsStorage
+from controller.delivery import AttemptArtifacts, LocalResultsStorage
 from controller.engine import Changes, Engine, JobRun
 from controller.runtime import RuntimeQuery
 from controller.server import ControllerMetrics, StateSources
@@ -58,7 +58,9 @@ def metrics(engine: Engine, *, now: int = NOW, healthy: bool = True) -> Controll
         results_path=lambda *_: Path(),
         auth_sessions={},
         auth_status=lambda _session: "PENDING",
+        auth_summary=lambda _session: {},
         run_records=cast(RunQueries, None),  # the metrics read no Runs
+        artifacts=AttemptArtifacts(Path("/unused")),
     )
     return ControllerMetrics(query, sources)
 

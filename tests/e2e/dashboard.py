@@ -1,0 +1,103 @@
+"""Driving the dashboard in Debian's Chromium, as a person would: what both runtimes' dashboard
+tests share. Screenshots of each page go to ``.cache/test-artifacts/dashboard/`` (not committed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from controller.worker.browser import LAUNCH_ARGS, SYSTEM_CHROMIUM
+
+SHOTS = Path(__file__).resolve().parents[2] / ".cache" / "test-artifacts" / "dashboard"
+WAIT_MS = 120_000
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(SYSTEM_CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, url: str, key: str) -> None:
+    page.goto(url)
+    page.get_by_label("API key").fill("not-the-key")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("not this controller's API key")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
+
+
+def open_job_run_from_trigger(page: Page, job_id: str, prefix: str) -> str:
+    """Trigger the Job from the Jobs page, open it and its new JobRun; the JobRun's ID."""
+    page.get_by_role("button", name=f"Trigger {job_id}").click()
+    page.get_by_role("link", name=job_id, exact=True).click()
+    expect(page.get_by_role("heading", name=f"Job {job_id}")).to_be_visible()
+    shot(page, f"{prefix}-job")
+    link = page.locator("td a[href^='#/job-runs/']").first
+    job_run_id = link.inner_text()
+    link.click()
+    expect(page.get_by_role("heading", name=f"JobRun {job_run_id}")).to_be_visible()
+    return job_run_id
+
+
+def watch_until_completed(page: Page, prefix: str) -> None:
+    expect(page.locator("dd .status").first).to_have_text("COMPLETED", timeout=WAIT_MS)
+    shot(page, f"{prefix}-jobrun")
+
+
+def page_through_runs(page: Page, total: int) -> set[str]:
+    """Every Run ID the Runs table shows, page by page."""
+    seen: set[str] = set()
+    while True:
+        rows = page.locator("#runs tbody tr a")
+        expect(rows.first).to_be_visible()
+        seen |= set(rows.all_inner_texts())
+        following = page.get_by_role("button", name="Next page")
+        if following.is_disabled():
+            break
+        caption = page.locator("#runs caption").inner_text()
+        following.click()
+        expect(page.locator("#runs caption")).not_to_have_text(caption)
+    assert len(seen) == total, sorted(seen)
+    return seen
+
+
+def open_run_with_two_attempts(page: Page, api: str, prefix: str) -> None:
+    page.get_by_label("API").fill(api)
+    page.get_by_role("button", name="Filter").click()
+    page.locator("#runs tbody tr a").first.click()
+    expect(page.get_by_role("heading", name="Attempts")).to_be_visible()
+    outcomes = page.locator("table tbody tr td:nth-child(2)")
+    expect(outcomes).to_have_text(["failed", "succeeded"])
+    shot(page, f"{prefix}-run")
+    page.get_by_role("button", name="View log of attempt 1").click()
+    expect(page.locator("#log pre")).to_contain_text("RuntimeError")
+    shot(page, f"{prefix}-log")
+
+
+def open_trace(page: Page, prefix: str) -> None:
+    """The trace viewer opens the attempt's trace from our origin and lists its actions."""
+    errors: list[str] = []
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Open trace").last.click()
+    viewer = opened.value
+    viewer.on("pageerror", lambda error: errors.append(str(error)))
+    expect(viewer).to_have_url(re.compile(r"/trace/index\.html\?trace="))
+    expect(viewer.get_by_text("Navigate").first).to_be_visible(timeout=30_000)
+    shot(viewer, f"{prefix}-trace")
+    assert errors == []
+    viewer.close()

@@ -1,0 +1,70 @@
+"""The dashboard of a real ``jobctl run`` on the bookstore demo, in a real browser."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from examples.demo_site.server import static_server
+from tests.support.controller_process import ROOT, RunningController, start_controller
+
+from .dashboard import (
+    chromium,
+    open_job_run_from_trigger,
+    open_run_with_two_attempts,
+    open_trace,
+    page_through_runs,
+    shot,
+    sign_in,
+    watch_until_completed,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def bookstore() -> Iterator[str]:
+    server = static_server(ROOT / "examples" / "bookstore" / "site")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
+    job = {
+        "payload": [
+            {"apiName": "list-categories", "parameters": {"baseUrl": bookstore}},
+            {"apiName": "flaky", "parameters": {"baseUrl": bookstore}},
+        ],
+        "configuration": {"maxConcurrentRequests": 4, "retry": {"maximumAttempts": 3},
+                          "trace": "full"},
+    }  # fmt: skip
+    running = start_controller(
+        tmp_path, {"bookstore-demo": job}, project=ROOT / "examples" / "bookstore"
+    )
+    yield running
+    running.stop()
+
+
+def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningController) -> None:
+    """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
+    Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions."""
+    with chromium() as browser:
+        page = browser.new_page()
+        sign_in(page, controller.url + "/", controller.api_key)
+        shot(page, "embedded-jobs")
+        open_job_run_from_trigger(page, "bookstore-demo", "embedded")
+        watch_until_completed(page, "embedded")
+        assert page.get_by_text("47 succeeded, 0 failed").count() == 1
+        page_through_runs(page, 47)
+        open_run_with_two_attempts(page, "flaky", "embedded")
+        open_trace(page, "embedded")
+        page.get_by_role("link", name="AuthSessions").click()
+        expect(page.get_by_role("heading", name="AuthSessions")).to_be_visible()
+        shot(page, "embedded-auth-sessions")
