@@ -135,7 +135,7 @@ def start_api(
     shown = f"[{host}]" if ":" in host else host
     note = "API key required" if key else "no API key: loopback only"
     base = f"http://{shown}:{server.port}"
-    runtime.artifacts.public_base = (args.public_url or base).rstrip("/")
+    runtime.public_url.base = (args.public_url or base).rstrip("/")
     path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}/"
     print(f"Dashboard on {base}/ ({note})", flush=True)
     print(f"REST API on {base}{path} and metrics on {base}/metrics", flush=True)

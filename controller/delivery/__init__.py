@@ -9,6 +9,7 @@ from .artifacts import ArtifactPathError, AttemptArtifacts
 from .deliverer import Deliverer, DeliverySettings
 from .outcome import Outcome
 from .policy import RetryPolicy, next_attempt_at, parse_retry_after
+from .public_url import PublicUrl
 from .results_storage import LocalResultsStorage, ResultsLink, ResultsStorage, S3ResultsStorage
 from .s3 import S3Clients, S3Target
 from .signing import signature_headers
@@ -21,6 +22,7 @@ __all__ = [
     "DeliverySettings",
     "LocalResultsStorage",
     "Outcome",
+    "PublicUrl",
     "ResultsLink",
     "ResultsStorage",
     "RetryPolicy",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..vocabulary import ARTIFACT_NAMES, ArtifactName
+from .public_url import PublicUrl
 from .s3 import S3Clients, S3Target, presigned_get, presigned_put
 
 if TYPE_CHECKING:
@@ -59,12 +60,12 @@ class AttemptArtifacts:
         prefix: str = "",
         clients: S3Clients | None = None,
         expiry_s: int = 3_600,
+        public: PublicUrl | None = None,
     ) -> None:
         self.root = root
         self.bucket, self.prefix, self.expiry_s = bucket, prefix, expiry_s
         self.clients = clients or S3Clients()
-        self.public_base: str | None = None
-        """The API's URL, once it listens: links are made under it."""
+        self.public = public or PublicUrl()
 
     def path(self, job_run_id: str, attempt_id: str, name: ArtifactName) -> Path:
         return self.root / job_run_id / attempt_id / name
@@ -73,9 +74,8 @@ class AttemptArtifacts:
         return f"{self.prefix}artifacts/{job_run_id}/{attempt_id}/{name}"
 
     def link(self, job_run_id: str, attempt_id: str, name: ArtifactName) -> str:
-        if self.public_base is None:
-            return self.path(job_run_id, attempt_id, name).resolve().as_uri()
-        return f"{self.public_base}/artifacts/{job_run_id}/{attempt_id}/{name}"
+        path = f"/artifacts/{job_run_id}/{attempt_id}/{name}"
+        return self.public.link(path, self.path(job_run_id, attempt_id, name))
 
     def upload_url(self, job_run_id: str, attempt_id: str, name: ArtifactName) -> str | None:
         """Where a worker puts the file (a presigned PUT); None: no bucket, keep it here."""

@@ -1,6 +1,7 @@
 """Where a finished JobRun's JSONL results file is kept, and the link that hands it out.
 
-The embedded default keeps the file in the state folder and links to it with a ``file://`` URL.
+The default keeps the file in the state folder and links to it as the API's ``/results/<jobRunId>``
+(a ``file://`` URL when no API is served).
 With a results bucket configured, the file is uploaded when the JobRun ends and the link is a
 presigned GET URL that expires (``signed_url_expiration``). Either way the stored description
 (location, bucket, key, size) is kept in the store, and links are made fresh when asked for.
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 from ..engine import iso_ms
 from .outcome import Outcome
+from .public_url import PublicUrl
 from .s3 import S3Clients, S3Target, presigned_get, put_object
 
 FORMAT = "jsonl"
@@ -62,8 +64,9 @@ def _size(path: Path) -> int:
 
 
 class LocalResultsStorage:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, public: PublicUrl | None = None) -> None:
         self.root = root
+        self.public = public or PublicUrl()
 
     async def store(
         self, job_id: str, job_run_id: str, path: Path
@@ -72,8 +75,9 @@ class LocalResultsStorage:
         return Outcome("delivered"), {"location": "local", "key": key, "size": _size(path)}
 
     def link(self, stored: dict[str, Any], now: int) -> ResultsLink:
-        url = (self.root / stored["key"]).resolve().as_uri()
-        return ResultsLink(url, None, stored["size"], stored["key"], None)
+        key = stored["key"]  # <jobId>/<jobRunId>.jsonl (``ResultsFiles``)
+        url = self.public.link(f"/results/{Path(key).stem}", self.root / key)
+        return ResultsLink(url, None, stored["size"], key, None)
 
 
 class S3ResultsStorage:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
 from ..auth import AuthSessions
-from ..delivery import Deliverer, S3Clients
+from ..delivery import Deliverer, PublicUrl, S3Clients
 from ..engine import (
     AttemptEvent,
     BrowserLauncher,
@@ -88,8 +88,10 @@ class Runtime:
         """Every Job definition given in this process, deleted Jobs' too: their last deliveries
         (the TERMINATED notification, results still queued) need their targets."""
         clients = S3Clients()
-        results_storage = settings.results_storage(self.results.root, clients)
-        self.artifacts = settings.artifacts(clients)
+        self.public_url = PublicUrl()
+        """Set when the API listens: links to results files and artifacts are made under it."""
+        results_storage = settings.results_storage(self.results.root, clients, self.public_url)
+        self.artifacts = settings.artifacts(clients, self.public_url)
         self.query = RuntimeQuery(
             self.engine,
             store.deliveries,

@@ -10,6 +10,7 @@ from ..delivery import (
     AttemptArtifacts,
     DeliverySettings,
     LocalResultsStorage,
+    PublicUrl,
     ResultsStorage,
     S3Clients,
     S3ResultsStorage,
@@ -38,15 +39,17 @@ class RuntimeSettings:
     auth_lock_timeout_s: float = 300.0
     """How long an attempt waits for another attempt's AuthSession recreation."""
 
-    def results_storage(self, local_root: Path, clients: S3Clients) -> ResultsStorage:
+    def results_storage(
+        self, local_root: Path, clients: S3Clients, public: PublicUrl
+    ) -> ResultsStorage:
         """Where finished JobRuns' results files are kept: the bucket, or ``local_root``."""
         if self.results_bucket is None:
-            return LocalResultsStorage(local_root)
+            return LocalResultsStorage(local_root, public)
         return S3ResultsStorage(
             self.results_bucket, self.results_prefix, clients, self.results_url_expiry_s
         )
 
-    def artifacts(self, clients: S3Clients) -> AttemptArtifacts:
+    def artifacts(self, clients: S3Clients, public: PublicUrl) -> AttemptArtifacts:
         """Where attempts' traces and logs are kept: ``state/attempts``, and the results bucket
         (under ``{results_prefix}artifacts/``) when there is one."""
         return AttemptArtifacts(
@@ -55,4 +58,5 @@ class RuntimeSettings:
             prefix=self.results_prefix,
             clients=clients,
             expiry_s=self.results_url_expiry_s,
+            public=public,
         )

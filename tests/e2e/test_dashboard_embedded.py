@@ -42,9 +42,12 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
             {"apiName": "list-categories", "parameters": {"baseUrl": bookstore}},
             {"apiName": "flaky", "parameters": {"baseUrl": bookstore}},
         ],
-        "configuration": {"maxConcurrentRequests": 4, "retry": {"maximumAttempts": 3},
-                          "trace": "full"},
-    }  # fmt: skip
+        "configuration": {
+            "maxConcurrentRequests": 4,
+            "retry": {"maximumAttempts": 3},
+            "trace": "full",
+        },
+    }
     running = start_controller(
         tmp_path, {"bookstore-demo": job}, project=ROOT / "examples" / "bookstore"
     )

@@ -42,9 +42,11 @@ def start_controller(
     project: Path | None = None,
     auth_sessions: dict[str, dict[str, Any]] | None = None,
     env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
 ) -> RunningController:
     """With ``project``, real Chromium workers run that project (``env`` is given to them);
-    without, the fake launcher answers every attempt after ``fake_delay`` seconds."""
+    without, the fake launcher answers every attempt after ``fake_delay`` seconds. ``options``:
+    more ``jobctl run`` options."""
     for kind, documents in (("jobs", jobs), ("auth-sessions", auth_sessions or {})):
         folder = root / "resources" / kind
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,7 +72,7 @@ def start_controller(
             [str(JOBCTL), "run", "--resources", str(root / "resources"), "--state",
              str(root / "state"), *workers,
              "--listen", "127.0.0.1:0", "--api-key-file", str(key_file),
-             "--workspace-id", "ws-test", "--project-name", "shop"],
+             "--workspace-id", "ws-test", "--project-name", "shop", *options],
             stdout=out, stderr=subprocess.STDOUT, text=True, env=environment,
         )  # fmt: skip
     deadline = time.monotonic() + 30
