@@ -47,7 +47,9 @@ def test_trigger_watch_and_inspect_a_jobrun(controller: RunningController) -> No
 
     got = cli(controller, "jobruns", "get", job_run_id)
     assert f"{job_run_id} of job code-job: COMPLETED (MANUAL)" in got.stdout
-    assert "payloads 9, succeeded 9, failed 0" in got.stdout and f"/results/{job_run_id}" in got.stdout
+    assert (
+        "payloads 9, succeeded 9, failed 0" in got.stdout and f"/results/{job_run_id}" in got.stdout
+    )
     runs = cli(controller, "jobruns", "list", "code-job")
     assert job_run_id in runs.stdout and "COMPLETED" in runs.stdout
     as_json = json.loads(cli(controller, "jobruns", "list", "code-job", "--json").stdout)
