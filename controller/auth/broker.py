@@ -5,6 +5,7 @@ who does what. The conversation, one JSON message each way per step:
 
 - ``state``: the session's current storage state and its version (or ``abort`` when the session
   is not defined: reason ``auth-session-not-found``).
+- ``checked``: the state passed the check (its time is kept for people to see); answered ``ok``.
 - ``invalid`` (with the version the worker found invalid): if a newer version exists, ``use`` it;
   if the attempt may not recreate it (``recreate: false``, Intuned's ``autoRecreate``), the
   session is marked expired and the attempt told to ``abort``; if nobody is recreating,
@@ -48,6 +49,8 @@ class StateStore(Protocol):
     def put(self, session_id: str, version: int, state: dict[str, Any], now: int) -> None: ...
 
     def expire(self, session_id: str) -> None: ...
+
+    def checked(self, session_id: str, now: int) -> None: ...
 
 
 @dataclass
@@ -96,6 +99,10 @@ class AuthSessions:
         op = message.get("op")
         if op == "state":
             return self._use(session_id)
+        if op in ("checked", "invalid"):
+            self.states.checked(session_id, self.clock())
+        if op == "checked":
+            return {"action": "ok"}
         if op == "invalid" and message.get("recreate") is False:
             return self._invalid_final(session_id, int(message.get("version", 0)))
         if op == "invalid":

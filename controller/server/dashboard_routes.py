@@ -106,11 +106,11 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
 
     @app.get(f"{base}/auth-sessions", tags=TAGS, responses=ERROR_RESPONSES)
     async def auth_sessions_overview(workspace_id: Workspace, project_name: ProjectName) -> Any:
-        """Every AuthSession: status, version (recreations so far), last recreation."""
+        """Every AuthSession: status, version (recreations so far), last recreation and check."""
         views.project(workspace_id, project_name)
         sessions = []
         for session_id in views.query.auth_session_ids():
             summary = views.query.auth_summary(session_id)
-            updated = summary.get("updated_at")
-            sessions.append({"id": session_id, **summary, "updated_at": iso_ms(updated)})
+            times = {k: iso_ms(summary[k]) for k in ("updated_at", "checked_at")}
+            sessions.append({"id": session_id, **summary, **times})
         return sessions

@@ -41,6 +41,12 @@ class SqliteAuthStates:
         version, _state = self.get(session_id)
         self.put(session_id, version + 1, None, now)
 
+    def checked(self, session_id: str, now: int) -> None:
+        """A worker checked the session (valid or not): when, for people to see."""
+        self._db.execute(
+            "UPDATE auth_session_states SET checked_at = ? WHERE session_id = ?", (now, session_id)
+        )
+
     def expire(self, session_id: str) -> None:
         self._db.execute(
             "UPDATE auth_session_states SET expired = 1 WHERE session_id = ?", (session_id,)
@@ -60,10 +66,15 @@ class SqliteAuthStates:
 
     def summary(self, session_id: str) -> dict[str, Any]:
         """What people may see of a session (never its state): status, version (recreations
-        so far) and when it was last recreated or reset."""
+        so far), when it was last recreated (or reset) and last checked."""
         row = self._db.execute(
-            "SELECT version, updated_at FROM auth_session_states WHERE session_id = ?",
+            "SELECT version, updated_at, checked_at FROM auth_session_states WHERE session_id = ?",
             (session_id,),
         ).fetchone()
-        version, updated_at = (0, None) if row is None else (int(row[0]), row[1])
-        return {"status": self.status(session_id), "version": version, "updated_at": updated_at}
+        version, updated_at, checked_at = (0, None, None) if row is None else tuple(row)
+        return {
+            "status": self.status(session_id),
+            "version": int(version),
+            "updated_at": updated_at,
+            "checked_at": checked_at,
+        }

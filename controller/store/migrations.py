@@ -144,4 +144,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX attempts_by_run ON attempts (run_id, number);
     CREATE INDEX runs_by_status ON runs (job_run_id, status, seq);
     """,
+    """
+    ALTER TABLE auth_session_states ADD COLUMN checked_at INTEGER;
+    """,
 )

@@ -70,6 +70,7 @@ class Authenticator:
             if state is not None:
                 context = await self._new_context(state)
                 if await self._valid(context, check, request["auth_check_attempts"]):
+                    await self.ask({"op": "checked", "session": session, "version": version})
                     return context
                 await context.close()
             invalid = {"op": "invalid", "session": session, "version": version}

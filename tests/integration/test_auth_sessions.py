@@ -109,10 +109,13 @@ def test_a_session_that_expires_mid_run_is_recreated_and_every_run_succeeds(
     ctl.start()
     job_run = run_to_end(ctl)
     output = ctl.runtime.out.getvalue()  # type: ignore[attr-defined]
-    ctl.close()
     assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == ("COMPLETED", 25, 0)
     assert stats(base)["logins"] >= 2, "the session never expired during the run"
     assert "AuthSession member: recreated (version 2)" in output
+    summary = ctl.query.auth_summary("member")  # what the dashboard shows
+    assert summary["status"] == "READY" and summary["version"] >= 2
+    assert summary["checked_at"] >= summary["updated_at"] > 0
+    ctl.close()
     _assert_no_secret_leaks(tmp_path, output, job_run)
 
 

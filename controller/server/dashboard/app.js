@@ -348,9 +348,10 @@ async function authSessionsPage() {
   const sessions = await api("/dashboard/auth-sessions");
   const rows = sessions.map((s) => h("tr", {},
     h("td", { text: s.id }), h("td", {}, status(s.status)),
-    h("td", { class: "num", text: s.version }), h("td", { text: when(s.updated_at) })));
+    h("td", { class: "num", text: s.version }), h("td", { text: when(s.updated_at) }),
+    h("td", { text: when(s.checked_at) })));
   show(h("h1", { text: "AuthSessions" }),
-    rows.length ? table(["AuthSession", "Status", "Version#", "Last recreated"], rows)
+    rows.length ? table(["AuthSession", "Status", "Version#", "Last recreated", "Last checked"], rows)
       : h("p", { class: "muted", text: "No AuthSessions." }));
 }
 

@@ -17,6 +17,7 @@ class MemoryStates:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[int, dict[str, Any]]] = {}
         self.expired: set[str] = set()
+        self.checks: list[tuple[str, int]] = []
 
     def get(self, session_id: str) -> tuple[int, dict[str, Any] | None]:
         version, state = self.rows.get(session_id, (0, None))
@@ -28,6 +29,9 @@ class MemoryStates:
 
     def expire(self, session_id: str) -> None:
         self.expired.add(session_id)
+
+    def checked(self, session_id: str, now: int) -> None:
+        self.checks.append((session_id, now))
 
 
 def broker(credentials: dict[str, Any] | None = None, **options: Any) -> AuthSessions:
@@ -176,3 +180,15 @@ def test_a_failed_recreation_expires_the_session() -> None:
         assert sessions.states.expired == {"s"}  # type: ignore[attr-defined]
 
     run(scenario())
+
+
+def test_every_check_is_timed_whatever_it_found() -> None:
+    times = iter([1_000, 2_000])
+    sessions = broker(clock=lambda: next(times))
+    states = sessions.states
+    assert isinstance(states, MemoryStates)
+    assert run(sessions.handle("a1", {"op": "checked", "session": "s", "version": 0})) == {
+        "action": "ok"
+    }
+    run(sessions.handle("a2", {"op": "invalid", "session": "s", "version": 0, "recreate": False}))
+    assert states.checks == [("s", 1_000), ("s", 2_000)]
