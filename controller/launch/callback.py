@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import threading
 from collections.abc import Callable, Coroutine
@@ -78,23 +79,38 @@ def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> Attem
     return None
 
 
-def worker_command(
-    request: AttemptRequest, artifacts: ArtifactStore | None, *, callback: str | None
-) -> dict[str, Any]:
-    """The attempt request as its worker gets it, with where to upload each artifact: the
-    store's URL (a bucket), else this callback (``callback``: the worker is on another machine),
-    else nowhere (the worker writes where the store keeps them)."""
-    uploads: dict[str, str] = {}
-    for name in ARTIFACT_NAMES:
-        url = None
-        if artifacts is not None:
-            url = artifacts.upload_url(request.job_run_id, request.attempt_id, name)
-        if url is None and callback is not None:
-            path = f"{ARTIFACTS_PATH}/{request.job_run_id}/{request.attempt_id}/{name}"
-            url = callback + path
-        if url is not None:
-            uploads[name] = url
-    return {**asdict(request), "uploads": uploads}
+class LauncherArtifacts:
+    """A launcher's side of the artifact store its runtime attaches (``BrowserLauncher``),
+    possibly after its callback listens: where workers upload, what reaches the callback, and
+    links to what they kept."""
+
+    def __init__(self) -> None:
+        self.store: ArtifactStore | None = None
+
+    def _attached(self) -> ArtifactStore:
+        assert self.store is not None, "the launcher is used before its runtime attached it"
+        return self.store
+
+    def command(self, request: AttemptRequest, *, callback: str | None) -> dict[str, Any]:
+        """The attempt request as its worker gets it, with where to upload each artifact: the
+        store's URL (a bucket), else this callback (``callback``: the worker is on another
+        machine), else nowhere (the worker writes where the store keeps them)."""
+        uploads: dict[str, str] = {}
+        for name in ARTIFACT_NAMES:
+            url = self._attached().upload_url(request.job_run_id, request.attempt_id, name)
+            if url is None and callback is not None:
+                url = f"{callback}{ARTIFACTS_PATH}/{request.job_run_id}/{request.attempt_id}/{name}"
+            if url is not None:
+                uploads[name] = url
+        return {**asdict(request), "uploads": uploads}
+
+    def receive(
+        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
+    ) -> None:
+        self._attached().write(job_run_id, attempt_id, name, body, length)
+
+    def link(self, job_run_id: str, attempt_id: str) -> Link:
+        return functools.partial(self._attached().link, job_run_id, attempt_id)
 
 
 class CallbackServer:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hashlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 from kubernetes.client import CoreV1Api
 from kubernetes.client.rest import ApiException
@@ -32,8 +31,8 @@ from ..engine import (
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS, ArtifactName
-from .callback import ARTIFACTS_PATH, CallbackServer, Handler, attempt_event, worker_command
+from ..vocabulary import FINAL_WORKER_EVENTS
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
 from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
 from .pool import POOL_LABEL, WorkerPools
 
@@ -84,7 +83,7 @@ class KubeLauncher:
         self._attempts: dict[str, _Attempt] = {}
         self._by_pod: dict[str, str] = {}
         self._auth: AuthBroker | None = None
-        self._artifacts: ArtifactStore | None = None
+        self._artifacts = LauncherArtifacts()
         self._server: CallbackServer | None = None
         self._creating: set[asyncio.Task[None]] = set()
         self.pools = WorkerPools(
@@ -102,7 +101,7 @@ class KubeLauncher:
         """Where Pods report (set when the callback is served, unless configured)."""
 
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
-        self._auth, self._artifacts = auth, artifacts
+        self._auth, self._artifacts.store = auth, artifacts
 
     def serve_callback(self, host: str, port: int) -> CallbackServer:
         """Start the callback server (on the running loop); Pods reach it as configured."""
@@ -114,7 +113,8 @@ class KubeLauncher:
             ARTIFACTS_PATH: self._owns,
         }
         loop = asyncio.get_running_loop()
-        self._server = CallbackServer(loop, routes, receive=self._receive, host=host, port=port)
+        receive = self._artifacts.receive
+        self._server = CallbackServer(loop, routes, receive=receive, host=host, port=port)
         self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
 
@@ -297,17 +297,11 @@ class KubeLauncher:
 
     def command(self, request: AttemptRequest) -> dict[str, Any]:
         """What a Pod is told to run: the request, and where its artifacts go."""
-        return worker_command(request, self._artifacts, callback=self.callback_url)
+        return self._artifacts.command(request, callback=self.callback_url)
 
     async def _owns(self, token: str, body: dict[str, Any]) -> bool:
         attempt = self._attempt_for(token, body)
         return attempt is not None and attempt.request.job_run_id == body.get("job_run_id")
-
-    def _receive(
-        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
-    ) -> None:
-        assert self._artifacts is not None
-        self._artifacts.write(job_run_id, attempt_id, name, body, length)
 
     async def _answer(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
         attempt = self._attempt_for(token, body)
@@ -319,9 +313,8 @@ class KubeLauncher:
         attempt = self._attempt_for(token, payload)
         if attempt is None:
             return False
-        assert self._artifacts is not None
         request = attempt.request
-        link = functools.partial(self._artifacts.link, request.job_run_id, request.attempt_id)
+        link = self._artifacts.link(request.job_run_id, request.attempt_id)
         event = attempt_event(request.attempt_id, payload, link)
         if event is None:
             return False

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import secrets
@@ -26,7 +25,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..engine import (
     ArtifactStore,
@@ -35,8 +34,8 @@ from ..engine import (
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS, ArtifactName
-from .callback import ARTIFACTS_PATH, CallbackServer, Handler, attempt_event, worker_command
+from ..vocabulary import FINAL_WORKER_EVENTS
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
 
 CANCEL_GRACE_S = 10.0
 
@@ -65,12 +64,12 @@ class LocalLauncher:
         self._spawned = 0
         self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
-        self._artifacts: ArtifactStore | None = None
+        self._artifacts = LauncherArtifacts()
 
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
         """``artifacts`` keeps its files where workers write them (``artifacts`` here), unless
         it hands out upload URLs."""
-        self._auth, self._artifacts = auth, artifacts
+        self._auth, self._artifacts.store = auth, artifacts
 
     @property
     def callback_url(self) -> str:
@@ -88,7 +87,7 @@ class LocalLauncher:
             worker = await self._spawn()
         worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
-        command = worker_command(request, self._artifacts, callback=None)
+        command = self._artifacts.command(request, callback=None)
         await self._send(worker, {"op": "start", "request": command})
 
     async def cancel(self, attempt_id: str) -> None:
@@ -172,9 +171,7 @@ class LocalLauncher:
         if worker is None or attempt_id not in worker.attempts:
             return False
         assert isinstance(attempt_id, str)
-        job_run_id = worker.attempts[attempt_id]
-        assert self._artifacts is not None
-        link = functools.partial(self._artifacts.link, job_run_id, attempt_id)
+        link = self._artifacts.link(worker.attempts[attempt_id], attempt_id)
         event = attempt_event(attempt_id, payload, link)
         if event is None:
             return False
@@ -193,18 +190,13 @@ class LocalLauncher:
                 "/auth": self._answer,
                 ARTIFACTS_PATH: self._owns,
             }
-            self._server = CallbackServer(asyncio.get_running_loop(), routes, receive=self._receive)
+            loop = asyncio.get_running_loop()
+            self._server = CallbackServer(loop, routes, receive=self._artifacts.receive)
 
     async def _owns(self, token: str, body: dict[str, Any]) -> bool:
         worker = self._workers.get(token)
         attempt_id = str(body.get("attempt_id"))
         return worker is not None and worker.attempts.get(attempt_id) == body.get("job_run_id")
-
-    def _receive(
-        self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
-    ) -> None:
-        assert self._artifacts is not None
-        self._artifacts.write(job_run_id, attempt_id, name, body, length)
 
     async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
         return self._on_event(token, payload)

@@ -41,9 +41,9 @@ class RuntimeQuery:
         """A JobRun's Runs and their attempts, from the store (as of the last saved pass)."""
         self._auth_sessions = auth_sessions
         self.auth_status = auth_status
-        self.auth_summary = auth_summary
-        """An AuthSession's status, version and last recreation time (never its state)."""
         """An AuthSession's status, from its stored state."""
+        self.auth_summary = auth_summary
+        """An AuthSession's status, version, last recreation and check (never its state)."""
         self._deliveries = deliveries
         self._results_storage = results_storage
         self.clock = clock

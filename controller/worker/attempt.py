@@ -132,8 +132,8 @@ async def _deliver(kept: dict[str, Path], uploads: dict[str, str], upload: Uploa
     if not uploads:
         return sorted(kept)
     delivered = [name for name, path in kept.items() if await upload(uploads[name], path)]
-    for path in kept.values():
-        shutil.rmtree(path.parent, ignore_errors=True)
+    for folder in {path.parent for path in kept.values()}:
+        shutil.rmtree(folder, ignore_errors=True)
     return sorted(delivered)
 
 

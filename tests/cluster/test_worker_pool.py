@@ -110,6 +110,11 @@ def test_a_pool_jobrun_runs_in_one_warm_pod_that_is_kept_while_busy_and_retired_
 
     status = wait_for(done, 120, "the pooled JobRun to complete")
     assert (status["successfulRuns"], status["failedRuns"]) == (4, 0)
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    runs = httpx.get(f"{base}/job-runs/pooled-1/runs", timeout=10).json()["runs"]
+    for run in runs:  # uploaded by the pool Pod to the operator, which serves them
+        assert run["logUrl"].startswith(f"{operator['api']}/artifacts/pooled-1/")
+        assert httpx.get(run["logUrl"], timeout=10).status_code == 200
     assert not attempt_pods, "pool mode made a Pod per attempt"
     assert len(seen) == 1, f"4 attempts at once on 4 per Pod need one Pod, saw {sorted(seen)}"
     assert containers[0].image == worker["image"]  # the Job's worker settings make its pool

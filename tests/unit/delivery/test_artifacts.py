@@ -9,7 +9,7 @@ import pytest
 
 from controller.delivery import ArtifactPathError, AttemptArtifacts
 from controller.engine import AttemptRequest
-from controller.launch.callback import attempt_event, worker_command
+from controller.launch.callback import LauncherArtifacts, attempt_event
 
 
 def test_links_name_the_api_once_it_listens_and_this_machines_file_before() -> None:
@@ -65,9 +65,10 @@ def request(job_run_id: str = "jr_1", attempt_id: str = "ru_2.1") -> AttemptRequ
 
 
 def test_workers_are_told_to_upload_to_the_bucket_else_to_a_remote_callback_else_nowhere() -> None:
-    local = AttemptArtifacts(Path("/state"))
-    assert worker_command(request(), local, callback=None)["uploads"] == {}
-    assert worker_command(request(), local, callback="http://op:8643")["uploads"] == {
+    artifacts = LauncherArtifacts()
+    artifacts.store = AttemptArtifacts(Path("/state"))  # no bucket
+    assert artifacts.command(request(), callback=None)["uploads"] == {}
+    assert artifacts.command(request(), callback="http://op:8643")["uploads"] == {
         "trace.zip": "http://op:8643/artifacts/jr_1/ru_2.1/trace.zip",
         "log.txt": "http://op:8643/artifacts/jr_1/ru_2.1/log.txt",
     }
