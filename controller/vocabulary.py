@@ -139,6 +139,13 @@ ArtifactName = Literal["trace.zip", "log.txt"]
 """What an attempt leaves behind: its Playwright trace (per the Job's trace mode) and its log."""
 ARTIFACT_NAMES: tuple[ArtifactName, ...] = get_args(ArtifactName)
 
+BackfillState = Literal["queued", "already-queued", "exists"]
+"""A backfilled tick: queued now, queued by an earlier backfill, or its JobRun exists already."""
+WaitingReason = Literal[
+    "concurrency-limit", "worker-capacity", "auth-session-validation", "paused", "no-worker-ready"
+]
+"""Why a pending Run (or a JobRun with pending Runs) is not running yet."""
+
 WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered"]
 """Reasons of the operator's Warning Events (a JobRun's other Events are named by its status)."""
 

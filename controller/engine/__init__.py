@@ -5,8 +5,9 @@ and the Kubernetes operator (Pods, custom resources).
 """
 
 from . import spill
+from .commands import BACKFILL_MAX_TICKS, CANCEL_GRACE_MS, BackfillTick, Rerun
 from .deliveries import Delivery, DeliveryKind
-from .engine import CANCEL_GRACE_MS, Engine
+from .engine import Engine
 from .errors import EngineError, InvalidDefinitionError, NotFoundError
 from .ids import direct_kind
 from .launcher import (
@@ -26,11 +27,13 @@ from .launcher import (
     Launcher,
 )
 from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
-from .records import Job, JobRun, Run
+from .records import Job, JobRun, KnownJob, Run
 from .results import Identity, iso_ms, results_line
 from .spill import PENDING_HELD, loading_limit
+from .waiting import Waiting, run_waiting
 
 __all__ = [
+    "BACKFILL_MAX_TICKS",
     "CANCEL_GRACE_MS",
     "PENDING_HELD",
     "ArtifactStore",
@@ -46,6 +49,7 @@ __all__ = [
     "AttemptResult",
     "AttemptStarted",
     "AuthBroker",
+    "BackfillTick",
     "BrowserLauncher",
     "Changes",
     "Delivery",
@@ -57,14 +61,18 @@ __all__ = [
     "InvalidDefinitionError",
     "Job",
     "JobRun",
+    "KnownJob",
     "Launcher",
     "NotFoundError",
     "Output",
+    "Rerun",
     "ResultRecord",
     "Run",
+    "Waiting",
     "direct_kind",
     "iso_ms",
     "loading_limit",
     "results_line",
+    "run_waiting",
     "spill",
 ]

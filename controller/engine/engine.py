@@ -24,9 +24,10 @@ from typing import Any
 
 from ..schedule import CompiledSchedule, jitter_delay_ms, plan_catchup
 from ..spec import JobDefinition
-from ..vocabulary import DirectKind, JobRunType, ReasonType, error, reason, run_reason
+from ..vocabulary import DirectKind, error
 from . import ids
-from .errors import EngineError, NotFoundError
+from .commands import JobCommands
+from .errors import NotFoundError
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -38,16 +39,13 @@ from .launcher import (
     AttemptResult,
     AttemptStarted,
 )
-from .records import Job, JobRun, Run, timeout_ms
+from .records import Job, JobRun, KnownJob, Run, timeout_ms
 from .results import Identity
-from .runbook import RunBook
 from .spill import hold_loaded
-
-CANCEL_GRACE_MS = 30_000
-"""How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
+from .waiting import Waiting, capacity_queue, job_run_waiting
 
 
-class Engine(RunBook):
+class Engine(JobCommands):
     def __init__(
         self,
         *,
@@ -56,21 +54,21 @@ class Engine(RunBook):
         history_limit: int = 100,
         new_job_run_id: Callable[[], str] = ids.random_job_run_id,
     ) -> None:
-        super().__init__(identity=identity, max_workers=max_workers, history_limit=history_limit)
-        self._new_job_run_id = new_job_run_id
-        self._known_jobs: dict[str, tuple[int, int | None, bool]] = {}
+        super().__init__(
+            identity=identity,
+            max_workers=max_workers,
+            history_limit=history_limit,
+            new_job_run_id=new_job_run_id,
+        )
+        self._known_jobs: dict[str, KnownJob] = {}
 
     # ------------------------------------------------------------------ restore
-    def restore(
-        self,
-        jobs: Iterable[tuple[str, int, int | None, bool]],
-        job_runs: Iterable[JobRun],
-    ) -> None:
+    def restore(self, jobs: Iterable[KnownJob], job_runs: Iterable[JobRun]) -> None:
         """Load persisted state. Runs that were RUNNING go back to PENDING without using an
         attempt (the controller, not the automation, stopped them); a pause that was waiting
         for attempts to exit is complete, since those attempts died with the controller."""
-        for job_id, first_seen, last_tick, paused in jobs:
-            self._known_jobs[job_id] = (first_seen, last_tick, paused)
+        for known in jobs:
+            self._known_jobs[known.job_id] = known
         for job_run in job_runs:
             self.job_runs[job_run.id] = job_run
             if not job_run.active:
@@ -92,8 +90,16 @@ class Engine(RunBook):
         snapshot; the new definition applies to later JobRuns."""
         job = self.jobs.get(job_id)
         if job is None:
-            first_seen, last_tick, paused = self._known_jobs.pop(job_id, (now, None, False))
-            job = Job(job_id, definition, first_seen, last_tick, paused)
+            known = self._known_jobs.pop(job_id, None) or KnownJob(job_id, now)
+            job = Job(
+                job_id,
+                definition,
+                known.first_seen,
+                known.last_tick,
+                known.paused,
+                known.pause_note,
+                deque(known.backfill),
+            )
             self.jobs[job_id] = job
             self._dirty_jobs[job_id] = job
         job.definition = definition
@@ -121,140 +127,12 @@ class Engine(RunBook):
         self.put_job(job_id, definition, now)
         return self.trigger(job_id, now, job_run_id=job_run_id)
 
-    def trigger(
-        self,
-        job_id: str,
-        now: int,
-        *,
-        type: JobRunType = "MANUAL",
-        tick: int | None = None,
-        job_run_id: str | None = None,
-    ) -> JobRun:
-        """``job_run_id`` names a manual JobRun (a JobRun resource a person created); triggering
-        an ID that exists returns that JobRun, so a repeated request creates nothing twice.
-
-        A trigger of an unknown or paused Job raises ``NotFoundError`` or ``EngineError``, unless
-        it names its JobRun: that JobRun exists already (a resource) and is recorded CANCELED,
-        with the reason, so that it reads the same everywhere (API, status, history)."""
-        if job_run_id is not None and job_run_id in self.job_runs:
-            return self.job_runs[job_run_id]
-        job = self.jobs.get(job_id)
-        if job is None or (job.paused and type == "MANUAL"):
-            return self._refuse(job_id, job, now, job_run_id)
-        if tick is not None:
-            job_run_id = ids.scheduled_job_run_id(job_id, tick)
-        job_run_id = job_run_id or self._new_job_run_id()
-        if job_run_id in self.job_runs:
-            return self.job_runs[job_run_id]
-        definition = job.definition
-        job_run = JobRun(
-            id=job_run_id,
-            job_id=job_id,
-            type=type,
-            status="PENDING",
-            created_at=now,
-            snapshot=definition.canonical(payload=False),
-            concurrency=definition.configuration.maxConcurrentRequests,
-            request_timeout_ms=definition.configuration.requestTimeout * 1000,
-            scheduled_time=tick,
-            updated_at=now,
-            auth_session=definition.auth_session.id if definition.auth_session else None,
-        )
-        self.job_runs[job_run_id] = job_run
-        self._dirty_job_runs[job_run_id] = job_run
-        self._new_job_runs[job_run_id] = job_run
-        if tick is not None:
-            job.last_tick = max(job.last_tick or tick, tick)
-            self._dirty_jobs[job_id] = job
-        if job_id in self._active_by_job:
-            job_run.status, job_run.end_time = "CANCELED", now
-            job_run.reason = reason(
-                "another-job-run-active",
-                f"JobRun {self._active_by_job[job_id]} of this Job is still active",
-            )
-            self._notice(job_run, "CANCELED: another JobRun of this Job is still active")
-            self._prune(job_id)
-            return job_run
-        job_run.start_time = now
-        self._active_by_job[job_id] = job_run_id
-        self._add_runs(job_run, definition.payload, extended_from=None)
-        self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
-        return job_run
-
-    def _refuse(self, job_id: str, job: Job | None, now: int, job_run_id: str | None) -> JobRun:
-        kind: ReasonType
-        if job is None:
-            kind, message = "terminated", f"no job {job_id!r}"
-        else:
-            kind, message = (
-                "user-request",
-                f"job {job_id!r} is paused; resume it before triggering it",
-            )
-        if job_run_id is None:
-            raise (NotFoundError if job is None else EngineError)(message)
-        job_run = JobRun(
-            id=job_run_id,
-            job_id=job_id,
-            type="MANUAL",
-            status="CANCELED",
-            created_at=now,
-            snapshot={} if job is None else job.definition.canonical(payload=False),
-            concurrency=0,
-            request_timeout_ms=0,
-            end_time=now,
-            updated_at=now,
-            reason=reason(kind, message),
-        )
-        self.job_runs[job_run_id] = job_run
-        self._dirty_job_runs[job_run_id] = job_run
-        self._new_job_runs[job_run_id] = job_run
-        self._notice(job_run, f"CANCELED: {message}")
-        self._prune(job_id)
-        return job_run
-
     def touch(self, job_run_id: str) -> None:
         """Something the engine does not hold changed for this JobRun (its results file was
         stored): the next output lists it among the changed JobRuns, so observers look again."""
         job_run = self.job_runs.get(job_run_id)
         if job_run is not None:
             self._dirty_job_runs[job_run_id] = job_run
-
-    def pause_job(self, job_id: str, now: int, *, why: dict[str, str] | None = None) -> None:
-        """No new JobRuns; in-flight attempts are cancelled without counting and re-run later.
-        ``why`` is the paused JobRun's reason when the controller, not a person, pauses it (a
-        sink that refuses results: ``s3-sink-error``)."""
-        job = self._job(job_id)
-        job.paused = True
-        self._dirty_jobs[job_id] = job
-        job_run = self._active(job_id)
-        if job_run is None or job_run.status in ("PAUSING", "PAUSED"):
-            return
-        job_run.reason = why or reason("user-request", "paused on request; resume the Job to go on")
-        interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
-        for run in interrupted:
-            self._record_attempt(run, "cancelled", now)
-            run.reason = run_reason("job-run-paused", "its JobRun paused; it runs again on resume")
-            job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
-            self._release(job_run, run)
-            self._effects.cancels.append(run.attempt_id)
-            run.status = "PENDING"
-            self._touch_run(run)
-        job_run.pending.extendleft(run.id for run in reversed(interrupted))  # first on resume
-        self._set_status(job_run, "PAUSING" if job_run.canceling else "PAUSED", now)
-
-    def resume_job(self, job_id: str, now: int) -> None:
-        """Scheduling restarts from now (ticks during the pause are not caught up) and a paused
-        JobRun continues from where it stopped."""
-        job = self._job(job_id)
-        job.paused = False
-        job.last_tick = max(job.last_tick or now, now)
-        job.next_due = None if job.schedule is None else now
-        self._dirty_jobs[job_id] = job
-        job_run = self._active(job_id)
-        if job_run is not None and job_run.status in ("PAUSING", "PAUSED"):
-            job_run.reason = None
-            job_run.auth_validated = False
-            self._set_status(job_run, "RESUMING", now)
 
     def terminate(self, job_run_id: str, now: int) -> JobRun:
         job_run = self.job_runs.get(job_run_id)
@@ -290,6 +168,7 @@ class Engine(RunBook):
             return
         job_run = self.job_runs[run.job_run_id]
         if isinstance(event, AttemptStarted | AttemptHeartbeat):
+            run.worker_started = True
             # The timeout runs from when the attempt really starts (a cold worker may take a
             # while to get there) and restarts on every extend_timeout() heartbeat.
             run.deadline = now + timeout_ms(job_run, run)
@@ -342,7 +221,23 @@ class Engine(RunBook):
             for attempt_id, give_up in list(job_run.canceling.items()):
                 if give_up <= now:
                     self._settle_cancel(AttemptExited(attempt_id), now)
+        self._start_backfills(now)
         self._dispatch(now)
+
+    def waiting(self, job_run_id: str) -> Waiting | None:
+        """Why the JobRun's pending Runs are not running now (``waiting.py``)."""
+        job_run = self.job_runs.get(job_run_id)
+        if job_run is None or not job_run.active:
+            return None
+        job = self.jobs.get(job_run.job_id)
+        active = (self.job_runs[i] for i in self._active_by_job.values())
+        return job_run_waiting(
+            job_run,
+            job_paused=job is not None and job.paused,
+            running_total=self._running_total,
+            max_workers=self.max_workers,
+            ahead=capacity_queue(active).get(job_run_id, 0),
+        )
 
     def next_wakeup(self) -> int | None:
         """The earliest instant at which ``advance`` has something to do (None: nothing)."""
@@ -354,12 +249,6 @@ class Engine(RunBook):
         return min(times, default=None)
 
     # ---------------------------------------------------------------- internals
-    def _job(self, job_id: str) -> Job:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise NotFoundError(f"no job {job_id!r}")
-        return job
-
     def _auth_failed(self, job_run: JobRun, run: Run, why: dict[str, str], now: int) -> None:
         """The attempt never ran the API: it uses no retry, and runs first after the resume.
         A direct JobRun has nobody to resume it: its Run fails with the reason."""

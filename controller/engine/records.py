@@ -18,6 +18,19 @@ from ..spec import JobDefinition
 from ..vocabulary import ACTIVE_JOB_RUN, JobRunStatus, JobRunType, RunStatus
 
 
+@dataclass(frozen=True, slots=True)
+class KnownJob:
+    """What is stored of a Job between runs of the controller (its definition comes from its
+    source each time)."""
+
+    job_id: str
+    first_seen: int
+    last_tick: int | None = None
+    paused: bool = False
+    pause_note: str | None = None
+    backfill: tuple[int, ...] = ()
+
+
 @dataclass(slots=True)
 class Job:
     job_id: str
@@ -25,6 +38,10 @@ class Job:
     first_seen: int
     last_tick: int | None = None
     paused: bool = False
+    pause_note: str | None = None
+    """Why it was paused, in the words of whoever paused it (a person, or ``pauseOnFailure``)."""
+    backfill: deque[int] = field(default_factory=deque)
+    """Ticks of a backfill still to run, oldest first, one JobRun at a time (stored)."""
     schedule: CompiledSchedule | None = None
     next_due: int | None = None
     """When the schedule next needs attention (tick plus jitter); derived, not stored."""
@@ -52,6 +69,8 @@ class Run:
     log_url: str | None = None
     request_timeout_ms: int | None = None
     """The payload item's own ``requestTimeout``; None: the JobRun's."""
+    worker_started: bool = False
+    """The current attempt reached a worker (not stored; False while it waits for one)."""
     attempt_started_at: int | None = None
     """When the current attempt was launched (not stored: an attempt in flight at a crash
     leaves no record, and uses no retry)."""
@@ -82,6 +101,8 @@ class JobRun:
     reason: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     auth_session: str | None = None
+    rerun_of: dict[str, Any] | None = None
+    """For a rerun: ``{"jobRunId": origin, "runIds": [...]}``, the Runs whose items it runs."""
     results_seq: int = 0
     """Results lines recorded so far for this JobRun (the next line gets results_seq + 1)."""
     runs: dict[str, Run] = field(default_factory=dict)

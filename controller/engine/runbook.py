@@ -29,8 +29,10 @@ from ..vocabulary import (
 )
 from . import ids
 from .deliveries import ending_deliveries, sink_delivery
+from .errors import NotFoundError
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
 from .output import Changes, Effects, Output, ResultRecord, ended_attempt
+from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity, results_line
 from .spill import SpilledRuns, held_room, hold, new_run, wants_loading
@@ -60,6 +62,12 @@ class RunBook:
         self._dirty_runs: dict[str, Run] = {}
         self._new_runs: dict[str, Run] = {}
         self._new_job_runs: dict[str, JobRun] = {}
+
+    def _job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no job {job_id!r}")
+        return job
 
     def _active(self, job_id: str) -> JobRun | None:
         job_run_id = self._active_by_job.get(job_id)
@@ -147,6 +155,7 @@ class RunBook:
         run.launches += 1
         run.started_at = run.started_at or now
         run.attempt_started_at = now
+        run.worker_started = False
         run.deadline = now + timeout_ms(job_run, run)
         job_run.running.add(run.id)
         self._running_total += 1
@@ -351,9 +360,19 @@ class RunBook:
         job_run.canceling.clear()
         summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
         self._notice(job_run, f"ended {status}: {summary}")
+        self._pause_on_failure(job_run)
         self._prune(job_run.job_id)
         if ids.direct_kind(job_run.job_id) is not None:  # its one-off Job ends with it
             self._forget_job(job_run.job_id)
+
+    def _pause_on_failure(self, job_run: JobRun) -> None:
+        """Nothing to cancel: the Job has no active JobRun left."""
+        job = self.jobs.get(job_run.job_id)
+        note = failure_pause_note(job_run)
+        if note is not None and job is not None and not job.paused:
+            job.paused, job.pause_note = True, note
+            self._dirty_jobs[job.job_id] = job
+            self._notice(job_run, "its Job is paused (pauseOnFailure)")
 
     def _forget_job(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)
@@ -361,20 +380,7 @@ class RunBook:
         self._changes.deleted_jobs.append(job_id)
 
     def _prune(self, job_id: str) -> None:
-        """Keep the Job's ``history_limit`` newest finished JobRuns, pruning those that never
-        started (CANCELED overlap and refusal records, which have no results) before any that
-        ran: a burst of overlapping triggers never prunes the JobRun whose results people want.
-        Direct JobRuns (each of its own one-off Job) are kept ``history_limit`` in all."""
-        direct = ids.direct_kind(job_id) is not None
-
-        def kept_together(other: str) -> bool:
-            return (ids.direct_kind(other) is not None) if direct else other == job_id
-
-        finished = sorted(
-            (r for r in self.job_runs.values() if kept_together(r.job_id) and not r.active),
-            key=lambda r: (r.start_time is not None, r.created_at, r.id),
-        )
-        for job_run in finished[: max(0, len(finished) - self.history_limit)]:
+        for job_run in beyond_history(self.job_runs.values(), job_id, self.history_limit):
             del self.job_runs[job_run.id]
             self._dirty_job_runs.pop(job_run.id, None)
             self._new_job_runs.pop(job_run.id, None)

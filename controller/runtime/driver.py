@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 import threading
 import time
@@ -30,23 +29,27 @@ from ..auth import AuthSessions
 from ..delivery import Deliverer, PublicUrl, S3Clients
 from ..engine import (
     AttemptEvent,
+    BackfillTick,
     BrowserLauncher,
     Effects,
     Engine,
     EngineError,
     JobRun,
     Launcher,
+    NotFoundError,
     direct_kind,
     loading_limit,
 )
-from ..spec import AuthSessionDefinition, EnvReference, JobDefinition, Redactor, secret_values
+from ..spec import AuthSessionDefinition, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from ..vocabulary import DirectKind, reason
 from .documents import parse_job_document
 from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
+from .pass_target import PassTarget
 from .ports import Change, DefinitionSource, Observer
 from .progress import ProgressLines
 from .query import RuntimeQuery
+from .reruns import RunChoice, rerun_of
 from .results_files import ResultsFiles
 from .settings import RuntimeSettings, wall_clock_ms
 
@@ -83,7 +86,7 @@ class Runtime:
         self._progress = ProgressLines()
         self._todo = Effects()
         self._stopping = False
-        self._auth_sessions: dict[str, AuthSessionDefinition] = {}
+        self.auth_definitions: dict[str, AuthSessionDefinition] = {}
         self._job_definitions: dict[str, JobDefinition] = {}
         """Every Job definition given in this process, deleted Jobs' too: their last deliveries
         (the TERMINATED notification, results still queued) need their targets."""
@@ -98,7 +101,7 @@ class Runtime:
             results_storage,
             clock,
             results_path=self.results.path,
-            auth_sessions=self._auth_sessions,
+            auth_sessions=self.auth_definitions,
             auth_status=store.auth_states.status,
             auth_summary=store.auth_states.summary,
             run_records=store.run_queries,
@@ -119,7 +122,7 @@ class Runtime:
         )
         self.auth = AuthSessions(
             store.auth_states,
-            self._auth_sessions.get,
+            self.auth_definitions.get,
             say=self.say,
             lock_timeout_s=settings.auth_lock_timeout_s,
             clock=clock,
@@ -135,11 +138,8 @@ class Runtime:
         self.store.deliveries.release_all(now)  # a restart retries what was held
         stored = self.store.load()
         self.artifacts.sweep({job_run.id for job_run in stored.job_runs})
-        self.engine.restore(
-            [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in stored.jobs],
-            stored.job_runs,
-        )
-        self.definitions.load(_Target(self, now))
+        self.engine.restore(stored.jobs, stored.job_runs)
+        self.definitions.load(PassTarget(self, now))
         self._resume_direct(now)
         self.engine.forget_unknown_jobs(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
@@ -157,10 +157,37 @@ class Runtime:
         self._command_done(now)
         return job_run
 
-    def pause(self, job_id: str) -> None:
+    def pause(self, job_id: str, note: str | None = None) -> None:
         now = self.clock()
-        self.engine.pause_job(job_id, now)
+        self.engine.pause_job(job_id, now, note=note)
         self._command_done(now)
+
+    def rerun(
+        self, job_run_id: str, runs: RunChoice, *, new_job_run_id: str | None = None
+    ) -> JobRun:
+        """A MANUAL JobRun of the origin's Job with the chosen Runs' items (``"failed"``: every
+        Run that ended FAILED; else these Run IDs, in their order in the origin). Raises
+        ``NotFoundError`` (no such JobRun, or a Run not in it) or ``EngineError`` (nothing to
+        rerun; a direct JobRun). Like a trigger, it is CANCELED while another JobRun of the
+        Job is active, and ``new_job_run_id`` names it (a JobRun resource)."""
+        origin = self.query.job_run(job_run_id)
+        if origin is None:
+            raise NotFoundError(f"no JobRun {job_run_id!r}")
+        if direct_kind(origin.job_id) is not None:
+            raise EngineError(f"JobRun {job_run_id} is a direct Run: start another instead")
+        rerun = rerun_of(job_run_id, runs, self.store.run_queries)
+        now = self.clock()
+        job_run = self.engine.trigger(origin.job_id, now, job_run_id=new_job_run_id, rerun=rerun)
+        self._command_done(now)
+        return job_run
+
+    def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
+        """Queue the Job's ticks in ``[start, end)`` (see ``Engine.backfill``)."""
+        now = self.clock()
+        plan = self.engine.backfill(job_id, start, end, dry_run=dry_run)
+        if not dry_run:
+            self._command_done(now)
+        return plan
 
     def resume(self, job_id: str) -> None:
         """Resume the Job and its paused JobRun, and retry its held deliveries."""
@@ -186,7 +213,7 @@ class Runtime:
         now = self.clock()
         job_run = self.engine.start_direct(kind, definition, now)
         self.store.direct_jobs.put(job_run.job_id, document)
-        self._know_job(job_run.job_id, definition)
+        self.know_job(job_run.job_id, definition)
         self._command_done(now)
         return job_run
 
@@ -200,7 +227,7 @@ class Runtime:
     def change_definitions(self, change: Change) -> None:
         """Apply a change of definitions now, in a pass of its own."""
         now = self.clock()
-        change(_Target(self, now))
+        change(PassTarget(self, now))
         self._command_done(now)
 
     def _command_done(self, now: int) -> None:
@@ -268,7 +295,7 @@ class Runtime:
         now = self.clock()
         for item in items:
             if isinstance(item, DefinitionsChanged):
-                item.change(_Target(self, now))
+                item.change(PassTarget(self, now))
             elif isinstance(item, SinkRefused):
                 self._pause_for_sink(item, now)
             elif isinstance(item, ResultsStored):
@@ -349,10 +376,11 @@ class Runtime:
                 self.store.direct_jobs.delete(job_id)
                 continue
             definition = parse_job_document(kind, document)
-            self._know_job(job_id, definition)
+            self.know_job(job_id, definition)
             self.engine.put_job(job_id, definition, now)
 
-    def _know_job(self, job_id: str, definition: JobDefinition) -> None:
+    def know_job(self, job_id: str, definition: JobDefinition) -> None:
+        """Its secrets are redacted from every line, and deliveries find their targets."""
         self.redactor.add(secret_values(definition))
         self._job_definitions[job_id] = definition
 
@@ -361,42 +389,3 @@ class Runtime:
         """One line for people: stamped with the injected clock, secrets redacted."""
         stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
         print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
-
-
-class _Target:
-    """The runtime as a definition source sees it, within one pass at ``now``."""
-
-    def __init__(self, runtime: Runtime, now: int) -> None:
-        self.runtime, self.now = runtime, now
-
-    def put_job(self, job_id: str, definition: JobDefinition) -> None:
-        runtime = self.runtime
-        runtime._know_job(job_id, definition)
-        runtime.engine.put_job(job_id, definition, self.now)
-        runtime.deliverer.release(job_id)
-
-    def delete_job(self, job_id: str) -> None:
-        if self.runtime.query.job(job_id) is not None:
-            self.runtime.engine.delete_job(job_id, self.now)
-
-    def set_paused(self, job_id: str, paused: bool) -> None:
-        job = self.runtime.query.job(job_id)
-        if job is None or job.paused == paused:
-            return
-        if paused:
-            self.runtime.engine.pause_job(job_id, self.now)
-        else:
-            self.runtime.engine.resume_job(job_id, self.now)
-            self.runtime.deliverer.release(job_id)
-
-    def put_auth_session(self, session_id: str, definition: AuthSessionDefinition) -> None:
-        credentials = definition.credentials.values()
-        env = [os.environ.get(v.env, "") for v in credentials if isinstance(v, EnvReference)]
-        self.runtime.redactor.add([*secret_values(definition), *env])
-        self.runtime._auth_sessions[session_id] = definition
-
-    def remove_auth_session(self, session_id: str) -> None:
-        self.runtime._auth_sessions.pop(session_id, None)
-
-    def say(self, text: str) -> None:
-        self.runtime.say(text)

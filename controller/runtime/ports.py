@@ -31,8 +31,9 @@ class DefinitionTarget(Protocol):
         """The Job is gone (nothing happens for a Job the runtime does not know): its active
         JobRun is terminated."""
 
-    def set_paused(self, job_id: str, paused: bool) -> None:
-        """Pause or resume the Job when it is not already so (a resource's ``spec.suspend``)."""
+    def set_paused(self, job_id: str, paused: bool, note: str | None = None) -> None:
+        """Pause or resume the Job when it is not already so (a resource's ``spec.suspend``,
+        with ``spec.suspendNote``: a new note on a paused Job replaces its note)."""
 
     def put_auth_session(self, session_id: str, definition: AuthSessionDefinition) -> None:
         """Add or change an AuthSession; the next recreation uses it (the stored state stays

@@ -33,6 +33,7 @@ CONFIGURATION_EXTENSIONS: dict[str, Any] = {
     "isolation": DEFAULT_ISOLATION,
     "pagesPerContext": DEFAULT_PAGES_PER_CONTEXT,
     "trace": DEFAULT_TRACE,
+    "pauseOnFailure": False,
 }
 """jobctl's settings in ``configuration`` beyond Intuned's, with their defaults."""
 NULLABLE_PARTS = frozenset(
@@ -98,6 +99,11 @@ class Configuration(StrictModel):
         "attempt), retain-on-failure (recorded always, kept for failed attempts), "
         "on-first-retry (the second attempt of a Run), full (every attempt, with screenshots "
         "and DOM snapshots). Every attempt keeps its log.",
+    )
+    pauseOnFailure: bool = Field(
+        default=False,
+        description="Extension. true: a JobRun that ends FAILURE, or COMPLETED with failed "
+        "Runs, pauses the Job, with a note saying which JobRun and why; resume it once fixed.",
     )
 
 

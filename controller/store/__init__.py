@@ -6,7 +6,6 @@ from .base import (
     QueuedDelivery,
     RunQueries,
     Store,
-    StoredJob,
     StoredState,
     Watermark,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "SqliteStore",
     "StateFullError",
     "Store",
-    "StoredJob",
     "StoredState",
     "Watermark",
     "is_full",

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..engine import Changes, Delivery, JobRun, ResultRecord, Run
+from ..engine import Changes, Delivery, JobRun, KnownJob, ResultRecord, Run
 from .run_queries import RunFilter
 
 
 @dataclass(frozen=True)
-class StoredJob:
-    job_id: str
-    first_seen: int
-    last_tick: int | None
-    paused: bool
-
-
-@dataclass(frozen=True)
 class StoredState:
-    jobs: list[StoredJob]
+    jobs: list[KnownJob]
     job_runs: list[JobRun]
     """Every JobRun; active ones with their held Runs (``engine.spill``: running, and the first
     pending ones), the number of the others in ``spilled``."""
@@ -107,3 +99,5 @@ class RunQueries(Protocol):
     def attempts(self, run_id: str) -> list[dict[str, Any]]: ...
 
     def missed_ticks(self, job_id: str, limit: int) -> list[int]: ...
+
+    def items(self, job_run_id: str, run_ids: Sequence[str] | None) -> list[dict[str, Any]]: ...

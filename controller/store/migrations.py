@@ -146,5 +146,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     """
     ALTER TABLE auth_session_states ADD COLUMN checked_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN pause_note TEXT;
+    ALTER TABLE jobs ADD COLUMN backfill TEXT;
+    ALTER TABLE job_runs ADD COLUMN rerun_of TEXT;
     """,
 )

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 RESULT_PREVIEW_CHARS = 200
+IN_CHUNK = 500
+"""Run IDs per ``IN (...)`` list (SQLite bounds the parameters of one statement)."""
 _RUN_FIELDS = (
     "id, seq, api_name, parameters, status, attempts, error, reason, started_at, ended_at, "
     "extended_from, trace_url, log_url"
@@ -91,3 +94,17 @@ class SqliteRunQueries:
             (job_id, limit),
         )
         return [int(row[0]) for row in rows]
+
+    def items(self, job_run_id: str, run_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+        """What a rerun needs of Runs (id, api_name, parameters, request_timeout_ms), in
+        position order: the JobRun's FAILED Runs (``run_ids`` None), or these of its Runs."""
+        fields = "id, api_name, parameters, request_timeout_ms FROM runs WHERE job_run_id = ?"
+        if run_ids is None:
+            sql = f"SELECT seq, {fields} AND status = 'FAILED'"
+            return [_decoded(r) for r in self._db.execute(f"{sql} ORDER BY seq", (job_run_id,))]
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(run_ids), IN_CHUNK):
+            chunk = run_ids[start : start + IN_CHUNK]
+            sql = f"SELECT seq, {fields} AND id IN ({', '.join('?' * len(chunk))})"
+            found += [_decoded(r) for r in self._db.execute(sql, (job_run_id, *chunk))]
+        return sorted(found, key=lambda record: int(record["seq"]))

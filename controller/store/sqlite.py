@@ -22,9 +22,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..engine import Changes, JobRun, ResultRecord, Run, spill
+from ..engine import Changes, Job, JobRun, KnownJob, ResultRecord, Run, spill
 from .auth_states import SqliteAuthStates
-from .base import StoredJob, StoredState, Watermark
+from .base import StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
 from .documents import SqliteDocuments
 from .full import transaction
@@ -50,8 +50,9 @@ _JOB_RUN_COLUMNS = (
     "concurrency",
     "request_timeout_ms",
     "results_seq",
+    "rerun_of",
 )
-_JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result"})
+_JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result", "rerun_of"})
 _RUN_COLUMNS = (
     "id",
     "job_run_id",
@@ -92,6 +93,7 @@ _JOB_RUN_MUTABLE = tuple(
         "concurrency",
         "request_timeout_ms",
         "auth_session",
+        "rerun_of",
     )
 )
 _JOB_RUN_UPDATE = (
@@ -149,6 +151,11 @@ def _row(obj: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:
 def _row_plan(columns: tuple[str, ...]) -> tuple[Callable[[Any], Any], tuple[int, ...]]:
     dumped = tuple(i for i, c in enumerate(columns) if c in _JSON_COLUMNS)
     return operator.attrgetter(*columns), dumped
+
+
+def _job_row(job: Job) -> tuple[Any, ...]:
+    backfill = _dump(list(job.backfill)) if job.backfill else None
+    return (job.job_id, job.first_seen, job.last_tick, int(job.paused), job.pause_note, backfill)
 
 
 def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
@@ -211,7 +218,14 @@ class SqliteStore:
 
     def load(self) -> StoredState:
         jobs = [
-            StoredJob(r["job_id"], r["first_seen"], r["last_tick"], bool(r["paused"]))
+            KnownJob(
+                r["job_id"],
+                r["first_seen"],
+                r["last_tick"],
+                bool(r["paused"]),
+                r["pause_note"],
+                tuple(json.loads(r["backfill"] or "[]")),
+            )
             for r in self._db.execute("SELECT * FROM jobs")
         ]
         job_runs = []
@@ -255,10 +269,11 @@ class SqliteStore:
         with transaction(db, self.path):
             self._record_marks()
             db.executemany(
-                "INSERT INTO jobs (job_id, first_seen, last_tick, paused) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (job_id) DO UPDATE SET last_tick = excluded.last_tick, "
-                "paused = excluded.paused",
-                [(j.job_id, j.first_seen, j.last_tick, int(j.paused)) for j in changes.jobs],
+                "INSERT INTO jobs (job_id, first_seen, last_tick, paused, pause_note, backfill) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET "
+                "last_tick = excluded.last_tick, paused = excluded.paused, "
+                "pause_note = excluded.pause_note, backfill = excluded.backfill",
+                [_job_row(j) for j in changes.jobs],
             )
             db.executemany(
                 "DELETE FROM jobs WHERE job_id = ?", [(j,) for j in changes.deleted_jobs]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from controller.engine import Engine
+from controller.engine import Engine, KnownJob
 from controller.engine.ids import scheduled_job_run_id
 
 from .harness import Scenario, definition
@@ -12,7 +12,10 @@ from .harness import Scenario, definition
 
 def restarted(s: Scenario, *, at: int) -> Engine:
     engine = Engine(new_job_run_id=lambda: "jr_after")
-    jobs = [(j.job_id, j.first_seen, j.last_tick, j.paused) for j in s.engine.jobs.values()]
+    jobs = [
+        KnownJob(j.job_id, j.first_seen, j.last_tick, j.paused, j.pause_note, tuple(j.backfill))
+        for j in s.engine.jobs.values()
+    ]
     engine.restore(jobs, copy.deepcopy(list(s.engine.job_runs.values())))
     for job in s.engine.jobs.values():
         engine.put_job(job.job_id, job.definition, at)
@@ -62,9 +65,7 @@ def test_a_job_whose_file_disappeared_while_down_is_deleted() -> None:
     s.engine.put_job("gone", definition('{payload: [{api: "a"}]}'), s.now)
     job_run = s.engine.trigger("gone", s.now)
     engine = Engine()
-    engine.restore(
-        [("gone", s.now, None, False), ("job", s.now, None, False)], copy.deepcopy([job_run])
-    )
+    engine.restore([KnownJob("gone", s.now), KnownJob("job", s.now)], copy.deepcopy([job_run]))
     engine.put_job("job", s.engine.jobs["job"].definition, s.now)
     engine.forget_unknown_jobs(s.now)
     output = engine.take_output()

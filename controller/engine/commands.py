@@ -1,0 +1,234 @@
+"""Commands about a Job: trigger it (or rerun items of an earlier JobRun), pause it with a
+note, resume it, and backfill ticks of its schedule, one JobRun at a time. Pure, like the rest of
+the engine: ``now`` is given, nothing is read or written but the engine's state.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec import PayloadItem
+from ..vocabulary import BackfillState, JobRunType, ReasonType, reason, run_reason
+from . import ids
+from .errors import EngineError, NotFoundError
+from .records import Job, JobRun
+from .results import Identity
+from .runbook import RunBook
+
+CANCEL_GRACE_MS = 30_000
+"""How long a pause waits for cancelled attempts to exit before calling the JobRun PAUSED."""
+BACKFILL_MAX_TICKS = 1_000
+"""Ticks one backfill may ask for; a longer range is an error that says to split it."""
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """Items of an earlier JobRun to run again: ``run_ids[i]`` is the Run ``items[i]`` was."""
+
+    job_run_id: str
+    run_ids: list[str]
+    items: Sequence[PayloadItem] = field(repr=False)
+
+    def origin(self) -> dict[str, Any]:
+        return {"jobRunId": self.job_run_id, "runIds": self.run_ids}
+
+
+@dataclass(frozen=True)
+class BackfillTick:
+    tick: int
+    job_run_id: str
+    state: BackfillState
+
+
+class JobCommands(RunBook):
+    def __init__(
+        self,
+        *,
+        identity: Identity | None,
+        max_workers: int,
+        history_limit: int,
+        new_job_run_id: Callable[[], str],
+    ) -> None:
+        super().__init__(identity=identity, max_workers=max_workers, history_limit=history_limit)
+        self._new_job_run_id = new_job_run_id
+
+    def trigger(
+        self,
+        job_id: str,
+        now: int,
+        *,
+        type: JobRunType = "MANUAL",
+        tick: int | None = None,
+        job_run_id: str | None = None,
+        rerun: Rerun | None = None,
+    ) -> JobRun:
+        """``job_run_id`` names a manual JobRun (a JobRun resource a person created); triggering
+        an ID that exists returns that JobRun, so a repeated request creates nothing twice.
+        ``rerun``: the JobRun runs these items of an earlier one (with the Job's configuration
+        of now), not the Job's payload.
+
+        A trigger of an unknown or paused Job raises ``NotFoundError`` or ``EngineError``, unless
+        it names its JobRun: that JobRun exists already (a resource) and is recorded CANCELED,
+        with the reason, so that it reads the same everywhere (API, status, history)."""
+        if job_run_id is not None and job_run_id in self.job_runs:
+            return self.job_runs[job_run_id]
+        job = self.jobs.get(job_id)
+        if job is None or (job.paused and type == "MANUAL"):
+            return self._refuse(job_id, job, now, job_run_id)
+        if tick is not None:
+            job_run_id = ids.scheduled_job_run_id(job_id, tick)
+        job_run_id = job_run_id or self._new_job_run_id()
+        if job_run_id in self.job_runs:
+            return self.job_runs[job_run_id]
+        definition = job.definition
+        job_run = JobRun(
+            id=job_run_id,
+            job_id=job_id,
+            type=type,
+            status="PENDING",
+            created_at=now,
+            snapshot=definition.canonical(payload=False),
+            concurrency=definition.configuration.maxConcurrentRequests,
+            request_timeout_ms=definition.configuration.requestTimeout * 1000,
+            scheduled_time=tick,
+            updated_at=now,
+            auth_session=definition.auth_session.id if definition.auth_session else None,
+            rerun_of=None if rerun is None else rerun.origin(),
+        )
+        self.job_runs[job_run_id] = job_run
+        self._dirty_job_runs[job_run_id] = job_run
+        self._new_job_runs[job_run_id] = job_run
+        if tick is not None:
+            job.last_tick = max(job.last_tick or tick, tick)
+            self._dirty_jobs[job_id] = job
+        if job_id in self._active_by_job:
+            job_run.status, job_run.end_time = "CANCELED", now
+            job_run.reason = reason(
+                "another-job-run-active",
+                f"JobRun {self._active_by_job[job_id]} of this Job is still active",
+            )
+            self._notice(job_run, "CANCELED: another JobRun of this Job is still active")
+            self._prune(job_id)
+            return job_run
+        job_run.start_time = now
+        self._active_by_job[job_id] = job_run_id
+        items = definition.payload if rerun is None else rerun.items
+        self._add_runs(job_run, items, extended_from=None)
+        self._notice(job_run, f"created ({type}, {job_run.payloads} payload items)")
+        return job_run
+
+    def _refuse(self, job_id: str, job: Job | None, now: int, job_run_id: str | None) -> JobRun:
+        kind: ReasonType
+        if job is None:
+            kind, message = "terminated", f"no job {job_id!r}"
+        else:
+            kind, message = (
+                "user-request",
+                f"job {job_id!r} is paused; resume it before triggering it",
+            )
+        if job_run_id is None:
+            raise (NotFoundError if job is None else EngineError)(message)
+        job_run = JobRun(
+            id=job_run_id,
+            job_id=job_id,
+            type="MANUAL",
+            status="CANCELED",
+            created_at=now,
+            snapshot={} if job is None else job.definition.canonical(payload=False),
+            concurrency=0,
+            request_timeout_ms=0,
+            end_time=now,
+            updated_at=now,
+            reason=reason(kind, message),
+        )
+        self.job_runs[job_run_id] = job_run
+        self._dirty_job_runs[job_run_id] = job_run
+        self._new_job_runs[job_run_id] = job_run
+        self._notice(job_run, f"CANCELED: {message}")
+        self._prune(job_id)
+        return job_run
+
+    def pause_job(
+        self, job_id: str, now: int, *, why: dict[str, str] | None = None, note: str | None = None
+    ) -> None:
+        """No new JobRuns; in-flight attempts are cancelled without counting and re-run later.
+        ``why`` is the paused JobRun's reason when the controller, not a person, pauses it (a
+        sink that refuses results: ``s3-sink-error``); ``note`` is the person's reason, kept
+        with the Job until it is resumed (pausing a paused Job replaces it)."""
+        job = self._job(job_id)
+        job.paused = True
+        job.pause_note = note or (None if why is None else why["message"])
+        self._dirty_jobs[job_id] = job
+        job_run = self._active(job_id)
+        if job_run is None or job_run.status in ("PAUSING", "PAUSED"):
+            return
+        asked = f"paused on request ({note})" if note else "paused on request"
+        job_run.reason = why or reason("user-request", f"{asked}; resume the Job to go on")
+        interrupted = sorted((job_run.runs[i] for i in job_run.running), key=lambda r: r.seq)
+        for run in interrupted:
+            self._record_attempt(run, "cancelled", now)
+            run.reason = run_reason("job-run-paused", "its JobRun paused; it runs again on resume")
+            job_run.canceling[run.attempt_id] = now + CANCEL_GRACE_MS
+            self._release(job_run, run)
+            self._effects.cancels.append(run.attempt_id)
+            run.status = "PENDING"
+            self._touch_run(run)
+        job_run.pending.extendleft(run.id for run in reversed(interrupted))  # first on resume
+        self._set_status(job_run, "PAUSING" if job_run.canceling else "PAUSED", now)
+
+    def resume_job(self, job_id: str, now: int) -> None:
+        """Scheduling restarts from now (ticks during the pause are not caught up) and a paused
+        JobRun continues from where it stopped."""
+        job = self._job(job_id)
+        job.paused, job.pause_note = False, None
+        job.last_tick = max(job.last_tick or now, now)
+        job.next_due = None if job.schedule is None else now
+        self._dirty_jobs[job_id] = job
+        job_run = self._active(job_id)
+        if job_run is not None and job_run.status in ("PAUSING", "PAUSED"):
+            job_run.reason = None
+            job_run.auth_validated = False
+            self._set_status(job_run, "RESUMING", now)
+
+    def backfill(
+        self, job_id: str, start: int, end: int, *, dry_run: bool = False
+    ) -> list[BackfillTick]:
+        """The Job's ticks in ``[start, end)`` as SCHEDULED JobRuns for their times, queued to
+        run one after another (never beside another JobRun of the Job), oldest first. A tick's
+        JobRun ID is the one its schedule would have given it, so a tick that ran (or a repeated
+        backfill) is not run twice. Raises ``EngineError`` for a Job without a schedule, an
+        empty range, or more than ``BACKFILL_MAX_TICKS`` ticks."""
+        job = self._job(job_id)
+        if job.schedule is None:
+            raise EngineError(f"job {job_id!r} has no schedule: it has no ticks to backfill")
+        if end <= start:
+            raise EngineError("the range is empty: its end must be after its start")
+        found = job.schedule.ticks_after(start - 1, BACKFILL_MAX_TICKS + 1)
+        ticks = [t.time_ms for t in found if t.time_ms < end]
+        if len(ticks) > BACKFILL_MAX_TICKS:
+            raise EngineError(
+                f"the range has more than {BACKFILL_MAX_TICKS} ticks; backfill it in parts"
+            )
+        queued = set(job.backfill)
+        plan = [BackfillTick(tick, *self._backfill_state(job, tick, queued)) for tick in ticks]
+        if not dry_run and any(t.state == "queued" for t in plan):
+            job.backfill = deque(sorted(queued | {t.tick for t in plan if t.state == "queued"}))
+            self._dirty_jobs[job_id] = job
+        return plan
+
+    def _backfill_state(self, job: Job, tick: int, queued: set[int]) -> tuple[str, BackfillState]:
+        job_run_id = ids.scheduled_job_run_id(job.job_id, tick)
+        if job_run_id in self.job_runs:
+            return job_run_id, "exists"
+        return job_run_id, "already-queued" if tick in queued else "queued"
+
+    def _start_backfills(self, now: int) -> None:
+        """The next backfilled tick of each Job with no active JobRun starts (not while paused)."""
+        for job in list(self.jobs.values()):
+            if job.backfill and not job.paused and job.job_id not in self._active_by_job:
+                tick = job.backfill.popleft()
+                self._dirty_jobs[job.job_id] = job
+                self.trigger(job.job_id, now, type="SCHEDULED", tick=tick)
