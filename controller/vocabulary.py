@@ -146,7 +146,7 @@ WaitingReason = Literal[
 ]
 """Why a pending Run (or a JobRun with pending Runs) is not running yet."""
 
-WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered"]
+WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered", "BackfillFailed"]
 """Reasons of the operator's Warning Events (a JobRun's other Events are named by its status)."""
 
 JobSourceKind = Literal["code", "api"]

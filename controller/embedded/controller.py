@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..delivery import ResultsLink
-from ..engine import JobRun, Launcher
-from ..runtime import Observer, Runtime, RuntimeQuery, RuntimeSettings, wall_clock_ms
+from ..engine import BackfillTick, JobRun, Launcher
+from ..runtime import (
+    Observer,
+    RunChoice,
+    Runtime,
+    RuntimeQuery,
+    RuntimeSettings,
+    wall_clock_ms,
+)
 from ..spec import JobDefinition
 from ..store import SqliteStore
 from ..vocabulary import DirectKind, JobSourceKind
@@ -83,8 +90,14 @@ class EmbeddedController:
     def trigger(self, job_id: str) -> JobRun:
         return self.runtime.trigger(job_id)
 
-    def pause(self, job_id: str) -> None:
-        self.runtime.pause(job_id)
+    def pause(self, job_id: str, note: str | None = None) -> None:
+        self.runtime.pause(job_id, note)
+
+    def rerun(self, job_run_id: str, runs: RunChoice) -> JobRun:
+        return self.runtime.rerun(job_run_id, runs)
+
+    def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
+        return self.runtime.backfill(job_id, start, end, dry_run=dry_run)
 
     def resume(self, job_id: str) -> None:
         self.runtime.resume(job_id)

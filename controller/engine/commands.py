@@ -131,6 +131,15 @@ class JobCommands(RunBook):
             )
         if job_run_id is None:
             raise (NotFoundError if job is None else EngineError)(message)
+        return self.refuse(job_id, job_run_id, now, reason(kind, message))
+
+    def refuse(self, job_id: str, job_run_id: str, now: int, why: dict[str, str]) -> JobRun:
+        """Record a JobRun a person named (a resource) that cannot run as CANCELED, with
+        ``why``, so that it reads the same everywhere; a JobRun that exists is left as it is."""
+        if job_run_id in self.job_runs:
+            return self.job_runs[job_run_id]
+        job = self.jobs.get(job_id)
+        message = why["message"]
         job_run = JobRun(
             id=job_run_id,
             job_id=job_id,
@@ -142,7 +151,7 @@ class JobCommands(RunBook):
             request_timeout_ms=0,
             end_time=now,
             updated_at=now,
-            reason=reason(kind, message),
+            reason=why,
         )
         self.job_runs[job_run_id] = job_run
         self._dirty_job_runs[job_run_id] = job_run

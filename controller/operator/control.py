@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..delivery import ResultsLink
-from ..engine import JobRun
-from ..runtime import JobConflictError
+from ..engine import BackfillTick, JobRun
+from ..runtime import JobConflictError, RunChoice
 from ..spec import JobDefinition
 from ..vocabulary import DirectKind, JobSourceKind
 from .operator import Operator
@@ -38,9 +38,15 @@ class ResourceControl:
     def trigger(self, job_id: str) -> JobRun:
         return self.runtime.trigger(job_id)
 
-    def pause(self, job_id: str) -> None:
-        self.runtime.pause(job_id)
-        self.operator.write_suspend(job_id, True)
+    def pause(self, job_id: str, note: str | None = None) -> None:
+        self.runtime.pause(job_id, note)
+        self.operator.write_suspend(job_id, True, note)
+
+    def rerun(self, job_run_id: str, runs: RunChoice) -> JobRun:
+        return self.runtime.rerun(job_run_id, runs)
+
+    def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
+        return self.runtime.backfill(job_id, start, end, dry_run=dry_run)
 
     def resume(self, job_id: str) -> None:
         self.runtime.resume(job_id)

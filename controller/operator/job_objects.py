@@ -41,7 +41,7 @@ async def delete_children(
 
 
 async def patch_suspend(
-    custom: CustomObjectsApi, namespace: str, job_id: str, suspend: bool
+    custom: CustomObjectsApi, namespace: str, job_id: str, suspend: bool, note: str | None
 ) -> None:
     """Record a pause or resume made elsewhere (the REST API) on the Job's spec; a Job that
     is gone has nothing to record."""
@@ -53,5 +53,5 @@ async def patch_suspend(
             namespace,
             "jobs",
             job_id,
-            {"spec": {"suspend": suspend}},
+            {"spec": {"suspend": suspend, "suspendNote": note if suspend else None}},
         )

@@ -41,6 +41,8 @@ class JobRunRecord:
     has_resource: bool = False
     announced: JobRunStatus | None = None
     """The status last announced by an Event."""
+    waiting: str | None = None
+    """Why its pending Runs waited when its status was last marked (``status.waitingFor``)."""
 
 
 @dataclass(frozen=True)

@@ -36,15 +36,16 @@ from ..spec import (
 )
 from ..vocabulary import GROUP, VERSION, WarningReason
 from .bodies import CREATED_BY, engine_id, job_run_body
-from .definitions import ResourceDefinitions
+from .definitions import ResourceDefinitions, suspension
 from .events import EventPoster
 from .job_objects import delete_children, patch_suspend
 from .mirror import DefinitionRecord, Key, Mirror
+from .requests import backfill_requested, rerun_requested
 from .secrets import SecretReader
 from .status import job_run_status, job_source, job_status, kube_job_run_name, validity_status
 from .writer import StatusWriter
 
-CLUSTER_ONLY_KEYS = ("suspend", "worker")
+CLUSTER_ONLY_KEYS = ("suspend", "suspendNote", "worker")
 """Keys of a Job resource's spec that are not part of the job definition."""
 
 
@@ -81,8 +82,7 @@ class Operator:
             name = item["metadata"]["name"]
             definition = await self._read_job(name, item)
             if definition is not None:
-                suspend = bool((item.get("spec") or {}).get("suspend"))
-                self.definitions.initial[name] = (definition, suspend)
+                self.definitions.initial[name] = (definition, suspension(item))
 
     async def sync(self) -> None:
         """After the runtime has started: find the JobRun resources of the JobRuns it holds,
@@ -109,13 +109,16 @@ class Operator:
         definition = await self._read_job(name, body)
         if definition is None:
             return
-        suspend = bool((body.get("spec") or {}).get("suspend"))
+        suspend, note = suspension(body)
 
         def change(target: DefinitionTarget) -> None:
             target.put_job(name, definition)
-            target.set_paused(name, suspend)
+            target.set_paused(name, suspend, note)
 
         self.runtime.change_definitions(change)
+        problem = backfill_requested(self.runtime, name, body)
+        if problem is not None:
+            self._warn("Job", name, body["metadata"].get("uid"), "BackfillFailed", problem)
         self._mark_job(name)
 
     async def _read_job(self, name: str, body: dict[str, Any]) -> JobDefinition | None:
@@ -185,9 +188,10 @@ class Operator:
                 text = f"{problem}; the last valid version keeps running"
                 self._warn("Job", job_id, record.uid if record else None, "SpecError", text)
 
-    def write_suspend(self, job_id: str, suspend: bool) -> None:
-        """Record a pause or resume made elsewhere (the REST API) on the Job's spec."""
-        self._spawn(patch_suspend(self.custom, self.namespace, job_id, suspend))
+    def write_suspend(self, job_id: str, suspend: bool, note: str | None = None) -> None:
+        """Record a pause (with its note) or resume made elsewhere (the REST API) on the Job's
+        spec."""
+        self._spawn(patch_suspend(self.custom, self.namespace, job_id, suspend, note))
 
     def uses_secret(self, secret: str) -> bool:
         return any(secret in d.secrets for d in self.mirror.definitions.values())
@@ -242,13 +246,18 @@ class Operator:
             if self.query.job_run(identifier) is not None:
                 self.mirror.job_run_resource_seen(identifier, body)
             return None
-        job_name = (body.get("spec") or {}).get("jobRef", {}).get("name", "")
+        spec = body.get("spec") or {}
+        job_name = spec.get("jobRef", {}).get("name", "")
         job = self.query.job(job_name)
         if job is None and not last_try:
             raise NotFoundError(f"no job {job_name!r} (yet)")
         self.mirror.job_run_resource_seen(identifier, body)
         refused = job is None or job.paused
-        job_run = self.runtime.trigger(job_name, job_run_id=identifier)
+        if spec.get("rerunOf"):
+            job_run = rerun_requested(self.runtime, job_name, identifier, spec["rerunOf"])
+            refused = job_run.status == "CANCELED"
+        else:
+            job_run = self.runtime.trigger(job_name, job_run_id=identifier)
         self._mark_job_run(job_run)
         return job_run.reason["message"] if refused and job_run.reason else None
 
@@ -309,6 +318,7 @@ class Operator:
         return
 
     def observe_changes(self, changes: Changes) -> None:
+        self._mark_waiting()
         for pruned in changes.pruned_job_runs:
             self.mirror.job_run_pruned(pruned.id)
         for job_run in changes.new_job_runs:
@@ -321,6 +331,17 @@ class Operator:
             self._mark_job(job_run.job_id)
         for job in changes.jobs:
             self._mark_job(job.job_id)
+
+    def _mark_waiting(self) -> None:
+        """Active JobRuns whose reason to wait changed get their status written (it changes
+        with other JobRuns' passes, not only with their own)."""
+        for job_run in self.query.active_job_runs():
+            record = self.mirror.job_runs.get(job_run.id)
+            waiting = self.query.waiting(job_run.id)
+            short = None if waiting is None else waiting.short()
+            if record is not None and record.waiting != short:
+                record.waiting = short
+                self._mark_job_run(job_run)
 
     def _mark_job_run(self, job_run: JobRun) -> None:
         identifier = job_run.id
@@ -336,7 +357,9 @@ class Operator:
             if current is None or known is None:
                 return None
             results = self.query.results_object(identifier)
-            return job_run_status(current, results, generation=known.generation)
+            waiting = self.query.waiting(identifier)
+            short = None if waiting is None else waiting.short()
+            return job_run_status(current, results, generation=known.generation, waiting=short)
 
         self.writer.mark("jobruns", kube_job_run_name(identifier), status)
 

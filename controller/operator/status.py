@@ -29,6 +29,7 @@ from ..spec.kube import (
     JobRunSummary,
     JobSourceInfo,
     JobStatus,
+    RerunReference,
     ResultsReference,
 )
 from ..vocabulary import JobRunStatus
@@ -110,9 +111,14 @@ def _job_run_message(job_run: JobRun) -> str:
 
 
 def job_run_status(
-    job_run: JobRun, results: dict[str, Any] | None, *, generation: int | None = None
+    job_run: JobRun,
+    results: dict[str, Any] | None,
+    *,
+    generation: int | None = None,
+    waiting: str | None = None,
 ) -> dict[str, Any]:
-    """``generation``: the resource's ``metadata.generation`` this status answers."""
+    """``generation``: the resource's ``metadata.generation`` this status answers;
+    ``waiting``: why its pending Runs wait (``Waiting.short``)."""
     since = job_run.created_at if job_run.end_time is None else job_run.end_time
     conditions = job_run_conditions(
         job_run.status, _job_run_message(job_run), since=since, generation=generation
@@ -136,6 +142,12 @@ def job_run_status(
         results=None
         if results is None
         else ResultsReference(key=results["key"], size=results.get("size")),
+        waitingFor=waiting,
+        rerunOf=None
+        if job_run.rerun_of is None
+        else RerunReference(
+            jobRun=job_run.rerun_of["jobRunId"], runCount=len(job_run.rerun_of["runIds"])
+        ),
     )
     return status.model_dump(mode="json", exclude_none=True)
 
@@ -164,7 +176,7 @@ def job_status(
             "Suspended",
             paused,
             reason="Suspended" if paused else "Active",
-            message="no new JobRuns until resumed" if paused else "",
+            message=(job.pause_note or "no new JobRuns until resumed") if paused else "",
             now=now,
             generation=generation,
         ),

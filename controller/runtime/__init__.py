@@ -9,6 +9,7 @@ from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
 from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
 from .query import RuntimeQuery
+from .reruns import RunChoice
 from .settings import RuntimeSettings, wall_clock_ms
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "DefinitionTarget",
     "JobConflictError",
     "Observer",
+    "RunChoice",
     "Runtime",
     "RuntimeQuery",
     "RuntimeSettings",

@@ -181,6 +181,13 @@ class Runtime:
         self._command_done(now)
         return job_run
 
+    def refuse(self, job_id: str, job_run_id: str, message: str) -> JobRun:
+        """A JobRun a person asked for (a resource) that cannot run: recorded CANCELED."""
+        now = self.clock()
+        job_run = self.engine.refuse(job_id, job_run_id, now, reason("user-request", message))
+        self._command_done(now)
+        return job_run
+
     def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
         """Queue the Job's ticks in ``[start, end)`` (see ``Engine.backfill``)."""
         now = self.clock()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..delivery import AttemptArtifacts, ResultsLink, ResultsStorage
-from ..engine import Engine, Identity, Job, JobRun
+from ..engine import Engine, Identity, Job, JobRun, Waiting, run_waiting
 from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue, RunQueries
 from ..vocabulary import AuthSessionStatus
@@ -61,6 +61,16 @@ class RuntimeQuery:
 
     def job(self, job_id: str) -> Job | None:
         return self._engine.jobs.get(job_id)
+
+    def waiting(self, job_run_id: str) -> Waiting | None:
+        """Why the JobRun's pending Runs are not running now."""
+        return self._engine.waiting(job_run_id)
+
+    def run_waiting(self, job_run_id: str, run_id: str, status: str) -> Waiting | None:
+        """Why this Run (as stored with ``status``) is not running now."""
+        job_run = self._engine.job_runs.get(job_run_id)
+        held = None if job_run is None else job_run.runs.get(run_id)
+        return run_waiting(held, status, self.waiting(job_run_id))
 
     def job_ids(self) -> list[str]:
         return sorted(self._engine.jobs)

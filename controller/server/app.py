@@ -19,6 +19,7 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -43,6 +44,7 @@ from .models import (
     UpdatedResponse,
 )
 from .openapi import add_job_schema
+from .operating_routes import add_operating_routes
 from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from .request_bodies import BodyRules
 from .runs_routes import add_runs_routes
@@ -58,6 +60,14 @@ JOB_RUN_RESPONSE: dict[str, Any] = {
 
 
 Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
+
+
+class PauseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=1000, description="Why it is paused.")
+
+
+PauseBody = Annotated[PauseRequest | None, Body()]
 
 
 def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
@@ -77,6 +87,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     add_auth_session_routes(app, views)
     add_runs_routes(app, views)
     add_dashboard_routes(app, views)
+    add_operating_routes(app, views)
     add_dashboard(app, views, api_key)
 
     @app.get(
@@ -223,11 +234,15 @@ def _add_job_routes(app: FastAPI, views: Views) -> None:
         tags=["jobs"],
         responses=ERROR_RESPONSES,
     )
-    async def pause_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
-        """No new JobRuns; the active one pauses (in-flight attempts are re-run on resume)."""
+    async def pause_job(
+        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, body: PauseBody = None
+    ) -> Any:
+        """No new JobRuns; the active one pauses (in-flight attempts are re-run on resume).
+        Extension: ``{"note": "..."}`` says why, shown wherever the paused state is."""
         views.project(workspace_id, project_name)
         views.job(job_id)
-        views.command(lambda: control.pause(job_id))
+        note = None if body is None else body.note
+        views.command(lambda: control.pause(job_id, note))
         return {"message": "Paused"}
 
     @app.post(
@@ -249,6 +264,7 @@ def _add_job_run_routes(app: FastAPI, views: Views) -> None:
     @app.get(
         f"{API}/jobs/{{jobId}}/runs",
         response_model=JobRunsResponse,
+        response_model_exclude_unset=True,  # "rerunOf" only on reruns
         tags=["job runs"],
         responses=ERROR_RESPONSES,
     )
@@ -318,4 +334,5 @@ def _add_job_run_routes(app: FastAPI, views: Views) -> None:
     ) -> Any:
         """Run counts of a JobRun, running ones included (a jobctl extension, for watching)."""
         views.project(workspace_id, project_name)
-        return progress_object(views.find_run(None, job_run_id))
+        job_run = views.find_run(None, job_run_id)
+        return progress_object(job_run, views.query.waiting(job_run.id))

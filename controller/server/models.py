@@ -23,6 +23,7 @@ from ..vocabulary import (
     JobState,
     ReasonType,
     RunStatus,
+    WaitingReason,
 )
 
 
@@ -46,6 +47,19 @@ class JobRunErrorOut(_Out):
     doc_url: str | None = None
 
 
+class RerunOfOut(_Out):
+    jobRunId: str
+    runIds: list[str]
+
+
+class WaitingOut(_Out):
+    reason: WaitingReason
+    message: str
+    position: int | None = Field(
+        default=None, description="With worker-capacity: 1 is served next, 2 after it, ..."
+    )
+
+
 class JobRunOut(_Out):
     id: str
     start_time: str
@@ -64,6 +78,10 @@ class JobRunOut(_Out):
     reason: ReasonOut | None
     job_configuration_snapshot: dict[str, Any] = Field(
         description="The Job's definition when the JobRun was created (secrets masked)."
+    )
+    rerunOf: RerunOfOut | None = Field(
+        default=None,
+        description="Extension, only on a rerun: the JobRun and Runs whose items it runs.",
     )
 
 
@@ -106,6 +124,9 @@ class ProgressOut(_Out):
     succeeded: int
     failed: int
     terminated: int
+    waitingFor: WaitingOut | None = Field(
+        default=None, description="Extension: why its pending Runs are not running now."
+    )
 
 
 class JobReasonOut(_Out):
@@ -198,6 +219,9 @@ class RunOut(_Out):
     endedAt: str | None
     traceUrl: str | None = Field(description="The last attempt's trace, if kept.")
     logUrl: str | None = Field(description="The last attempt's log.")
+    waitingFor: WaitingOut | None = Field(
+        default=None, description="Why it is not running now (pending, or waiting for a worker)."
+    )
     extendedFrom: str | None = Field(description="The Run whose extend_payload added this one.")
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..engine import iso_ms
+from ..engine import Waiting, iso_ms
 from ..store.run_queries import RESULT_PREVIEW_CHARS
+from .shapes import waiting_object
 
 
-def run_object(record: dict[str, Any]) -> dict[str, Any]:
+def run_object(record: dict[str, Any], waiting: Waiting | None = None) -> dict[str, Any]:
     """A Run of a page; with ``result`` when the record has the whole of it (one Run)."""
     body = {
         "id": record["id"],
@@ -25,6 +26,7 @@ def run_object(record: dict[str, Any]) -> dict[str, Any]:
         "traceUrl": record["trace_url"],
         "logUrl": record["log_url"],
         "extendedFrom": record["extended_from"],
+        "waitingFor": waiting_object(waiting),
     }
     if "result" in record:
         body["result"] = record["result"]

@@ -55,7 +55,10 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         more = len(rows) > limit
         page = rows[:limit]
         return {
-            "runs": [run_object(r) for r in page],
+            "runs": [
+                run_object(r, views.query.run_waiting(job_run_id, r["id"], r["status"]))
+                for r in page
+            ],
             "nextCursor": str(page[-1]["seq"]) if more else None,
         }
 
@@ -75,4 +78,6 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         if record is None:
             raise ApiError(404, f"no Run {run_id!r} in JobRun {job_run_id!r}")
         attempts = views.query.run_records.attempts(run_id)
-        return {"run": run_object(record), "attempts": [attempt_object(a) for a in attempts]}
+        waiting = views.query.run_waiting(job_run_id, run_id, record["status"])
+        run = run_object(record, waiting)
+        return {"run": run, "attempts": [attempt_object(a) for a in attempts]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Identity, Job, JobRun, iso_ms
+from ..engine import Identity, Job, JobRun, Waiting, iso_ms
 from ..vocabulary import JobSourceKind
 
 
@@ -28,6 +28,7 @@ def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:
         "error": job_run.error,
         "reason": job_run.reason,
         "job_configuration_snapshot": snapshot_object(job_run.snapshot),
+        **({"rerunOf": job_run.rerun_of} if job_run.rerun_of else {}),
     }
 
 
@@ -59,7 +60,8 @@ def job_object(
     """A Job as Intuned lists it: the canonical definition's parts (secrets masked), its state
     and times; ``last`` is its newest JobRun."""
     definition = job.definition.canonical()
-    paused_reason = {"type": "paused", "message": "the Job is paused; resume it to run it again"}
+    note = job.pause_note or "the Job is paused"
+    paused_reason = {"type": "paused", "message": f"{note}; resume it to run it again"}
     return {
         "id": job.job_id,
         "workspace_id": identity.workspace_id,
@@ -100,9 +102,17 @@ def error_body(
     }
 
 
-def progress_object(job_run: JobRun) -> dict[str, Any]:
-    """Counts for a progress bar. Ended Runs are counted from the JobRun's totals, so they stay
-    right after the controller has let go of a finished JobRun's Runs."""
+def waiting_object(waiting: Waiting | None) -> dict[str, Any] | None:
+    if waiting is None:
+        return None
+    found = {"reason": waiting.reason, "message": waiting.message}
+    return found if waiting.position is None else {**found, "position": waiting.position}
+
+
+def progress_object(job_run: JobRun, waiting: Waiting | None = None) -> dict[str, Any]:
+    """Counts for a progress bar, and why its pending Runs wait. Ended Runs are counted from
+    the JobRun's totals, so they stay right after the controller has let go of a finished
+    JobRun's Runs."""
     unfinished = job_run.pending_count + len(job_run.running)
     ended = job_run.successful_runs + job_run.failed_runs
     return {
@@ -114,4 +124,5 @@ def progress_object(job_run: JobRun) -> dict[str, Any]:
         "succeeded": job_run.successful_runs,
         "failed": job_run.failed_runs,
         "terminated": max(0, job_run.payloads - ended - unfinished),
+        "waitingFor": waiting_object(waiting),
     }

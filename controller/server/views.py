@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..delivery import ResultsLink
-from ..engine import EngineError, InvalidDefinitionError, JobRun, NotFoundError
-from ..runtime import RuntimeQuery
+from ..engine import BackfillTick, EngineError, InvalidDefinitionError, JobRun, NotFoundError
+from ..runtime import RunChoice, RuntimeQuery
 from ..spec import JobDefinition
 from ..vocabulary import DirectKind, JobSourceKind
 from .shapes import job_details_object, job_object, job_run_object
@@ -21,7 +21,13 @@ class Control(Protocol):
 
     def trigger(self, job_id: str) -> JobRun: ...
 
-    def pause(self, job_id: str) -> None: ...
+    def pause(self, job_id: str, note: str | None = None) -> None: ...
+
+    def rerun(self, job_run_id: str, runs: RunChoice) -> JobRun:
+        """A JobRun of the chosen Runs' items (``runtime.Runtime.rerun``)."""
+
+    def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
+        """Queue (or list) the Job's ticks in ``[start, end)``."""
 
     def resume(self, job_id: str) -> None: ...
 

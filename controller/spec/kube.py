@@ -7,6 +7,7 @@ near 1.5 MiB and a JobRun may have 100,000 items.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -82,8 +83,37 @@ class WorkerSettings(StrictModel):
     )
 
 
+BACKFILL_ANNOTATION = f"{GROUP}/backfill"
+"""On a Job resource: ``FROM/TO`` (ISO 8601 instants) queues the Job's ticks in [FROM, TO)."""
+
+
+def parse_interval(text: str) -> tuple[int, int]:
+    """``FROM/TO`` as epoch milliseconds; an instant without an offset is UTC. ValueError
+    says what is wrong."""
+    start, sep, end = text.partition("/")
+    if not sep:
+        raise ValueError("use FROM/TO, e.g. 2026-11-01T00:00:00Z/2026-11-02T00:00:00Z")
+    try:
+        instants = [datetime.fromisoformat(part.strip()) for part in (start, end)]
+    except ValueError:
+        raise ValueError("FROM and TO must be ISO 8601 instants") from None
+    first, last = (
+        int((i if i.tzinfo else i.replace(tzinfo=UTC)).timestamp() * 1000) for i in instants
+    )
+    return first, last
+
+
 class JobRef(StrictModel):
     name: JobId
+
+
+class RerunOf(StrictModel):
+    jobRun: str = Field(
+        min_length=1, description="The earlier JobRun: its resource name or its ID (jr_...)."
+    )
+    runs: Literal["failed"] | list[str] = Field(
+        default="failed", description='"failed": its Runs that ended FAILED; or these Run IDs.'
+    )
 
 
 class JobRunSpec(StrictModel):
@@ -92,6 +122,11 @@ class JobRunSpec(StrictModel):
     jobRef: JobRef
     type: JobRunType = "MANUAL"
     terminate: bool = False
+    rerunOf: RerunOf | None = Field(
+        default=None,
+        description="Run these Runs' items of an earlier JobRun of the Job (with the Job's "
+        "configuration of now) instead of its payload.",
+    )
     scheduledTime: str | None = Field(
         default=None, description="The schedule tick this JobRun was created for (SCHEDULED)."
     )
@@ -163,6 +198,12 @@ class ResultsReference(_Status):
     size: int | None = None
 
 
+class RerunReference(_Status):
+    jobRun: str
+    """The earlier JobRun's ID."""
+    runCount: int
+
+
 class JobRunResourceStatus(_Status):
     observedGeneration: int | None = None
     conditions: list[Condition] = []
@@ -178,10 +219,16 @@ class JobRunResourceStatus(_Status):
     reason: ReasonInfo | None = None
     error: ErrorInfo | None = None
     results: ResultsReference | None = None
+    waitingFor: str | None = None
+    """Why its pending Runs are not running now (e.g. ``concurrency-limit``)."""
+    rerunOf: RerunReference | None = None
 
 
 class JobResourceSpec(JobDefinition):
     """``spec`` of a ``Job`` resource: the job document plus cluster-only settings."""
 
     suspend: bool = Field(default=False, description="true pauses the Job (no new JobRuns).")
+    suspendNote: str | None = Field(
+        default=None, max_length=1000, description="Why it is suspended (shown with its state)."
+    )
     worker: WorkerSettings | None = None

@@ -1,0 +1,90 @@
+"""Operating Jobs (extensions): rerun chosen Runs of a JobRun, backfill a range of a Job's
+ticks (the pause route's note is in ``app.py``). Both act through ``Control``, so they work the
+same in both runtimes; a rerun is a trigger, with the same overlap rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Body, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..engine import BackfillTick, JobRun, iso_ms
+from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
+from .views import ApiError, Views
+
+RunId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RerunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    runs: Literal["failed"] | Annotated[list[RunId], Field(min_length=1, max_length=100_000)] = (
+        Field(description='"failed": every Run that ended FAILED; or these Run IDs.')
+    )
+
+
+class BackfillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    start: datetime = Field(alias="from", description="First instant (inclusive), ISO 8601.")
+    end: datetime = Field(alias="to", description="Last instant (exclusive), ISO 8601.")
+    dryRun: bool = Field(default=False, description="List the ticks; queue nothing.")
+
+
+def _ms(moment: datetime) -> int:
+    """An instant without an offset is taken as UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
+
+
+def tick_object(tick: BackfillTick) -> dict[str, Any]:
+    return {"scheduledTime": iso_ms(tick.tick), "jobRunId": tick.job_run_id, "state": tick.state}
+
+
+def add_operating_routes(app: FastAPI, views: Views) -> None:
+    control = views.control
+
+    @app.post(f"{API}/job-runs/{{jobRunId}}/rerun", tags=["job runs"], responses=ERROR_RESPONSES)
+    async def rerun(
+        workspace_id: Workspace,
+        project_name: ProjectName,
+        job_run_id: JobRunId,
+        request: Annotated[RerunRequest, Body()],
+    ) -> Any:
+        """A new MANUAL JobRun of the same Job running the chosen Runs' items with the Job's
+        configuration of now, linked to them (``rerunOf``). CANCELED like any trigger while
+        another JobRun of the Job is active."""
+        views.project(workspace_id, project_name)
+        views.find_run(None, job_run_id)
+        job_run: JobRun = views.command(lambda: control.rerun(job_run_id, request.runs))
+        return {
+            "jobRunId": job_run.id,
+            "message": f"rerun of {job_run_id}: JobRun {job_run.id} is {job_run.status}",
+            "jobRun": views.job_run(job_run),
+        }
+
+    @app.post(f"{API}/jobs/{{jobId}}/backfill", tags=["jobs"], responses=ERROR_RESPONSES)
+    async def backfill(
+        workspace_id: Workspace,
+        project_name: ProjectName,
+        job_id: JobId,
+        request: Annotated[BackfillRequest, Body()],
+    ) -> Any:
+        """The Job's ticks in [from, to) become SCHEDULED JobRuns for their times, run one
+        after another; a tick whose JobRun exists (it ran, or an earlier backfill queued it) is
+        not run again. ``dryRun`` lists them and queues nothing."""
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        start, end = _ms(request.start), _ms(request.end)
+        if end <= start:
+            raise ApiError(400, '"to" must be after "from"')
+        ticks: list[BackfillTick] = views.command(
+            lambda: control.backfill(job_id, start, end, dry_run=request.dryRun)
+        )
+        queued = sum(1 for t in ticks if t.state == "queued")
+        verb = "would queue" if request.dryRun else "queued"
+        return {
+            "dryRun": request.dryRun,
+            "message": f"{verb} {queued} of {len(ticks)} tick(s) of {job_id}",
+            "ticks": [tick_object(t) for t in ticks],
+        }
