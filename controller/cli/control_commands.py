@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,10 @@ from ..spec import (
     parse_json5,
 )
 from ..vocabulary import RUN_STATUSES
-from .api_client import ApiClient, ClientError, add_connection_options
+from . import operating_commands
+from .api_client import ApiClient, ClientError
+from .verbs import out as _out
+from .verbs import verb as _verb
 
 FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
 WATCH_INTERVAL_S = 0.5
@@ -59,12 +61,14 @@ def register(commands: Any) -> None:
         "a file in intuned-resources/jobs/ is always named by its ID)",
     )
     _verb(verbs, "trigger", "start a JobRun now", jobs_trigger, "JOB_ID")
-    _verb(verbs, "pause", "pause a Job and its active JobRun", jobs_pause, "JOB_ID")
+    pause = _verb(verbs, "pause", "pause a Job and its active JobRun", jobs_pause, "JOB_ID")
+    pause.add_argument("--note", help="why it is paused (shown with its paused state)")
     _verb(verbs, "resume", "resume a Job and its paused JobRun", jobs_resume, "JOB_ID")
     delete = _verb(verbs, "delete", "delete a Job created through the API", jobs_delete, "JOB_ID")
     delete.add_argument(
         "-y", "--yes", action="store_true", help="do not ask (needed without a terminal)"
     )
+    operating_commands.add_job_verbs(verbs)
 
     runs = commands.add_parser("jobruns", help="list, inspect, watch and terminate JobRuns")
     verbs = runs.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -80,42 +84,7 @@ def register(commands: Any) -> None:
     runs_of.add_argument("--limit", type=int, default=100, help="default: %(default)s")
     runs_of.add_argument("--cursor", help="the page after this one (a nextCursor)")
     _verb(verbs, "run", "show a Run and its attempts", jobruns_run, "JOBRUN_ID", "RUN_ID")
-
-
-def _verb(
-    verbs: Any,
-    name: str,
-    text: str,
-    action: Callable[[ApiClient, argparse.Namespace], int],
-    *positional: str,
-) -> Any:
-    parser = verbs.add_parser(name, help=text, description=text)
-    for argument in positional:
-        parser.add_argument(argument.lower(), metavar=argument)
-    add_connection_options(parser)
-    parser.set_defaults(handler=lambda args: _call(action, args))
-    return parser
-
-
-def _call(action: Callable[[ApiClient, argparse.Namespace], int], args: argparse.Namespace) -> int:
-    client = None
-    try:
-        client = ApiClient(args)
-        return action(client, args)
-    except ClientError as exc:
-        print(f"jobctl {args.command} {args.verb}: {exc}", file=sys.stderr)
-        return exc.code
-    finally:
-        if client is not None:
-            client.close()
-
-
-def _out(args: argparse.Namespace, data: Any, render: Callable[[Console], None]) -> int:
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        render(Console(highlight=False, soft_wrap=True))
-    return 0
+    operating_commands.add_job_run_verbs(verbs)
 
 
 # -------------------------------------------------------------------------------------- jobs
@@ -206,7 +175,8 @@ def jobs_trigger(client: ApiClient, args: argparse.Namespace) -> int:
 
 
 def jobs_pause(client: ApiClient, args: argparse.Namespace) -> int:
-    data = client.project("POST", f"/jobs/{args.job_id}/pause")
+    body = None if args.note is None else {"note": args.note}
+    data = client.project("POST", f"/jobs/{args.job_id}/pause", body)
     return _out(args, data, lambda c: c.print(f"paused job {args.job_id}"))
 
 
@@ -363,6 +333,7 @@ def jobruns_watch(client: ApiClient, args: argparse.Namespace) -> int:
             counts = (
                 f"{state['status']}: {state['pending']} pending, {state['running']} running, "
                 f"{state['succeeded']} succeeded, {state['failed']} failed"
+                + waiting_text(state.get("waitingFor"))
             )
             progress.update(task, total=max(1, state["payloads"]), completed=done, counts=counts)
             if state["status"] in FINAL:
@@ -370,6 +341,13 @@ def jobruns_watch(client: ApiClient, args: argparse.Namespace) -> int:
             time.sleep(WATCH_INTERVAL_S)
             state = client.project("GET", path)
     return _watch_code(state)
+
+
+def waiting_text(waiting: dict[str, Any] | None) -> str:
+    if waiting is None:
+        return ""
+    position = f" #{waiting['position']}" if waiting.get("position") else ""
+    return f"; waiting for {waiting['reason']}{position}"
 
 
 def _watch_code(state: dict[str, Any]) -> int:

@@ -21,11 +21,11 @@ MISSED_SHOWN = 20
 TAGS: list[str | Any] = ["dashboard"]
 
 
-def _progress(job_run: JobRun | None) -> dict[str, Any] | None:
+def _progress(views: Views, job_run: JobRun | None) -> dict[str, Any] | None:
     if job_run is None:
         return None
     return {
-        **progress_object(job_run),
+        **progress_object(job_run, views.query.waiting(job_run.id)),
         "type": job_run.type,
         "created_at": iso_ms(job_run.created_at),
         "end_time": iso_ms(job_run.end_time),
@@ -52,8 +52,8 @@ def _job_summary(views: Views, job_id: str) -> dict[str, Any]:
         "reason": listed["reason"],
         "schedule": _schedule_summary(views, job_id),
         "next_run_time": listed["next_run_time"],
-        "last_job_run": _progress(job_runs[0] if job_runs else None),
-        "active_job_run": _progress(next((r for r in job_runs if r.active), None)),
+        "last_job_run": _progress(views, job_runs[0] if job_runs else None),
+        "active_job_run": _progress(views, next((r for r in job_runs if r.active), None)),
     }
 
 
@@ -88,7 +88,7 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
             "definition": views.job(job_id),
             "preview": preview,
             "missed_ticks": [iso_ms(tick) for tick in missed],
-            "job_runs": [_progress(r) for r in views.runs_of(job_id)],
+            "job_runs": [_progress(views, r) for r in views.runs_of(job_id)],
         }
 
     @app.get(f"{base}/job-runs/{{jobRunId}}", tags=TAGS, responses=ERROR_RESPONSES)
@@ -100,7 +100,7 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
         job_run = views.find_run(None, job_run_id)
         return {
             **views.job_run(job_run),
-            "progress": _progress(job_run),
+            "progress": _progress(views, job_run),
             "results_url": f"/results/{job_run.id}",
         }
 

@@ -84,6 +84,26 @@ function counts(p) {
   return `${p.succeeded}/${p.payloads} succeeded, ${p.failed} failed`;
 }
 
+function waitingText(w) {
+  if (!w) return null;
+  return `${w.reason}${w.position ? ` (#${w.position} in the queue)` : ""}: ${w.message}`;
+}
+
+function pauseControls(job) {
+  // Pause with an optional note (shown wherever the paused state is), or Resume.
+  if (job.state === "PAUSED") {
+    return action("Resume", () => post(`/jobs/${job.id}/resume`), { "aria-label": `Resume ${job.id}` });
+  }
+  const id = `note-${job.id}`;
+  return h("span", { class: "actions" },
+    h("label", { for: id, class: "muted", text: "Note" }),
+    h("input", { id, type: "text", size: 16, placeholder: "why (optional)" }),
+    action("Pause", () => {
+      const note = document.getElementById(id).value.trim();
+      return post(`/jobs/${job.id}/pause`, note ? { note } : undefined);
+    }, { "aria-label": `Pause ${job.id}` }));
+}
+
 function facts(entries) {
   return h("dl", { class: "facts" },
     entries.filter(([, v]) => v !== null && v !== undefined && v !== "")
@@ -159,7 +179,8 @@ async function jobsPage() {
     h("td", { text: origin(job.origin) }),
     h("td", { text: job.schedule.join("; ") || "manual only" }),
     h("td", { text: job.state === "PAUSED" ? "paused" : when(job.next_run_time) }),
-    h("td", {}, status(job.state)),
+    h("td", {}, status(job.state),
+      job.state === "PAUSED" && job.reason ? h("div", { class: "muted", text: job.reason.message }) : null),
     h("td", {}, job.last_job_run
       ? [h("a", { href: `#/job-runs/${job.last_job_run.id}` }, status(job.last_job_run.status)),
         " ", h("span", { class: "muted", text: counts(job.last_job_run) })]
@@ -167,9 +188,7 @@ async function jobsPage() {
     h("td", {}, job.active_job_run ? progressBar(job.active_job_run) : "–"),
     h("td", {}, h("div", { class: "actions" },
       action("Trigger", () => post(`/jobs/${job.id}/trigger`), { "aria-label": `Trigger ${job.id}` }),
-      job.state === "PAUSED"
-        ? action("Resume", () => post(`/jobs/${job.id}/resume`), { "aria-label": `Resume ${job.id}` })
-        : action("Pause", () => post(`/jobs/${job.id}/pause`), { "aria-label": `Pause ${job.id}` })))));
+      pauseControls(job)))));
   show(h("h1", { text: "Jobs" }),
     jobs.length ? table(["Job", "Defined in", "Schedule", "Next fire", "State", "Last JobRun",
       "Active JobRun", "Actions"], rows) : h("p", { class: "muted", text: "No Jobs yet." }));
@@ -189,9 +208,7 @@ async function jobPage(jobId) {
   show(
     h("h1", {}, "Job ", h("code", { text: job.id })),
     h("div", { class: "actions" },
-      action("Trigger", () => post(`/jobs/${job.id}/trigger`)),
-      job.state === "PAUSED" ? action("Resume", () => post(`/jobs/${job.id}/resume`))
-        : action("Pause", () => post(`/jobs/${job.id}/pause`))),
+      action("Trigger", () => post(`/jobs/${job.id}/trigger`)), pauseControls(job)),
     facts([["State", status(job.state)], ["Paused because", job.reason && job.reason.message],
       ["Defined in", origin(job.origin)], ["Schedule", job.schedule.join("; ") || "manual only"],
       ["Next fire", job.state === "PAUSED" ? "paused" : when(job.next_run_time)]]),
@@ -201,6 +218,7 @@ async function jobPage(jobId) {
     h("h2", { text: "JobRuns" }),
     history.length ? table(["JobRun", "Type", "Status", "Created", "Ended", "Progress", "Counts#"], history)
       : h("p", { class: "muted", text: "No JobRuns yet." }),
+    job.schedule.length ? backfillForm(job.id) : null,
     h("h2", { text: "Missed ticks" }),
     job.missed_ticks.length ? h("ul", {}, job.missed_ticks.map((t) => h("li", { text: when(t) })))
       : h("p", { class: "muted", text: "None." }),
@@ -235,10 +253,24 @@ async function jobRunPage(jobRunId) {
     h("h1", {}, "JobRun ", h("code", { text: jobRun.id })),
     h("div", { class: "actions" },
       active ? action("Terminate", () => post(`/jobs/${jobRun.job_id}/runs/${jobRun.id}/terminate`)) : null,
+      p.failed > 0 ? action("Rerun failed Runs", async () => {
+        const made = await post(`/job-runs/${jobRun.id}/rerun`, { runs: "failed" });
+        location.hash = `#/job-runs/${made.jobRunId}`;
+      }) : null,
+      action("Rerun selected Runs", async () => {
+        const runs = [...document.querySelectorAll("#runs input[type=checkbox]:checked")].map((c) => c.value);
+        if (!runs.length) throw new Error("select Runs to rerun first");
+        const made = await post(`/job-runs/${jobRun.id}/rerun`, { runs });
+        location.hash = `#/job-runs/${made.jobRunId}`;
+      }),
       h("a", { href: jobRun.results_url, download: "" }, "Download results (JSONL)")),
     facts([["Job", h("a", { href: `#/jobs/${encodeURIComponent(jobRun.job_id)}`, text: jobRun.job_id })],
       ["Status", status(jobRun.status)], ["Type", jobRun.type],
       ["Reason", jobRun.reason && jobRun.reason.message], ["Error", jobRun.error && jobRun.error.message],
+      ["Waiting for", waitingText(p.waitingFor)],
+      ["Rerun of", jobRun.rerunOf ? h("span", {},
+        h("a", { href: `#/job-runs/${jobRun.rerunOf.jobRunId}`, text: jobRun.rerunOf.jobRunId }),
+        ` (${jobRun.rerunOf.runIds.length} Run(s))`) : null],
       ["Started", when(jobRun.start_time)], ["Ended", when(jobRun.end_time)],
       ["Progress", progressBar(p)],
       ["Counts", h("span", { id: "counts", text: `${p.pending} pending, ${p.running} running, ` +
@@ -257,7 +289,7 @@ function runFilters() {
     ["", "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"].map((s) =>
       h("option", { value: s, selected: (f.status || "") === s, text: s || "any" })));
   const field = (id, label, value) => [h("label", { for: id, text: label }),
-    h("input", { id, type: "search", value: value || "", size: 14 })];
+    h("input", { id, type: "search", value: value || "", size: 14, class: "filter" })];
   return h("form", {
     class: "filters", role: "search", "aria-label": "Filter Runs",
     onsubmit: (event) => {
@@ -284,8 +316,10 @@ async function loadRuns() {
   const page = await api(`/job-runs/${runsView.jobRunId}/runs?${params}`);
   runsView.cursors[runsView.page + 1] = page.nextCursor;
   const rows = page.runs.map((run) => h("tr", {},
+    h("td", {}, h("input", { type: "checkbox", value: run.id, "aria-label": `Select ${run.id}` })),
     h("td", {}, h("a", { href: `#/job-runs/${runsView.jobRunId}/runs/${run.id}`, text: run.id })),
-    h("td", { text: run.api }), h("td", {}, status(run.status)),
+    h("td", { text: run.api }), h("td", {}, status(run.status),
+      run.waitingFor ? h("div", { class: "muted", text: `waiting: ${run.waitingFor.reason}` }) : null),
     h("td", { class: "num", text: run.attempts }),
     h("td", {}, h("code", { text: JSON.stringify(run.parameters) })),
     h("td", { text: run.error ? `${run.error.code}: ${run.error.message}` : (run.resultPreview || "") })));
@@ -294,7 +328,7 @@ async function loadRuns() {
   const target = document.getElementById("runs");
   if (!target) return;
   target.replaceChildren(
-    table(["Run", "API", "Status", "Attempts#", "Parameters", "Result or error"], rows, where),
+    table(["Select", "Run", "API", "Status", "Attempts#", "Parameters", "Result or error"], rows, where),
     h("nav", { class: "actions", "aria-label": "Runs pages" },
       h("button", { type: "button", disabled: runsView.page === 0,
         onclick: () => { runsView.page -= 1; loadRuns(); } }, "Previous page"),
@@ -333,7 +367,8 @@ async function runPage(jobRunId, runId) {
     h("h1", {}, "Run ", h("code", { text: run.id })),
     facts([["JobRun", h("a", { href: `#/job-runs/${jobRunId}`, text: jobRunId })],
       ["API", run.api], ["Status", status(run.status)], ["Attempts", String(run.attempts)],
-      ["Reason", run.reason && run.reason.message], ["Extended from", run.extendedFrom],
+      ["Reason", run.reason && run.reason.message], ["Waiting for", waitingText(run.waitingFor)],
+      ["Extended from", run.extendedFrom],
       ["Started", when(run.startedAt)], ["Ended", when(run.endedAt)]]),
     h("h2", { text: "Parameters" }), h("pre", { text: JSON.stringify(run.parameters, null, 2) }),
     h("h2", { text: run.error ? "Error" : "Result" }),
@@ -342,6 +377,31 @@ async function runPage(jobRunId, runId) {
     detail.attempts.length ? table(["#", "Outcome", "Error", "Started", "Duration#", "Trace and log"], attempts)
       : h("p", { class: "muted", text: "No attempt has ended yet." }),
     logView);
+}
+
+function backfillForm(jobId) {
+  // Preview the ticks of a range, then queue them: they run one after another.
+  const result = h("div", { id: "backfill-result", "aria-live": "polite" });
+  const field = (id, label) => [h("label", { for: id, text: label }),
+    h("input", { id, type: "datetime-local", step: 1, required: true })];
+  const range = () => ({
+    from: document.getElementById("backfill-from").value + "Z",
+    to: document.getElementById("backfill-to").value + "Z",
+  });
+  const show = (data) => result.replaceChildren(h("p", { text: data.message }),
+    table(["Scheduled time", "JobRun", "State"], data.ticks.map((t) => h("tr", {},
+      h("td", { text: when(t.scheduledTime) }), h("td", { text: t.jobRunId }), h("td", { text: t.state })))));
+  const run = (dryRun) => async () => {
+    try { show(await post(`/jobs/${jobId}/backfill`, { ...range(), dryRun })); }
+    catch (error) { result.replaceChildren(h("p", { role: "alert", class: "error", text: error.message })); }
+  };
+  return h("section", { "aria-labelledby": "backfill-heading" },
+    h("h2", { id: "backfill-heading", text: "Backfill (UTC)" }),
+    h("form", { class: "filters", onsubmit: (e) => { e.preventDefault(); run(true)(); } },
+      field("backfill-from", "From"), field("backfill-to", "To"),
+      h("button", { type: "submit" }, "Preview"),
+      h("button", { type: "button", onclick: run(false) }, "Backfill")),
+    result);
 }
 
 async function authSessionsPage() {
@@ -364,8 +424,20 @@ const ROUTES = [
   [/^#\/auth-sessions$/, "auth", () => authSessionsPage()],
 ];
 
+function editing() {
+  // Something typed, chosen or shown on request would be lost by a redraw: skip it until done.
+  const active = document.activeElement;
+  if (active && ["INPUT", "SELECT"].includes(active.tagName)) return true;
+  const typed = [...document.querySelectorAll("main input:not([type=checkbox]):not(.filter)")]
+    .some((i) => i.value);
+  const ticked = document.querySelector("main input[type=checkbox]:checked");
+  const shown = document.querySelector("#backfill-result *, #log *");
+  return typed || Boolean(ticked) || Boolean(shown);
+}
+
 async function refreshQuietly(page) {
   // A poll redraws the page in place; focus and the Runs page the user is on are kept.
+  if (editing()) return;
   const focused = document.activeElement && document.activeElement.id;
   await page();
   if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
