@@ -27,6 +27,7 @@ def test_a_pause_keeps_its_note_until_the_job_is_resumed() -> None:
     s.engine.pause_job("job", s.now, note="the site is down for maintenance")
     job = s.engine.jobs["job"]
     assert (job.paused, job.pause_note) == (True, "the site is down for maintenance")
+    assert job_run.reason is not None
     assert "the site is down for maintenance" in job_run.reason["message"]
     assert s.step().changes.jobs == [job]  # stored
     s.engine.resume_job("job", s.now)
@@ -85,7 +86,8 @@ def test_a_rerun_while_the_job_has_an_active_jobrun_is_canceled_like_any_trigger
     active = s.engine.trigger("job", s.now)
     items = [PayloadItem.model_validate({"apiName": "a"})]
     rerun = s.engine.trigger("job", s.now, rerun=Rerun(active.id, ["ru_a"], items))
-    assert (rerun.status, rerun.reason["type"]) == ("CANCELED", "another-job-run-active")
+    assert rerun.status == "CANCELED" and rerun.reason is not None
+    assert rerun.reason["type"] == "another-job-run-active"
 
 
 def test_a_backfill_runs_its_ticks_one_after_another_and_a_repeat_creates_nothing() -> None:
