@@ -101,3 +101,26 @@ def open_trace(page: Page, prefix: str) -> None:
     shot(viewer, f"{prefix}-trace")
     assert errors == []
     viewer.close()
+
+
+def rerun_one_run(page: Page, job_run_id: str, prefix: str) -> None:
+    """Tick one Run of the JobRun and rerun it: a new JobRun of one item, linked to it."""
+    page.goto(page.url.split("#")[0] + f"#/job-runs/{job_run_id}")
+    page.locator("#runs tbody input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Rerun selected Runs").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^JobRun "))).not_to_have_text(
+        f"JobRun {job_run_id}"
+    )
+    expect(page.get_by_role("link", name=job_run_id)).to_be_visible()  # "Rerun of"
+    expect(page.get_by_text("(1 Run(s))")).to_be_visible()
+    shot(page, f"{prefix}-rerun")
+
+
+def pause_with_note(page: Page, job_id: str, note: str, prefix: str) -> None:
+    page.get_by_role("link", name="Jobs", exact=True).click()
+    page.get_by_label("Note").first.fill(note)
+    page.get_by_role("button", name=f"Pause {job_id}").click()
+    expect(page.get_by_text(note)).to_be_visible()
+    shot(page, f"{prefix}-paused")
+    page.get_by_role("button", name=f"Resume {job_id}").click()
+    expect(page.get_by_role("button", name=f"Pause {job_id}")).to_be_visible()

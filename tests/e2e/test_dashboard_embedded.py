@@ -18,6 +18,8 @@ from .dashboard import (
     open_run_with_two_attempts,
     open_trace,
     page_through_runs,
+    pause_with_note,
+    rerun_one_run,
     shot,
     sign_in,
     watch_until_completed,
@@ -57,12 +59,13 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
 
 def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningController) -> None:
     """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
-    Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions."""
+    Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions,
+    rerun one Run, pause the Job with a note."""
     with chromium() as browser:
         page = browser.new_page()
         sign_in(page, controller.url + "/", controller.api_key)
         shot(page, "embedded-jobs")
-        open_job_run_from_trigger(page, "bookstore-demo", "embedded")
+        job_run_id = open_job_run_from_trigger(page, "bookstore-demo", "embedded")
         watch_until_completed(page, "embedded")
         assert page.get_by_text("47 succeeded, 0 failed").count() == 1
         page_through_runs(page, 47)
@@ -71,3 +74,5 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         page.get_by_role("link", name="AuthSessions").click()
         expect(page.get_by_role("heading", name="AuthSessions")).to_be_visible()
         shot(page, "embedded-auth-sessions")
+        rerun_one_run(page, job_run_id, "embedded")
+        pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
