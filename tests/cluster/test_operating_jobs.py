@@ -4,6 +4,7 @@ annotation runs a range of ticks once, and a JobRun's status says what its Runs 
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -84,7 +85,7 @@ def test_a_suspend_note_and_a_backfill_annotation_on_job_resources(
     custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticks", patch)
     names = [kube_job_run_name(scheduled_job_run_id("ticks", start + n * MINUTE)) for n in range(3)]
     for name in names:
-        status = wait_for(lambda n=name: _ended(api, namespace, n), 180, f"backfilled {name}")
+        status = wait_for(functools.partial(_ended, api, namespace, name), 180, name)
         assert (status["type"], status["status"]) == ("SCHEDULED", "COMPLETED")
     scheduled = [get(api, namespace, "jobruns", name)["spec"]["scheduledTime"] for name in names]
     assert scheduled == [
