@@ -66,11 +66,13 @@ class RuntimeQuery:
         """Why the JobRun's pending Runs are not running now."""
         return self._engine.waiting(job_run_id)
 
-    def run_waiting(self, job_run_id: str, run_id: str, status: str) -> Waiting | None:
-        """Why this Run (as stored with ``status``) is not running now."""
+    def runs_waiting(self, job_run_id: str) -> Callable[[str, str], Waiting | None]:
+        """Why a Run of the JobRun (its ID, and its status as stored) is not running now; the
+        JobRun's reason is computed once, for a whole page of its Runs."""
         job_run = self._engine.job_runs.get(job_run_id)
-        held = None if job_run is None else job_run.runs.get(run_id)
-        return run_waiting(held, status, self.waiting(job_run_id))
+        held = {} if job_run is None else job_run.runs
+        waiting = self.waiting(job_run_id)
+        return lambda run_id, status: run_waiting(held.get(run_id), status, waiting)
 
     def job_ids(self) -> list[str]:
         return sorted(self._engine.jobs)

@@ -83,6 +83,10 @@ class JobRunOut(_Out):
         default=None,
         description="Extension, only on a rerun: the JobRun and Runs whose items it runs.",
     )
+    scheduled_time: str | None = Field(
+        default=None,
+        description="Extension, only on a SCHEDULED JobRun: the tick it was created for.",
+    )
 
 
 class ResultsOut(_Out):

@@ -52,13 +52,11 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         rows = views.query.run_records.runs(
             job_run_id, where, after_seq=_after(cursor), limit=limit + 1
         )
+        waiting = views.query.runs_waiting(job_run_id)
         more = len(rows) > limit
         page = rows[:limit]
         return {
-            "runs": [
-                run_object(r, views.query.run_waiting(job_run_id, r["id"], r["status"]))
-                for r in page
-            ],
+            "runs": [run_object(r, waiting(r["id"], r["status"])) for r in page],
             "nextCursor": str(page[-1]["seq"]) if more else None,
         }
 
@@ -78,6 +76,6 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         if record is None:
             raise ApiError(404, f"no Run {run_id!r} in JobRun {job_run_id!r}")
         attempts = views.query.run_records.attempts(run_id)
-        waiting = views.query.run_waiting(job_run_id, run_id, record["status"])
+        waiting = views.query.runs_waiting(job_run_id)(run_id, record["status"])
         run = run_object(record, waiting)
         return {"run": run, "attempts": [attempt_object(a) for a in attempts]}

@@ -29,6 +29,7 @@ def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:
         "reason": job_run.reason,
         "job_configuration_snapshot": snapshot_object(job_run.snapshot),
         **({"rerunOf": job_run.rerun_of} if job_run.rerun_of else {}),
+        **({"scheduled_time": iso_ms(job_run.scheduled_time)} if job_run.scheduled_time else {}),
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -124,3 +125,21 @@ def pause_with_note(page: Page, job_id: str, note: str, prefix: str) -> None:
     shot(page, f"{prefix}-paused")
     page.get_by_role("button", name=f"Resume {job_id}").click()
     expect(page.get_by_role("button", name=f"Pause {job_id}")).to_be_visible()
+
+
+def backfill_from_the_job_page(page: Page, job_id: str, hours: int, prefix: str) -> None:
+    """Preview the last ``hours`` hourly ticks, queue them, and see their JobRuns listed."""
+    page.goto(page.url.split("#")[0] + f"#/jobs/{job_id}")
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S")
+    page.get_by_label("From").fill(start)
+    page.get_by_label("To").fill(now.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.get_by_role("button", name="Preview").click()
+    rows = page.locator("#backfill-result tbody tr")
+    expect(rows).to_have_count(hours)
+    expect(page.locator("#backfill-result")).to_contain_text(f"would queue {hours} of {hours}")
+    page.get_by_role("button", name="Backfill", exact=True).click()
+    expect(page.locator("#backfill-result")).to_contain_text(f"queued {hours} of {hours}")
+    shot(page, f"{prefix}-backfill")
+    page.reload()
+    expect(page.get_by_role("cell", name="SCHEDULED")).to_have_count(hours, timeout=WAIT_MS)

@@ -13,6 +13,7 @@ from examples.demo_site.server import static_server
 from tests.support.controller_process import ROOT, RunningController, start_controller
 
 from .dashboard import (
+    backfill_from_the_job_page,
     chromium,
     open_job_run_from_trigger,
     open_run_with_two_attempts,
@@ -50,9 +51,14 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
             "trace": "full",
         },
     }
-    running = start_controller(
-        tmp_path, {"bookstore-demo": job}, project=ROOT / "examples" / "bookstore"
-    )
+    hourly = {
+        "payload": [
+            {"apiName": "flaky", "parameters": {"baseUrl": bookstore, "succeedOnAttempt": 1}}
+        ],
+        "schedule": {"intervals": [{"every": "1h"}]},
+    }
+    jobs = {"bookstore-demo": job, "hourly": hourly}
+    running = start_controller(tmp_path, jobs, project=ROOT / "examples" / "bookstore")
     yield running
     running.stop()
 
@@ -60,7 +66,7 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
 def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningController) -> None:
     """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
     Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions,
-    rerun one Run, pause the Job with a note."""
+    rerun one Run, pause the Job with a note, backfill a scheduled Job."""
     with chromium() as browser:
         page = browser.new_page()
         sign_in(page, controller.url + "/", controller.api_key)
@@ -76,3 +82,4 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         shot(page, "embedded-auth-sessions")
         rerun_one_run(page, job_run_id, "embedded")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
+        backfill_from_the_job_page(page, "hourly", 3, "embedded")

@@ -91,8 +91,9 @@ def test_a_backfill_creates_each_tick_once_even_when_repeated(
     assert [t["jobRunId"] for t in preview["ticks"]] == expected and preview["dryRun"]
     queued = json_of(controller, *args)
     assert [t["state"] for t in queued["ticks"]] == ["queued"] * 10
-    for job_run_id in expected:
-        assert finished(controller, job_run_id)["type"] == "SCHEDULED"
+    for job_run_id, tick in zip(expected, queued["ticks"], strict=True):
+        ended = finished(controller, job_run_id)
+        assert (ended["type"], ended["scheduled_time"]) == ("SCHEDULED", tick["scheduledTime"])
     again = json_of(controller, *args)
     assert [t["state"] for t in again["ticks"]] == ["exists"] * 10
     with controller.client() as http:

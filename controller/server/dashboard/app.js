@@ -266,6 +266,7 @@ async function jobRunPage(jobRunId) {
       h("a", { href: jobRun.results_url, download: "" }, "Download results (JSONL)")),
     facts([["Job", h("a", { href: `#/jobs/${encodeURIComponent(jobRun.job_id)}`, text: jobRun.job_id })],
       ["Status", status(jobRun.status)], ["Type", jobRun.type],
+      ["Scheduled for", jobRun.scheduled_time ? when(jobRun.scheduled_time) : null],
       ["Reason", jobRun.reason && jobRun.reason.message], ["Error", jobRun.error && jobRun.error.message],
       ["Waiting for", waitingText(p.waitingFor)],
       ["Rerun of", jobRun.rerunOf ? h("span", {},
