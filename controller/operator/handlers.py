@@ -17,7 +17,7 @@ import kopf
 
 from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
-from ..spec.kube import SOURCE_LABEL
+from ..spec.kube import BACKFILL_ANNOTATION, SOURCE_LABEL
 from ..vocabulary import GROUP, VERSION, WarningReason
 from .operator import Operator
 
@@ -56,6 +56,14 @@ def build_registry(
     async def job_changed(name: str, body: kopf.Body, **_: Any) -> None:
         follow_code(body)
         await operator.job_changed(name, dict(body))
+
+    backfill = ("metadata", "annotations", BACKFILL_ANNOTATION)
+
+    @kopf.on.field(GROUP, VERSION, "jobs", field=backfill, registry=registry)
+    async def backfill_asked(name: str, body: kopf.Body, new: Any, **_: Any) -> None:
+        """Declared after ``job_changed``: for a new Job, kopf runs that first."""
+        if new:
+            operator.backfill_asked(name, dict(body))
 
     @kopf.on.delete(GROUP, VERSION, "jobs", registry=registry)
     async def job_deleted(name: str, body: kopf.Body, **_: Any) -> None:

@@ -116,10 +116,14 @@ class Operator:
             target.set_paused(name, suspend, note)
 
         self.runtime.change_definitions(change)
+        self._mark_job(name)
+
+    def backfill_asked(self, name: str, body: dict[str, Any]) -> None:
+        """The Job's backfill annotation appeared or changed (after ``job_changed`` made the
+        Job known, for a new one)."""
         problem = backfill_requested(self.runtime, name, body)
         if problem is not None:
             self._warn("Job", name, body["metadata"].get("uid"), "BackfillFailed", problem)
-        self._mark_job(name)
 
     async def _read_job(self, name: str, body: dict[str, Any]) -> JobDefinition | None:
         self.mirror.job_seen(name, body, job_source(body["metadata"]))

@@ -1,5 +1,5 @@
 """What people ask of Jobs through resources besides their specs: a rerun (a JobRun resource's
-``spec.rerunOf``) and a backfill (a Job resource's ``intuned.io/backfill`` annotation)."""
+``spec.rerunOf``) and a backfill (a Job resource's ``jobctl.intuned.io/backfill`` annotation)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The web dashboard's edges: its pages and the Playwright trace viewer (static, open), the
 sign-in that turns an API key into a cookie, and the files the API links to (authenticated).
 
-The dashboard is static HTML, CSS and one script (``dashboard/``) that reads the REST API from
-the same origin: no build step, nothing fetched from elsewhere. The trace viewer is the copy that
-ships in the ``playwright`` package, served at ``/trace/`` and given a trace of ours with
+The dashboard is static HTML, CSS and a few ES modules (``dashboard/``) that read the REST API
+from the same origin: no build step, nothing fetched from elsewhere. The trace viewer is the copy
+that ships in the ``playwright`` package, served at ``/trace/`` and given a trace of ours with
 ``?trace=``. Signing in checks the key once and sets an HttpOnly, SameSite=Strict cookie holding
 an HMAC of the key (never the key itself); the API accepts that cookie or ``x-api-key``.
 """

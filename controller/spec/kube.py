@@ -83,8 +83,10 @@ class WorkerSettings(StrictModel):
     )
 
 
-BACKFILL_ANNOTATION = f"{GROUP}/backfill"
-"""On a Job resource: ``FROM/TO`` (ISO 8601 instants) queues the Job's ticks in [FROM, TO)."""
+BACKFILL_ANNOTATION = f"jobctl.{GROUP}/backfill"
+"""On a Job resource: ``FROM/TO`` (ISO 8601 instants) queues the Job's ticks in [FROM, TO).
+Not under ``intuned.io/``: kopf keeps its diff base there and leaves that prefix out of the
+changes it reports, so an annotation in it would never be seen to change."""
 
 
 def parse_interval(text: str) -> tuple[int, int]:

@@ -81,6 +81,8 @@ def test_a_suspend_note_and_a_backfill_annotation_on_job_resources(
         "ticks",
         {"payload": [ok], "schedule": {"intervals": [{"every": "1m"}]}},
     )
+    wait_for(lambda: status_of(api, namespace, "jobs", "ticks"), 30, "the Job to be known")
+    # annotated once the Job exists: a change of metadata alone, which must be seen too
     patch = {"metadata": {"annotations": {BACKFILL_ANNOTATION: "/".join(iso)}}}
     custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticks", patch)
     names = [kube_job_run_name(scheduled_job_run_id("ticks", start + n * MINUTE)) for n in range(3)]

@@ -1,0 +1,175 @@
+// jobctl dashboard: shared helpers. Every value from the API is put in the page as text
+// (textContent), never as HTML.
+
+export const POLL_MS = 2000;
+export const state = { base: null, timer: null, route: null, render: null };
+
+// ------------------------------------------------------------------ helpers
+export function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export class ApiFailure extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+export async function request(url, options = {}) {
+  const response = await fetch(url, { credentials: "same-origin", ...options });
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+    throw new ApiFailure(response.status, message);
+  }
+  return response.status === 204 ? null : response;
+}
+
+export async function api(path, options) {
+  const response = await request(state.base + path, options);
+  return response === null ? null : response.json();
+}
+
+export function post(path, body) {
+  const options = { method: "POST" };
+  if (body !== undefined) {
+    options.body = JSON.stringify(body);
+    options.headers = { "Content-Type": "application/json" };
+  }
+  return api(path, options);
+}
+
+export function when(iso) {
+  if (!iso) return "–";
+  const date = new Date(iso);
+  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, " UTC");
+}
+
+export function duration(ms) {
+  if (ms === null || ms === undefined) return "–";
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 120 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function status(value) {
+  return h("span", { class: `status ${value || ""}`, text: value || "–" });
+}
+
+export function progressBar(p) {
+  const total = Math.max(p.payloads, 1);
+  const part = (name, count) =>
+    count > 0 ? h("span", { class: name, style: `width:${(100 * count) / total}%` }) : null;
+  const label = `${p.succeeded} succeeded, ${p.failed} failed, ${p.running} running, ` +
+    `${p.pending} pending of ${p.payloads}`;
+  return h("div", { class: "bar", role: "img", "aria-label": label, title: label },
+    part("succeeded", p.succeeded), part("failed", p.failed),
+    part("running", p.running), part("terminated", p.terminated));
+}
+
+export function counts(p) {
+  return `${p.succeeded}/${p.payloads} succeeded, ${p.failed} failed`;
+}
+
+export function waitingText(w) {
+  if (!w) return null;
+  return `${w.reason}${w.position ? ` (#${w.position} in the queue)` : ""}: ${w.message}`;
+}
+
+export function facts(entries) {
+  return h("dl", { class: "facts" },
+    entries.filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v)]));
+}
+
+export function origin(o) {
+  const parts = [];
+  if (o.file) parts.push(`file ${o.file}`);
+  if (o.commit) parts.push(`commit ${o.commit.slice(0, 12)}`);
+  if (o.resource) parts.push(`resource ${o.resource}`);
+  if (o.api) parts.push("REST API");
+  return parts.join(", ") || "–";
+}
+
+export function action(label, run, extra = {}) {
+  return h("button", {
+    type: "button", ...extra,
+    onclick: async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
+      try { await run(); } catch (error) { notify(error.message, true); }
+      button.disabled = false;
+      state.render();
+    },
+  }, label);
+}
+
+export function notify(text, bad) {
+  const old = document.getElementById("notice");
+  if (old) old.remove();
+  const main = document.getElementById("main");
+  main.prepend(h("p", { id: "notice", role: bad ? "alert" : "status", class: bad ? "error" : "muted", text }));
+}
+
+export function samePath(url) {
+  // Links name the controller's public URL; the dashboard fetches them from its own origin.
+  if (!url) return null;
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol.startsWith("http") ? parsed.pathname : null;
+  } catch (_) { return null; }
+}
+
+export function table(headers, rows, caption) {
+  return h("table", {},
+    caption ? h("caption", { class: "muted", text: caption, style: "text-align:left" }) : null,
+    h("thead", {}, h("tr", {}, headers.map((t) =>
+      h("th", { scope: "col", class: t.endsWith("#") ? "num" : null, text: t.replace(/#$/, "") })))),
+    h("tbody", {}, rows));
+}
+
+export function show(...nodes) {
+  const main = document.getElementById("main");
+  const notice = document.getElementById("notice");
+  main.replaceChildren(...nodes);
+  if (notice && notice.classList.contains("error")) main.prepend(notice);
+}
+
+export function poll(refresh) {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(async () => {
+    try { await refresh(); } catch (_) { /* shown on the next full render */ }
+    poll(refresh);
+  }, POLL_MS);
+}
+
+// ------------------------------------------------------------------ redraws
+export function editing() {
+  // Something typed, chosen or shown on request would be lost by a redraw: skip it until done.
+  const active = document.activeElement;
+  if (active && ["INPUT", "SELECT"].includes(active.tagName)) return true;
+  const typed = [...document.querySelectorAll("main input:not([type=checkbox]):not(.filter)")]
+    .some((i) => i.value);
+  const ticked = document.querySelector("main input[type=checkbox]:checked");
+  const shown = document.querySelector("#backfill-result *, #log *");
+  return typed || Boolean(ticked) || Boolean(shown);
+}
+
+export async function refreshQuietly(page) {
+  // A poll redraws the page in place; focus and the Runs page the user is on are kept.
+  if (editing()) return;
+  const focused = document.activeElement && document.activeElement.id;
+  await page();
+  if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
+}
