@@ -28,7 +28,7 @@ from .launcher import (
 )
 from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
 from .records import Job, JobRun, KnownJob, Run
-from .results import Identity, iso_ms, results_line
+from .results import Identity, LineOwner, iso_ms, results_line
 from .spill import PENDING_HELD, loading_limit
 from .waiting import Waiting, run_waiting
 
@@ -63,6 +63,7 @@ __all__ = [
     "JobRun",
     "KnownJob",
     "Launcher",
+    "LineOwner",
     "NotFoundError",
     "Output",
     "Rerun",

@@ -69,6 +69,8 @@ class Run:
     log_url: str | None = None
     request_timeout_ms: int | None = None
     """The payload item's own ``requestTimeout``; None: the JobRun's."""
+    result_seq: int | None = None
+    """The position of its line in the JobRun's results file, once it has ended (from 1)."""
     worker_started: bool = False
     """The current attempt reached a worker (not stored; False while it waits for one)."""
     attempt_started_at: int | None = None

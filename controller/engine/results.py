@@ -50,24 +50,48 @@ def _iso_second(second: int) -> str:
     return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def results_line(identity: Identity, job_run: JobRun, run: Run) -> str:
-    line = {
-        "apiInfo": {
-            "name": run.api_name,
-            "parameters": run.parameters,
-            "runId": run.id,
-            "result": run.result,
-            "started_at": iso_ms(run.started_at),
-            "ended_at": iso_ms(run.ended_at),
-            "error": run.error,
-            "reason": run.reason,
-            "trace_url": run.trace_url,
-            "log_url": run.log_url,
-        },
+@dataclass(frozen=True)
+class LineOwner:
+    """What a results line says of the JobRun it belongs to."""
+
+    job_id: str
+    job_run_id: str
+    auth_session: str | None
+
+    @classmethod
+    def of(cls, job_run: JobRun) -> LineOwner:
+        return cls(job_run.job_id, job_run.id, job_run.auth_session)
+
+
+def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:
+    """The line of an ended Run; a pure function of stored fields, so that a line lost in a
+    crash is made again, byte for byte, from the store (``ResultsFiles.reconcile``)."""
+    api_info = {
+        "name": run.api_name,
+        "parameters": run.parameters,
+        "runId": run.id,
+        "result": run.result,
+        "started_at": iso_ms(run.started_at),
+        "ended_at": iso_ms(run.ended_at),
+        "error": run.error,
+        "reason": run.reason,
+        "trace_url": run.trace_url,
+        "log_url": run.log_url,
+    }
+    return f'{{"apiInfo":{_dumps(api_info)},{_owner_fields(identity, owner)}}}'
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
+@functools.lru_cache(maxsize=64)
+def _owner_fields(identity: Identity, owner: LineOwner) -> str:
+    """The fields after ``apiInfo``, the same in every line of a JobRun: made once."""
+    fields = {
         "workspaceId": identity.workspace_id,
         "project": {"id": identity.project_id, "name": identity.project_name},
-        "projectJob": {"id": job_run.job_id},
-        "projectJobRun": {"id": job_run.id},
-        "authSession": job_run.auth_session,
+        "projectJob": {"id": owner.job_id},
+        "projectJobRun": {"id": owner.job_run_id},
+        "authSession": owner.auth_session,
     }
-    return json.dumps(line, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _dumps(fields)[1:-1]

@@ -34,7 +34,7 @@ from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest
 from .output import Changes, Effects, Output, ResultRecord, ended_attempt
 from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
-from .results import Identity, results_line
+from .results import Identity, LineOwner, results_line
 from .spill import SpilledRuns, held_room, hold, new_run, wants_loading
 
 AUTH_EXPIRY_RERUNS = 3
@@ -310,9 +310,10 @@ class RunBook:
             job_run.failed_runs += 1
         self._touch_run(run)
         job_run.results_seq += 1
+        run.result_seq = job_run.results_seq
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
-        line = results_line(self.identity, job_run, run)
+        line = results_line(self.identity, LineOwner.of(job_run), run)
         self._changes.results.append(
             ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id, line)
         )

@@ -72,7 +72,7 @@ class Runtime:
         self.clock = clock
         self.out = out
         self.redactor = Redactor()
-        self.results = ResultsFiles(settings.state / "results", store)
+        self.results = ResultsFiles(settings.state / "results", store, settings.identity)
         self.engine = Engine(
             identity=settings.identity,
             max_workers=min(settings.max_workers, launcher.capacity),

@@ -14,14 +14,15 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from ..engine import ResultRecord
+from ..engine import Identity, LineOwner, ResultRecord, results_line
 from ..store import StateFullError, Store, is_full
 
 
 class ResultsFiles:
-    def __init__(self, root: Path, store: Store) -> None:
+    def __init__(self, root: Path, store: Store, identity: Identity) -> None:
         self.root = root
         self.store = store
+        self.identity = identity
 
     def path(self, job_id: str, job_run_id: str) -> Path:
         return self.root / job_id / f"{job_run_id}.jsonl"
@@ -41,7 +42,19 @@ class ResultsFiles:
             elif size > mark.written_size:
                 with path.open("r+b") as handle:
                     handle.truncate(mark.written_size)
-            self.append(self.store.unwritten_results(mark.job_run_id, mark.written_seq))
+            owner = LineOwner(mark.job_id, mark.job_run_id, mark.auth_session)
+            self.append(
+                [
+                    ResultRecord(
+                        mark.job_id,
+                        mark.job_run_id,
+                        run.result_seq or 0,
+                        run.id,
+                        results_line(self.identity, owner, run),
+                    )
+                    for run in self.store.unwritten_runs(mark.job_run_id, mark.written_seq)
+                ]
+            )
 
     def append(self, records: list[ResultRecord]) -> None:
         by_job_run: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)

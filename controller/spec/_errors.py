@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ._base import AT, AT_KEY, StrictModel
+from ._payload import Payload
 from ._positions import PositionMap
 from ._problems import DataPath, Problem, format_data_path
 
@@ -178,7 +179,7 @@ def _step(annotation: Any, part: str | int) -> Any:
             if part in keys.get(field.serialization_alias or field.alias or name, ()):
                 return field.annotation
         return None
-    if origin in (list, tuple):
+    if origin in (list, tuple, Payload):
         return get_args(annotation)[0] if isinstance(part, int) else None
     if origin is dict:
         return get_args(annotation)[1]

@@ -6,13 +6,14 @@ are generated from, so the three can never disagree.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, JsonValue, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from ._base import AT, StrictModel, variant
 from ._delivery_models import Sink, WebhookNotification
+from ._payload import Payload
 from ._schedule_models import ScheduleSpec
 from ._types import JobId, SecretProxyUrl, WholeNumber
 
@@ -20,6 +21,11 @@ DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_CONCURRENCY = 5
 DEFAULT_REQUEST_TIMEOUT_S = 600
 DEFAULT_PAGES_PER_CONTEXT = 100
+MAX_ATTEMPTS = 100
+"""Most attempts of a Run (and of an AuthSession's check or creation): more is a loop, not a
+retry policy; like every bound here, it keeps counts within what the store holds (64 bits)."""
+MAX_REQUEST_TIMEOUT_S = 7 * 24 * 3600
+"""Longest attempt: a week."""
 
 Isolation = Literal["context", "page"]
 """What each attempt gets of its own: a fresh browser context (``context``), or a new page in a
@@ -43,7 +49,7 @@ NULLABLE_PARTS = frozenset(
 
 
 class RetryPolicy(StrictModel):
-    maximumAttempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
+    maximumAttempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1, le=MAX_ATTEMPTS)
 
 
 class PayloadItem(StrictModel):
@@ -55,7 +61,10 @@ class PayloadItem(StrictModel):
         default=None, description="Overrides configuration.retry for this item."
     )
     requestTimeout: int | None = Field(
-        default=None, ge=1, description="Overrides configuration.requestTimeout for this item."
+        default=None,
+        ge=1,
+        le=MAX_REQUEST_TIMEOUT_S,
+        description="Overrides configuration.requestTimeout for this item.",
     )
 
 
@@ -70,7 +79,10 @@ class Configuration(StrictModel):
         description="Payload items executing at once within one JobRun (1-25).",
     )
     requestTimeout: int = Field(
-        default=DEFAULT_REQUEST_TIMEOUT_S, ge=1, description="Seconds per Run attempt."
+        default=DEFAULT_REQUEST_TIMEOUT_S,
+        ge=1,
+        le=MAX_REQUEST_TIMEOUT_S,
+        description="Seconds per Run attempt.",
     )
     maxRuns: int | None = Field(
         default=None,
@@ -109,8 +121,8 @@ class Configuration(StrictModel):
 
 class AuthSessionRef(StrictModel):
     id: str = Field(min_length=1)
-    checkAttempts: int = Field(default=3, ge=1)
-    createAttempts: int = Field(default=3, ge=1)
+    checkAttempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
+    createAttempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
     autoRecreate: bool | None = Field(
         default=None,
         description="Whether a session that fails its check is recreated with its "
@@ -137,7 +149,8 @@ class JobDefinition(StrictModel):
     id: JobId | None = Field(
         default=None, description="Optional; must equal the file name (or metadata.name)."
     )
-    payload: Annotated[list[PayloadItem], Field(min_length=1)]
+    payload: Payload[PayloadItem]
+    """Kept compact (``_payload.py``)."""
     configuration: Configuration = Configuration()
     schedule: ScheduleSpec | None = None
     sink: Sink | None = None

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..engine import Changes, Delivery, JobRun, KnownJob, ResultRecord, Run
+from ..engine import Changes, Delivery, JobRun, KnownJob, Run
 from .run_queries import RunFilter
 
 
@@ -22,6 +22,7 @@ class StoredState:
 class Watermark:
     job_run_id: str
     job_id: str
+    auth_session: str | None
     results_seq: int
     written_seq: int
     written_size: int
@@ -43,7 +44,7 @@ class Store(Protocol):
 
     def watermarks(self) -> list[Watermark]: ...
 
-    def unwritten_results(self, job_run_id: str, after_seq: int) -> list[ResultRecord]: ...
+    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]: ...
 
     def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]: ...
 

@@ -150,4 +150,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN backfill TEXT;
     ALTER TABLE job_runs ADD COLUMN rerun_of TEXT;
     """,
+    """
+    ALTER TABLE runs ADD COLUMN result_seq INTEGER;
+    UPDATE runs SET result_seq = (SELECT seq FROM results WHERE results.run_id = runs.id)
+        WHERE id IN (SELECT run_id FROM results);
+    DROP TABLE results;
+    DROP INDEX runs_by_status;
+    CREATE INDEX runs_by_status ON runs (job_run_id, status, seq) WHERE status != 'SUCCEEDED';
+    """,
 )

@@ -5,6 +5,10 @@ extensions in the order they came), so a page is as fast deep in a million Runs 
 and stays stable while the JobRun runs (a Run never moves). Filters use the indexes
 ``runs_by_status`` (JobRun, status, seq) and ``runs_by_job_run`` (JobRun, seq). Results are read
 as a preview in lists (``RESULT_PREVIEW_CHARS``), whole for one Run.
+
+``runs_by_status`` leaves SUCCEEDED Runs out (``UNSUCCEEDED``): most Runs end so, and each
+entry is a write in the pass that ends a Run. SUCCEEDED pages read ``runs_by_job_run``, where
+they are most of the rows.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _RUN_FIELDS = (
     "extended_from, trace_url, log_url"
 )
 _JSON_FIELDS = ("parameters", "error", "reason", "result")
+UNSUCCEEDED = "status != 'SUCCEEDED'"
+"""The partial index's own condition: SQLite uses the index only for a query that states it."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class SqliteRunQueries:
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
+        if where.status not in (None, "SUCCEEDED"):
+            sql += f" AND {UNSUCCEEDED}"
         if where.search:
             sql += " AND instr(parameters, ?) > 0"
             params.append(where.search)
@@ -100,7 +108,7 @@ class SqliteRunQueries:
         position order: the JobRun's FAILED Runs (``run_ids`` None), or these of its Runs."""
         fields = "id, api_name, parameters, request_timeout_ms FROM runs WHERE job_run_id = ?"
         if run_ids is None:
-            sql = f"SELECT seq, {fields} AND status = 'FAILED'"
+            sql = f"SELECT seq, {fields} AND status = 'FAILED' AND {UNSUCCEEDED}"
             return [_decoded(r) for r in self._db.execute(f"{sql} ORDER BY seq", (job_run_id,))]
         found: list[dict[str, Any]] = []
         for start in range(0, len(run_ids), IN_CHUNK):

@@ -5,10 +5,11 @@ being killed at any point (only an OS crash or power loss can drop the last comm
 ``Changes`` for one pass are saved in a single transaction, so state on disk is always the state
 after some whole pass, never half of one.
 
-Results lines are stored with the pass that ended their Run, then appended to the JobRun's
-results file; ``results_written_seq``/``results_size`` record how much of the file is known
-good. After a crash the file is cut back to that size and the missing lines are appended again,
-so each Run has exactly one line. Rows are deleted once written.
+A Run's results line is appended to the JobRun's results file after the pass that ended the Run
+is saved; the Run's ``result_seq`` is the line's position, and ``results_written_seq``/
+``results_size`` record how much of the file is known good. After a crash the file is cut back
+to that size and the lines of the Runs after it are made again from their rows, so each Run has
+exactly one line (the line is never stored: it is a pure function of the row).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..engine import Changes, Job, JobRun, KnownJob, ResultRecord, Run, spill
+from ..engine import Changes, Job, JobRun, KnownJob, Run, spill
 from .auth_states import SqliteAuthStates
 from .base import StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
 from .documents import SqliteDocuments
 from .full import transaction
 from .migrations import MIGRATIONS
-from .run_queries import SqliteRunQueries
+from .run_queries import UNSUCCEEDED, SqliteRunQueries
 
 _JOB_RUN_COLUMNS = (
     "id",
@@ -72,9 +73,22 @@ _RUN_COLUMNS = (
     "trace_url",
     "log_url",
     "request_timeout_ms",
+    "result_seq",
 )
-_RUN_MUTABLE = _RUN_COLUMNS[6:-1]
-"""From ``status`` to ``log_url``: what a pass may change in a Run."""
+_RUN_MUTABLE = (
+    "status",
+    "attempts",
+    "launches",
+    "result",
+    "error",
+    "reason",
+    "started_at",
+    "ended_at",
+    "trace_url",
+    "log_url",
+    "result_seq",
+)
+"""What a pass may change in a Run."""
 _RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_MUTABLE)
 _JOB_RUN_INSERT = (
     f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
@@ -116,7 +130,6 @@ _ATTEMPT_COLUMNS = (
     "log_url",
 )
 _PRUNED_ROWS = (
-    ("results", "job_run_id"),
     ("results_objects", "job_run_id"),
     ("runs", "job_run_id"),
     ("job_run_snapshots", "job_run_id"),
@@ -128,8 +141,28 @@ _SELECT_JOB_RUNS = (
 )
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+"""One encoder for every value (``json.dumps`` with options makes one per call)."""
+_SELECT_RUNS = f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs"
+_RUN_JSON = tuple(i for i, c in enumerate(_RUN_COLUMNS) if c in _JSON_COLUMNS)
+_IN_STATUS = f"job_run_id = ? AND status = ? AND {UNSUCCEEDED}"
+"""A JobRun's Runs in one status other than SUCCEEDED, read by the partial index."""
+
+
 def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+    return None if value is None else _ENCODE(value)
+
+
+def _runs(rows: Iterable[Iterable[Any]]) -> list[Run]:
+    """Runs from ``_SELECT_RUNS`` rows (a window of pending Runs per load: kept lean)."""
+    runs = []
+    for row in rows:
+        values = list(row)
+        for index in _RUN_JSON:
+            if values[index] is not None:
+                values[index] = json.loads(values[index])
+        runs.append(Run(**dict(zip(_RUN_COLUMNS, values, strict=True))))
+    return runs
 
 
 def _row(obj: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:
@@ -239,14 +272,12 @@ class SqliteStore:
     def _load_held_runs(self, job_run: JobRun) -> None:
         """Its running Runs and the first ``PENDING_HELD`` pending ones; the others stay here
         (``spill``): counted, loaded as the JobRun gets to them."""
-        running = self._db.execute(
-            "SELECT * FROM runs WHERE job_run_id = ? AND status = 'RUNNING'", (job_run.id,)
-        )
+        running = self._db.execute(f"{_SELECT_RUNS} WHERE {_IN_STATUS}", (job_run.id, "RUNNING"))
         pending = self.pending_runs(job_run.id, -1, spill.PENDING_HELD)
-        for run in [Run(**_load(row, _RUN_COLUMNS)) for row in running] + pending:
+        for run in _runs(running) + pending:
             job_run.runs[run.id] = run
         (waiting,) = self._db.execute(
-            "SELECT count(*) FROM runs WHERE job_run_id = ? AND status = 'PENDING'", (job_run.id,)
+            f"SELECT count(*) FROM runs WHERE {_IN_STATUS}", (job_run.id, "PENDING")
         ).fetchone()
         job_run.spilled = waiting - len(pending)
         job_run.held_through = pending[-1].seq if job_run.spilled else job_run.payloads
@@ -254,11 +285,10 @@ class SqliteStore:
     def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]:
         """The JobRun's pending Runs after position ``after_seq``, in order, at most ``limit``."""
         rows = self._db.execute(
-            "SELECT * FROM runs WHERE job_run_id = ? AND status = 'PENDING' AND seq > ? "
-            "ORDER BY seq LIMIT ?",
-            (job_run_id, after_seq, limit),
+            f"{_SELECT_RUNS} WHERE {_IN_STATUS} AND seq > ? ORDER BY seq LIMIT ?",
+            (job_run_id, "PENDING", after_seq, limit),
         )
-        return [Run(**_load(row, _RUN_COLUMNS)) for row in rows]
+        return _runs(rows)
 
     def save(self, changes: Changes) -> None:
         """Everything one engine pass changed, in one transaction (with the watermarks of
@@ -307,11 +337,6 @@ class SqliteStore:
                 (_row(a, _ATTEMPT_COLUMNS) for a in changes.attempts),
             )
             db.executemany(
-                "INSERT OR REPLACE INTO results (job_id, job_run_id, seq, run_id, line) "
-                "VALUES (?, ?, ?, ?, ?)",
-                ((r.job_id, r.job_run_id, r.seq, r.run_id, r.line) for r in changes.results),
-            )
-            db.executemany(
                 "INSERT OR IGNORE INTO missed_ticks (job_id, tick) VALUES (?, ?)",
                 changes.missed_ticks,
             )
@@ -350,32 +375,25 @@ class SqliteStore:
     def watermarks(self) -> list[Watermark]:
         """JobRuns whose results file may lag behind the store (or be ahead after a crash)."""
         rows = self._db.execute(
-            "SELECT id, job_id, results_seq, results_written_seq, results_size FROM job_runs "
-            "WHERE results_seq > 0"
+            "SELECT id, job_id, auth_session, results_seq, results_written_seq, results_size "
+            "FROM job_runs WHERE results_seq > 0"
         )
-        return [
-            Watermark(
-                r["id"], r["job_id"], r["results_seq"], r["results_written_seq"], r["results_size"]
-            )
-            for r in rows
-        ]
+        return [Watermark(*row) for row in rows]
 
-    def unwritten_results(self, job_run_id: str, after_seq: int) -> list[ResultRecord]:
+    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]:
+        """The ended Runs whose lines come after line ``after_seq``, in line order (a scan of
+        the JobRun's Runs: only a start-up after a crash asks)."""
         rows = self._db.execute(
-            "SELECT * FROM results WHERE job_run_id = ? AND seq > ? ORDER BY seq",
+            f"{_SELECT_RUNS} WHERE job_run_id = ? AND result_seq > ? ORDER BY result_seq",
             (job_run_id, after_seq),
         )
-        return [
-            ResultRecord(r["job_id"], r["job_run_id"], r["seq"], r["run_id"], r["line"])
-            for r in rows
-        ]
+        return _runs(rows)
 
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
         """(job_run_id, last written seq, file size): the file is good up to there. Recorded
         with the next saved pass, not in a transaction of its own (that would be two commits
         per pass): a crash before then leaves the file longer than its watermark, which
-        ``ResultsFiles.reconcile`` cuts back and writes again from the ``results`` rows (kept
-        until the watermark is recorded)."""
+        ``ResultsFiles.reconcile`` cuts back and makes again from the Runs' rows."""
         for job_run_id, seq, size in marks:
             self._marks[job_run_id] = (seq, size)
 
@@ -384,9 +402,5 @@ class SqliteStore:
         db.executemany(
             "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
             [(seq, size, job_run_id) for job_run_id, (seq, size) in self._marks.items()],
-        )
-        db.executemany(
-            "DELETE FROM results WHERE job_run_id = ? AND seq <= ?",
-            [(job_run_id, seq) for job_run_id, (seq, _size) in self._marks.items()],
         )
         self._marks.clear()

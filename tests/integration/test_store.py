@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.engine import ids
+from controller.engine import Identity, ids
 from controller.runtime.results_files import ResultsFiles
 from controller.store import RunFilter, SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
@@ -70,7 +70,7 @@ def test_state_round_trips_through_the_store(tmp_path: Path) -> None:
 
 def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "state.db")
-    files = ResultsFiles(tmp_path / "results", store)
+    files = ResultsFiles(tmp_path / "results", store, Identity())
     s = Scenario(
         '{payload: [{api: "a"}, {api: "b"}, {api: "c"}], configuration: {maxConcurrentRequests: 3}}'
     )
@@ -101,6 +101,43 @@ def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: P
     assert len(path.read_text().splitlines()) == 3
 
 
+def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Schema 8 kept unwritten lines in a ``results`` table; 9 makes them from the Runs."""
+    store = SqliteStore(tmp_path / "state.db")
+    files = ResultsFiles(tmp_path / "results", store, Identity())
+    s = Scenario('{payload: [{api: "a"}, {api: "b"}], configuration: {maxConcurrentRequests: 2}}')
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    _save_all(s, store)
+    for attempt in s.running():
+        s.succeed(attempt)
+    output = s.step()
+    store.save(output.changes)
+    written, unwritten = output.changes.results
+    files.append([written])
+    store.close()
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.executescript(
+        "CREATE TABLE results (job_id TEXT NOT NULL, job_run_id TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, run_id TEXT NOT NULL, line TEXT NOT NULL, "
+        "PRIMARY KEY (job_run_id, seq)); ALTER TABLE runs DROP COLUMN result_seq; "
+        "PRAGMA user_version = 8"
+    )
+    db.execute(
+        "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
+        (unwritten.job_id, unwritten.job_run_id, unwritten.seq, unwritten.run_id, unwritten.line),
+    )
+    db.commit()
+    db.close()
+    upgraded = SqliteStore(tmp_path / "state.db")
+    ResultsFiles(tmp_path / "results", upgraded, Identity()).reconcile()
+    path = files.path("job", job_run.id)
+    assert path.read_text().splitlines() == [written.line, unwritten.line]
+    upgraded.close()
+
+
 def test_a_full_state_volume_is_named_and_nothing_saved_before_is_lost(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "state.db")
     s = Scenario('{payload: [{api: "a"}]}')
@@ -129,7 +166,7 @@ def test_a_full_volume_under_a_results_file_is_named(tmp_path: Path) -> None:
     s.step()
     records = [r for o in s.outputs for r in o.changes.results]
     _save_all(s, store)
-    files = ResultsFiles(tmp_path / "results", store)
+    files = ResultsFiles(tmp_path / "results", store, Identity())
     path = files.path("job", job_run.id)
     path.parent.mkdir(parents=True)
     path.symlink_to("/dev/full")  # every write: ENOSPC

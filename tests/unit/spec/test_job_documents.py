@@ -82,6 +82,8 @@ def test_item_retry_overrides_the_job_retry() -> None:
         # values point at the value
         ('{payload: [{api: "a"}],\n configuration: {retry: {maximumAttempts: 0}}}', 2, 43, "must be >= 1"),
         ('{payload: [{api: "a"}], configuration: {maxConcurrentRequests: 26}}', 1, 64, "must be <= 25"),
+        ('{payload: [{api: "a", requestTimeout: 100000000000000000000}]}', 1, 39, "must be <= 604800"),
+        ('{payload: [{api: "a", retry: {maximumAttempts: 101}}]}', 1, 48, "must be <= 100"),
         ('{payload: [{api: "a"}], configuration: {requestTimeout: "600"}}', 1, 57, "expected a whole number"),
         ('{payload: [{api: 5}]}', 1, 18, "expected a string"),
         ('{payload: []}', 1, 11, "at least 1 item"),
