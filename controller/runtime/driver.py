@@ -272,6 +272,7 @@ class Runtime:
 
     def close(self) -> None:
         """Release the store; after ``run`` has returned (its state stays readable until then)."""
+        self.results.close()
         self.store.close()
 
     def stop(self) -> None:

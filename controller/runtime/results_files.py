@@ -9,10 +9,12 @@ killed process; each file is fsynced when its JobRun ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import BinaryIO
 
 from ..engine import Identity, LineOwner, ResultRecord, results_line
 from ..store import StateFullError, Store, is_full
@@ -23,6 +25,7 @@ class ResultsFiles:
         self.root = root
         self.store = store
         self.identity = identity
+        self._open: dict[Path, BinaryIO] = {}
 
     def path(self, job_id: str, job_run_id: str) -> Path:
         return self.root / job_id / f"{job_run_id}.jsonl"
@@ -55,6 +58,7 @@ class ResultsFiles:
                     for run in self.store.unwritten_runs(mark.job_run_id, mark.written_seq)
                 ]
             )
+        self.close()  # ended JobRuns' files among them: the passes open what they append to
 
     def append(self, records: list[ResultRecord]) -> None:
         by_job_run: dict[tuple[str, str], list[ResultRecord]] = defaultdict(list)
@@ -64,23 +68,48 @@ class ResultsFiles:
         for (job_id, job_run_id), batch in by_job_run.items():
             path = self.path(job_id, job_run_id)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("ab") as handle:
-                    handle.write("".join(r.line + "\n" for r in batch).encode())
-                    handle.flush()
-                    marks.append((job_run_id, batch[-1].seq, handle.tell()))
+                handle = self._handle(path)
+                handle.write("".join(r.line + "\n" for r in batch).encode())
+                handle.flush()
+                marks.append((job_run_id, batch[-1].seq, handle.tell()))
             except OSError as exc:  # the lines stay in the store: a restart writes them
+                self._close(path)
                 if is_full(exc):
                     raise StateFullError(path) from None
                 raise
         if marks:
             self.store.mark_results_written(marks)
 
+    def _handle(self, path: Path) -> BinaryIO:
+        """The file stays open while its JobRun runs (``sync`` closes it): one open per JobRun,
+        not one per pass."""
+        handle = self._open.get(path)
+        if handle is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self._open[path] = path.open("ab")
+        return handle
+
+    def _close(self, path: Path) -> None:
+        """Each append flushed its lines, so closing has nothing to write, except after a
+        failed write, whose bytes are dropped (the store keeps the lines)."""
+        handle = self._open.pop(path, None)
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+
     def sync(self, job_id: str, job_run_id: str) -> None:
+        """Its JobRun ended: the file is made durable and closed."""
         path = self.path(job_id, job_run_id)
+        self._close(path)
         if path.exists():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
 
     def remove(self, job_id: str, job_run_id: str) -> None:
-        self.path(job_id, job_run_id).unlink(missing_ok=True)
+        path = self.path(job_id, job_run_id)
+        self._close(path)
+        path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        for path in list(self._open):
+            self._close(path)

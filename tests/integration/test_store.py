@@ -99,6 +99,7 @@ def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: P
     assert [line["apiInfo"]["name"] for line in lines] == ["a", "b", "c"]
     files.reconcile()
     assert len(path.read_text().splitlines()) == 3
+    files.close()
 
 
 def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
@@ -117,6 +118,7 @@ def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
     store.save(output.changes)
     written, unwritten = output.changes.results
     files.append([written])
+    files.close()
     store.close()
     db = sqlite3.connect(tmp_path / "state.db")
     db.executescript(
