@@ -229,15 +229,26 @@ class Engine(JobCommands):
         job_run = self.job_runs.get(job_run_id)
         if job_run is None or not job_run.active:
             return None
-        job = self.jobs.get(job_run.job_id)
-        active = (self.job_runs[i] for i in self._active_by_job.values())
-        return job_run_waiting(
-            job_run,
-            job_paused=job is not None and job.paused,
-            running_total=self._running_total,
-            max_workers=self.max_workers,
-            ahead=capacity_queue(active).get(job_run_id, 0),
-        )
+        return self.waitings().get(job_run_id)
+
+    def waitings(self) -> dict[str, Waiting | None]:
+        """``waiting`` of every active JobRun, the worker queue worked out once for all."""
+        active = [self.job_runs[i] for i in self._active_by_job.values()]
+        queue = capacity_queue(active)
+        return {
+            job_run.id: job_run_waiting(
+                job_run,
+                job_paused=self._paused(job_run.job_id),
+                running_total=self._running_total,
+                max_workers=self.max_workers,
+                ahead=queue.get(job_run.id, 0),
+            )
+            for job_run in active
+        }
+
+    def _paused(self, job_id: str) -> bool:
+        job = self.jobs.get(job_id)
+        return job is not None and job.paused
 
     def next_wakeup(self) -> int | None:
         """The earliest instant at which ``advance`` has something to do (None: nothing)."""

@@ -339,9 +339,10 @@ class Operator:
     def _mark_waiting(self) -> None:
         """Active JobRuns whose reason to wait changed get their status written (it changes
         with other JobRuns' passes, not only with their own)."""
+        waitings = self.query.waitings()
         for job_run in self.query.active_job_runs():
             record = self.mirror.job_runs.get(job_run.id)
-            waiting = self.query.waiting(job_run.id)
+            waiting = waitings.get(job_run.id)
             short = None if waiting is None else waiting.short()
             if record is not None and record.waiting != short:
                 record.waiting = short

@@ -62,6 +62,10 @@ class RuntimeQuery:
     def job(self, job_id: str) -> Job | None:
         return self._engine.jobs.get(job_id)
 
+    def waitings(self) -> dict[str, Waiting | None]:
+        """Every active JobRun's ``waiting``, at the cost of one."""
+        return self._engine.waitings()
+
     def waiting(self, job_run_id: str) -> Waiting | None:
         """Why the JobRun's pending Runs are not running now."""
         return self._engine.waiting(job_run_id)

@@ -42,9 +42,10 @@ def _schedule_summary(views: Views, job_id: str) -> list[str]:
     return [f"{s.summary}{zone}" + (f": {s.comment}" if s.comment else "") for s in sources]
 
 
-def _job_summary(views: Views, job_id: str) -> dict[str, Any]:
-    listed = views.job(job_id)
-    job_runs = views.runs_of(job_id)
+def _job_summary(
+    views: Views, job_id: str, listed: dict[str, Any], job_runs: list[JobRun]
+) -> dict[str, Any]:
+    """``listed``: the Job as the API lists it; ``job_runs``: its JobRuns, newest first."""
     return {
         "id": job_id,
         "origin": views.control.job_origin(job_id),
@@ -65,7 +66,7 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
         """Every Job with its schedule, state and latest JobRun's progress."""
         views.project(workspace_id, project_name)
         return [
-            _job_summary(views, job_id)
+            _job_summary(views, job_id, views.job(job_id), views.runs_of(job_id))
             for job_id in views.query.job_ids()
             if views.control.job_source(job_id)
         ]
@@ -77,7 +78,9 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
         """A Job: its definition (secrets masked), the next ticks in UTC and its time zone,
         its JobRuns (newest first) and its latest missed ticks."""
         views.project(workspace_id, project_name)
-        summary = _job_summary(views, job_id)  # 404 for an unknown Job
+        listed = views.job(job_id)  # 404 for an unknown Job
+        job_runs = views.runs_of(job_id)
+        summary = _job_summary(views, job_id, listed, job_runs)
         job = views.query.job(job_id)
         spec = None if job is None else job.definition.schedule
         now = views.query.clock()
@@ -85,10 +88,10 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
         missed = views.query.run_records.missed_ticks(job_id, MISSED_SHOWN)
         return {
             **summary,
-            "definition": views.job(job_id),
+            "definition": listed,
             "preview": preview,
             "missed_ticks": [iso_ms(tick) for tick in missed],
-            "job_runs": [_progress(views, r) for r in views.runs_of(job_id)],
+            "job_runs": [_progress(views, r) for r in job_runs],
         }
 
     @app.get(f"{base}/job-runs/{{jobRunId}}", tags=TAGS, responses=ERROR_RESPONSES)

@@ -4,13 +4,14 @@ same in both runtimes; a rerun is a trigger, with the same overlap rule."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..engine import BackfillTick, JobRun, iso_ms
+from ..spec import instant_ms
 from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from .views import ApiError, Views
 
@@ -29,12 +30,6 @@ class BackfillRequest(BaseModel):
     start: datetime = Field(alias="from", description="First instant (inclusive), ISO 8601.")
     end: datetime = Field(alias="to", description="Last instant (exclusive), ISO 8601.")
     dryRun: bool = Field(default=False, description="List the ticks; queue nothing.")
-
-
-def _ms(moment: datetime) -> int:
-    """An instant without an offset is taken as UTC."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp() * 1000)
 
 
 def tick_object(tick: BackfillTick) -> dict[str, Any]:
@@ -75,7 +70,7 @@ def add_operating_routes(app: FastAPI, views: Views) -> None:
         not run again. ``dryRun`` lists them and queues nothing."""
         views.project(workspace_id, project_name)
         views.job(job_id)
-        start, end = _ms(request.start), _ms(request.end)
+        start, end = instant_ms(request.start), instant_ms(request.end)
         if end <= start:
             raise ApiError(400, '"to" must be after "from"')
         ticks: list[BackfillTick] = views.command(

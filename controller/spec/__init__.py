@@ -7,7 +7,7 @@ This is the lowest layer of jobctl: it imports nothing from the rest of ``contro
 from ._calendar_values import CalendarRange
 from ._delivery_models import S3Sink, WebhookNotification, WebhookSink
 from ._documents import SyntaxProblem, parse_json5
-from ._durations import format_duration_ms, parse_duration_ms
+from ._durations import format_duration_ms, instant_ms, parse_duration_ms
 from ._files import FileStamp
 from ._problems import Position, Problem, format_data_path
 from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
@@ -64,6 +64,7 @@ __all__ = [
     "crd_documents",
     "format_data_path",
     "format_duration_ms",
+    "instant_ms",
     "job_file_schema",
     "job_id_from_filename",
     "load_auth_session_file_text",

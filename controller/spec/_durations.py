@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime
 
 _UNIT_MS: dict[str, float] = {}
 for _names, _ms in (
@@ -59,3 +60,10 @@ def format_duration_ms(ms: int) -> str:
         if ms and ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms}ms"
+
+
+def instant_ms(moment: datetime) -> int:
+    """Epoch milliseconds of an instant; one written without an offset is UTC (as the REST
+    API, the CLI and resources' annotations take them)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)

@@ -7,7 +7,7 @@ near 1.5 MiB and a JobRun may have 100,000 items.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from ..vocabulary import (
     WorkerMode,
 )
 from ._base import StrictModel
+from ._durations import instant_ms
 from ._types import JobId
 from .job import JobDefinition
 
@@ -99,9 +100,7 @@ def parse_interval(text: str) -> tuple[int, int]:
         instants = [datetime.fromisoformat(part.strip()) for part in (start, end)]
     except ValueError:
         raise ValueError("FROM and TO must be ISO 8601 instants") from None
-    first, last = (
-        int((i if i.tzinfo else i.replace(tzinfo=UTC)).timestamp() * 1000) for i in instants
-    )
+    first, last = (instant_ms(i) for i in instants)
     return first, last
 
 
