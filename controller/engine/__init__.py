@@ -27,7 +27,7 @@ from .launcher import (
     Launcher,
 )
 from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
-from .records import Job, JobRun, KnownJob, Run
+from .records import Job, JobRun, KnownJob, Run, attempt_id
 from .results import Identity, LineOwner, iso_ms, results_line
 from .spill import PENDING_HELD, loading_limit
 from .waiting import Waiting, run_waiting
@@ -70,6 +70,7 @@ __all__ = [
     "ResultRecord",
     "Run",
     "Waiting",
+    "attempt_id",
     "direct_kind",
     "iso_ms",
     "loading_limit",

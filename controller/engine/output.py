@@ -43,6 +43,14 @@ class AttemptRecord:
     log_url: str | None = None
 
 
+def implied_by_run(run: Run, outcome: AttemptOutcome) -> bool:
+    """An attempt that is its Run's only launch and succeeded gets no record of its own: the
+    Run's row holds all it would (number 1, start, end, trace and log links), and the store
+    reads it from there (``RunQueries.attempts``). Most Runs are such, so a pass writes one row
+    per Run, not two."""
+    return outcome == "succeeded" and run.launches == 1
+
+
 def ended_attempt(
     run: Run, outcome: AttemptOutcome, now: int, failure: dict[str, Any] | None
 ) -> AttemptRecord:

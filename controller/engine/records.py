@@ -80,7 +80,11 @@ class Run:
     @property
     def attempt_id(self) -> str:
         """ID of the current (latest) launch of this Run."""
-        return f"{self.id}.{self.launches}"
+        return attempt_id(self.id, self.launches)
+
+
+def attempt_id(run_id: str, launch: int) -> str:
+    return f"{run_id}.{launch}"
 
 
 @dataclass(slots=True)

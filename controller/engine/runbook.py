@@ -31,7 +31,7 @@ from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .errors import NotFoundError
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
-from .output import Changes, Effects, Output, ResultRecord, ended_attempt
+from .output import Changes, Effects, Output, ResultRecord, ended_attempt, implied_by_run
 from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
 from .results import Identity, LineOwner, results_line
@@ -217,7 +217,8 @@ class RunBook:
         self, run: Run, outcome: AttemptOutcome, now: int, failure: dict[str, Any] | None = None
     ) -> None:
         """The Run's current attempt ended (called before anything changes the Run)."""
-        self._changes.attempts.append(ended_attempt(run, outcome, now, failure))
+        if not implied_by_run(run, outcome):
+            self._changes.attempts.append(ended_attempt(run, outcome, now, failure))
 
     def _release(self, job_run: JobRun, run: Run) -> None:
         """The run's current attempt is over (or abandoned): free its slot."""

@@ -75,7 +75,7 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
         record = views.query.run_records.run(job_run_id, run_id)
         if record is None:
             raise ApiError(404, f"no Run {run_id!r} in JobRun {job_run_id!r}")
-        attempts = views.query.run_records.attempts(run_id)
+        attempts = views.query.run_records.attempts(record)
         waiting = views.query.runs_waiting(job_run_id)(run_id, record["status"])
         run = run_object(record, waiting)
         return {"run": run, "attempts": [attempt_object(a) for a in attempts]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -97,7 +97,7 @@ class RunQueries(Protocol):
 
     def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None: ...
 
-    def attempts(self, run_id: str) -> list[dict[str, Any]]: ...
+    def attempts(self, run: Mapping[str, Any]) -> list[dict[str, Any]]: ...
 
     def missed_ticks(self, job_id: str, limit: int) -> list[int]: ...
 

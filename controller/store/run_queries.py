@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ..engine import attempt_id
 
 RESULT_PREVIEW_CHARS = 200
 IN_CHUNK = 500
 """Run IDs per ``IN (...)`` list (SQLite bounds the parameters of one statement)."""
 _RUN_FIELDS = (
-    "id, seq, api_name, parameters, status, attempts, error, reason, started_at, ended_at, "
-    "extended_from, trace_url, log_url"
+    "id, seq, api_name, parameters, status, attempts, launches, error, reason, started_at, "
+    "ended_at, extended_from, trace_url, log_url"
 )
 _JSON_FIELDS = ("parameters", "error", "reason", "result")
 UNSUCCEEDED = "status != 'SUCCEEDED'"
@@ -86,13 +88,29 @@ class SqliteRunQueries:
         ).fetchone()
         return None if row is None else _decoded(row)
 
-    def attempts(self, run_id: str) -> list[dict[str, Any]]:
+    def attempts(self, run: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The attempts of ``run`` (a record ``run`` read), the latest last; a Run that
+        succeeded at its only launch has its attempt in its own row (``implied_by_run``)."""
         rows = self._db.execute(
             "SELECT id, number, started_at, ended_at, outcome, error, trace_url, log_url "
             "FROM attempts WHERE run_id = ? ORDER BY number",
-            (run_id,),
+            (run["id"],),
         )
-        return [_decoded(row) for row in rows]
+        stored = [_decoded(row) for row in rows]
+        if stored or run["status"] != "SUCCEEDED" or run["launches"] != 1:
+            return stored
+        return [
+            {
+                "id": attempt_id(run["id"], 1),
+                "number": 1,
+                "started_at": run["started_at"],
+                "ended_at": run["ended_at"],
+                "outcome": "succeeded",
+                "error": None,
+                "trace_url": run["trace_url"],
+                "log_url": run["log_url"],
+            }
+        ]
 
     def missed_ticks(self, job_id: str, limit: int) -> list[int]:
         """The Job's newest ticks that were missed (not run: the controller was down, the Job

@@ -233,10 +233,23 @@ def test_runs_are_read_a_page_at_a_time_and_attempts_go_with_their_pruned_jobrun
     assert [r["parameters"]["n"] for r in page + after] == list(range(9))
     retried = queries.runs(first.id, RunFilter(api="a", status="RUNNING"), after_seq=-1, limit=9)
     assert [r["parameters"]["n"] for r in retried] == [0, 3, 6]  # their retry runs
-    assert [a["outcome"] for a in queries.attempts(retried[0]["id"])] == ["failed"]
+    assert [a["outcome"] for a in queries.attempts(retried[0])] == ["failed"]
     assert queries.runs(first.id, RunFilter(error_code="boom"), after_seq=-1, limit=9) == retried
     one = queries.run(first.id, page[1]["id"])
     assert one is not None and one["result"] == {"ok": page[1]["id"]}
+    (implied,) = queries.attempts(one)  # its only launch succeeded: its row says it all
+    assert implied == {
+        "id": f"{one['id']}.1",
+        "number": 1,
+        "started_at": one["started_at"],
+        "ended_at": one["ended_at"],
+        "outcome": "succeeded",
+        "error": None,
+        "trace_url": one["trace_url"],
+        "log_url": one["log_url"],
+    }
+    (stored,) = store._db.execute("SELECT count(*) FROM attempts").fetchone()
+    assert stored == 3  # the failed ones only
     s.engine.terminate(first.id, s.now)
     s.engine.trigger("job", s.now)
     s.step()
@@ -244,5 +257,5 @@ def test_runs_are_read_a_page_at_a_time_and_attempts_go_with_their_pruned_jobrun
     s.engine.terminate(s.engine.job_runs[list(s.engine.job_runs)[-1]].id, s.now)
     s.step()
     _save_all(s, store)
-    assert queries.attempts(retried[0]["id"]) == []
+    assert queries.attempts(retried[0]) == []
     assert queries.run(first.id, page[1]["id"]) is None
