@@ -54,27 +54,17 @@ _JOB_RUN_COLUMNS = (
     "rerun_of",
 )
 _JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result", "rerun_of"})
-_RUN_COLUMNS = (
+_RUN_FIXED = (
     "id",
     "job_run_id",
     "seq",
     "api_name",
     "parameters",
     "max_attempts",
-    "status",
-    "attempts",
-    "launches",
-    "result",
-    "error",
-    "reason",
-    "started_at",
-    "ended_at",
     "extended_from",
-    "trace_url",
-    "log_url",
     "request_timeout_ms",
-    "result_seq",
 )
+"""What a Run is given when it is made, never changed."""
 _RUN_MUTABLE = (
     "status",
     "attempts",
@@ -89,6 +79,7 @@ _RUN_MUTABLE = (
     "result_seq",
 )
 """What a pass may change in a Run."""
+_RUN_COLUMNS = _RUN_FIXED + _RUN_MUTABLE
 _RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_MUTABLE)
 _JOB_RUN_INSERT = (
     f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
