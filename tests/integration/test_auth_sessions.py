@@ -114,7 +114,10 @@ def test_a_session_that_expires_mid_run_is_recreated_and_every_run_succeeds(
     assert "AuthSession member: recreated (version 2)" in output
     summary = ctl.query.auth_summary("member")  # what the dashboard shows
     assert summary["status"] == "READY" and summary["version"] >= 2
-    assert summary["checked_at"] >= summary["updated_at"] > 0
+    # A recreation clears the last check (the state row is replaced); a check after the last
+    # recreation is timing (none comes when the last Runs reused the new session unchecked).
+    assert summary["updated_at"] > 0
+    assert summary["checked_at"] is None or summary["checked_at"] >= summary["updated_at"]
     ctl.close()
     _assert_no_secret_leaks(tmp_path, output, job_run)
 
