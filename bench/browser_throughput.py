@@ -79,10 +79,12 @@ async def embedded_run(urls: list[str], folder: Path) -> tuple[float, Any]:
     payload = [{"apiName": "books/details", "parameters": {"url": url}} for url in urls]
     document = {"payload": payload, "configuration": {"maxConcurrentRequests": CONCURRENCY}}
     (jobs / "pages.job.json").write_text(json.dumps(document))
-    settings = Settings(resources=folder / "resources", state=folder / "state",
-                        max_workers=CONCURRENCY, watch=False)  # fmt: skip
-    launcher = LocalLauncher(project=PROJECT, artifacts=folder / "state" / "attempts",
-                             capacity=CONCURRENCY)  # fmt: skip
+    settings = Settings(
+        resources=folder / "resources", state=folder / "state", max_workers=CONCURRENCY, watch=False
+    )
+    launcher = LocalLauncher(
+        project=PROJECT, artifacts=folder / "state" / "attempts", capacity=CONCURRENCY
+    )
     controller = EmbeddedController(settings, launcher, out=io.StringIO())
     controller.start()
     started = time.perf_counter()

@@ -19,9 +19,18 @@ from controller.spec import ScheduleSpec
 
 COUNT = 10_000
 TARGET = 20_000
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney",
-         "America/Sao_Paulo", "Asia/Kolkata", "Europe/London", "America/Los_Angeles",
-         "Pacific/Auckland"]  # fmt: skip
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Europe/London",
+    "America/Los_Angeles",
+    "Pacific/Auckland",
+]
 
 
 def _field(rng: random.Random, low: int, high: int) -> Any:

@@ -48,8 +48,10 @@ class _Ok(BaseHTTPRequestHandler):
 
 
 def _bodies() -> list[str]:
-    return [json.dumps({"apiInfo": {"name": "item", "result": {"n": n, "pad": "x" * 400}}})
-            for n in range(COUNT)]  # fmt: skip
+    return [
+        json.dumps({"apiInfo": {"name": "item", "result": {"n": n, "pad": "x" * 400}}})
+        for n in range(COUNT)
+    ]
 
 
 async def _baseline(url: str, bodies: list[str]) -> float:
@@ -72,10 +74,14 @@ async def _deliverer(url: str, bodies: list[str], folder: Path) -> float:
     definition = load_job_file_text(text, "bench.job.json").jobs[0].definition
     store = SqliteStore(folder / "state.db")
     now = int(time.time() * 1000)
-    store.save(Changes(deliveries=[
-        Delivery(f"msg_{n}", "sink", "bench", "jr_bench", now, body, run_id=f"ru_{n}")
-        for n, body in enumerate(bodies)
-    ]))  # fmt: skip
+    store.save(
+        Changes(
+            deliveries=[
+                Delivery(f"msg_{n}", "sink", "bench", "jr_bench", now, body, run_id=f"ru_{n}")
+                for n, body in enumerate(bodies)
+            ]
+        )
+    )
     deliverer = Deliverer(
         store.deliveries,
         DeliverySettings(allow_private_targets=True, max_in_flight=IN_FLIGHT),

@@ -92,8 +92,11 @@ def schema_for(
 def generate() -> dict[str, Any]:
     text = (CHART / "values.yaml").read_text()
     root = schema_for(yaml.safe_load(text), (), descriptions(text))
-    return {"$schema": "http://json-schema.org/draft-07/schema#", "title": "jobctl chart values",
-            **root}  # fmt: skip
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "jobctl chart values",
+        **root,
+    }
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -48,8 +48,9 @@ def _free_port() -> int:
 
 def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> int:
     log = (RUN / f"{name}.log").open("ab")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
-                               start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
     log.close()
     return process.pid
 
@@ -57,11 +58,18 @@ def _spawn(name: str, args: list[str], env: dict[str, str] | None = None) -> int
 def _service_account_keys() -> tuple[Path, Path]:
     private, public = RUN / "sa.key", RUN / "sa.pub"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.TraditionalOpenSSL,
-                                          serialization.NoEncryption()))  # fmt: skip
-    public.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return private, public
 
 
@@ -97,13 +105,19 @@ def _alive(pid: int) -> bool:
 def _kubeconfig(url: str, token: str) -> str:
     """The apiserver made itself a certificate and CA (``--cert-dir``); clients trust that CA."""
     ca = base64.b64encode((RUN / "pki" / "apiserver.crt").read_bytes()).decode()
-    return json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "jobctl",
-        "clusters": [{"name": "jobctl", "cluster": {"server": url,
-                                                    "certificate-authority-data": ca}}],
-        "users": [{"name": "admin", "user": {"token": token}}],
-        "contexts": [{"name": "jobctl", "context": {"cluster": "jobctl", "user": "admin"}}],
-    }, indent=2)  # fmt: skip
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "jobctl",
+            "clusters": [
+                {"name": "jobctl", "cluster": {"server": url, "certificate-authority-data": ca}}
+            ],
+            "users": [{"name": "admin", "user": {"token": token}}],
+            "contexts": [{"name": "jobctl", "context": {"cluster": "jobctl", "user": "admin"}}],
+        },
+        indent=2,
+    )
 
 
 def up() -> Path:
@@ -124,25 +138,51 @@ def up() -> Path:
     private, public = _service_account_keys()
     commands: dict[str, list[str]] = {}
     commands["etcd"] = [
-        str(BIN / "etcd"), "--data-dir", str(RUN / "etcd"), "--name", "jobctl",
-        "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
-        "--advertise-client-urls", f"http://127.0.0.1:{etcd_port}",
-        "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
-        "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
-        "--initial-cluster", f"jobctl=http://127.0.0.1:{peer_port}",
+        str(BIN / "etcd"),
+        "--data-dir",
+        str(RUN / "etcd"),
+        "--name",
+        "jobctl",
+        "--listen-client-urls",
+        f"http://127.0.0.1:{etcd_port}",
+        "--advertise-client-urls",
+        f"http://127.0.0.1:{etcd_port}",
+        "--listen-peer-urls",
+        f"http://127.0.0.1:{peer_port}",
+        "--initial-advertise-peer-urls",
+        f"http://127.0.0.1:{peer_port}",
+        "--initial-cluster",
+        f"jobctl=http://127.0.0.1:{peer_port}",
         "--unsafe-no-fsync",
-    ]  # fmt: skip
+    ]
     commands["kube-apiserver"] = [
-        str(BIN / "kube-apiserver"), "--etcd-servers", f"http://127.0.0.1:{etcd_port}",
-        "--bind-address", "127.0.0.1", "--secure-port", str(api_port),
-        "--cert-dir", str(RUN / "pki"), "--token-auth-file", str(RUN / "tokens.csv"),
-        "--authorization-mode", "RBAC", "--enable-admission-plugins", "PodSecurity",
-        "--service-account-issuer", "https://kubernetes.default.svc",
-        "--service-account-key-file", str(public),
-        "--service-account-signing-key-file", str(private),
-        "--service-cluster-ip-range", "10.96.0.0/16", "--allow-privileged=false",
-        "--api-audiences", "https://kubernetes.default.svc",
-    ]  # fmt: skip
+        str(BIN / "kube-apiserver"),
+        "--etcd-servers",
+        f"http://127.0.0.1:{etcd_port}",
+        "--bind-address",
+        "127.0.0.1",
+        "--secure-port",
+        str(api_port),
+        "--cert-dir",
+        str(RUN / "pki"),
+        "--token-auth-file",
+        str(RUN / "tokens.csv"),
+        "--authorization-mode",
+        "RBAC",
+        "--enable-admission-plugins",
+        "PodSecurity",
+        "--service-account-issuer",
+        "https://kubernetes.default.svc",
+        "--service-account-key-file",
+        str(public),
+        "--service-account-signing-key-file",
+        str(private),
+        "--service-cluster-ip-range",
+        "10.96.0.0/16",
+        "--allow-privileged=false",
+        "--api-audiences",
+        "https://kubernetes.default.svc",
+    ]
     pids = [_spawn(name, args) for name, args in commands.items()]
     url = f"https://127.0.0.1:{api_port}"
     state = {"pids": pids, "url": url, "token": token, "commands": commands}
@@ -152,10 +192,16 @@ def up() -> Path:
     KUBECONFIG.chmod(0o600)
     kubectl = [str(BIN / "kubectl"), "--kubeconfig", str(KUBECONFIG)]
     for manifests in (ROOT / "crds", Path(__file__).with_name("kopf-peering-crds.yaml")):
-        subprocess.run([*kubectl, "apply", "--server-side", "-f", str(manifests)], check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
-    subprocess.run([*kubectl, "wait", "--for", "condition=Established", "--timeout", "60s",
-                    "crd", "--all"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [*kubectl, "apply", "--server-side", "-f", str(manifests)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    subprocess.run(
+        [*kubectl, "wait", "--for", "condition=Established", "--timeout", "60s", "crd", "--all"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     # the Pods' logs stay with this cluster: another one's `down` must not remove them
     env = {
         **os.environ,
@@ -163,8 +209,13 @@ def up() -> Path:
         "HARNESS_LOGS": str(RUN / "pods"),
         "HARNESS_START_DELAY_FILE": str(POD_START_DELAY),
     }
-    pids.append(_spawn("kubelet-harness", [sys.executable, str(Path(__file__).with_name(
-        "kubelet_harness.py"))], env))  # fmt: skip
+    pids.append(
+        _spawn(
+            "kubelet-harness",
+            [sys.executable, str(Path(__file__).with_name("kubelet_harness.py"))],
+            env,
+        )
+    )
     STATE.write_text(json.dumps(state))
     print(KUBECONFIG)
     return KUBECONFIG

@@ -53,18 +53,28 @@ class Harness:
     # ------------------------------------------------------------------- node
     def register_node(self) -> None:
         node = {
-            "apiVersion": "v1", "kind": "Node",
+            "apiVersion": "v1",
+            "kind": "Node",
             "metadata": {"name": NODE, "labels": {"kubernetes.io/hostname": NODE}},
-        }  # fmt: skip
+        }
         with contextlib.suppress(ApiException):
             self.core.create_node(node)
-        status = {"status": {
-            "capacity": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
-            "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
-            "conditions": [{"type": "Ready", "status": "True", "reason": "HarnessReady",
-                            "lastHeartbeatTime": now(), "lastTransitionTime": now()}],
-            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
-        }}  # fmt: skip
+        status = {
+            "status": {
+                "capacity": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
+                "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "1000"},
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "HarnessReady",
+                        "lastHeartbeatTime": now(),
+                        "lastTransitionTime": now(),
+                    }
+                ],
+                "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+            }
+        }
         self.core.patch_node_status(NODE, status)
 
     # --------------------------------------------------------- service accounts
@@ -85,17 +95,18 @@ class Harness:
             try:
                 self.watch_pods()
             except Exception as exc:  # a dropped watch: start again
-                print(f"harness: watch ended ({type(exc).__name__}: {exc}); restarting",
-                      flush=True)  # fmt: skip
+                print(f"harness: watch ended ({type(exc).__name__}: {exc}); restarting", flush=True)
                 time.sleep(1)
 
     def watch_pods(self) -> None:
         listing = self.core.list_pod_for_all_namespaces()
         for pod in listing.items:
             self.reconcile(pod)
-        stream = watch.Watch().stream(self.core.list_pod_for_all_namespaces,
-                                      resource_version=listing.metadata.resource_version,
-                                      timeout_seconds=300)  # fmt: skip
+        stream = watch.Watch().stream(
+            self.core.list_pod_for_all_namespaces,
+            resource_version=listing.metadata.resource_version,
+            timeout_seconds=300,
+        )
         for event in stream:
             if event["type"] != "DELETED":
                 self.reconcile(event["object"])
@@ -149,16 +160,23 @@ class Harness:
         command = [*(container.command or []), *(container.args or [])]
         if command and command[0] in ("python", "python3"):
             command[0] = sys.executable
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp",
-               "PYTHONPATH": str(ROOT)}  # fmt: skip
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": "/tmp",
+            "PYTHONPATH": str(ROOT),
+        }
         for variable in container.env or []:
             env[variable.name] = self.resolve(pod, variable)
         log = (LOGS / f"{pod.metadata.namespace}_{pod.metadata.name}.log").open("ab")
         try:
             process = subprocess.Popen(
-                command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                command,
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         except OSError as exc:
             log.write(f"harness: cannot start {command[:1]}: {exc}\n".encode())
             self.finish(pod, 127, "StartError")
@@ -167,13 +185,26 @@ class Harness:
             log.close()
         with self.lock:
             self.processes[key] = process
-        self.patch_status(pod, {
-            "phase": "Running", "podIP": "127.0.0.1", "hostIP": "127.0.0.1", "startTime": now(),
-            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now()}],
-            "containerStatuses": [{"name": container.name, "ready": True, "restartCount": 0,
-                                   "image": container.image, "imageID": "",
-                                   "state": {"running": {"startedAt": now()}}}],
-        })  # fmt: skip
+        self.patch_status(
+            pod,
+            {
+                "phase": "Running",
+                "podIP": "127.0.0.1",
+                "hostIP": "127.0.0.1",
+                "startTime": now(),
+                "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now()}],
+                "containerStatuses": [
+                    {
+                        "name": container.name,
+                        "ready": True,
+                        "restartCount": 0,
+                        "image": container.image,
+                        "imageID": "",
+                        "state": {"running": {"startedAt": now()}},
+                    }
+                ],
+            },
+        )
         threading.Thread(target=self.wait, args=(pod, key, process), daemon=True).start()
 
     def resolve(self, pod: Any, variable: Any) -> str:
@@ -186,9 +217,12 @@ class Harness:
             return base64.b64decode((secret.data or {}).get(ref.key, "")).decode()
         if source.field_ref is not None:
             path = source.field_ref.field_path
-            return {"metadata.name": pod.metadata.name,  # type: ignore[no-any-return]
-                    "metadata.namespace": pod.metadata.namespace,
-                    "status.podIP": "127.0.0.1"}.get(path, "")  # fmt: skip
+            fields = {
+                "metadata.name": pod.metadata.name,
+                "metadata.namespace": pod.metadata.namespace,
+                "status.podIP": "127.0.0.1",
+            }
+            return str(fields.get(path, ""))
         return ""
 
     def wait(self, pod: Any, key: str, process: subprocess.Popen[bytes]) -> None:
@@ -199,14 +233,25 @@ class Harness:
 
     def finish(self, pod: Any, code: int, reason: str) -> None:
         container = pod.spec.containers[0]
-        self.patch_status(pod, {
-            "phase": "Succeeded" if code == 0 else "Failed",
-            "conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now()}],
-            "containerStatuses": [{"name": container.name, "ready": False, "restartCount": 0,
-                                   "image": container.image, "imageID": "",
-                                   "state": {"terminated": {"exitCode": code, "reason": reason,
-                                                            "finishedAt": now()}}}],
-        })  # fmt: skip
+        self.patch_status(
+            pod,
+            {
+                "phase": "Succeeded" if code == 0 else "Failed",
+                "conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now()}],
+                "containerStatuses": [
+                    {
+                        "name": container.name,
+                        "ready": False,
+                        "restartCount": 0,
+                        "image": container.image,
+                        "imageID": "",
+                        "state": {
+                            "terminated": {"exitCode": code, "reason": reason, "finishedAt": now()}
+                        },
+                    }
+                ],
+            },
+        )
         if pod.metadata.deletion_timestamp is not None:
             self.confirm_deletion(pod)
 
@@ -227,13 +272,15 @@ class Harness:
 
     def confirm_deletion(self, pod: Any) -> None:
         with contextlib.suppress(ApiException):
-            self.core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace,
-                                            grace_period_seconds=0)  # fmt: skip
+            self.core.delete_namespaced_pod(
+                pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0
+            )
 
     def patch_status(self, pod: Any, status: dict[str, Any]) -> None:
         with contextlib.suppress(ApiException):
-            self.core.patch_namespaced_pod_status(pod.metadata.name, pod.metadata.namespace,
-                                                  {"status": status})  # fmt: skip
+            self.core.patch_namespaced_pod_status(
+                pod.metadata.name, pod.metadata.namespace, {"status": status}
+            )
 
 
 def stop_all_on_sigterm(harness: Harness) -> None:

@@ -42,10 +42,15 @@ def wait_for(condition: Callable[[], Any], timeout: float = 120, what: str = "")
 
 def apply(api: client.ApiClient, namespace: str, kind: str, name: str, spec: dict) -> None:
     plural = PLURALS[kind]
-    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": kind,
-            "metadata": {"name": name, "namespace": namespace}, "spec": spec}  # fmt: skip
-    client.CustomObjectsApi(api).create_namespaced_custom_object(GROUP, VERSION, namespace,
-                                                                 plural, body)  # fmt: skip
+    body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+    client.CustomObjectsApi(api).create_namespaced_custom_object(
+        GROUP, VERSION, namespace, plural, body
+    )
 
 
 def get(api: client.ApiClient, namespace: str, plural: str, name: str) -> dict[str, Any]:

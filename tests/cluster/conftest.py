@@ -36,20 +36,35 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         bin_dir = BIN
     missing = [t for t in ("etcd", "kube-apiserver", "kubectl") if not (bin_dir / t).exists()]
     if missing:
-        pytest.fail(f"cluster tier: {', '.join(missing)} missing in {bin_dir}; run "
-                    "`make cluster-binaries` (needs Go >= 1.22) or set KUBEBUILDER_ASSETS",
-                    pytrace=False)  # fmt: skip
+        pytest.fail(
+            f"cluster tier: {', '.join(missing)} missing in {bin_dir}; run "
+            "`make cluster-binaries` (needs Go >= 1.22) or set KUBEBUILDER_ASSETS",
+            pytrace=False,
+        )
     cache = tmp_path_factory.mktemp("cluster")
     env = {**os.environ, "CLUSTER_CACHE": str(cache), "CLUSTER_BIN": str(bin_dir)}
-    started = subprocess.run([sys.executable, str(CLUSTER), "up"], env=env, capture_output=True,
-                             text=True, timeout=180, check=False)  # fmt: skip
+    started = subprocess.run(
+        [sys.executable, str(CLUSTER), "up"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     if started.returncode != 0:
-        pytest.fail(f"cluster tier: the control plane did not start:\n{started.stdout}"
-                    f"{started.stderr}", pytrace=False)  # fmt: skip
+        pytest.fail(
+            f"cluster tier: the control plane did not start:\n{started.stdout}{started.stderr}",
+            pytrace=False,
+        )
     kubeconfig = Path(started.stdout.strip().splitlines()[-1])
     yield kubeconfig
-    subprocess.run([sys.executable, str(CLUSTER), "down"], env=env, capture_output=True,
-                   timeout=60, check=False)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(CLUSTER), "down"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -65,8 +80,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.sections.append(("operator log (end)", log.read_text()[-4000:] if log.exists() else ""))
     if "api" in funcargs and "namespace" in funcargs:
         pods = client.CoreV1Api(funcargs["api"]).list_namespaced_pod(funcargs["namespace"]).items
-        report.sections.append(("pods", "\n".join(
-            f"{p.metadata.name} {p.status.phase} node={p.spec.node_name}" for p in pods)))  # fmt: skip
+        report.sections.append(
+            (
+                "pods",
+                "\n".join(
+                    f"{p.metadata.name} {p.status.phase} node={p.spec.node_name}" for p in pods
+                ),
+            )
+        )
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +98,14 @@ def api(cluster: Path) -> client.ApiClient:
 @pytest.fixture(scope="session")
 def kubectl(cluster: Path):
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "kubectl"), "--kubeconfig", str(cluster), *args],
-                              input=stdin, capture_output=True, text=True, timeout=60,
-                              check=False)  # fmt: skip
+        return subprocess.run(
+            [str(BIN / "kubectl"), "--kubeconfig", str(cluster), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     return run
 
@@ -87,9 +113,18 @@ def kubectl(cluster: Path):
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen([str(JOBCTL), "demo-site", "--port", str(port), "--root",
-                                str(ROOT / "examples" / "bookstore" / "site")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            str(JOBCTL),
+            "demo-site",
+            "--port",
+            str(port),
+            "--root",
+            str(ROOT / "examples" / "bookstore" / "site"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1)
     yield f"http://127.0.0.1:{port}/"
     process.terminate()
@@ -110,18 +145,39 @@ def operator_flags() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFactory,
-             operator_flags: list[str]):  # fmt: skip
+def operator(
+    cluster: Path,
+    namespace: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    operator_flags: list[str],
+):
     state = tmp_path_factory.mktemp("operator")
     log = state / "operator.log"
     liveness, rest, callback = free_port(), free_port(), free_port()
     # a fixed callback port, as a Service gives a real cluster: pool Pods outlive a restart
-    args = [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
-            "--state", str(state / "state"), "--callback-listen", f"127.0.0.1:{callback}",
-            "--project", str(ROOT / "examples" / "bookstore"), "--max-workers", "4",
-            "--allow-private-targets", "--liveness", f"127.0.0.1:{liveness}", "--verbose",
-            "--listen", f"127.0.0.1:{rest}",
-            *operator_flags]  # fmt: skip
+    args = [
+        str(JOBCTL),
+        "operator",
+        "--kubeconfig",
+        str(cluster),
+        "--namespace",
+        namespace,
+        "--state",
+        str(state / "state"),
+        "--callback-listen",
+        f"127.0.0.1:{callback}",
+        "--project",
+        str(ROOT / "examples" / "bookstore"),
+        "--max-workers",
+        "4",
+        "--allow-private-targets",
+        "--liveness",
+        f"127.0.0.1:{liveness}",
+        "--verbose",
+        "--listen",
+        f"127.0.0.1:{rest}",
+        *operator_flags,
+    ]
 
     def start() -> subprocess.Popen[bytes]:
         starts = log.read_text().count("operator: namespace") + 1 if log.exists() else 1
@@ -134,9 +190,14 @@ def operator(cluster: Path, namespace: str, tmp_path_factory: pytest.TempPathFac
         return process
 
     running = {"process": start()}
-    yield {"start": start, "running": running, "log": log, "state": state / "state",
-           "liveness": f"http://127.0.0.1:{liveness}/healthz",
-           "api": f"http://127.0.0.1:{rest}"}  # fmt: skip
+    yield {
+        "start": start,
+        "running": running,
+        "log": log,
+        "state": state / "state",
+        "liveness": f"http://127.0.0.1:{liveness}/healthz",
+        "api": f"http://127.0.0.1:{rest}",
+    }
     process = running["process"]
     process.terminate()
     try:

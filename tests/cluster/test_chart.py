@@ -51,8 +51,9 @@ ALLOWED = {
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=120,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        args, input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -76,8 +77,10 @@ def new_namespace(api: client.ApiClient) -> Callable[..., str]:
     return create
 
 
-RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted",
-              "pod-security.kubernetes.io/warn": "restricted"}  # fmt: skip
+RESTRICTED = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+}
 
 
 @pytest.mark.parametrize("values", [[], ["-f", str(ALL_OPTIONS)]], ids=["defaults", "all-options"])
@@ -91,18 +94,26 @@ def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restrict
     namespace = new_namespace(**RESTRICTED)
     rendered = render(namespace, *values)
     kinds = {d["kind"] for d in yaml.safe_load_all(rendered) if d}
-    expected = {"CustomResourceDefinition", "ServiceAccount", "Role", "RoleBinding", "Service",
-                "Deployment"}  # fmt: skip
+    expected = {
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "Deployment",
+    }
     assert expected <= kinds
     if values:  # every option: the monitoring objects too, checked against their real CRDs
         assert {"ServiceMonitor", "PrometheusRule", "ConfigMap"} <= kinds
         install_monitoring_crds(kubectl)
-    applied = kubectl("apply", "--dry-run=server", "--namespace", namespace, "-f", "-",
-                      stdin=rendered)  # fmt: skip
+    applied = kubectl(
+        "apply", "--dry-run=server", "--namespace", namespace, "-f", "-", stdin=rendered
+    )
     assert applied.returncode == 0, applied.stderr
     assert "violate PodSecurity" not in applied.stderr, applied.stderr
-    assert applied.stdout.count("(server dry run)") == len([d for d in
-                                                            yaml.safe_load_all(rendered) if d])  # fmt: skip
+    assert applied.stdout.count("(server dry run)") == len(
+        [d for d in yaml.safe_load_all(rendered) if d]
+    )
 
 
 def install_monitoring_crds(kubectl) -> None:
@@ -130,16 +141,30 @@ def test_worker_pods_are_admitted_where_restricted_is_enforced(
     api: client.ApiClient, new_namespace: Callable[..., str]
 ) -> None:
     namespace = new_namespace(**RESTRICTED)
-    worker = {"image": "example.com/worker:1", "env": [{"name": "SITE", "value": "x"}],
-              "resources": {"requests": {"cpu": "100m"}}}  # fmt: skip
-    launcher = KubeLauncher(client.CoreV1Api(api),
-                            PodSettings(namespace=namespace, callback_url="http://cb:8643",
-                                        image_pull_secrets=("regcred",)),
-                            capacity=1, owner_of=lambda _r: None,
-                            worker_of=lambda _j: worker)  # fmt: skip
-    request = AttemptRequest(attempt_id="ru_abc.1", job_id="job", job_run_id="jr_abc",
-                             run_id="ru_abc", attempt_number=1, api_name="a", parameters={},
-                             timeout_s=60)  # fmt: skip
+    worker = {
+        "image": "example.com/worker:1",
+        "env": [{"name": "SITE", "value": "x"}],
+        "resources": {"requests": {"cpu": "100m"}},
+    }
+    launcher = KubeLauncher(
+        client.CoreV1Api(api),
+        PodSettings(
+            namespace=namespace, callback_url="http://cb:8643", image_pull_secrets=("regcred",)
+        ),
+        capacity=1,
+        owner_of=lambda _r: None,
+        worker_of=lambda _j: worker,
+    )
+    request = AttemptRequest(
+        attempt_id="ru_abc.1",
+        job_id="job",
+        job_run_id="jr_abc",
+        run_id="ru_abc",
+        attempt_number=1,
+        api_name="a",
+        parameters={},
+        timeout_s=60,
+    )
     manifest = launcher.pod_manifest(request, token="t0ken")
     created = client.CoreV1Api(api).create_namespaced_pod(namespace, manifest, dry_run="All")
     container = created.spec.containers[0]
@@ -148,8 +173,15 @@ def test_worker_pods_are_admitted_where_restricted_is_enforced(
 
 
 def _can_i_list(kubectl, namespace: str) -> dict[str, str]:
-    listed = kubectl("auth", "can-i", "--list", "--namespace", namespace,
-                     "--as", f"system:serviceaccount:{namespace}:{SERVICE_ACCOUNT}")  # fmt: skip
+    listed = kubectl(
+        "auth",
+        "can-i",
+        "--list",
+        "--namespace",
+        namespace,
+        "--as",
+        f"system:serviceaccount:{namespace}:{SERVICE_ACCOUNT}",
+    )
     assert listed.returncode == 0, listed.stderr
     rules: dict[str, set[str]] = {}
     for line in listed.stdout.splitlines()[1:]:
@@ -164,10 +196,14 @@ def _can_i_list(kubectl, namespace: str) -> dict[str, str]:
 def installed(kubectl, new_namespace: Callable[..., str]) -> str:
     """The chart's ServiceAccount, Role and RoleBinding, applied for real."""
     namespace = new_namespace()
-    documents = [d for d in yaml.safe_load_all(render(namespace)) if d
-                 and d["kind"] in ("ServiceAccount", "Role", "RoleBinding")]  # fmt: skip
-    applied = kubectl("apply", "--namespace", namespace, "-f", "-",
-                      stdin=yaml.safe_dump_all(documents))  # fmt: skip
+    documents = [
+        d
+        for d in yaml.safe_load_all(render(namespace))
+        if d and d["kind"] in ("ServiceAccount", "Role", "RoleBinding")
+    ]
+    applied = kubectl(
+        "apply", "--namespace", namespace, "-f", "-", stdin=yaml.safe_dump_all(documents)
+    )
     assert applied.returncode == 0, applied.stderr
     return namespace
 
@@ -178,12 +214,18 @@ def test_the_operator_service_account_has_exactly_the_allowed_permissions(
 ) -> None:
     assert _can_i_list(kubectl, installed) == ALLOWED
     user = f"system:serviceaccount:{installed}:{SERVICE_ACCOUNT}"
-    for denied in (["list", "secrets", "--all-namespaces"], ["watch", "secrets", "-A"],
-                   ["get", "secrets", "-n", "default"], ["create", "pods", "-n", "default"],
-                   ["escalate", "roles", "-n", installed], ["bind", "roles", "-n", installed],
-                   ["impersonate", "users"], ["impersonate", "serviceaccounts", "-n", installed],
-                   ["create", "pods", "--subresource=exec", "-n", installed],
-                   ["list", "customresourcedefinitions"]):  # fmt: skip
+    for denied in (
+        ["list", "secrets", "--all-namespaces"],
+        ["watch", "secrets", "-A"],
+        ["get", "secrets", "-n", "default"],
+        ["create", "pods", "-n", "default"],
+        ["escalate", "roles", "-n", installed],
+        ["bind", "roles", "-n", installed],
+        ["impersonate", "users"],
+        ["impersonate", "serviceaccounts", "-n", installed],
+        ["create", "pods", "--subresource=exec", "-n", installed],
+        ["list", "customresourcedefinitions"],
+    ):
         answer = kubectl("auth", "can-i", *denied, "--as", user)
         assert answer.stdout.strip() == "no", f"{user} may {' '.join(denied)}"
 
@@ -206,10 +248,25 @@ def operator_as_service_account(
     log = tmp_path / "operator.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(JOBCTL), "operator", "--kubeconfig", str(kubeconfig), "--namespace", installed,
-             "--state", str(tmp_path / "state"), "--callback-listen", "127.0.0.1:0",
-             "--listen", "off", "--project", str(ROOT / "examples" / "bookstore")],
-            stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+            [
+                str(JOBCTL),
+                "operator",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--namespace",
+                installed,
+                "--state",
+                str(tmp_path / "state"),
+                "--callback-listen",
+                "127.0.0.1:0",
+                "--listen",
+                "off",
+                "--project",
+                str(ROOT / "examples" / "bookstore"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield installed, log
     finally:
@@ -222,15 +279,23 @@ def test_the_operator_runs_a_job_with_only_those_permissions(
 ) -> None:
     namespace, log = operator_as_service_account
     wait_for(lambda: "operator: namespace" in log.read_text(), 60, "the operator to start")
-    apply(api, namespace, "Job", "limited", {"payload": [
-        {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]})  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "limited",
+        {"payload": [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]},
+    )
     apply(api, namespace, "JobRun", "limited-1", {"jobRef": {"name": "limited"}})
 
     def status() -> dict[str, Any]:
         return get(api, namespace, "jobruns", "limited-1").get("status") or {}
 
-    final = wait_for(lambda: status() if status().get("status") == "COMPLETED" else None, 120,
-                     "the JobRun to complete")  # fmt: skip
+    final = wait_for(
+        lambda: status() if status().get("status") == "COMPLETED" else None,
+        120,
+        "the JobRun to complete",
+    )
     assert final["successfulRuns"] == 1
     text = log.read_text()
     assert "Forbidden" not in text and " 403" not in text, text[-3000:]

@@ -48,12 +48,23 @@ def test_the_harness_runs_a_pod_to_completion_with_its_exit_code(api: client.Api
     core = client.CoreV1Api(api)
     for code in (0, 3):
         name = f"probe-{uuid.uuid4().hex[:6]}"
-        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-               "spec": {"restartPolicy": "Never", "automountServiceAccountToken": False,
-                        "containers": [{"name": "main", "image": "jobctl-worker",
-                                        "command": ["python", "-c",
-                                                    f"import os,sys; sys.exit({code})"],
-                                        "env": [{"name": "X", "value": "1"}]}]}}  # fmt: skip
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "containers": [
+                    {
+                        "name": "main",
+                        "image": "jobctl-worker",
+                        "command": ["python", "-c", f"import os,sys; sys.exit({code})"],
+                        "env": [{"name": "X", "value": "1"}],
+                    }
+                ],
+            },
+        }
         core.create_namespaced_pod("default", pod)
         deadline = time.monotonic() + 30
         while True:

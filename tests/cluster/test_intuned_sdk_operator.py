@@ -24,13 +24,28 @@ def test_every_sdk_call_works_against_the_operator_on_resource_jobs(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     item = {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
-    apply(api, namespace, "Job", "sdk-job", {"payload": [item, item],
-                                             "configuration": {"maxConcurrentRequests": 2}})  # fmt: skip
-    apply(api, namespace, "Job", "sdk-slow", {"payload": [item] * 10,
-                                              "configuration": {"maxConcurrentRequests": 1}})  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "sdk-job",
+        {"payload": [item, item], "configuration": {"maxConcurrentRequests": 2}},
+    )
+    apply(
+        api,
+        namespace,
+        "Job",
+        "sdk-slow",
+        {"payload": [item] * 10, "configuration": {"maxConcurrentRequests": 1}},
+    )
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
-    wait_for(lambda: all(httpx.get(f"{base}/jobs/{j}").status_code == 200
-                         for j in ("sdk-job", "sdk-slow")), 30, "both Jobs in the API")  # fmt: skip
+    wait_for(
+        lambda: all(
+            httpx.get(f"{base}/jobs/{j}").status_code == 200 for j in ("sdk-job", "sdk-slow")
+        ),
+        30,
+        "both Jobs in the API",
+    )
     seen = drive(operator["api"], "", "cluster", namespace, "resources")
     project_id = Identity.named("cluster", namespace).project_id
     assert seen["got"] == {"state": "ACTIVE", "project_id": project_id}
@@ -52,8 +67,11 @@ def test_the_sdks_auth_sessions_and_runs_services_against_the_operator(
     direct Run runs in an attempt Pod like any Run, and gets no JobRun resource."""
     apply(api, namespace, "AuthSession", "sdk-member", {"credentials": {"username": "reader"}})
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
-    wait_for(lambda: httpx.get(f"{base}/auth-sessions/sdk-member").status_code == 200, 30,
-             "the AuthSession in the API")  # fmt: skip
+    wait_for(
+        lambda: httpx.get(f"{base}/auth-sessions/sdk-member").status_code == 200,
+        30,
+        "the AuthSession in the API",
+    )
     run = {"api": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
     args = ["resources", "sdk-member", json.dumps(run)]
     seen = drive(operator["api"], "", "cluster", namespace, *args, script=SESSIONS_CALLS)

@@ -32,11 +32,17 @@ def test_a_jobrun_in_pod_mode_runs_a_pod_per_attempt_with_chromium_and_completes
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     category = site + "catalogue/category/poetry/index.html"
-    apply(api, namespace, "Job", "poetry", {
-        "payload": [{"apiName": "scrape-category", "parameters": {"url": category}}],
-        "configuration": {"maxConcurrentRequests": 3},
-        "worker": {"mode": "pod"},  # the operator's default is pool
-    })  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "poetry",
+        {
+            "payload": [{"apiName": "scrape-category", "parameters": {"url": category}}],
+            "configuration": {"maxConcurrentRequests": 3},
+            "worker": {"mode": "pod"},  # the operator's default is pool
+        },
+    )
     apply(api, namespace, "JobRun", "poetry-now", {"jobRef": {"name": "poetry"}})
     custom = client.CustomObjectsApi(api)
 
@@ -50,8 +56,12 @@ def test_a_jobrun_in_pod_mode_runs_a_pod_per_attempt_with_chromium_and_completes
 
     def finished() -> dict[str, Any] | None:
         pods()
-        status = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns",
-                                                     "poetry-now").get("status") or {}  # fmt: skip
+        status = (
+            custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, "jobruns", "poetry-now"
+            ).get("status")
+            or {}
+        )
         return status if status.get("status") == "COMPLETED" else None
 
     status = wait_for(finished, 180, "the JobRun to complete")
@@ -76,9 +86,13 @@ def test_a_jobrun_in_pod_mode_runs_a_pod_per_attempt_with_chromium_and_completes
     assert run_conditions == {"Ready": "True", "Reconciling": "False", "Stalled": "False"}
     assert job["status"]["lastJobRun"]["name"] == "poetry-now"
     assert len(str(status)) < 16 * 1024
-    with_results = wait_for(lambda: (custom.get_namespaced_custom_object(
-        GROUP, VERSION, namespace, "jobruns", "poetry-now")["status"].get("results")), 30,
-        "the results reference")  # fmt: skip
+    with_results = wait_for(
+        lambda: custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, "jobruns", "poetry-now"
+        )["status"].get("results"),
+        30,
+        "the results reference",
+    )
     assert with_results["key"].endswith(".jsonl")
     events = (
         client.CoreV1Api(api)
@@ -91,14 +105,30 @@ def test_a_jobrun_in_pod_mode_runs_a_pod_per_attempt_with_chromium_and_completes
 def test_scheduled_jobruns_have_deterministic_names_and_suspend_and_resume_work(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
-    apply(api, namespace, "Job", "ticker", {
-        "payload": [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}],
-        "schedule": {"intervals": [{"every": "4s"}]},
-    })  # fmt: skip
-    scheduled = wait_for(lambda: [r for r in objects(api, namespace, "jobruns")
-                                  if r["spec"]["jobRef"]["name"] == "ticker"
-                                  and r["spec"].get("type") == "SCHEDULED"] or None,
-                         60, "a scheduled JobRun")  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "ticker",
+        {
+            "payload": [
+                {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
+            ],
+            "schedule": {"intervals": [{"every": "4s"}]},
+        },
+    )
+    scheduled = wait_for(
+        lambda: (
+            [
+                r
+                for r in objects(api, namespace, "jobruns")
+                if r["spec"]["jobRef"]["name"] == "ticker" and r["spec"].get("type") == "SCHEDULED"
+            ]
+            or None
+        ),
+        60,
+        "a scheduled JobRun",
+    )
     for job_run in scheduled:
         tick = datetime.datetime.fromisoformat(
             job_run["spec"]["scheduledTime"].replace("Z", "+00:00")
@@ -107,14 +137,20 @@ def test_scheduled_jobruns_have_deterministic_names_and_suspend_and_resume_work(
         assert job_run["metadata"]["name"] == expected
 
     custom = client.CustomObjectsApi(api)
-    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker",
-                                          {"spec": {"suspend": True}})  # fmt: skip
+    custom.patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobs", "ticker", {"spec": {"suspend": True}}
+    )
 
     def suspended() -> bool:
-        status = custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs",
-                                                     "ticker").get("status") or {}  # fmt: skip
-        return any(c["type"] == "Suspended" and c["status"] == "True"
-                   for c in status.get("conditions", []))  # fmt: skip
+        status = (
+            custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker").get(
+                "status"
+            )
+            or {}
+        )
+        return any(
+            c["type"] == "Suspended" and c["status"] == "True" for c in status.get("conditions", [])
+        )
 
     wait_for(suspended, 30, "the Suspended condition")
     time.sleep(1)
@@ -123,32 +159,49 @@ def test_scheduled_jobruns_have_deterministic_names_and_suspend_and_resume_work(
     after = {r["metadata"]["name"] for r in objects(api, namespace, "jobruns")}
     assert after == before, "a suspended Job made new JobRuns"
 
-    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker",
-                                          {"spec": {"suspend": False}})  # fmt: skip
-    wait_for(lambda: {r["metadata"]["name"] for r in objects(api, namespace, "jobruns")} - after,
-             30, "a scheduled JobRun after resuming")  # fmt: skip
+    custom.patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobs", "ticker", {"spec": {"suspend": False}}
+    )
+    wait_for(
+        lambda: {r["metadata"]["name"] for r in objects(api, namespace, "jobruns")} - after,
+        30,
+        "a scheduled JobRun after resuming",
+    )
     assert not suspended()
-    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "ticker",
-                                          {"spec": {"suspend": True}})  # fmt: skip
+    custom.patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobs", "ticker", {"spec": {"suspend": True}}
+    )
 
 
-def test_terminating_a_jobrun_stops_it(api: client.ApiClient, namespace: str, operator,
-                                       site: str) -> None:  # fmt: skip
+def test_terminating_a_jobrun_stops_it(
+    api: client.ApiClient, namespace: str, operator, site: str
+) -> None:
     items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}] * 30
-    apply(api, namespace, "Job", "long", {"payload": items,
-                                          "configuration": {"maxConcurrentRequests": 1}})  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "long",
+        {"payload": items, "configuration": {"maxConcurrentRequests": 1}},
+    )
     apply(api, namespace, "JobRun", "long-1", {"jobRef": {"name": "long"}})
     custom = client.CustomObjectsApi(api)
 
     def status() -> dict[str, Any]:
-        return custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns",
-                                                   "long-1").get("status") or {}  # fmt: skip
+        return (
+            custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns", "long-1").get(
+                "status"
+            )
+            or {}
+        )
 
     wait_for(lambda: status().get("status") == "PENDING", 60, "the JobRun to start")
-    custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns", "long-1",
-                                          {"spec": {"terminate": True}})  # fmt: skip
-    final = wait_for(lambda: status() if status().get("status") == "TERMINATED" else None, 60,
-                     "TERMINATED")  # fmt: skip
+    custom.patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "jobruns", "long-1", {"spec": {"terminate": True}}
+    )
+    final = wait_for(
+        lambda: status() if status().get("status") == "TERMINATED" else None, 60, "TERMINATED"
+    )
     assert final["reason"]["type"] == "user-request"
     assert final["successfulRuns"] < 30
 
@@ -156,27 +209,42 @@ def test_terminating_a_jobrun_stops_it(api: client.ApiClient, namespace: str, op
 def test_an_operator_killed_mid_run_resumes_with_nothing_lost_and_no_duplicate(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
-    items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1, "n": n}}
-             for n in range(10)]  # fmt: skip
-    apply(api, namespace, "Job", "survivor", {"payload": items,
-                                              "configuration": {"maxConcurrentRequests": 2}})  # fmt: skip
+    items = [
+        {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1, "n": n}}
+        for n in range(10)
+    ]
+    apply(
+        api,
+        namespace,
+        "Job",
+        "survivor",
+        {"payload": items, "configuration": {"maxConcurrentRequests": 2}},
+    )
     apply(api, namespace, "JobRun", "survivor-1", {"jobRef": {"name": "survivor"}})
     custom = client.CustomObjectsApi(api)
 
     def status() -> dict[str, Any]:
-        return custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobruns",
-                                                   "survivor-1").get("status") or {}  # fmt: skip
+        return (
+            custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, "jobruns", "survivor-1"
+            ).get("status")
+            or {}
+        )
 
     wait_for(lambda: status().get("successfulRuns", 0) >= 3, 120, "three Runs")
     process = operator["running"]["process"]
     process.kill()  # SIGKILL, attempts in flight
     process.wait()
     operator["running"]["process"] = operator["start"]()
-    final = wait_for(lambda: status() if status().get("status") == "COMPLETED" else None, 180,
-                     "completion after the restart")  # fmt: skip
+    final = wait_for(
+        lambda: status() if status().get("status") == "COMPLETED" else None,
+        180,
+        "completion after the restart",
+    )
     assert (final["payloads"], final["successfulRuns"], final["failedRuns"]) == (10, 10, 0)
-    runs = [r for r in objects(api, namespace, "jobruns")
-            if r["spec"]["jobRef"]["name"] == "survivor"]  # fmt: skip
+    runs = [
+        r for r in objects(api, namespace, "jobruns") if r["spec"]["jobRef"]["name"] == "survivor"
+    ]
     assert [r["metadata"]["name"] for r in runs] == ["survivor-1"]
     lines = (operator["state"] / "results" / "survivor" / "survivor-1.jsonl").read_text()
     run_ids = [json.loads(line)["apiInfo"]["runId"] for line in lines.splitlines()]
@@ -184,29 +252,67 @@ def test_an_operator_killed_mid_run_resumes_with_nothing_lost_and_no_duplicate(
 
 
 def test_of_two_peered_operators_only_one_acts(
-    api: client.ApiClient, cluster: Path, namespace: str, operator, site: str,
+    api: client.ApiClient,
+    cluster: Path,
+    namespace: str,
+    operator,
+    site: str,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     second_log = tmp_path / "second.log"
     with second_log.open("wb") as out:
         second = subprocess.Popen(
-            [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", namespace,
-             "--state", str(tmp_path / "state"), "--callback-listen", "127.0.0.1:0",
-             "--project", str(ROOT / "examples" / "bookstore"), "--verbose"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                str(JOBCTL),
+                "operator",
+                "--kubeconfig",
+                str(cluster),
+                "--namespace",
+                namespace,
+                "--state",
+                str(tmp_path / "state"),
+                "--callback-listen",
+                "127.0.0.1:0",
+                "--project",
+                str(ROOT / "examples" / "bookstore"),
+                "--verbose",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         logs = (operator["log"], second_log)
-        wait_for(lambda: "another replica is active" in second_log.read_text(), 60,
-                 "the second operator to wait for the Lease")  # fmt: skip
-        apply(api, namespace, "Job", "peered", {
-            "payload": [{"apiName": "flaky", "parameters": {"baseUrl": site,
-                                                            "succeedOnAttempt": 1}}]})  # fmt: skip
+        wait_for(
+            lambda: "another replica is active" in second_log.read_text(),
+            60,
+            "the second operator to wait for the Lease",
+        )
+        apply(
+            api,
+            namespace,
+            "Job",
+            "peered",
+            {
+                "payload": [
+                    {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
+                ]
+            },
+        )
         apply(api, namespace, "JobRun", "peered-1", {"jobRef": {"name": "peered"}})
         custom = client.CustomObjectsApi(api)
-        wait_for(lambda: (custom.get_namespaced_custom_object(
-            GROUP, VERSION, namespace, "jobruns", "peered-1").get("status") or {}).get("status")
-            == "COMPLETED", 120, "the JobRun")  # fmt: skip
+        wait_for(
+            lambda: (
+                (
+                    custom.get_namespaced_custom_object(
+                        GROUP, VERSION, namespace, "jobruns", "peered-1"
+                    ).get("status")
+                    or {}
+                ).get("status")
+                == "COMPLETED"
+            ),
+            120,
+            "the JobRun",
+        )
         acted = [p for p in logs if "peered-1: created" in p.read_text()]
         assert len(acted) == 1, "both operators (or none) created the JobRun"
     finally:
@@ -218,37 +324,79 @@ def test_worker_settings_reach_pods_and_deleting_a_job_removes_its_jobruns_and_p
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     items = [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}] * 20
-    apply(api, namespace, "Job", "doomed", {
-        "payload": items, "configuration": {"maxConcurrentRequests": 1},
-        "worker": {"image": "example.com/custom-worker:1", "mode": "pod",
-                   "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}}},
-    })  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "doomed",
+        {
+            "payload": items,
+            "configuration": {"maxConcurrentRequests": 1},
+            "worker": {
+                "image": "example.com/custom-worker:1",
+                "mode": "pod",
+                "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}},
+            },
+        },
+    )
     apply(api, namespace, "JobRun", "doomed-1", {"jobRef": {"name": "doomed"}})
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     selector = "intuned.io/job=doomed"
-    pod = wait_for(lambda: next(iter(core.list_namespaced_pod(
-        namespace, label_selector=selector).items), None), 60, "a Pod")  # fmt: skip
+    pod = wait_for(
+        lambda: next(
+            iter(core.list_namespaced_pod(namespace, label_selector=selector).items), None
+        ),
+        60,
+        "a Pod",
+    )
     container = pod.spec.containers[0]
     assert container.image == "example.com/custom-worker:1"
     assert container.resources.requests == {"cpu": "100m", "memory": "256Mi"}
 
     custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "doomed")
-    wait_for(lambda: not [r for r in objects(api, namespace, "jobruns")
-                          if r["spec"]["jobRef"]["name"] == "doomed"], 60, "JobRuns removed")  # fmt: skip
-    wait_for(lambda: not core.list_namespaced_pod(namespace, label_selector=selector).items, 60,
-             "Pods removed")  # fmt: skip
-    wait_for(lambda: "doomed" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
-             60, "the Job gone (finalizer released)")  # fmt: skip
+    wait_for(
+        lambda: (
+            not [
+                r
+                for r in objects(api, namespace, "jobruns")
+                if r["spec"]["jobRef"]["name"] == "doomed"
+            ]
+        ),
+        60,
+        "JobRuns removed",
+    )
+    wait_for(
+        lambda: not core.list_namespaced_pod(namespace, label_selector=selector).items,
+        60,
+        "Pods removed",
+    )
+    wait_for(
+        lambda: "doomed" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
+        60,
+        "the Job gone (finalizer released)",
+    )
 
 
 def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resources(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
-    apply(api, namespace, "Job", "via-api", {"payload": [
-        {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]})  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "via-api",
+        {"payload": [{"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}]},
+    )
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
-    job = wait_for(lambda: httpx.get(f"{base}/jobs/via-api").json() if httpx.get(
-        f"{base}/jobs/via-api").status_code == 200 else None, 30, "the Job in the API")  # fmt: skip
+    job = wait_for(
+        lambda: (
+            httpx.get(f"{base}/jobs/via-api").json()
+            if httpx.get(f"{base}/jobs/via-api").status_code == 200
+            else None
+        ),
+        30,
+        "the Job in the API",
+    )
     assert job["source"] == "API" and job["payload"][0]["apiName"] == "flaky"
     refused = httpx.post(f"{base}/jobs", json={"id": "new", "payload": [{"apiName": "a"}]})
     assert refused.status_code == 409 and "Kubernetes resources" in refused.text
@@ -256,15 +404,26 @@ def test_the_rest_api_reads_and_runs_jobs_but_leaves_editing_them_to_the_resourc
 
     assert httpx.post(f"{base}/jobs/via-api/pause").status_code == 200
     custom = client.CustomObjectsApi(api)
-    wait_for(lambda: custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs",
-             "via-api")["spec"].get("suspend") is True, 30, "spec.suspend written back")  # fmt: skip
+    wait_for(
+        lambda: (
+            custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "via-api")[
+                "spec"
+            ].get("suspend")
+            is True
+        ),
+        30,
+        "spec.suspend written back",
+    )
     assert httpx.post(f"{base}/jobs/via-api/resume").status_code == 200
     triggered = httpx.post(f"{base}/jobs/via-api/trigger")
     assert triggered.status_code in (200, 201), triggered.text
     job_run_id = triggered.json()["jobRunId"]
     name = kube_job_run_name(job_run_id)
-    wait_for(lambda: status_of(api, namespace, "jobruns", name).get("status") == "COMPLETED",
-             120, "the triggered JobRun's resource to complete")  # fmt: skip
+    wait_for(
+        lambda: status_of(api, namespace, "jobruns", name).get("status") == "COMPLETED",
+        120,
+        "the triggered JobRun's resource to complete",
+    )
     metrics = httpx.get(f"{operator['api']}/metrics").text
     assert "jobctl_" in metrics
 
@@ -296,11 +455,25 @@ def test_an_operator_for_a_namespace_that_does_not_exist_says_so(
     cluster: Path, tmp_path: Path
 ) -> None:
     done = subprocess.run(
-        [str(JOBCTL), "operator", "--kubeconfig", str(cluster), "--namespace", "no-such-ns",
-         "--state", str(tmp_path / "state"), "--callback-listen", "127.0.0.1:0",
-         "--project", str(ROOT / "examples" / "bookstore")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            str(JOBCTL),
+            "operator",
+            "--kubeconfig",
+            str(cluster),
+            "--namespace",
+            "no-such-ns",
+            "--state",
+            str(tmp_path / "state"),
+            "--callback-listen",
+            "127.0.0.1:0",
+            "--project",
+            str(ROOT / "examples" / "bookstore"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2, done.stderr
     assert "namespace 'no-such-ns' does not exist" in done.stderr
     assert "Traceback" not in done.stderr

@@ -40,19 +40,31 @@ def test_webhook_headers_come_from_a_secret_and_follow_its_changes(
     put_secret(core, namespace, "hook", {"token": TOKEN_1})
     httpserver.expect_request("/results").respond_with_data("ok")
     item = {"apiName": "flaky", "parameters": {"baseUrl": site, "succeedOnAttempt": 1}}
-    apply(api, namespace, "Job", "secretive", {
-        "payload": [item],
-        "sink": {"type": "webhook", "url": httpserver.url_for("/results"),
-                 "headers": {"Authorization": secret_ref("hook", "token"), "X-Inline": INLINE}},
-    })  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "secretive",
+        {
+            "payload": [item],
+            "sink": {
+                "type": "webhook",
+                "url": httpserver.url_for("/results"),
+                "headers": {"Authorization": secret_ref("hook", "token"), "X-Inline": INLINE},
+            },
+        },
+    )
     apply(api, namespace, "JobRun", "secretive-1", {"jobRef": {"name": "secretive"}})
     wait_for(lambda: len(httpserver.log) >= 1, 120, "the first delivery")
     assert httpserver.log[0][0].headers["Authorization"] == TOKEN_1
     assert httpserver.log[0][0].headers["X-Inline"] == INLINE  # inline values still work
 
     put_secret(core, namespace, "hook", {"token": TOKEN_2})
-    wait_for(lambda: "Secret hook changed: reading jobs/secretive again"
-             in operator["log"].read_text(), 30, "the operator to read the Secret again")  # fmt: skip
+    wait_for(
+        lambda: "Secret hook changed: reading jobs/secretive again" in operator["log"].read_text(),
+        30,
+        "the operator to read the Secret again",
+    )
     apply(api, namespace, "JobRun", "secretive-2", {"jobRef": {"name": "secretive"}})
     wait_for(lambda: len(httpserver.log) >= 2, 120, "the second delivery")
     assert httpserver.log[1][0].headers["Authorization"] == TOKEN_2
@@ -63,12 +75,22 @@ def test_webhook_headers_come_from_a_secret_and_follow_its_changes(
 def test_a_missing_secret_is_reported_on_the_job_until_it_exists(
     api: client.ApiClient, namespace: str, operator
 ) -> None:
-    apply(api, namespace, "Job", "needs-aws", {
-        "payload": [{"apiName": "flaky"}],
-        "sink": {"type": "s3", "bucket": "b", "region": "us-east-1",
-                 "accessKeyId": secret_ref("aws", "id"),
-                 "secretAccessKey": secret_ref("aws", "key")},
-    })  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "Job",
+        "needs-aws",
+        {
+            "payload": [{"apiName": "flaky"}],
+            "sink": {
+                "type": "s3",
+                "bucket": "b",
+                "region": "us-east-1",
+                "accessKeyId": secret_ref("aws", "id"),
+                "secretAccessKey": secret_ref("aws", "key"),
+            },
+        },
+    )
 
     def spec_error() -> str | None:
         status = get(api, namespace, "jobs", "needs-aws").get("status") or {}
@@ -77,16 +99,26 @@ def test_a_missing_secret_is_reported_on_the_job_until_it_exists(
 
     message = wait_for(spec_error, 30, "the SpecError condition")
     assert "spec.sink.accessKeyId: secret 'aws' does not exist" in message
-    events = client.CoreV1Api(api).list_namespaced_event(
-        namespace, field_selector="involvedObject.name=needs-aws").items  # fmt: skip
+    events = (
+        client.CoreV1Api(api)
+        .list_namespaced_event(namespace, field_selector="involvedObject.name=needs-aws")
+        .items
+    )
     assert any(e.reason == "SpecError" and e.type == "Warning" for e in events)
 
     put_secret(client.CoreV1Api(api), namespace, "aws", {"id": "AKIACANARY0001"})
     wait_for(lambda: "no key 'key'" in (spec_error() or ""), 30, "the missing key reported")
-    put_secret(client.CoreV1Api(api), namespace, "aws",
-               {"id": "AKIACANARY0001", "key": "canary-secret-key-0001"})  # fmt: skip
-    wait_for(lambda: conditions(get(api, namespace, "jobs", "needs-aws")).get("Ready") == "True",
-             30, "the Job to become Ready")  # fmt: skip
+    put_secret(
+        client.CoreV1Api(api),
+        namespace,
+        "aws",
+        {"id": "AKIACANARY0001", "key": "canary-secret-key-0001"},
+    )
+    wait_for(
+        lambda: conditions(get(api, namespace, "jobs", "needs-aws")).get("Ready") == "True",
+        30,
+        "the Job to become Ready",
+    )
     assert_nowhere(api, namespace, operator, "AKIACANARY0001", "canary-secret-key-0001")
 
 
@@ -94,15 +126,29 @@ def test_an_auth_session_resource_signs_in_with_a_password_from_a_secret(
     api: client.ApiClient, namespace: str, operator, site: str
 ) -> None:
     put_secret(client.CoreV1Api(api), namespace, "member", {"password": MEMBER_PASSWORD})
-    apply(api, namespace, "AuthSession", "member", {"credentials": {
-        "username": "reader", "password": secret_ref("member", "password")}})  # fmt: skip
-    wait_for(lambda: conditions(get(api, namespace, "authsessions", "member")).get("Ready")
-             == "True", 30, "the AuthSession to become Ready")  # fmt: skip
-    apply(api, namespace, "Job", "orders", {
-        "payload": [{"apiName": "members/orders", "parameters": {}}],
-        "auth_session": {"id": "member"},
-        "worker": {"env": [{"name": "BOOKSTORE_URL", "value": site}]},
-    })  # fmt: skip
+    apply(
+        api,
+        namespace,
+        "AuthSession",
+        "member",
+        {"credentials": {"username": "reader", "password": secret_ref("member", "password")}},
+    )
+    wait_for(
+        lambda: conditions(get(api, namespace, "authsessions", "member")).get("Ready") == "True",
+        30,
+        "the AuthSession to become Ready",
+    )
+    apply(
+        api,
+        namespace,
+        "Job",
+        "orders",
+        {
+            "payload": [{"apiName": "members/orders", "parameters": {}}],
+            "auth_session": {"id": "member"},
+            "worker": {"env": [{"name": "BOOKSTORE_URL", "value": site}]},
+        },
+    )
     apply(api, namespace, "JobRun", "orders-1", {"jobRef": {"name": "orders"}})
 
     def ended() -> dict[str, Any] | None:
@@ -118,9 +164,13 @@ def test_an_auth_session_resource_signs_in_with_a_password_from_a_secret(
 def assert_nowhere(api: client.ApiClient, namespace: str, operator, *values: str) -> None:
     """No secret value in any status, Event or the operator's log."""
     custom = client.CustomObjectsApi(api)
-    statuses = [str(item.get("status")) for plural in ("jobs", "jobruns", "authsessions")
-                for item in custom.list_namespaced_custom_object(
-                    "intuned.io", "v1alpha1", namespace, plural)["items"]]  # fmt: skip
+    statuses = [
+        str(item.get("status"))
+        for plural in ("jobs", "jobruns", "authsessions")
+        for item in custom.list_namespaced_custom_object(
+            "intuned.io", "v1alpha1", namespace, plural
+        )["items"]
+    ]
     events = [e.message or "" for e in client.CoreV1Api(api).list_namespaced_event(namespace).items]
     log = operator["log"].read_text()
     values += tuple(base64.b64encode(v.encode()).decode() for v in values)  # as Secrets hold them

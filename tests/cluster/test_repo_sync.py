@@ -38,13 +38,21 @@ def sync_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def operator_flags(sync_root: Path) -> list[str]:
-    return ["--sync-root", str(sync_root),
-            "--sync-dir", str(sync_root / "current" / "intuned-resources")]  # fmt: skip
+    return [
+        "--sync-root",
+        str(sync_root),
+        "--sync-dir",
+        str(sync_root / "current" / "intuned-resources"),
+    ]
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e",
-                           *args], capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -68,8 +76,10 @@ def commit(repo: Path, files: dict[str, str | None], sync_root: Path) -> str:
 
 
 def job(api_name: str, every: str = "1h") -> str:
-    return (f'// synced\n{{\n  "payload": [{{"apiName": "{api_name}"}}],\n'
-            f'  "schedule": {{"intervals": [{{"every": "{every}"}}]}},\n}}\n')  # fmt: skip
+    return (
+        f'// synced\n{{\n  "payload": [{{"apiName": "{api_name}"}}],\n'
+        f'  "schedule": {{"intervals": [{{"every": "{every}"}}]}},\n}}\n'
+    )
 
 
 def test_nothing_is_deleted_while_the_checkout_is_missing(
@@ -87,15 +97,20 @@ def test_nothing_is_deleted_while_the_checkout_is_missing(
         "orphan",
         {"metadata": {"labels": {"intuned.io/source": "code"}}},
     )  # a pass follows this change
-    wait_for(lambda: "does not exist (yet)" in operator["log"].read_text(), FOLLOW_S,
-             "the missing checkout to be reported")  # fmt: skip
+    wait_for(
+        lambda: "does not exist (yet)" in operator["log"].read_text(),
+        FOLLOW_S,
+        "the missing checkout to be reported",
+    )
     time.sleep(2 * SETTLE_S + 1)
     assert "orphan" in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")}
 
     commit(checkout, {"placeholder.job.jsonc": job("p")}, sync_root)
-    wait_for(lambda: "orphan" not in {j["metadata"]["name"] for j in
-                                      objects(api, namespace, "jobs")}, FOLLOW_S,
-             "the code Job without a file to be pruned once the checkout exists")  # fmt: skip
+    wait_for(
+        lambda: "orphan" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
+        FOLLOW_S,
+        "the code Job without a file to be pruned once the checkout exists",
+    )
 
 
 def test_jobs_follow_their_files_and_hand_edits_are_reverted(
@@ -112,23 +127,52 @@ def test_jobs_follow_their_files_and_hand_edits_are_reverted(
     assert metadata["labels"]["intuned.io/source"] == "code"
     assert metadata["annotations"]["intuned.io/path"] == "intuned-resources/jobs/synced.job.jsonc"
     assert metadata["annotations"]["intuned.io/commit"] == first
-    wait_for(lambda: (get(api, namespace, "jobs", "synced").get("status") or {}).get("source")
-             == {"kind": "code", "path": "intuned-resources/jobs/synced.job.jsonc",
-                 "commit": first}, FOLLOW_S, "the source in the Job's status")  # fmt: skip
+    wait_for(
+        lambda: (
+            (get(api, namespace, "jobs", "synced").get("status") or {}).get("source")
+            == {"kind": "code", "path": "intuned-resources/jobs/synced.job.jsonc", "commit": first}
+        ),
+        FOLLOW_S,
+        "the source in the Job's status",
+    )
 
     second = commit(checkout, {"synced.job.jsonc": job("b")}, sync_root)
-    wait_for(lambda: get(api, namespace, "jobs", "synced")["spec"]["payload"]
-             == [{"apiName": "b"}], FOLLOW_S, "the changed file to reach the Job")  # fmt: skip
-    assert get(api, namespace, "jobs", "synced")["metadata"]["annotations"][
-        "intuned.io/commit"] == second  # fmt: skip
+    wait_for(
+        lambda: get(api, namespace, "jobs", "synced")["spec"]["payload"] == [{"apiName": "b"}],
+        FOLLOW_S,
+        "the changed file to reach the Job",
+    )
+    assert (
+        get(api, namespace, "jobs", "synced")["metadata"]["annotations"]["intuned.io/commit"]
+        == second
+    )
 
     client.CustomObjectsApi(api).patch_namespaced_custom_object(
-        "intuned.io", "v1alpha1", namespace, "jobs", "synced",
-        {"spec": {"payload": [{"apiName": "edited"}], "sink": {"type": "webhook",
-                  "url": "https://example.com/hook"}, "suspend": True}})  # fmt: skip
-    wait_for(lambda: get(api, namespace, "jobs", "synced")["spec"]
-             == {"payload": [{"apiName": "b"}], "schedule": {"intervals": [{"every": "1h"}]},
-                 "suspend": True}, FOLLOW_S, "the hand edit to be reverted")  # fmt: skip
+        "intuned.io",
+        "v1alpha1",
+        namespace,
+        "jobs",
+        "synced",
+        {
+            "spec": {
+                "payload": [{"apiName": "edited"}],
+                "sink": {"type": "webhook", "url": "https://example.com/hook"},
+                "suspend": True,
+            }
+        },
+    )
+    wait_for(
+        lambda: (
+            get(api, namespace, "jobs", "synced")["spec"]
+            == {
+                "payload": [{"apiName": "b"}],
+                "schedule": {"intervals": [{"every": "1h"}]},
+                "suspend": True,
+            }
+        ),
+        FOLLOW_S,
+        "the hand edit to be reverted",
+    )
     # suspend is run-time state (kubectl or the REST API pausing a Job), not the file's to undo
 
 
@@ -136,35 +180,48 @@ def test_a_broken_file_is_reported_and_its_last_good_version_kept_until_fixed(
     api: client.ApiClient, namespace: str, operator, checkout: Path, sync_root: Path
 ) -> None:
     commit(checkout, {"fragile.job.jsonc": job("good")}, sync_root)
-    wait_for(lambda: fragile_ready(api, namespace),
-             FOLLOW_S, "the Job to be Ready")  # fmt: skip
+    wait_for(lambda: fragile_ready(api, namespace), FOLLOW_S, "the Job to be Ready")
 
     commit(checkout, {"fragile.job.jsonc": job("good", every="soon")}, sync_root)
 
     def spec_error() -> str | None:
-        found = [c for c in status_of(api, namespace, "jobs", "fragile")
-                 .get("conditions", []) if c["type"] == "SpecError" and c["status"] == "True"]  # fmt: skip
+        found = [
+            c
+            for c in status_of(api, namespace, "jobs", "fragile").get("conditions", [])
+            if c["type"] == "SpecError" and c["status"] == "True"
+        ]
         return found[0]["message"] if found else None
 
     message = wait_for(spec_error, FOLLOW_S, "SpecError for the broken file")
     assert message.startswith("intuned-resources/jobs/fragile.job.jsonc:4:"), message
     assert "soon" in message
     assert get(api, namespace, "jobs", "fragile")["spec"]["schedule"] == {
-        "intervals": [{"every": "1h"}]}  # the last good version stays  # fmt: skip
-    events = client.CoreV1Api(api).list_namespaced_event(
-        namespace, field_selector="involvedObject.name=fragile").items  # fmt: skip
+        "intervals": [{"every": "1h"}]
+    }  # the last good version stays
+    events = (
+        client.CoreV1Api(api)
+        .list_namespaced_event(namespace, field_selector="involvedObject.name=fragile")
+        .items
+    )
     assert any(e.reason == "SpecError" for e in events)
     assert "repo sync: invalid:" in operator["log"].read_text()
 
     commit(checkout, {"fragile.job.jsonc": job("fixed", every="2h")}, sync_root)
-    wait_for(lambda: fragile_ready(api, namespace)
-             and get(api, namespace, "jobs", "fragile")["spec"]["payload"]
-             == [{"apiName": "fixed"}], FOLLOW_S, "the fixed file to be Ready")  # fmt: skip
+    wait_for(
+        lambda: (
+            fragile_ready(api, namespace)
+            and get(api, namespace, "jobs", "fragile")["spec"]["payload"] == [{"apiName": "fixed"}]
+        ),
+        FOLLOW_S,
+        "the fixed file to be Ready",
+    )
 
     commit(checkout, {"fragile.job.jsonc": None}, sync_root)
-    wait_for(lambda: "fragile" not in {j["metadata"]["name"] for j in
-                                       objects(api, namespace, "jobs")}, FOLLOW_S + 30,
-             "the Job to be removed with its file")  # fmt: skip
+    wait_for(
+        lambda: "fragile" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
+        FOLLOW_S + 30,
+        "the Job to be removed with its file",
+    )
 
 
 def fragile_ready(api: client.ApiClient, namespace: str) -> bool:

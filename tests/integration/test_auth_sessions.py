@@ -57,20 +57,30 @@ def write(tmp_path: Path, job: dict[str, Any], session: dict[str, Any] | None = 
 
 
 def members_job(passes: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"payload": [{"apiName": "members/orders", "parameters": {"passes": passes}}],
-            "configuration": {"maxConcurrentRequests": 3, "retry": {"maximumAttempts": 3}},
-            "auth_session": {"id": "member", "checkAttempts": 2, "createAttempts": 2},
-            **extra}  # fmt: skip
+    return {
+        "payload": [{"apiName": "members/orders", "parameters": {"passes": passes}}],
+        "configuration": {"maxConcurrentRequests": 3, "retry": {"maximumAttempts": 3}},
+        "auth_session": {"id": "member", "checkAttempts": 2, "createAttempts": 2},
+        **extra,
+    }
 
 
 SESSION = {"credentials": {"username": "reader", "password": {"env": "MEMBER_PASSWORD"}}}
 
 
 def controller(tmp_path: Path) -> EmbeddedController:
-    settings = Settings(resources=tmp_path / "resources", state=tmp_path / "state", watch=False,
-                        delivery=DeliverySettings(allow_private_targets=True))  # fmt: skip
-    launcher = LocalLauncher(project=PROJECT, artifacts=tmp_path / "state" / "attempts",
-                             capacity=3, attempts_per_worker=3)  # fmt: skip
+    settings = Settings(
+        resources=tmp_path / "resources",
+        state=tmp_path / "state",
+        watch=False,
+        delivery=DeliverySettings(allow_private_targets=True),
+    )
+    launcher = LocalLauncher(
+        project=PROJECT,
+        artifacts=tmp_path / "state" / "attempts",
+        capacity=3,
+        attempts_per_worker=3,
+    )
     return EmbeddedController(settings, launcher, out=io.StringIO())
 
 

@@ -45,8 +45,18 @@ def run_job(
     jobs = root / "resources" / "jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     (jobs / f"{job_id}.job.json").write_text(json.dumps(job))
-    done = jobctl("run", "--resources", str(root / "resources"), "--state", str(root / "state"),
-                  "--project", str(project), "--trigger", job_id, "--until-idle")  # fmt: skip
+    done = jobctl(
+        "run",
+        "--resources",
+        str(root / "resources"),
+        "--state",
+        str(root / "state"),
+        "--project",
+        str(project),
+        "--trigger",
+        job_id,
+        "--until-idle",
+    )
     path = (
         Path(done.stdout.rsplit("results: ", 1)[1].strip()) if "results: " in done.stdout else None
     )
@@ -107,9 +117,13 @@ LINE_SCHEMA = {
 
 def test_the_bookstore_demo_end_to_end(jobctl, tmp_path: Path, serve) -> None:
     base = serve(ROOT / "examples" / "bookstore" / "site")
-    job = {"payload": [{"apiName": "list-categories", "parameters": {"baseUrl": base + "/"}},
-                       {"apiName": "flaky", "parameters": {"baseUrl": base + "/"}}],
-           "configuration": {"maxConcurrentRequests": 4}}  # fmt: skip
+    job = {
+        "payload": [
+            {"apiName": "list-categories", "parameters": {"baseUrl": base + "/"}},
+            {"apiName": "flaky", "parameters": {"baseUrl": base + "/"}},
+        ],
+        "configuration": {"maxConcurrentRequests": 4},
+    }
     done, lines = run_job(jobctl, tmp_path, ROOT / "examples" / "bookstore", "demo", job)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     assert len(lines) == 47  # 1 list + 5 categories + 40 books + flaky
@@ -177,8 +191,10 @@ def test_extend_timeout_keeps_an_attempt_alive_while_a_timeout_kills_another(
     jobctl, tmp_path: Path
 ) -> None:
     project = write_project(tmp_path / "project", {"heartbeats.py": HEARTBEATS, "slow.py": SLOW})
-    job = {"payload": [{"api": "heartbeats"}, {"api": "slow"}],
-           "configuration": {"requestTimeout": 2, "retry": {"maximumAttempts": 1}}}  # fmt: skip
+    job = {
+        "payload": [{"api": "heartbeats"}, {"api": "slow"}],
+        "configuration": {"requestTimeout": 2, "retry": {"maximumAttempts": 1}},
+    }
     done, lines = run_job(jobctl, tmp_path, project, "timeouts", job)
     assert done.returncode == 1, done.stdout[-2000:]
     by_name = {line["apiInfo"]["name"]: line["apiInfo"] for line in lines}
@@ -198,12 +214,22 @@ def test_a_worker_that_dies_is_replaced_and_the_run_retried(jobctl, tmp_path: Pa
 def test_missing_apis_and_bad_results_are_user_errors_and_not_retried(
     jobctl, tmp_path: Path
 ) -> None:
-    project = write_project(tmp_path / "project", {
-        "nested/not-json.py": "async def automation(page, params, **_kwargs):\n    return {1, 2}\n",
-        "raises.py": "async def automation(page, params, **_kwargs):\n    raise ValueError('bad')\n",
-    })  # fmt: skip
-    job = {"payload": [{"api": "nope"}, {"api": "nested/not-json"}, {"api": "raises"}, {"api": "../escape"}],
-           "configuration": {"retry": {"maximumAttempts": 2}}}  # fmt: skip
+    project = write_project(
+        tmp_path / "project",
+        {
+            "nested/not-json.py": "async def automation(page, params, **_kwargs):\n    return {1, 2}\n",
+            "raises.py": "async def automation(page, params, **_kwargs):\n    raise ValueError('bad')\n",
+        },
+    )
+    job = {
+        "payload": [
+            {"api": "nope"},
+            {"api": "nested/not-json"},
+            {"api": "raises"},
+            {"api": "../escape"},
+        ],
+        "configuration": {"retry": {"maximumAttempts": 2}},
+    }
     done, lines = run_job(jobctl, tmp_path, project, "errors", job)
     assert done.returncode == 1
     errors = {line["apiInfo"]["name"]: line["apiInfo"]["error"] for line in lines}
@@ -269,12 +295,16 @@ def test_code_written_like_the_intuned_docs_runs_unchanged(jobctl, tmp_path: Pat
     for n in range(3):
         (site / f"p{n}.html").write_text(f"<h1>Product {n}</h1>")
     base = serve(site)
-    project = write_project(tmp_path / "project", {
-        "discover.py": DOCS_EXTEND_PAYLOAD.format(base=base),
-        # the docs' snippet relies on names imported elsewhere in the file
-        "long.py": "from typing import Any, Dict\nfrom playwright.async_api import Page\n" + DOCS_EXTEND_TIMEOUT,
-        "scrape-product-details.py": PRODUCT_DETAILS,
-    })  # fmt: skip
+    project = write_project(
+        tmp_path / "project",
+        {
+            "discover.py": DOCS_EXTEND_PAYLOAD.format(base=base),
+            # the docs' snippet relies on names imported elsewhere in the file
+            "long.py": "from typing import Any, Dict\nfrom playwright.async_api import Page\n"
+            + DOCS_EXTEND_TIMEOUT,
+            "scrape-product-details.py": PRODUCT_DETAILS,
+        },
+    )
     done, lines = run_job(
         jobctl, tmp_path, project, "docs", {"payload": [{"api": "discover"}, {"api": "long"}]}
     )

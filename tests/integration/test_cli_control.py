@@ -12,8 +12,10 @@ import pytest
 from tests.support.controller_process import JOBCTL, RunningController, start_controller
 
 pytestmark = pytest.mark.integration
-CODE_JOB = {"payload": [{"apiName": "fanout", "parameters": {"count": 8}}],
-            "configuration": {"maxConcurrentRequests": 2}}  # fmt: skip
+CODE_JOB = {
+    "payload": [{"apiName": "fanout", "parameters": {"count": 8}}],
+    "configuration": {"maxConcurrentRequests": 2},
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +29,21 @@ def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCont
 
 
 def cli(controller: RunningController, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"JOBCTL_SERVER": controller.url, "JOBCTL_API_KEY": controller.api_key,
-           "PATH": "/usr/bin:/bin", "COLUMNS": "200"}  # fmt: skip
-    return subprocess.run([str(JOBCTL), *args], capture_output=True, text=True, env=env,
-                          timeout=60, check=False, stdin=subprocess.DEVNULL)  # fmt: skip
+    env = {
+        "JOBCTL_SERVER": controller.url,
+        "JOBCTL_API_KEY": controller.api_key,
+        "PATH": "/usr/bin:/bin",
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [str(JOBCTL), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_trigger_watch_and_inspect_a_jobrun(controller: RunningController) -> None:
@@ -61,8 +74,10 @@ def test_create_pause_resume_terminate_and_delete_an_api_job(
 ) -> None:
     file = tmp_path / "slow-job.job.jsonc"
     items = ", ".join(f'{{api: "echo", parameters: {{n: {n}}}}}' for n in range(200))
-    file.write_text(f"// created from the CLI\n{{payload: [{items}], "
-                    "configuration: {maxConcurrentRequests: 1}}")  # fmt: skip
+    file.write_text(
+        f"// created from the CLI\n{{payload: [{items}], "
+        "configuration: {maxConcurrentRequests: 1}}"
+    )
     created = cli(controller, "jobs", "create", str(file))
     assert created.returncode == 0, created.stderr
     assert "created job slow-job" in created.stdout
@@ -99,8 +114,11 @@ def test_errors_are_one_clear_line(controller: RunningController, tmp_path: Path
     assert f"{bad}:2:14: payload[0]: unknown key 'apiNam'" in invalid.stderr
     unreachable = subprocess.run(
         [str(JOBCTL), "jobs", "list", "--server", "http://127.0.0.1:9"],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert unreachable.returncode == 2 and "cannot reach the controller" in unreachable.stderr
     for result in (code_defined, invalid, unreachable):
         assert "Traceback" not in result.stderr
@@ -115,13 +133,20 @@ def test_jobs_create_takes_the_docs_forms_and_the_id_from_the_document(
     config = tmp_path / "job-config.json"
     config.write_text('{"id": "from-file", "payload": [{"apiName": "echo"}]}')
     assert "created job from-file" in cli(controller, "jobs", "create", f"@{config}").stdout
-    env = {"JOBCTL_SERVER": controller.url, "JOBCTL_API_KEY": controller.api_key,
-           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    env = {
+        "JOBCTL_SERVER": controller.url,
+        "JOBCTL_API_KEY": controller.api_key,
+        "PATH": "/usr/bin:/bin",
+    }
     piped = subprocess.run(
-        [str(JOBCTL), "jobs", "create", "-", "-p", "shop"], capture_output=True, text=True,
-        env=env, timeout=60, check=False,
+        [str(JOBCTL), "jobs", "create", "-", "-p", "shop"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
         input='// stdin\n{id: "piped", payload: [{api: "echo"}]}',
-    )  # fmt: skip
+    )
     assert "created job piped" in piped.stdout, piped.stderr
     in_git = tmp_path / "intuned-resources" / "jobs" / "named.job.jsonc"
     in_git.parent.mkdir(parents=True)

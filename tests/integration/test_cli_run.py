@@ -28,8 +28,16 @@ def write_job(root: Path, name: str, text: str) -> Path:
 
 
 def run_args(root: Path, *extra: str) -> list[str]:
-    return ["run", "--resources", str(root / "resources"), "--state", str(root / "state"),
-            "--launcher", FAKE, *extra]  # fmt: skip
+    return [
+        "run",
+        "--resources",
+        str(root / "resources"),
+        "--state",
+        str(root / "state"),
+        "--launcher",
+        FAKE,
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -58,14 +66,30 @@ def test_until_idle_waits_for_the_triggered_job_run_not_for_other_jobs_retrying_
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]  # nothing listens there once the socket closes
-    root = write_job(tmp_path, "demo", '{payload: [{api: "a"}, {api: "b"}], '
-                     "configuration: {maximumConcurrentRequests: 1}}")  # fmt: skip
-    write_job(root, "ticking", f'{{payload: [{{api: "a"}}], schedule: {{intervals: [{{every: "1s"}}]}},'
-              f' sink: {{type: "webhook", url: "http://127.0.0.1:{closed_port}/down"}}}}')  # fmt: skip
+    root = write_job(
+        tmp_path,
+        "demo",
+        '{payload: [{api: "a"}, {api: "b"}], configuration: {maximumConcurrentRequests: 1}}',
+    )
+    write_job(
+        root,
+        "ticking",
+        f'{{payload: [{{api: "a"}}], schedule: {{intervals: [{{every: "1s"}}]}},'
+        f' sink: {{type: "webhook", url: "http://127.0.0.1:{closed_port}/down"}}}}',
+    )
     started = time.monotonic()
-    done = jobctl(*run_args(root, "--trigger", "demo", "--until-idle", "--allow-private-targets",
-                            "--delivery-initial-delay", "5s"),
-                  env=jobctl_env(JOBCTL_FAKE_DELAY="2"))  # each attempt takes 2 s  # fmt: skip
+    done = jobctl(
+        *run_args(
+            root,
+            "--trigger",
+            "demo",
+            "--until-idle",
+            "--allow-private-targets",
+            "--delivery-initial-delay",
+            "5s",
+        ),
+        env=jobctl_env(JOBCTL_FAKE_DELAY="2"),
+    )  # each attempt takes 2 s
     assert done.returncode == 0, done.stdout + done.stderr
     assert "COMPLETED: 2 succeeded" in done.stdout
     assert time.monotonic() - started < 60
@@ -91,8 +115,9 @@ def _cpu_seconds(pid: int) -> float:
 def _start_ready(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """``jobctl run`` started and past its start-up (imports, state, first pass)."""
     with log.open("ab") as out:
-        process = subprocess.Popen([str(JOBCTL), *args], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [str(JOBCTL), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     runs = log.read_text().count("JobRun(s) resumed")
     deadline = time.monotonic() + 60
     while log.read_text().count("JobRun(s) resumed") <= runs and process.poll() is None:
@@ -151,8 +176,9 @@ def _kill_while_running(
     made = 0
     args = run_args(root, "--trigger", "bulk", "--until-idle")
     while made < kills:
-        process = subprocess.Popen([str(JOBCTL), *args], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        process = subprocess.Popen(
+            [str(JOBCTL), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         target = _results_lines(root) + rng.randint(*gaps)
         _wait_for(functools.partial(_reached, root, target), process)
         time.sleep(rng.uniform(0, 0.05))
@@ -162,8 +188,14 @@ def _kill_while_running(
         process.wait()
         made += 1
         args = run_args(root, "--until-idle")  # resume, do not trigger again
-    final = subprocess.run([str(JOBCTL), *run_args(root, "--until-idle")], env=env,
-                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    final = subprocess.run(
+        [str(JOBCTL), *run_args(root, "--until-idle")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert final.returncode == 0, final.stderr
     return made
 
@@ -239,9 +271,20 @@ def test_a_project_without_its_api_folder_ends_the_jobrun_failure_saying_why(
     items = ", ".join(f'{{api: "books/details", parameters: {{n: {n}}}}}' for n in range(6))
     root = write_job(tmp_path, "demo", f"{{payload: [{items}]}}")
     (tmp_path / "empty-project").mkdir()
-    args = ["run", "--resources", str(root / "resources"), "--state", str(root / "state"),
-            "--project", str(tmp_path / "empty-project"), "--trigger", "demo", "--until-idle",
-            "--listen", "127.0.0.1:0"]  # fmt: skip
+    args = [
+        "run",
+        "--resources",
+        str(root / "resources"),
+        "--state",
+        str(root / "state"),
+        "--project",
+        str(tmp_path / "empty-project"),
+        "--trigger",
+        "demo",
+        "--until-idle",
+        "--listen",
+        "127.0.0.1:0",
+    ]
     done = jobctl(*args)
     assert done.returncode == 2, done.stdout + done.stderr  # ended, not COMPLETED
     assert "ended FAILURE" in done.stdout and "Traceback" not in done.stderr, done.stderr

@@ -12,9 +12,15 @@ pytestmark = pytest.mark.integration
 
 def test_preview_json_by_path(jobctl) -> None:
     done = jobctl(
-        "schedule", "preview", "intuned-resources/jobs/weekday-reports.job.jsonc",
-        "--from", "2026-03-27T12:00:00Z", "--count", "3", "--json",
-    )  # fmt: skip
+        "schedule",
+        "preview",
+        "intuned-resources/jobs/weekday-reports.job.jsonc",
+        "--from",
+        "2026-03-27T12:00:00Z",
+        "--count",
+        "3",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     # --from is exclusive: the 12:00Z tick itself is not listed
@@ -34,9 +40,17 @@ def test_preview_by_job_id_across_dst(jobctl, tmp_path: Path) -> None:
         'calendars: [{hour: 1, minute: 30, comment: "half past one"}]}}'
     )
     done = jobctl(
-        "schedule", "preview", "ny", "--resources", str(tmp_path), "--from", "2026-10-31T12:00:00",
-        "--count", "3", "--json",
-    )  # fmt: skip
+        "schedule",
+        "preview",
+        "ny",
+        "--resources",
+        str(tmp_path),
+        "--from",
+        "2026-10-31T12:00:00",
+        "--count",
+        "3",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     assert [r["time"] for r in json.loads(done.stdout)] == [
         "2026-11-01T05:30:00Z",

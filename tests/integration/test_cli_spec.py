@@ -61,8 +61,10 @@ def test_validate_json_report(jobctl, tmp_path: Path) -> None:
     assert report["valid"] is False and report["files"] == 2 and report["jobs"] == ["b"]
     (problem,) = report["problems"]
     assert (problem["line"], problem["column"], problem["path"]) == (
-        1, 56, "payload[0].retry.maximumAttempts"
-    )  # fmt: skip
+        1,
+        56,
+        "payload[0].retry.maximumAttempts",
+    )
 
 
 def test_missing_path_is_a_problem_not_a_crash(jobctl) -> None:

@@ -31,9 +31,20 @@ def write_jobs(root: Path, jobs: dict[str, dict[str, Any]]) -> None:
 
 
 def run_args(root: Path, *extra: str) -> list[str]:
-    return [str(JOBCTL), "run", "--resources", str(root / "resources"), "--state",
-            str(root / "state"), "--launcher", FAKE, "--allow-private-targets",
-            "--delivery-initial-delay", "50ms", *extra]  # fmt: skip
+    return [
+        str(JOBCTL),
+        "run",
+        "--resources",
+        str(root / "resources"),
+        "--state",
+        str(root / "state"),
+        "--launcher",
+        FAKE,
+        "--allow-private-targets",
+        "--delivery-initial-delay",
+        "50ms",
+        *extra,
+    ]
 
 
 def test_sigkill_while_deliveries_are_in_flight_loses_no_result(tmp_path: Path) -> None:
@@ -45,17 +56,20 @@ def test_sigkill_while_deliveries_are_in_flight_loses_no_result(tmp_path: Path) 
 
     with Receiver() as receiver:
         receiver.script("/sink", slow_and_flaky)
-        job = {"payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(80)],
-               "configuration": {"maxConcurrentRequests": 8},
-               "sink": {"type": "webhook", "url": receiver.url("/sink")},
-               "notifications": [{"type": "webhook", "url": receiver.url("/notify")}]}  # fmt: skip
+        job = {
+            "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(80)],
+            "configuration": {"maxConcurrentRequests": 8},
+            "sink": {"type": "webhook", "url": receiver.url("/sink")},
+            "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
+        }
         write_jobs(tmp_path, {"bulk": job})
         env = jobctl_env(JOBCTL_FAKE_DELAY="0.01,0.05")
         args = run_args(tmp_path, "--trigger", "bulk", "--until-idle")
         kills = 0
         while kills < 6:
-            process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)  # fmt: skip
+            process = subprocess.Popen(
+                args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             target = len(receiver.on("/sink")) + rng.randint(6, 14)
             deadline = time.monotonic() + 30
             while len(receiver.on("/sink")) < target and process.poll() is None:
@@ -67,8 +81,9 @@ def test_sigkill_while_deliveries_are_in_flight_loses_no_result(tmp_path: Path) 
             process.wait()
             kills += 1
             args = run_args(tmp_path, "--until-idle")
-        final = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120,
-                               check=False)  # fmt: skip
+        final = subprocess.run(
+            args, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         assert final.returncode == 0, final.stdout[-2000:] + final.stderr
         assert kills >= 4, f"deliveries finished after only {kills} kills"
 
@@ -93,22 +108,38 @@ def _canary_jobs(receiver: Receiver, s3: S3Server) -> dict[str, dict[str, Any]]:
         "hooks": {
             "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(3)],
             "configuration": {"proxy": f"http://user:{CANARY}-proxy@127.0.0.1:9/"},
-            "sink": {"type": "webhook", "url": receiver.url("/sink"), "signingSecret": signing,
-                     "headers": {"Authorization": f"Bearer {CANARY}-sink"}},
+            "sink": {
+                "type": "webhook",
+                "url": receiver.url("/sink"),
+                "signingSecret": signing,
+                "headers": {"Authorization": f"Bearer {CANARY}-sink"},
+            },
             "notifications": [
-                {"type": "webhook", "url": receiver.url("/notify"),
-                 "headers": {"x-token": f"{CANARY}-note"}},
-                {"type": "webhook", "url": receiver.url("/broken"),
-                 "headers": {"x-token": f"{CANARY}-broken"}},
+                {
+                    "type": "webhook",
+                    "url": receiver.url("/notify"),
+                    "headers": {"x-token": f"{CANARY}-note"},
+                },
+                {
+                    "type": "webhook",
+                    "url": receiver.url("/broken"),
+                    "headers": {"x-token": f"{CANARY}-broken"},
+                },
             ],
         },
         "bucket": {
             "payload": [{"apiName": "echo"}],
-            "sink": {"type": "s3", "bucket": "canary-bucket", "region": REGION,
-                     "endpoint": s3.endpoint, "forcePathStyle": True,
-                     "accessKeyId": f"AKIA{CANARY}ID", "secretAccessKey": f"{CANARY}-key"},
+            "sink": {
+                "type": "s3",
+                "bucket": "canary-bucket",
+                "region": REGION,
+                "endpoint": s3.endpoint,
+                "forcePathStyle": True,
+                "accessKeyId": f"AKIA{CANARY}ID",
+                "secretAccessKey": f"{CANARY}-key",
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def test_a_canary_in_every_secret_field_never_appears_in_output_state_or_results(
@@ -121,8 +152,10 @@ def test_a_canary_in_every_secret_field_never_appears_in_output_state_or_results
         with log.open("w") as out:
             process = subprocess.Popen(
                 run_args(tmp_path, "--trigger", "hooks", "--delivery-horizon", "2s"),
-                env=jobctl_env(), stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                env=jobctl_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 deadline = time.monotonic() + 30
                 while "given up" not in log.read_text() or not receiver.delivered("/notify"):
@@ -133,13 +166,23 @@ def test_a_canary_in_every_secret_field_never_appears_in_output_state_or_results
                     "--state",
                     str(tmp_path / "state2"),
                 ]  # the last --state wins
-                subprocess.run(bucket_args, env=jobctl_env(), stdout=out, stderr=subprocess.STDOUT,
-                               timeout=60, check=False)  # fmt: skip
+                subprocess.run(
+                    bucket_args,
+                    env=jobctl_env(),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=60,
+                    check=False,
+                )
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(20)
-        validate = subprocess.run([str(JOBCTL), "validate", "--json", str(tmp_path / "resources")],
-                                  capture_output=True, text=True, check=False)  # fmt: skip
+        validate = subprocess.run(
+            [str(JOBCTL), "validate", "--json", str(tmp_path / "resources")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
         # The secrets were really used: the receiver got the headers it was meant to get.
         assert receiver.delivered("/sink")[0].headers["Authorization"] == f"Bearer {CANARY}-sink"

@@ -24,9 +24,16 @@ FAST = RetryPolicy(initial_delay_ms=50, max_delay_ms=200, horizon_ms=20_000)
 
 
 def s3_sink(server: S3Server, bucket: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "s3", "bucket": bucket, "region": REGION, "endpoint": server.endpoint,
-            "forcePathStyle": True, "accessKeyId": server.access_key_id,
-            "secretAccessKey": server.secret_access_key, **extra}  # fmt: skip
+    return {
+        "type": "s3",
+        "bucket": bucket,
+        "region": REGION,
+        "endpoint": server.endpoint,
+        "forcePathStyle": True,
+        "accessKeyId": server.access_key_id,
+        "secretAccessKey": server.secret_access_key,
+        **extra,
+    }
 
 
 def controller_for(tmp_path: Path, job: dict[str, Any], **settings: Any) -> EmbeddedController:
@@ -34,8 +41,13 @@ def controller_for(tmp_path: Path, job: dict[str, Any], **settings: Any) -> Embe
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "demo.job.json").write_text(json.dumps(job))
     delivery = DeliverySettings(policy=FAST, allow_private_targets=True)
-    options = {"resources": tmp_path / "resources", "state": tmp_path / "state", "watch": False,
-               "delivery": delivery, **settings}  # fmt: skip
+    options = {
+        "resources": tmp_path / "resources",
+        "state": tmp_path / "state",
+        "watch": False,
+        "delivery": delivery,
+        **settings,
+    }
     return EmbeddedController(Settings(**options), FakeLauncher(8), out=io.StringIO())
 
 
@@ -55,10 +67,19 @@ def test_one_object_per_result_and_the_results_file_behind_a_presigned_url(
     s3.create_bucket(Bucket=sink_bucket)
     s3.create_bucket(Bucket=results_bucket)
     with Receiver() as receiver:
-        job = {"payload": items(5), "sink": s3_sink(s3_server, sink_bucket, prefix="runs/"),
-               "notifications": [{"type": "webhook", "url": receiver.url("/notify")}]}  # fmt: skip
-        target = S3Target(results_bucket, REGION, s3_server.endpoint, True,
-                          s3_server.access_key_id, s3_server.secret_access_key)  # fmt: skip
+        job = {
+            "payload": items(5),
+            "sink": s3_sink(s3_server, sink_bucket, prefix="runs/"),
+            "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
+        }
+        target = S3Target(
+            results_bucket,
+            REGION,
+            s3_server.endpoint,
+            True,
+            s3_server.access_key_id,
+            s3_server.secret_access_key,
+        )
         controller = controller_for(tmp_path, job, results_bucket=target, results_prefix="jobctl/")
 
         async def scenario() -> str:
@@ -111,9 +132,12 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
 ) -> None:
     bucket = bucket_name()
     with Receiver() as receiver:
-        job = {"payload": items(20), "configuration": {"maxConcurrentRequests": 1},
-               "sink": s3_sink(s3_server, bucket),
-               "notifications": [{"type": "webhook", "url": receiver.url("/notify")}]}  # fmt: skip
+        job = {
+            "payload": items(20),
+            "configuration": {"maxConcurrentRequests": 1},
+            "sink": s3_sink(s3_server, bucket),
+            "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
+        }
         controller = controller_for(tmp_path, job)
         controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
         job_run_id, job_run = _run_until_paused(controller)
@@ -147,8 +171,11 @@ def test_wrong_credentials_pause_the_jobrun_without_echoing_them(
     bucket = bucket_name()
     s3_server_with_auth.client().create_bucket(Bucket=bucket)
     wrong = "wrong-secret-" + uuid.uuid4().hex
-    job = {"payload": items(10), "configuration": {"maxConcurrentRequests": 1},
-           "sink": s3_sink(s3_server_with_auth, bucket, secretAccessKey=wrong)}  # fmt: skip
+    job = {
+        "payload": items(10),
+        "configuration": {"maxConcurrentRequests": 1},
+        "sink": s3_sink(s3_server_with_auth, bucket, secretAccessKey=wrong),
+    }
     controller = controller_for(tmp_path, job)
     controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
     _, job_run = _run_until_paused(controller)

@@ -39,8 +39,12 @@ def controller_for(
     for name, document in jobs.items():
         (folder / f"{name}.job.json").write_text(json.dumps(document))
     options = {"policy": FAST, "allow_private_targets": True, **delivery}
-    settings = Settings(resources=tmp_path / "resources", state=tmp_path / "state",
-                        watch=False, delivery=DeliverySettings(**options))  # fmt: skip
+    settings = Settings(
+        resources=tmp_path / "resources",
+        state=tmp_path / "state",
+        watch=False,
+        delivery=DeliverySettings(**options),
+    )
     return EmbeddedController(settings, FakeLauncher(8), out=io.StringIO())
 
 
@@ -72,10 +76,14 @@ def test_results_and_notification_arrive_signed_through_503s(tmp_path: Path) -> 
         receiver.script("/sink", failing_first(4, 503))
         job = {
             "payload": items(6),
-            "sink": {"type": "webhook", "url": receiver.url("/sink"), "signingSecret": SECRET,
-                     "headers": {"Authorization": "Bearer sink-token"}},
+            "sink": {
+                "type": "webhook",
+                "url": receiver.url("/sink"),
+                "signingSecret": SECRET,
+                "headers": {"Authorization": "Bearer sink-token"},
+            },
             "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
-        }  # fmt: skip
+        }
         controller = controller_for(tmp_path, {"demo": job})
         job_run_id = run_once(controller, "demo")
         lines = (tmp_path / "state" / "results" / "demo" / f"{job_run_id}.jsonl").read_text()
@@ -96,8 +104,12 @@ def test_results_and_notification_arrive_signed_through_503s(tmp_path: Path) -> 
         (note,) = receiver.on("/notify")
         event = note.json()
         assert (event["id"], event["jobId"], event["status"]) == (job_run_id, "demo", "COMPLETED")
-        assert event["summary"] == {"successfulRuns": 6, "failedRuns": 0, "error": None,
-                                    "reason": None}  # fmt: skip
+        assert event["summary"] == {
+            "successfulRuns": 6,
+            "failedRuns": 0,
+            "error": None,
+            "reason": None,
+        }
         results = event["aggregatedResults"]
         assert results["format"] == "jsonl" and results["size"] == len(lines.encode())
         assert Path(results["signedUrl"].removeprefix("file://")).read_text() == lines

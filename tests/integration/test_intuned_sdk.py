@@ -21,8 +21,9 @@ def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCont
     if not SDK_PYTHON.exists():
         pytest.fail(f"{SDK_PYTHON} is missing: run `make intuned-sdk`", pytrace=False)
     code_job = {"payload": [{"apiName": "echo"}]}
-    running = start_controller(tmp_path_factory.mktemp("sdk"), {"code-job": code_job},
-                               fake_delay="0.02,0.05")  # fmt: skip
+    running = start_controller(
+        tmp_path_factory.mktemp("sdk"), {"code-job": code_job}, fake_delay="0.02,0.05"
+    )
     yield running
     running.stop()
 

@@ -24,8 +24,10 @@ GET_JOB_RUN = REFERENCE["paths"][
     "/{workspaceId}/projects/{projectName}/jobs/{jobId}/runs/{jobRunId}"
 ]["get"]
 SHOP = Identity.named("ws-test", "shop")  # what start_controller configures
-CODE_JOB = {"payload": [{"apiName": "fanout", "parameters": {"count": 4}}, {"apiName": "fail-once"}],
-            "configuration": {"maxConcurrentRequests": 2}}  # fmt: skip
+CODE_JOB = {
+    "payload": [{"apiName": "fanout", "parameters": {"count": 4}}, {"apiName": "fail-once"}],
+    "configuration": {"maxConcurrentRequests": 2},
+}
 
 
 def reference_schema(status: int) -> dict[str, Any]:
@@ -62,16 +64,19 @@ class Checked:
             assert response.content == b""
             return None
         data = response.json()
-        operation = self.openapi["paths"]["/api/v1/workspace/{workspaceId}/projects/{projectName}"
-                                          + template][method.lower()]  # fmt: skip
+        operation = self.openapi["paths"][
+            "/api/v1/workspace/{workspaceId}/projects/{projectName}" + template
+        ][method.lower()]
         schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
         jsonschema.validate(data, {**schema, "components": self.openapi["components"]})
         if status in (400, 401, 404):
             jsonschema.validate(data, reference_schema(status))
         elif status >= 400:  # 409 has no reference schema: the same shape, its own code
             shape = reference_schema(404)
-            jsonschema.validate(data, {**shape, "properties": {**shape["properties"],
-                                                               "code": {"const": "conflict"}}})  # fmt: skip
+            jsonschema.validate(
+                data,
+                {**shape, "properties": {**shape["properties"], "code": {"const": "conflict"}}},
+            )
         return data
 
     def close(self) -> None:
@@ -90,9 +95,15 @@ def test_a_jobrun_life_through_the_api(api: Checked) -> None:
     assert [j["id"] for j in jobs] == ["code-job"]
     assert (jobs[0]["source"], jobs[0]["state"]) == ("CODE", "ACTIVE")
 
-    new = {"id": "api-job", "payload": [{"api": "echo", "parameters": {"n": 1}}],
-           "sink": {"type": "webhook", "url": "https://example.com/hook",
-                    "headers": {"Authorization": "Bearer s3cr3t-header"}}}  # fmt: skip
+    new = {
+        "id": "api-job",
+        "payload": [{"api": "echo", "parameters": {"n": 1}}],
+        "sink": {
+            "type": "webhook",
+            "url": "https://example.com/hook",
+            "headers": {"Authorization": "Bearer s3cr3t-header"},
+        },
+    }
     assert api.call("POST", "/jobs", 201, new) == {"id": "api-job", "message": "created"}
     created = api.call("GET", "/jobs/{jobId}", 200, jobId="api-job")
     assert (created["source"], created["projectId"], created["proxy"]) == (
@@ -122,10 +133,16 @@ def test_a_jobrun_life_through_the_api(api: Checked) -> None:
     assert (run["payloads"], run["successful_runs"], run["failed_runs"]) == (6, 6, 0)
     assert (run["workspace_id"], run["project_id"]) == (SHOP.workspace_id, SHOP.project_id)
     assert run["job_configuration_snapshot"] == {  # the reference's parts, null where absent
-        "configuration": {"retry": {"maximumAttempts": 3}, "maxConcurrentRequests": 2,
-                          "requestTimeout": 600},
-        "sink": None, "auth_session": None, "proxy": None, "notifications": None,
-    }  # fmt: skip
+        "configuration": {
+            "retry": {"maximumAttempts": 3},
+            "maxConcurrentRequests": 2,
+            "requestTimeout": 600,
+        },
+        "sink": None,
+        "auth_session": None,
+        "proxy": None,
+        "notifications": None,
+    }
     by_uuid = api.client.get(api.base.replace("/ws-test/", f"/{SHOP.workspace_id}/") + "/jobs")
     assert by_uuid.status_code == 200  # paths name the workspace by its name or its UUID
     assert set(run) == set(reference_schema(200)["properties"]["jobRun"]["properties"])
@@ -144,13 +161,18 @@ def test_a_jobrun_life_through_the_api(api: Checked) -> None:
     assert api.call("POST", "/jobs/{jobId}/pause", 200, jobId="api-job") == {"message": "Paused"}
     paused = api.call("GET", "/jobs/{jobId}", 200, jobId="api-job")
     assert (paused["state"], paused["reason"]["type"], paused["next_run_time"]) == (
-        "PAUSED", "paused", None)  # fmt: skip
+        "PAUSED",
+        "paused",
+        None,
+    )
     api.call("POST", "/jobs/{jobId}/trigger", 409, jobId="api-job")  # paused Jobs do not trigger
     assert api.call("POST", "/jobs/{jobId}/resume", 200, jobId="api-job") == {"message": "Resumed"}
     assert api.call("GET", "/jobs/{jobId}", 200, jobId="api-job")["state"] == "ACTIVE"
 
-    slow = {"payload": [{"api": "echo", "parameters": {"n": n}} for n in range(50)],
-            "configuration": {"maxConcurrentRequests": 1}}  # fmt: skip
+    slow = {
+        "payload": [{"api": "echo", "parameters": {"n": n}} for n in range(50)],
+        "configuration": {"maxConcurrentRequests": 1},
+    }
     updated = api.call("PUT", "/jobs/{jobId}", 200, slow, jobId="api-job")
     assert updated == {"id": "api-job", "message": "updated job successfully"}
     second = api.call("POST", "/jobs/{jobId}/trigger", 200, jobId="api-job")["jobRunId"]
@@ -187,12 +209,16 @@ def test_metrics_count_jobruns_runs_attempts_and_deliveries(controller: RunningC
         client.post(f"{controller.base}/jobs/code-job/trigger").raise_for_status()
         time.sleep(2)
         text = client.get("/metrics").text
-    for name in ("jobctl_job_runs{status=\"COMPLETED\"}", "jobctl_runs_total{status=\"SUCCEEDED\"}",
-                 "jobctl_attempts_total{outcome=\"succeeded\"}",
-                 "jobctl_attempts_total{outcome=\"failed-execution\"}",
-                 "jobctl_attempt_duration_seconds_count", "jobctl_runs_pending",
-                 "jobctl_deliveries_total{kind=\"results\",outcome=\"delivered\"}",
-                 "jobctl_deliveries_queued"):  # fmt: skip
+    for name in (
+        'jobctl_job_runs{status="COMPLETED"}',
+        'jobctl_runs_total{status="SUCCEEDED"}',
+        'jobctl_attempts_total{outcome="succeeded"}',
+        'jobctl_attempts_total{outcome="failed-execution"}',
+        "jobctl_attempt_duration_seconds_count",
+        "jobctl_runs_pending",
+        'jobctl_deliveries_total{kind="results",outcome="delivered"}',
+        "jobctl_deliveries_queued",
+    ):
         assert name in text, name
 
 
@@ -216,8 +242,9 @@ def test_the_api_survives_fuzzing_from_its_own_openapi_document(
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]
 
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
             case.headers = {**(case.headers or {}), "x-api-key": controller.api_key}
@@ -227,8 +254,10 @@ def test_the_api_survives_fuzzing_from_its_own_openapi_document(
             response = case.call(base_url=controller.url)
             calls.append(response.status_code)
             if response.status_code >= 500 or "Traceback" in response.text:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} "
-                                f"{response.text[:200]}")  # fmt: skip
+                failures.append(
+                    f"{case.method} {case.formatted_path}: {response.status_code} "
+                    f"{response.text[:200]}"
+                )
 
         check()
     assert failures == []

@@ -13,8 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_short(name: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "chaos", "--short", name], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "chaos", "--short", name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert lines, f"no report line:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
     report: dict[str, Any] = json.loads(lines[-1])

@@ -26,8 +26,12 @@ class RunningController:
     log: Path
 
     def client(self, key: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"x-api-key": key or self.api_key},
-                            timeout=30, trust_env=False)  # fmt: skip
+        return httpx.Client(
+            base_url=self.url,
+            headers={"x-api-key": key or self.api_key},
+            timeout=30,
+            trust_env=False,
+        )
 
     def stop(self) -> None:
         self.process.terminate()
@@ -69,12 +73,29 @@ def start_controller(
     )
     with log.open("w") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [str(JOBCTL), "run", "--resources", str(root / "resources"), "--state",
-             str(root / "state"), *workers,
-             "--listen", "127.0.0.1:0", "--api-key-file", str(key_file),
-             "--workspace-id", "ws-test", "--project-name", "shop", *options],
-            stdout=out, stderr=subprocess.STDOUT, text=True, env=environment,
-        )  # fmt: skip
+            [
+                str(JOBCTL),
+                "run",
+                "--resources",
+                str(root / "resources"),
+                "--state",
+                str(root / "state"),
+                *workers,
+                "--listen",
+                "127.0.0.1:0",
+                "--api-key-file",
+                str(key_file),
+                "--workspace-id",
+                "ws-test",
+                "--project-name",
+                "shop",
+                *options,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=environment,
+        )
     deadline = time.monotonic() + 30
     while True:
         found = re.search(r"REST API on (http://[\d.:]+)(/\S+)", log.read_text())
@@ -84,5 +105,6 @@ def start_controller(
             process.kill()
             raise RuntimeError(f"the controller did not start:\n{log.read_text()}")
         time.sleep(0.05)
-    return RunningController(process, found.group(1), found.group(2).rstrip("/"),
-                             "test-key-6d1f", log)  # fmt: skip
+    return RunningController(
+        process, found.group(1), found.group(2).rstrip("/"), "test-key-6d1f", log
+    )

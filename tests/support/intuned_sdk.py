@@ -19,8 +19,13 @@ def drive(
     url: str, api_key: str, workspace: str, project: str, *args: str, script: Path = CALLS
 ) -> dict[str, Any]:
     assert SDK_PYTHON.exists(), f"{SDK_PYTHON} is missing: run `make intuned-sdk`"
-    done = subprocess.run([str(SDK_PYTHON), str(script), url, api_key, workspace, project, *args],
-                          capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(SDK_PYTHON), str(script), url, api_key, workspace, project, *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout)
     failed = {name: outcome for name, outcome in report["calls"].items() if outcome != "ok"}

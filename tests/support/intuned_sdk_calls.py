@@ -119,8 +119,11 @@ def main() -> None:
             for page in (first_page, second_page)
         ]
 
-        slow = {"id": "sdk-slow", "configuration": {"maxConcurrentRequests": 1},
-                "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(200)]}  # fmt: skip
+        slow = {
+            "id": "sdk-slow",
+            "configuration": {"maxConcurrentRequests": 1},
+            "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(200)],
+        }
         if not resources:
             call("jobs.create#slow", lambda: jobs.create(project_name=project, body=slow))
         started = call(

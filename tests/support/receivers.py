@@ -61,8 +61,15 @@ class Receiver:
             self._counts[request.path] = n + 1
         response = self.scripts.get(request.path, always(200))(request, n)
         with self._lock:
-            self.received.append(Received(request.path, dict(request.headers), request.get_data(),
-                                          time.monotonic(), response.status_code))  # fmt: skip
+            self.received.append(
+                Received(
+                    request.path,
+                    dict(request.headers),
+                    request.get_data(),
+                    time.monotonic(),
+                    response.status_code,
+                )
+            )
         return response
 
     def on(self, path: str) -> list[Received]:

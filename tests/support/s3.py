@@ -67,8 +67,12 @@ def start_s3_server(*, enforce_auth: bool = False) -> S3Server:
     env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
     if enforce_auth:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
-    process = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -82,13 +86,19 @@ def start_s3_server(*, enforce_auth: bool = False) -> S3Server:
             time.sleep(0.05)
     key_id, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     if enforce_auth:
-        iam = boto3.session.Session().client("iam", endpoint_url=endpoint, region_name=REGION,
-                                             aws_access_key_id=key_id,
-                                             aws_secret_access_key=secret)  # fmt: skip
+        iam = boto3.session.Session().client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+        )
         iam.create_user(UserName="jobctl")
         key = iam.create_access_key(UserName="jobctl")["AccessKey"]
-        policy = {"Version": "2012-10-17",
-                  "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}  # fmt: skip
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+        }
         iam.put_user_policy(UserName="jobctl", PolicyName="s3", PolicyDocument=json.dumps(policy))
         key_id, secret = key["AccessKeyId"], key["SecretAccessKey"]
     return S3Server(endpoint, key_id, secret, process)

@@ -14,8 +14,9 @@ from controller.launch.kube import KubeLauncher, PodSettings
 from controller.worker.browser import SYSTEM_CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES = {name: (ROOT / "images" / f"{name}.Dockerfile").read_text() for name in
-          ("controller", "worker")}  # fmt: skip
+IMAGES = {
+    name: (ROOT / "images" / f"{name}.Dockerfile").read_text() for name in ("controller", "worker")
+}
 
 
 def final_stage(text: str) -> str:
@@ -27,10 +28,22 @@ def instruction(text: str, name: str) -> list[str]:
 
 
 def worker_pod() -> dict:
-    launcher = KubeLauncher(None, PodSettings(namespace="ns", callback_url="http://cb"),
-                            capacity=1, owner_of=lambda _r: None)  # fmt: skip
-    request = AttemptRequest(attempt_id="ru_a.1", job_id="j", job_run_id="jr_a", run_id="ru_a",
-                             attempt_number=1, api_name="a", parameters={}, timeout_s=5)  # fmt: skip
+    launcher = KubeLauncher(
+        None,
+        PodSettings(namespace="ns", callback_url="http://cb"),
+        capacity=1,
+        owner_of=lambda _r: None,
+    )
+    request = AttemptRequest(
+        attempt_id="ru_a.1",
+        job_id="j",
+        job_run_id="jr_a",
+        run_id="ru_a",
+        attempt_number=1,
+        api_name="a",
+        parameters={},
+        timeout_s=5,
+    )
     return launcher.pod_manifest(request, token="t")
 
 
@@ -56,8 +69,9 @@ def test_everything_copied_from_the_repository_exists(name: str) -> None:
 
 def test_the_worker_image_runs_the_command_worker_pods_are_given() -> None:
     stage = final_stage(IMAGES["worker"])
-    assert json.loads(instruction(stage, "CMD")[0]) == worker_pod()["spec"]["containers"][0][
-        "command"]  # fmt: skip
+    assert (
+        json.loads(instruction(stage, "CMD")[0]) == worker_pod()["spec"]["containers"][0]["command"]
+    )
     assert f"CHROMIUM_PATH={SYSTEM_CHROMIUM}" in stage and "chromium" in stage
 
 

@@ -59,16 +59,24 @@ def test_a_new_session_has_no_state_and_the_first_invalid_report_recreates_it() 
     async def scenario() -> None:
         sessions = broker()
         assert await sessions.handle("a1", {"op": "state", "session": "s"}) == {
-            "action": "use", "version": 0, "storage_state": None}  # fmt: skip
+            "action": "use",
+            "version": 0,
+            "storage_state": None,
+        }
         answer = await sessions.handle("a1", {"op": "invalid", "session": "s", "version": 0})
-        assert answer == {"action": "recreate",
-                          "credentials": {"username": "reader", "password": PASSWORD}}  # fmt: skip
+        assert answer == {
+            "action": "recreate",
+            "credentials": {"username": "reader", "password": PASSWORD},
+        }
         done = await sessions.handle(
             "a1", {"op": "created", "session": "s", "storage_state": {"cookies": [1]}}
         )
         assert done["version"] == 1
         assert await sessions.handle("a2", {"op": "state", "session": "s"}) == {
-            "action": "use", "version": 1, "storage_state": {"cookies": [1]}}  # fmt: skip
+            "action": "use",
+            "version": 1,
+            "storage_state": {"cookies": [1]},
+        }
 
     run(scenario())
 
@@ -101,8 +109,10 @@ def test_a_failed_recreation_aborts_the_waiters_with_a_redacted_reason() -> None
             sessions.handle("w1", {"op": "invalid", "session": "s", "version": 0})
         )
         await asyncio.sleep(0.02)
-        failed = await sessions.handle("a1", {"op": "create-failed", "session": "s",
-                                              "message": f"login with {PASSWORD} refused"})  # fmt: skip
+        failed = await sessions.handle(
+            "a1",
+            {"op": "create-failed", "session": "s", "message": f"login with {PASSWORD} refused"},
+        )
         for answer in (failed, await waiter):
             assert answer["reason"]["type"] == "auth-session-invalid-mid-job"
             assert PASSWORD not in answer["reason"]["message"]
@@ -149,8 +159,10 @@ def test_a_credential_from_an_unset_environment_variable_is_a_clear_failure(envi
 
 
 def test_a_credential_from_the_environment_is_resolved_when_recreating() -> None:
-    sessions = broker({"username": "u", "password": {"env": "MEMBER_PASSWORD"}},
-                      environ={"MEMBER_PASSWORD": "from-env"})  # fmt: skip
+    sessions = broker(
+        {"username": "u", "password": {"env": "MEMBER_PASSWORD"}},
+        environ={"MEMBER_PASSWORD": "from-env"},
+    )
     answer = run(sessions.handle("a1", {"op": "invalid", "session": "s", "version": 0}))
     assert answer["credentials"] == {"username": "u", "password": "from-env"}
 

@@ -71,5 +71,12 @@ def test_unknown_keys_and_wrong_types_are_rejected(values: dict[str, Any]) -> No
 
 
 def test_kubernetes_structures_stay_free_form() -> None:
-    jsonschema.validate({"operator": {"resources": {"limits": {"nvidia.com/gpu": 1}},
-                                      "nodeSelector": {"pool": "browsers"}}}, schema())  # fmt: skip
+    jsonschema.validate(
+        {
+            "operator": {
+                "resources": {"limits": {"nvidia.com/gpu": 1}},
+                "nodeSelector": {"pool": "browsers"},
+            }
+        },
+        schema(),
+    )

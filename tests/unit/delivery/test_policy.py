@@ -32,11 +32,13 @@ def test_backoff_delays(attempts: int, rand: float, retry_after: int | None, del
 
 def test_a_delivery_is_given_up_once_the_next_attempt_would_pass_the_horizon() -> None:
     created = NOW - POLICY.horizon_ms + 10_000
-    kept = next_attempt_at(POLICY, attempts=1, created_at=created, now=NOW, retry_after_ms=None,
-                           rand=0.0)  # fmt: skip
+    kept = next_attempt_at(
+        POLICY, attempts=1, created_at=created, now=NOW, retry_after_ms=None, rand=0.0
+    )
     assert kept == NOW + 500
-    given_up = next_attempt_at(POLICY, attempts=1, created_at=created, now=NOW,
-                               retry_after_ms=20_000, rand=0.0)  # fmt: skip
+    given_up = next_attempt_at(
+        POLICY, attempts=1, created_at=created, now=NOW, retry_after_ms=20_000, rand=0.0
+    )
     assert given_up is None
 
 

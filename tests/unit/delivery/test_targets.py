@@ -40,9 +40,13 @@ def test_address_classification(address: str, kind: str | None) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8080/hook", "https://localhost/hook", "http://[::1]/x",
-     "http://169.254.169.254/latest/meta-data"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1:8080/hook",
+        "https://localhost/hook",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest/meta-data",
+    ],
+)
 def test_urls_on_non_public_hosts_are_refused_with_the_flag_to_use(url: str) -> None:
     reason = asyncio.run(refused_target(url))
     assert reason is not None and "--allow-private-targets" in reason

@@ -61,10 +61,13 @@ def test_a_completed_jobrun_plans_its_results_file_and_one_notification_per_targ
     assert (first.target, second.target) == (0, 1)
     assert first.id != second.id and first.id.startswith("msg_")
     assert json.loads(first.body) == {
-        "id": job_run.id, "projectId": "local", "workspaceId": "local", "jobId": "job",
+        "id": job_run.id,
+        "projectId": "local",
+        "workspaceId": "local",
+        "jobId": "job",
         "status": "COMPLETED",
         "summary": {"successfulRuns": 1, "failedRuns": 0, "error": None, "reason": None},
-    }  # fmt: skip
+    }
 
 
 def test_pause_notifies_and_resume_then_termination_notifies_again() -> None:

@@ -29,7 +29,10 @@ def test_infrastructure_failures_in_a_row_end_the_jobrun_failure_with_the_refere
     error = job_run.error
     assert error is not None
     assert (error["code"], error["category"], error["retirable"]) == (
-        "internal-server-error", "infrastructure", True)  # fmt: skip
+        "internal-server-error",
+        "infrastructure",
+        True,
+    )
     assert error["details"]["cause"] == "infrastructure-failures"
     assert error["details"]["lastError"]["code"] == "worker-exited"
     assert error["correlationId"].startswith("ru_")  # the last attempt's ID, to find in logs

@@ -11,12 +11,25 @@ from .harness import Scenario
 
 ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["succeed", "fail", "user-fail", "exit", "extend", "heartbeat",
-                         "pause", "resume", "terminate", "wait", "trigger"]),
+        st.sampled_from(
+            [
+                "succeed",
+                "fail",
+                "user-fail",
+                "exit",
+                "extend",
+                "heartbeat",
+                "pause",
+                "resume",
+                "terminate",
+                "wait",
+                "trigger",
+            ]
+        ),
         st.integers(0, 10),
     ),
     max_size=60,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)

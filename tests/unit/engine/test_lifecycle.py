@@ -39,17 +39,23 @@ def test_results_line_has_the_reference_shape() -> None:
     (line,) = s.results
     assert line == {
         "apiInfo": {
-            "name": "a", "parameters": {"x": 1}, "runId": run_id(job_run.id, 0),
-            "result": {"title": "Widget"}, "started_at": "2023-11-14T22:13:20.000Z",
-            "ended_at": "2023-11-14T22:13:21.500Z", "error": None, "reason": None,
-            "trace_url": None, "log_url": None,
+            "name": "a",
+            "parameters": {"x": 1},
+            "runId": run_id(job_run.id, 0),
+            "result": {"title": "Widget"},
+            "started_at": "2023-11-14T22:13:20.000Z",
+            "ended_at": "2023-11-14T22:13:21.500Z",
+            "error": None,
+            "reason": None,
+            "trace_url": None,
+            "log_url": None,
         },
         "workspaceId": "local",
         "project": {"id": "local", "name": "default"},
         "projectJob": {"id": "job"},
         "projectJobRun": {"id": job_run.id},
         "authSession": "sess",
-    }  # fmt: skip
+    }
 
 
 def test_failures_are_retried_up_to_maximum_attempts_with_item_override() -> None:
@@ -136,8 +142,9 @@ def test_extend_payload_appends_runs_that_inherit_retry_and_session() -> None:
     assert job_run.payloads == 3 and job_run.status == "PENDING"
     extended = [r for r in job_run.runs.values() if r.extended_from]
     assert [(r.api_name, r.parameters, r.max_attempts) for r in extended] == [
-        ("details", {"n": 1}, 4), ("details", {"n": 2}, 4),
-    ]  # fmt: skip
+        ("details", {"n": 1}, 4),
+        ("details", {"n": 2}, 4),
+    ]
     assert all(r.auth_session == "s" for r in s.running())
     for request in s.running():
         s.succeed(request)

@@ -11,11 +11,20 @@ from controller.gitops import Change, Desired, plan, resource_body
 SPEC = {"payload": [{"apiName": "a"}]}
 
 
-def existing(name: str, spec: dict[str, Any], *, code: bool = True, path: str = "jobs/a.job.jsonc",
-             kind: str = "Job") -> dict[str, Any]:  # fmt: skip
+def existing(
+    name: str,
+    spec: dict[str, Any],
+    *,
+    code: bool = True,
+    path: str = "jobs/a.job.jsonc",
+    kind: str = "Job",
+) -> dict[str, Any]:
     labels = {"intuned.io/source": "code"} if code else {}
-    return {"kind": kind, "spec": spec, "metadata": {
-        "name": name, "labels": labels, "annotations": {"intuned.io/path": path}}}  # fmt: skip
+    return {
+        "kind": kind,
+        "spec": spec,
+        "metadata": {"name": name, "labels": labels, "annotations": {"intuned.io/path": path}},
+    }
 
 
 WANTED = [Desired("jobs", "a", SPEC, "jobs/a.job.jsonc")]
@@ -28,18 +37,30 @@ WANTED = [Desired("jobs", "a", SPEC, "jobs/a.job.jsonc")]
         ([existing("a", SPEC)], False, [Change("unchanged", "jobs", "a")]),
         ([existing("a", {"payload": []})], False, [Change("configured", "jobs", "a")]),
         ([existing("a", {**SPEC, "suspend": True})], False, [Change("unchanged", "jobs", "a")]),
-        ([existing("a", SPEC, path="elsewhere.job.jsonc")], False,
-         [Change("configured", "jobs", "a")]),
+        (
+            [existing("a", SPEC, path="elsewhere.job.jsonc")],
+            False,
+            [Change("configured", "jobs", "a")],
+        ),
         ([existing("a", SPEC, code=False)], False, [Change("configured", "jobs", "a")]),
-        ([existing("a", SPEC), existing("gone", SPEC)], True,
-         [Change("unchanged", "jobs", "a"), Change("pruned", "jobs", "gone")]),
+        (
+            [existing("a", SPEC), existing("gone", SPEC)],
+            True,
+            [Change("unchanged", "jobs", "a"), Change("pruned", "jobs", "gone")],
+        ),
         ([existing("a", SPEC), existing("gone", SPEC)], False, [Change("unchanged", "jobs", "a")]),
-        ([existing("a", SPEC), existing("by-hand", SPEC, code=False)], True,
-         [Change("unchanged", "jobs", "a")]),
-        ([existing("a", SPEC), existing("s", {}, kind="AuthSession")], True,
-         [Change("unchanged", "jobs", "a"), Change("pruned", "authsessions", "s")]),
+        (
+            [existing("a", SPEC), existing("by-hand", SPEC, code=False)],
+            True,
+            [Change("unchanged", "jobs", "a")],
+        ),
+        (
+            [existing("a", SPEC), existing("s", {}, kind="AuthSession")],
+            True,
+            [Change("unchanged", "jobs", "a"), Change("pruned", "authsessions", "s")],
+        ),
     ],
-)  # fmt: skip
+)
 def test_plan(found: list[dict[str, Any]], prune: bool, expected: list[Change]) -> None:
     assert plan(WANTED, found, prune=prune) == expected
 

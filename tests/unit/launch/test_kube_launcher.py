@@ -39,8 +39,16 @@ class Core:
 
 
 def _request(n: int) -> AttemptRequest:
-    return AttemptRequest(attempt_id=f"ru_a.{n}", job_id="j", job_run_id="jr_a", run_id="ru_a",
-                          attempt_number=n, api_name="a", parameters={}, timeout_s=5)  # fmt: skip
+    return AttemptRequest(
+        attempt_id=f"ru_a.{n}",
+        job_id="j",
+        job_run_id="jr_a",
+        run_id="ru_a",
+        attempt_number=n,
+        api_name="a",
+        parameters={},
+        timeout_s=5,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +58,12 @@ def short_window(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _launcher(core: Core) -> KubeLauncher:
-    return KubeLauncher(core, PodSettings(namespace="ns", callback_url="http://cb", mode="pod"),
-                        capacity=2, owner_of=lambda _r: None)  # fmt: skip
+    return KubeLauncher(
+        core,
+        PodSettings(namespace="ns", callback_url="http://cb", mode="pod"),
+        capacity=2,
+        owner_of=lambda _r: None,
+    )
 
 
 async def _events_after(core: Core, action: Any) -> list[Any]:

@@ -30,8 +30,10 @@ class FlakyApi:
     def read_namespaced_lease(self, name: str, namespace: str, **_: Any) -> Any:
         self._reachable()
         now = datetime.datetime.now(datetime.UTC)
-        return SimpleNamespace(spec=SimpleNamespace(holder_identity=self.holder, renew_time=now),
-                               metadata=SimpleNamespace(resource_version="1"))  # fmt: skip
+        return SimpleNamespace(
+            spec=SimpleNamespace(holder_identity=self.holder, renew_time=now),
+            metadata=SimpleNamespace(resource_version="1"),
+        )
 
     def replace_namespaced_lease(self, name: str, namespace: str, body: Any, **_: Any) -> None:
         self._reachable()

@@ -17,9 +17,20 @@ NOW = 1_700_000_000_000
 
 
 def big_job_run() -> JobRun:
-    job_run = JobRun(id="jr_abc", job_id="big", type="MANUAL", status="PENDING", created_at=NOW,
-                     snapshot={}, concurrency=5, request_timeout_ms=600_000, start_time=NOW,
-                     payloads=10_000, successful_runs=6_000, failed_runs=10)  # fmt: skip
+    job_run = JobRun(
+        id="jr_abc",
+        job_id="big",
+        type="MANUAL",
+        status="PENDING",
+        created_at=NOW,
+        snapshot={},
+        concurrency=5,
+        request_timeout_ms=600_000,
+        start_time=NOW,
+        payloads=10_000,
+        successful_runs=6_000,
+        failed_runs=10,
+    )
     job_run.pending = deque(f"ru_{n}" for n in range(3_985))
     job_run.running = {f"ru_r{n}" for n in range(5)}
     return job_run
@@ -27,8 +38,13 @@ def big_job_run() -> JobRun:
 
 def test_a_10000_item_jobrun_status_is_counters_only_and_small() -> None:
     status = job_run_status(big_job_run(), {"key": "big/jr_abc.jsonl", "size": 123})
-    assert (status["payloads"], status["successfulRuns"], status["failedRuns"],
-            status["pendingRuns"], status["runningRuns"]) == (10_000, 6_000, 10, 3_985, 5)  # fmt: skip
+    assert (
+        status["payloads"],
+        status["successfulRuns"],
+        status["failedRuns"],
+        status["pendingRuns"],
+        status["runningRuns"],
+    ) == (10_000, 6_000, 10, 3_985, 5)
     assert status["results"] == {"key": "big/jr_abc.jsonl", "format": "jsonl", "size": 123}
     assert len(json.dumps(status)) < 1024
 
@@ -46,8 +62,10 @@ def test_conditions_keep_their_transition_time_until_their_status_changes() -> N
         job, [], generation=3, previous=later["conditions"], source=None, now=NOW + 120_000
     )
     suspended = next(c for c in paused["conditions"] if c["type"] == "Suspended")
-    assert (suspended["status"], suspended["lastTransitionTime"]) == ("True",
-                                                                      "2023-11-14T22:15:20.000Z")  # fmt: skip
+    assert (suspended["status"], suspended["lastTransitionTime"]) == (
+        "True",
+        "2023-11-14T22:15:20.000Z",
+    )
     assert all(c["observedGeneration"] == 3 for c in paused["conditions"])
     assert "nextScheduleTime" not in paused
 
@@ -69,11 +87,18 @@ def test_active_and_last_jobrun_come_from_the_job_s_jobruns() -> None:
     [
         ({}, {"kind": "api"}),
         ({"labels": {"intuned.io/source": "api"}}, {"kind": "api"}),
-        ({"labels": {"intuned.io/source": "code"},
-          "annotations": {"intuned.io/path": "jobs/a.job.jsonc", "intuned.io/commit": "abc123"}},
-         {"kind": "code", "path": "jobs/a.job.jsonc", "commit": "abc123"}),
+        (
+            {
+                "labels": {"intuned.io/source": "code"},
+                "annotations": {
+                    "intuned.io/path": "jobs/a.job.jsonc",
+                    "intuned.io/commit": "abc123",
+                },
+            },
+            {"kind": "code", "path": "jobs/a.job.jsonc", "commit": "abc123"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_source_of_a_job_comes_from_its_label_and_annotations(
     metadata: dict[str, Any], expected: dict[str, str]
 ) -> None:

@@ -21,8 +21,9 @@ class Custom:
         self.down = down
         self.written: list[tuple[str, dict[str, Any]]] = []
 
-    def patch_namespaced_custom_object_status(self, group: str, version: str, namespace: str,
-                                              plural: str, name: str, body: Any) -> None:  # fmt: skip
+    def patch_namespaced_custom_object_status(
+        self, group: str, version: str, namespace: str, plural: str, name: str, body: Any
+    ) -> None:
         if self.down > 0:
             self.down -= 1
             raise MaxRetryError(None, f"/{plural}/{name}/status", "connection refused")  # type: ignore[arg-type]

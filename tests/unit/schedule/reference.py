@@ -22,19 +22,31 @@ def reference_ticks(
 ) -> list[int]:
     tz = ZoneInfo(zone)
     fields = [
-        (allowed(c.year), allowed(c.month), allowed(c.dayOfMonth),
-         {d % 7 for d in allowed(c.dayOfWeek)}, allowed(c.hour), allowed(c.minute),
-         sorted(allowed(c.second)))
+        (
+            allowed(c.year),
+            allowed(c.month),
+            allowed(c.dayOfMonth),
+            {d % 7 for d in allowed(c.dayOfWeek)},
+            allowed(c.hour),
+            allowed(c.minute),
+            sorted(allowed(c.second)),
+        )
         for c in calendars
-    ]  # fmt: skip
+    ]
     ticks: set[int] = set()
     minute = (after_ms // 60_000) * 60
     while minute * 1000 <= until_ms:
         local = datetime.fromtimestamp(minute, UTC).astimezone(tz)
         weekday = (local.weekday() + 1) % 7  # Sunday = 0
         for years, months, days, weekdays, hours, minutes, seconds in fields:
-            if (local.year in years and local.month in months and local.day in days
-                    and weekday in weekdays and local.hour in hours and local.minute in minutes):  # fmt: skip
+            if (
+                local.year in years
+                and local.month in months
+                and local.day in days
+                and weekday in weekdays
+                and local.hour in hours
+                and local.minute in minutes
+            ):
                 for second in seconds:
                     instant = (minute + second) * 1000
                     if after_ms < instant <= until_ms:

@@ -14,8 +14,17 @@ from controller.spec import CalendarSpec, ScheduleSpec
 
 from .reference import reference_ticks
 
-ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
-         "Pacific/Chatham", "America/St_Johns", "America/Santiago", "Africa/Casablanca"]  # fmt: skip
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "America/Santiago",
+    "Africa/Casablanca",
+]
 WINDOW_MS = 2 * 86_400_000
 LIMIT = 150
 
@@ -56,9 +65,11 @@ CALENDAR = st.fixed_dictionaries(
 def instants() -> st.SearchStrategy[int]:
     anywhere = st.integers(ms_of(2000, 1, 1), ms_of(2099, 12, 1))
     near_dst = st.tuples(
-        st.integers(2000, 2099), st.sampled_from([3, 4, 9, 10, 11]), st.integers(1, 28),
+        st.integers(2000, 2099),
+        st.sampled_from([3, 4, 9, 10, 11]),
+        st.integers(1, 28),
         st.integers(0, 86_399_999),
-    ).map(lambda t: ms_of(t[0], t[1], t[2]) + t[3])  # fmt: skip
+    ).map(lambda t: ms_of(t[0], t[1], t[2]) + t[3])
     return st.one_of(anywhere, near_dst, near_dst)
 
 

@@ -13,14 +13,30 @@ from .helpers import compiled, ms, next_times
 @pytest.mark.parametrize(
     ("interval", "after", "expected"),
     [
-        ({"every": "1h"}, "2026-11-22T10:20:00+00:00", ["2026-11-22T11:00:00Z", "2026-11-22T12:00:00Z"]),
-        ({"every": 86400000, "offset": "30m"}, "2026-11-22T00:30:00+00:00", ["2026-11-23T00:30:00Z"]),
-        ({"every": "1.5h"}, "1970-01-01T00:00:00+00:00", ["1970-01-01T01:30:00Z", "1970-01-01T03:00:00Z"]),
+        (
+            {"every": "1h"},
+            "2026-11-22T10:20:00+00:00",
+            ["2026-11-22T11:00:00Z", "2026-11-22T12:00:00Z"],
+        ),
+        (
+            {"every": 86400000, "offset": "30m"},
+            "2026-11-22T00:30:00+00:00",
+            ["2026-11-23T00:30:00Z"],
+        ),
+        (
+            {"every": "1.5h"},
+            "1970-01-01T00:00:00+00:00",
+            ["1970-01-01T01:30:00Z", "1970-01-01T03:00:00Z"],
+        ),
         ({"every": "7d"}, "1970-01-01T00:00:00+00:00", ["1970-01-08T00:00:00Z"]),
-        ({"every": "2 days", "offset": "1s"}, "1970-01-01T00:00:01+00:00", ["1970-01-03T00:00:01Z"]),
+        (
+            {"every": "2 days", "offset": "1s"},
+            "1970-01-01T00:00:01+00:00",
+            ["1970-01-03T00:00:01Z"],
+        ),
         ({"every": "250ms"}, "2026-01-01T00:00:00+00:00", ["2026-01-01T00:00:00.250Z"]),
     ],
-)  # fmt: skip
+)
 def test_intervals_are_epoch_aligned(interval: dict, after: str, expected: list[str]) -> None:
     assert next_times(compiled(intervals=[interval]), after, len(expected)) == expected
 
@@ -50,9 +66,10 @@ HOURLY = {"intervals": [{"every": "1h"}]}
 
 def test_catchup_starts_only_the_latest_missed_tick_within_the_window() -> None:
     plan = plan_catchup(
-        compiled(**HOURLY), last_tick_ms=ms("2026-11-22T01:00:00+00:00"),
+        compiled(**HOURLY),
+        last_tick_ms=ms("2026-11-22T01:00:00+00:00"),
         now_ms=ms("2026-11-22T05:30:00+00:00"),
-    )  # fmt: skip
+    )
     assert plan.start == ms("2026-11-22T05:00:00+00:00")
     assert plan.missed == tuple(ms(f"2026-11-22T0{h}:00:00+00:00") for h in (2, 3, 4))
     assert plan.next_tick == ms("2026-11-22T06:00:00+00:00")
@@ -70,9 +87,10 @@ def test_catchup_outside_the_window_starts_nothing() -> None:
 
 def test_catchup_with_nothing_missed() -> None:
     plan = plan_catchup(
-        compiled(**HOURLY), last_tick_ms=ms("2026-11-22T05:00:00+00:00"),
+        compiled(**HOURLY),
+        last_tick_ms=ms("2026-11-22T05:00:00+00:00"),
         now_ms=ms("2026-11-22T05:59:59+00:00"),
-    )  # fmt: skip
+    )
     assert (plan.start, plan.missed) == (None, ())
 
 

@@ -9,8 +9,16 @@ from controller.server.listing import SortError, page, sorted_job_runs
 
 
 def _job_run(id: str, created_at: int, status: str) -> JobRun:
-    return JobRun(id=id, job_id="j", type="MANUAL", status=status,  # type: ignore[arg-type]
-                  created_at=created_at, snapshot={}, concurrency=1, request_timeout_ms=1)  # fmt: skip
+    return JobRun(
+        id=id,
+        job_id="j",
+        type="MANUAL",
+        status=status,  # type: ignore[arg-type]
+        created_at=created_at,
+        snapshot={},
+        concurrency=1,
+        request_timeout_ms=1,
+    )
 
 
 RUNS = [_job_run("a", 1, "COMPLETED"), _job_run("b", 2, "FAILURE"), _job_run("c", 3, "COMPLETED")]

@@ -48,9 +48,10 @@ def test_json_schemas_are_valid_draft_2020_12(schema: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "intuned-resources" / "auth-sessions").glob("*.auth-session.json*")),
+    "path",
+    sorted((ROOT / "intuned-resources" / "auth-sessions").glob("*.auth-session.json*")),
     ids=lambda p: p.name,
-)  # fmt: skip
+)
 def test_sample_auth_sessions_are_valid_for_the_loader_and_the_json_schema(path: Path) -> None:
     import json5
 
@@ -61,10 +62,24 @@ def test_sample_auth_sessions_are_valid_for_the_loader_and_the_json_schema(path:
 
 def test_samples_cover_every_documented_feature() -> None:
     text = "\n".join(path.read_text(encoding="utf-8") for path in SAMPLES)
-    for feature in ('"intervals"', '"calendars"', '"type": "webhook"', '"type": "s3"',
-                    '"notifications"', '"auth_session"', '"authSession"', '"retry": { "maximumAttempts": 5 }',
-                    '"api"', '"apiName"', '"maxConcurrentRequests"', '"maximumConcurrentRequests"',
-                    '"timeZone"', '"jitter"', '"catchupWindow"', '"proxy"'):  # fmt: skip
+    for feature in (
+        '"intervals"',
+        '"calendars"',
+        '"type": "webhook"',
+        '"type": "s3"',
+        '"notifications"',
+        '"auth_session"',
+        '"authSession"',
+        '"retry": { "maximumAttempts": 5 }',
+        '"api"',
+        '"apiName"',
+        '"maxConcurrentRequests"',
+        '"maximumConcurrentRequests"',
+        '"timeZone"',
+        '"jitter"',
+        '"catchupWindow"',
+        '"proxy"',
+    ):
         assert feature in text, f"no sample job uses {feature}"
 
 

@@ -46,11 +46,13 @@ DOCS_EVERYTHING = """{
         ("daily-book-scraper.job.json", DOCS_MINIMAL, ["scrape-category", "scrape-category"]),
         ("daily-sync.job.jsonc", DOCS_CODE_TAB, ["list"]),
         ("everything.job.jsonc", DOCS_EVERYTHING, ["login-and-extract"]),
-        ("webhook.job.json",
-         '{"payload": [{"apiName": "list"}], "sink": {"type": "webhook", "url": "https://webhook.site/demo"}}',
-         ["list"]),
+        (
+            "webhook.job.json",
+            '{"payload": [{"apiName": "list"}], "sink": {"type": "webhook", "url": "https://webhook.site/demo"}}',
+            ["list"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_documents_from_the_reference_docs_load(name: str, text: str, api_names: list[str]) -> None:
     result = load_job_file_text(text, name)
     assert [str(p) for p in result.problems] == []
@@ -74,37 +76,102 @@ def test_item_retry_overrides_the_job_retry() -> None:
     ("text", "line", "column", "fragment"),
     [
         # misspelt keys point at the key and suggest the right one
-        ('{\n  "payload": [{"apiName": "a"}],\n  "configration": {}\n}', 3, 3, "did you mean 'configuration'"),
+        (
+            '{\n  "payload": [{"apiName": "a"}],\n  "configration": {}\n}',
+            3,
+            3,
+            "did you mean 'configuration'",
+        ),
         ('{payload: [{apiNme: "a"}]}', 1, 13, "did you mean 'apiName'"),
-        ('{payload: [{api: "a"}],\n sink: {type: "webhook", url: "https://x.io", skipOnFial: true}}', 2, 47, "did you mean 'skipOnFail'"),
-        ('{payload: [{api: "a"}], auth_session: {id: "s", checkAttemps: 2}}', 1, 49, "did you mean 'checkAttempts'"),
-        ('{payload: [{api: "a"}], schedule: {calendars: [{hour: {start: 1, stpe: 2}}]}}', 1, 66, "did you mean 'step'"),
+        (
+            '{payload: [{api: "a"}],\n sink: {type: "webhook", url: "https://x.io", skipOnFial: true}}',
+            2,
+            47,
+            "did you mean 'skipOnFail'",
+        ),
+        (
+            '{payload: [{api: "a"}], auth_session: {id: "s", checkAttemps: 2}}',
+            1,
+            49,
+            "did you mean 'checkAttempts'",
+        ),
+        (
+            '{payload: [{api: "a"}], schedule: {calendars: [{hour: {start: 1, stpe: 2}}]}}',
+            1,
+            66,
+            "did you mean 'step'",
+        ),
         # values point at the value
-        ('{payload: [{api: "a"}],\n configuration: {retry: {maximumAttempts: 0}}}', 2, 43, "must be >= 1"),
-        ('{payload: [{api: "a"}], configuration: {maxConcurrentRequests: 26}}', 1, 64, "must be <= 25"),
-        ('{payload: [{api: "a", requestTimeout: 100000000000000000000}]}', 1, 39, "must be <= 604800"),
+        (
+            '{payload: [{api: "a"}],\n configuration: {retry: {maximumAttempts: 0}}}',
+            2,
+            43,
+            "must be >= 1",
+        ),
+        (
+            '{payload: [{api: "a"}], configuration: {maxConcurrentRequests: 26}}',
+            1,
+            64,
+            "must be <= 25",
+        ),
+        (
+            '{payload: [{api: "a", requestTimeout: 100000000000000000000}]}',
+            1,
+            39,
+            "must be <= 604800",
+        ),
         ('{payload: [{api: "a", retry: {maximumAttempts: 101}}]}', 1, 48, "must be <= 100"),
-        ('{payload: [{api: "a"}], configuration: {requestTimeout: "600"}}', 1, 57, "expected a whole number"),
-        ('{payload: [{api: 5}]}', 1, 18, "expected a string"),
-        ('{payload: []}', 1, 11, "at least 1 item"),
-        ('{payload: [{api: "a"}], sink: {type: "ftp", url: "x"}}', 1, 31, "type 'ftp' is not supported"),
-        ('{payload: [{api: "a"}], sink: {type: "webhook", url: "not a url"}}', 1, 54, "not a valid URL"),
-        ('{payload: [{api: "a"}], notifications: [{type: "webhook"}]}', 1, 41, "missing required key 'url'"),
+        (
+            '{payload: [{api: "a"}], configuration: {requestTimeout: "600"}}',
+            1,
+            57,
+            "expected a whole number",
+        ),
+        ("{payload: [{api: 5}]}", 1, 18, "expected a string"),
+        ("{payload: []}", 1, 11, "at least 1 item"),
+        (
+            '{payload: [{api: "a"}], sink: {type: "ftp", url: "x"}}',
+            1,
+            31,
+            "type 'ftp' is not supported",
+        ),
+        (
+            '{payload: [{api: "a"}], sink: {type: "webhook", url: "not a url"}}',
+            1,
+            54,
+            "not a valid URL",
+        ),
+        (
+            '{payload: [{api: "a"}], notifications: [{type: "webhook"}]}',
+            1,
+            41,
+            "missing required key 'url'",
+        ),
         # missing keys point at the object that lacks them
-        ('{\n  "payload": [\n    {"parameters": {}}\n  ]\n}', 3, 5, "missing required key 'apiName'"),
+        (
+            '{\n  "payload": [\n    {"parameters": {}}\n  ]\n}',
+            3,
+            5,
+            "missing required key 'apiName'",
+        ),
         ('{"configuration": {}}', 1, 1, "missing required key 'payload'"),
         # two spellings of one setting
         ('{payload: [{api: "a", apiName: "b"}]}', 1, 23, "two spellings"),
-        ('{payload: [{api: "a"}], auth_session: {id: "a"}, authSession: {id: "b"}}', 1, 50, "two spellings"),
+        (
+            '{payload: [{api: "a"}], auth_session: {id: "a"}, authSession: {id: "b"}}',
+            1,
+            50,
+            "two spellings",
+        ),
         # syntax errors
         ('{payload: [{api: "a"}],,}', 1, 25, "invalid JSONC"),
         ('{payload: [{api: "a"}]', 1, 23, "invalid JSONC"),
         ('{\n  payload: [{api: "a"}],\n  payload: []\n}', 3, 3, "duplicate key 'payload'"),
-        ('', 1, 1, "the file is empty"),
-        ('[]', 1, 1, "one JSON object"),
+        ("", 1, 1, "the file is empty"),
+        ("[]", 1, 1, "one JSON object"),
         ('{payload: [{api: "a"}], id: "other"}', 1, 29, "does not match"),
     ],
-)  # fmt: skip
+)
 def test_problems_are_located_at_the_offending_key_or_value(
     text: str, line: int, column: int, fragment: str
 ) -> None:

@@ -17,10 +17,32 @@ JSON_VALUES = st.recursive(
     max_leaves=30,
 )
 KEYS = st.sampled_from(
-    ["payload", "api", "apiName", "schedule", "calendars", "intervals", "every", "hour",
-     "dayOfWeek", "sink", "type", "url", "configuration", "retry", "maximumAttempts",
-     "auth_session", "authSession", "notifications", "start", "end", "step", "webhook", "s3"]
-)  # fmt: skip
+    [
+        "payload",
+        "api",
+        "apiName",
+        "schedule",
+        "calendars",
+        "intervals",
+        "every",
+        "hour",
+        "dayOfWeek",
+        "sink",
+        "type",
+        "url",
+        "configuration",
+        "retry",
+        "maximumAttempts",
+        "auth_session",
+        "authSession",
+        "notifications",
+        "start",
+        "end",
+        "step",
+        "webhook",
+        "s3",
+    ]
+)
 JOB_LIKE = st.recursive(
     st.none()
     | st.booleans()

@@ -23,8 +23,10 @@ def ref(name: str, key: str) -> dict[str, Any]:
     return {"valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
 
 
-SECRETS = {"hooks": {"token": "Bearer t0ken", "signing": "whsec_" + "QUJDREVGR0hJSktMTU5PUA=="},
-           "aws": {"id": "AKIA0001", "key": "s3cr3t"}}  # fmt: skip
+SECRETS = {
+    "hooks": {"token": "Bearer t0ken", "signing": "whsec_" + "QUJDREVGR0hJSktMTU5PUA=="},
+    "aws": {"id": "AKIA0001", "key": "s3cr3t"},
+}
 
 
 def lookup(name: str, key: str) -> str:
@@ -37,24 +39,36 @@ def job(**extra: Any) -> dict[str, Any]:
     return {"payload": [{"apiName": "a"}], **extra}
 
 
-WEBHOOK = {"type": "webhook", "url": "https://example.com/hook",
-           "headers": {"Authorization": ref("hooks", "token")},
-           "signingSecret": ref("hooks", "signing")}  # fmt: skip
-S3 = {"type": "s3", "bucket": "b", "region": "r", "accessKeyId": ref("aws", "id"),
-      "secretAccessKey": ref("aws", "key")}  # fmt: skip
+WEBHOOK = {
+    "type": "webhook",
+    "url": "https://example.com/hook",
+    "headers": {"Authorization": ref("hooks", "token")},
+    "signingSecret": ref("hooks", "signing"),
+}
+S3 = {
+    "type": "s3",
+    "bucket": "b",
+    "region": "r",
+    "accessKeyId": ref("aws", "id"),
+    "secretAccessKey": ref("aws", "key"),
+}
 
 
 def test_every_secret_field_of_a_resource_takes_its_value_from_the_lookup() -> None:
-    webhook = parse_resource_spec(JobDefinition, job(sink=WEBHOOK, notifications=[WEBHOOK]),
-                                  secrets=lookup)  # fmt: skip
+    webhook = parse_resource_spec(
+        JobDefinition, job(sink=WEBHOOK, notifications=[WEBHOOK]), secrets=lookup
+    )
     assert webhook.sink is not None and webhook.sink.type == "webhook"
     assert webhook.sink.headers["Authorization"].get_secret_value() == "Bearer t0ken"
     assert webhook.notifications[0].signingSecret is not None
     s3 = parse_resource_spec(JobDefinition, job(sink=S3), secrets=lookup)
     assert s3.sink is not None and s3.sink.type == "s3"
     assert s3.sink.secretAccessKey.get_secret_value() == "s3cr3t"
-    session = parse_resource_spec(AuthSessionDefinition, {"credentials": {
-        "user": "reader", "password": ref("aws", "key"), "other": {"env": "X"}}}, secrets=lookup)  # fmt: skip
+    session = parse_resource_spec(
+        AuthSessionDefinition,
+        {"credentials": {"user": "reader", "password": ref("aws", "key"), "other": {"env": "X"}}},
+        secrets=lookup,
+    )
     assert session.credentials["password"].get_secret_value() == "s3cr3t"  # type: ignore[union-attr]
 
 
@@ -62,12 +76,16 @@ def test_every_secret_field_of_a_resource_takes_its_value_from_the_lookup() -> N
     ("spec", "expected"),
     [
         (job(sink={**S3, "accessKeyId": ref("aws", "nope")}), "spec.sink.accessKeyId: no aws/nope"),
-        (job(sink={**S3, "accessKeyId": {"valueFrom": {"secretKeyRef": {"name": "aws"}}}}),
-         "spec.sink.accessKeyId: a value from a Secret is written"),
-        (job(sink={**WEBHOOK, "signingSecret": ref("hooks", "token")}),
-         "spec.sink.signingSecret: the signing secret is not a Standard Webhooks secret"),
+        (
+            job(sink={**S3, "accessKeyId": {"valueFrom": {"secretKeyRef": {"name": "aws"}}}}),
+            "spec.sink.accessKeyId: a value from a Secret is written",
+        ),
+        (
+            job(sink={**WEBHOOK, "signingSecret": ref("hooks", "token")}),
+            "spec.sink.signingSecret: the signing secret is not a Standard Webhooks secret",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_reference_or_value_names_the_field(spec: dict[str, Any], expected: str) -> None:
     with pytest.raises(ResourceSpecError) as raised:
         parse_resource_spec(JobDefinition, spec, secrets=lookup)

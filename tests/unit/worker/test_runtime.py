@@ -38,6 +38,8 @@ def test_helpers_inside_an_attempt_send_events() -> None:
 
 def test_proxy_urls_become_playwright_proxy_settings() -> None:
     assert playwright_proxy("http://user:pa%40ss@127.0.0.1:3128") == {
-        "server": "http://127.0.0.1:3128", "username": "user", "password": "pa@ss",
-    }  # fmt: skip
+        "server": "http://127.0.0.1:3128",
+        "username": "user",
+        "password": "pa@ss",
+    }
     assert playwright_proxy("socks5://proxy.local:1080") == {"server": "socks5://proxy.local:1080"}
