@@ -34,6 +34,7 @@ from controller.engine import (
     AttemptRequest,
     AttemptResult,
 )
+from controller.runtime import freeze_start_up
 from controller.server import create_app
 from controller.vocabulary import error
 
@@ -72,6 +73,7 @@ async def _fan_out(folder: Path) -> dict[str, Any]:
     with open(folder / "controller.log", "w") as log:
         controller = EmbeddedController(settings, FanOutLauncher(25), out=log)
         controller.start()
+        freeze_start_up()  # as ``jobctl run`` does
         started = time.perf_counter()
         job_run = controller.trigger("fanout")
         await controller.run(until_idle=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from controller.embedded import EmbeddedController, Settings
 from controller.engine import AttemptEvent, AttemptRequest, AttemptResult
+from controller.runtime import freeze_start_up
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
 TARGET = 2_000
@@ -50,11 +51,13 @@ async def _run(folder: Path) -> tuple[float, Any]:
     jobs = folder / "resources" / "jobs"
     jobs.mkdir(parents=True)
     _write_job_file(jobs / "bulk.job.json")
-    settings = Settings(resources=folder / "resources", state=folder / "state", max_workers=25,
-                        watch=False)  # fmt: skip
+    settings = Settings(
+        resources=folder / "resources", state=folder / "state", max_workers=25, watch=False
+    )
     with open(folder / "controller.log", "w") as log:
         controller = EmbeddedController(settings, InstantLauncher(25), out=log)
         controller.start()
+        freeze_start_up()  # as ``jobctl run`` does
         started = time.perf_counter()
         job_run = controller.trigger("bulk")
         await controller.run(until_idle=True)

@@ -14,6 +14,7 @@ from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, Launcher
 from ..launch import LocalLauncher
+from ..runtime import freeze_start_up
 from . import api_serving, delivery_options
 
 
@@ -136,6 +137,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
 
 async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
     controller.start()
+    freeze_start_up()
     job_run_ids = []
     for job_id in args.trigger:
         try:

@@ -15,6 +15,7 @@ from every Job a person can define.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from typing import cast, get_args
@@ -36,7 +37,13 @@ def scheduled_job_run_id(job_id: str, tick_ms: int) -> str:
 def run_id(job_run_id: str, seq: int) -> str:
     """23 characters, as before positions were in it (a position past 8 hex digits, 4 billion
     Runs, makes it longer)."""
-    return f"ru_{_digest(job_run_id)[:12]}{seq:08x}"
+    return f"{_run_prefix(job_run_id)}{seq:08x}"
+
+
+@functools.lru_cache(maxsize=64)
+def _run_prefix(job_run_id: str) -> str:
+    """Made once per JobRun, not once per Run: a fan-out names a million Runs of one."""
+    return f"ru_{_digest(job_run_id)[:12]}"
 
 
 def random_job_run_id() -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .. import jsontext
 from .records import JobRun, Run
 
 IDS = uuid.UUID("6b1c3f0e-5d2a-4c57-9a41-0f8e2b7d9c13")
@@ -78,10 +78,7 @@ def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:
         "trace_url": run.trace_url,
         "log_url": run.log_url,
     }
-    return f'{{"apiInfo":{_dumps(api_info)},{_owner_fields(identity, owner)}}}'
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+    return f'{{"apiInfo":{jsontext.dumps(api_info)},{_owner_fields(identity, owner)}}}'
 
 
 @functools.lru_cache(maxsize=64)
@@ -94,4 +91,4 @@ def _owner_fields(identity: Identity, owner: LineOwner) -> str:
         "projectJobRun": {"id": owner.job_run_id},
         "authSession": owner.auth_session,
     }
-    return _dumps(fields)[1:-1]
+    return jsontext.dumps(fields)[1:-1]

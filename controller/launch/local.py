@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import secrets
 import sys
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..engine import (
     ArtifactStore,
     AttemptEvent,
@@ -104,7 +104,7 @@ class LocalLauncher:
 
     async def _send(self, worker: _Worker, message: dict[str, Any]) -> None:
         assert worker.process.stdin is not None
-        worker.process.stdin.write((json.dumps(message) + "\n").encode())
+        worker.process.stdin.write((jsontext.dumps(message) + "\n").encode())
         with contextlib.suppress(ConnectionError):
             await worker.process.stdin.drain()
 

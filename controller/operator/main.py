@@ -24,7 +24,7 @@ from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher
 from ..launch.pods import PodSettings, PoolSettings
 from ..launch.pool import load_or_create_key
-from ..runtime import Runtime, RuntimeSettings
+from ..runtime import Runtime, RuntimeSettings, freeze_start_up
 from ..server import ApiServer, Control, parse_listen
 from ..store import SqliteStore
 from .control import ResourceControl
@@ -204,6 +204,7 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
     await operator.list_jobs()
     await launcher.start_pools()
     runtime.start()
+    freeze_start_up()
     await operator.sync()
     print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)
     if args.peering != "off":

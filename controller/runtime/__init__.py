@@ -7,6 +7,7 @@ and Pods. Neither reaches into the engine: commands go through ``Runtime``, read
 
 from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
+from .heap import freeze_start_up
 from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
 from .query import RuntimeQuery
 from .reruns import RunChoice
@@ -22,6 +23,7 @@ __all__ = [
     "Runtime",
     "RuntimeQuery",
     "RuntimeSettings",
+    "freeze_start_up",
     "parse_auth_session_document",
     "parse_job_document",
     "wall_clock_ms",
