@@ -55,6 +55,9 @@ class Run:
     api_name: str
     parameters: dict[str, Any]
     max_attempts: int
+    extended_from: str | None = None
+    request_timeout_ms: int | None = None
+    """The payload item's own ``requestTimeout``; None: the JobRun's."""
     status: RunStatus = "PENDING"
     attempts: int = 0
     launches: int = 0
@@ -63,14 +66,11 @@ class Run:
     reason: dict[str, Any] | None = None
     started_at: int | None = None
     ended_at: int | None = None
-    deadline: int | None = None
-    extended_from: str | None = None
     trace_url: str | None = None
     log_url: str | None = None
-    request_timeout_ms: int | None = None
-    """The payload item's own ``requestTimeout``; None: the JobRun's."""
     result_seq: int | None = None
     """The position of its line in the JobRun's results file, once it has ended (from 1)."""
+    deadline: int | None = None
     worker_started: bool = False
     """The current attempt reached a worker (not stored; False while it waits for one)."""
     attempt_started_at: int | None = None

@@ -13,12 +13,12 @@ they are most of the rows.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import jsontext
 from ..engine import attempt_id
 
 RESULT_PREVIEW_CHARS = 200
@@ -47,7 +47,7 @@ def _decoded(row: sqlite3.Row) -> dict[str, Any]:
     record = dict(row)
     for name in _JSON_FIELDS:
         if record.get(name) is not None:
-            record[name] = json.loads(record[name])
+            record[name] = jsontext.loads(record[name])
     return record
 
 

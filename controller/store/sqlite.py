@@ -15,7 +15,6 @@ exactly one line (the line is never stored: it is a pure function of the row).
 from __future__ import annotations
 
 import functools
-import json
 import operator
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -148,14 +147,15 @@ def _dump(value: Any) -> str | None:
 
 
 def _runs(rows: Iterable[Iterable[Any]]) -> list[Run]:
-    """Runs from ``_SELECT_RUNS`` rows (a window of pending Runs per load: kept lean)."""
+    """Runs from ``_SELECT_RUNS`` rows (a window of pending Runs per load: kept lean). The
+    columns are ``Run``'s first fields, in its order (a unit test holds them so)."""
     runs = []
     for row in rows:
         values = list(row)
         for index in _RUN_JSON:
             if values[index] is not None:
-                values[index] = json.loads(values[index])
-        runs.append(Run(**dict(zip(_RUN_COLUMNS, values, strict=True))))
+                values[index] = jsontext.loads(values[index])
+        runs.append(Run(*values))
     return runs
 
 
@@ -187,7 +187,7 @@ def _job_row(job: Job) -> tuple[Any, ...]:
 
 def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
     return {
-        c: (json.loads(row[c]) if row[c] is not None else None) if c in _JSON_COLUMNS else row[c]
+        c: (jsontext.loads(row[c]) if row[c] is not None else None) if c in _JSON_COLUMNS else row[c]
         for c in columns
     }
 
@@ -251,7 +251,7 @@ class SqliteStore:
                 r["last_tick"],
                 bool(r["paused"]),
                 r["pause_note"],
-                tuple(json.loads(r["backfill"] or "[]")),
+                tuple(jsontext.loads(r["backfill"] or "[]")),
             )
             for r in self._db.execute("SELECT * FROM jobs")
         ]
@@ -266,9 +266,9 @@ class SqliteStore:
     def _load_held_runs(self, job_run: JobRun) -> None:
         """Its running Runs and the first ``PENDING_HELD`` pending ones; the others stay here
         (``spill``): counted, loaded as the JobRun gets to them."""
-        running = self._db.execute(f"{_SELECT_RUNS} WHERE {_IN_STATUS}", (job_run.id, "RUNNING"))
+        running = self._select_runs(_IN_STATUS, (job_run.id, "RUNNING"))
         pending = self.pending_runs(job_run.id, -1, spill.PENDING_HELD)
-        for run in _runs(running) + pending:
+        for run in running + pending:
             job_run.runs[run.id] = run
         (waiting,) = self._db.execute(
             f"SELECT count(*) FROM runs WHERE {_IN_STATUS}", (job_run.id, "PENDING")
@@ -278,11 +278,15 @@ class SqliteStore:
 
     def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]:
         """The JobRun's pending Runs after position ``after_seq``, in order, at most ``limit``."""
-        rows = self._db.execute(
-            f"{_SELECT_RUNS} WHERE {_IN_STATUS} AND seq > ? ORDER BY seq LIMIT ?",
+        return self._select_runs(
+            f"{_IN_STATUS} AND seq > ? ORDER BY seq LIMIT ?",
             (job_run_id, "PENDING", after_seq, limit),
         )
-        return _runs(rows)
+
+    def _select_runs(self, where: str, parameters: tuple[Any, ...]) -> list[Run]:
+        cursor = self._db.cursor()
+        cursor.row_factory = None  # plain tuples, as ``_runs`` takes them
+        return _runs(cursor.execute(f"{_SELECT_RUNS} WHERE {where}", parameters))
 
     def save(self, changes: Changes) -> None:
         """Everything one engine pass changed, in one transaction (with the watermarks of
@@ -377,11 +381,9 @@ class SqliteStore:
     def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]:
         """The ended Runs whose lines come after line ``after_seq``, in line order (a scan of
         the JobRun's Runs: only a start-up after a crash asks)."""
-        rows = self._db.execute(
-            f"{_SELECT_RUNS} WHERE job_run_id = ? AND result_seq > ? ORDER BY result_seq",
-            (job_run_id, after_seq),
+        return self._select_runs(
+            "job_run_id = ? AND result_seq > ? ORDER BY result_seq", (job_run_id, after_seq)
         )
-        return _runs(rows)
 
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
         """(job_run_id, last written seq, file size): the file is good up to there. Recorded

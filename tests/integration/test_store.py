@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.engine import Identity, ids
+from controller.engine import Changes, Identity, Run, ids
 from controller.runtime.results_files import ResultsFiles
 from controller.store import RunFilter, SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
@@ -259,3 +259,33 @@ def test_runs_are_read_a_page_at_a_time_and_attempts_go_with_their_pruned_jobrun
     _save_all(s, store)
     assert queries.attempts(retried[0]) == []
     assert queries.run(first.id, page[1]["id"]) is None
+
+
+def test_every_stored_field_of_a_run_reads_back_as_it_was_saved(tmp_path: Path) -> None:
+    """Runs are made from rows by position: a column out of ``Run``'s order would show here."""
+    store = SqliteStore(tmp_path / "state.db")
+    run = Run(
+        id=ids.run_id("jr_1", 7),
+        job_run_id="jr_1",
+        seq=7,
+        api_name="page",
+        parameters={"n": 18446744073709551616, "text": "é"},
+        max_attempts=4,
+        extended_from=ids.run_id("jr_1", 0),
+        request_timeout_ms=9000,
+        status="FAILED",
+        attempts=2,
+        launches=3,
+        result={"partial": [1.5, None]},
+        error={"code": "automation-error", "category": "user", "message": "no"},
+        reason={"type": "job-run-terminated", "message": "stopped"},
+        started_at=1_000,
+        ended_at=2_000,
+        trace_url="http://h/artifacts/t",
+        log_url="http://h/artifacts/l",
+        result_seq=5,
+    )
+    store.save(Changes(new_runs=[run]))
+    (loaded,) = store.unwritten_runs("jr_1", 4)
+    store.close()
+    assert loaded == run
