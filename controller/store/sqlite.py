@@ -186,10 +186,11 @@ def _job_row(job: Job) -> tuple[Any, ...]:
 
 
 def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
-    return {
-        c: (jsontext.loads(row[c]) if row[c] is not None else None) if c in _JSON_COLUMNS else row[c]
-        for c in columns
-    }
+    values = {c: row[c] for c in columns}
+    for c in _JSON_COLUMNS.intersection(columns):
+        if values[c] is not None:
+            values[c] = jsontext.loads(values[c])
+    return values
 
 
 class SqliteStore:
