@@ -142,45 +142,56 @@ class RunBook:
                 continue
             validating = job_run.auth_session is not None and not job_run.auth_validated
             concurrency = 1 if validating else job_run.concurrency
+            shared: dict[str, Any] | None = None
             while (
                 job_run.pending
                 and len(job_run.running) < concurrency
                 and self._running_total < self.max_workers
             ):
-                self._launch(job_run, job_run.runs[job_run.pending.popleft()], now)
+                shared = shared or self._shared_request(job_run)
+                self._launch(job_run, job_run.runs[job_run.pending.popleft()], now, shared)
 
-    def _launch(self, job_run: JobRun, run: Run, now: int) -> None:
+    def _shared_request(self, job_run: JobRun) -> dict[str, Any]:
+        """What every attempt of the JobRun is started with: worked out once a pass, not once
+        an attempt."""
+        auth = job_run.snapshot.get("auth_session") or {}
+        configuration = {**CONFIGURATION_EXTENSIONS, **job_run.snapshot["configuration"]}
+        return {
+            "job_id": job_run.job_id,
+            "job_run_id": job_run.id,
+            "auth_session": job_run.auth_session,
+            "auth_check_attempts": auth.get("checkAttempts", 3),
+            "auth_create_attempts": auth.get("createAttempts", 3),
+            "auth_recreate": auth.get("autoRecreate") is not False,
+            "proxy": self._proxy(job_run.job_id),
+            "isolation": configuration["isolation"],
+            "pages_per_context": configuration["pagesPerContext"],
+            "trace": configuration["trace"],
+        }
+
+    def _launch(self, job_run: JobRun, run: Run, now: int, shared: dict[str, Any]) -> None:
         run.status = "RUNNING"
         run.reason = None  # a pause's, now over
         run.launches += 1
         run.started_at = run.started_at or now
         run.attempt_started_at = now
         run.worker_started = False
-        run.deadline = now + timeout_ms(job_run, run)
+        timeout = timeout_ms(job_run, run)
+        run.deadline = now + timeout
+        attempt_id = run.attempt_id
         job_run.running.add(run.id)
         self._running_total += 1
-        self._attempts[run.attempt_id] = run
+        self._attempts[attempt_id] = run
         self._touch_run(run)
-        auth = job_run.snapshot.get("auth_session") or {}
-        configuration = {**CONFIGURATION_EXTENSIONS, **job_run.snapshot["configuration"]}
         self._effects.starts.append(
             AttemptRequest(
-                attempt_id=run.attempt_id,
-                job_id=job_run.job_id,
-                job_run_id=job_run.id,
+                attempt_id=attempt_id,
                 run_id=run.id,
                 attempt_number=run.attempts + 1,
                 api_name=run.api_name,
                 parameters=run.parameters,
-                timeout_s=timeout_ms(job_run, run) // 1000,
-                auth_session=job_run.auth_session,
-                auth_check_attempts=auth.get("checkAttempts", 3),
-                auth_create_attempts=auth.get("createAttempts", 3),
-                auth_recreate=auth.get("autoRecreate") is not False,
-                proxy=self._proxy(job_run.job_id),
-                isolation=configuration["isolation"],
-                pages_per_context=configuration["pagesPerContext"],
-                trace=configuration["trace"],
+                timeout_s=timeout // 1000,
+                **shared,
             )
         )
 

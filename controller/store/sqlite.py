@@ -80,7 +80,17 @@ _RUN_MUTABLE = (
 )
 """What a pass may change in a Run."""
 _RUN_COLUMNS = _RUN_FIXED + _RUN_MUTABLE
-_RUN_UPDATE = ", ".join(f"{c} = ?" for c in _RUN_MUTABLE)
+_RUN_INSERT = (
+    f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
+)
+_NEW_RUN_INSERT = (
+    f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_FIXED)}, status, attempts, launches) "
+    f"VALUES ({', '.join('?' * len(_RUN_FIXED))}, 'PENDING', 0, 0)"
+)
+"""A spilled Run, saved as it was made: ``Run``'s defaults (the rest are NULL), not bound."""
+_RUN_UPDATE = f"UPDATE runs SET {', '.join(f'{c} = ?' for c in _RUN_MUTABLE)} WHERE id = ?"
+_RUN_UPDATED = (*_RUN_MUTABLE, "id")
 _JOB_RUN_INSERT = (
     f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(_JOB_RUN_COLUMNS))})"
@@ -322,15 +332,11 @@ class SqliteStore:
                 _JOB_RUN_UPDATE,
                 [(*_row(j, _JOB_RUN_MUTABLE), j.id) for j in changes.job_runs if j.id not in new],
             )
+            db.executemany(_RUN_INSERT, (_row(r, _RUN_COLUMNS) for r in changes.new_runs))
             db.executemany(
-                f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})",
-                (_row(r, _RUN_COLUMNS) for r in chain(changes.new_runs, *changes.spilled_runs)),
+                _NEW_RUN_INSERT, (_row(r, _RUN_FIXED) for r in chain(*changes.spilled_runs))
             )
-            db.executemany(
-                f"UPDATE runs SET {_RUN_UPDATE} WHERE id = ?",
-                ((*_row(r, _RUN_MUTABLE), r.id) for r in changes.runs),
-            )
+            db.executemany(_RUN_UPDATE, (_row(r, _RUN_UPDATED) for r in changes.runs))
             db.executemany(
                 f"INSERT INTO attempts VALUES ({', '.join('?' * 10)})",  # each once: no key
                 (_row(a, _ATTEMPT_COLUMNS) for a in changes.attempts),

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from controller.engine import Changes, Identity, Run, ids
+from controller.engine.spill import SpilledRuns
 from controller.runtime.results_files import ResultsFiles
+from controller.spec import PayloadItem
 from controller.store import RunFilter, SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
 from tests.unit.engine.harness import Scenario
@@ -289,3 +291,22 @@ def test_every_stored_field_of_a_run_reads_back_as_it_was_saved(tmp_path: Path) 
     (loaded,) = store.unwritten_runs("jr_1", 4)
     store.close()
     assert loaded == run
+
+
+def test_a_spilled_run_reads_back_as_the_run_made_for_its_item(tmp_path: Path) -> None:
+    """Spilled Runs are saved with the new Run's defaults written into the statement."""
+    store = SqliteStore(tmp_path / "state.db")
+    item = PayloadItem.model_validate(
+        {"apiName": "page", "parameters": {"n": 1}, "requestTimeout": 30}
+    )
+    spilled = SpilledRuns("jr_1", 3, [item], 5, ids.run_id("jr_1", 0))
+    store.save(Changes(spilled_runs=[spilled]))
+    (loaded,) = store.pending_runs("jr_1", -1, 10)
+    store.close()
+    assert loaded == next(iter(spilled))
+    assert (loaded.status, loaded.attempts, loaded.launches, loaded.result) == (
+        "PENDING",
+        0,
+        0,
+        None,
+    )
