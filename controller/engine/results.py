@@ -41,7 +41,12 @@ def iso_ms(ms: int | None) -> str | None:
     """2024-01-01T09:00:02.341Z (the reference's timestamp form)."""
     if ms is None:
         return None
-    return f"{_iso_second(ms // 1000)}.{ms % 1000:03d}Z"
+    second, milli = divmod(ms, 1000)
+    return _iso_second(second) + _MILLIS[milli]
+
+
+_MILLIS = tuple(f".{milli:03d}Z" for milli in range(1000))
+"""Every Run's line has two timestamps: their ends are looked up, not formatted."""
 
 
 @functools.lru_cache(maxsize=256)
