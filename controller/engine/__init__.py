@@ -26,9 +26,9 @@ from .launcher import (
     BrowserLauncher,
     Launcher,
 )
-from .output import AttemptRecord, Changes, Effects, Output, ResultRecord
+from .output import AttemptRecord, Changes, Effects, Output
 from .records import Job, JobRun, KnownJob, Run, attempt_id
-from .results import Identity, LineOwner, iso_ms, results_line
+from .results import Identity, LineOwner, ResultRecord, iso_ms, result_record
 from .spill import PENDING_HELD, loading_limit
 from .waiting import Waiting, run_waiting
 
@@ -74,7 +74,7 @@ __all__ = [
     "direct_kind",
     "iso_ms",
     "loading_limit",
-    "results_line",
+    "result_record",
     "run_waiting",
     "spill",
 ]

@@ -15,16 +15,8 @@ from ..vocabulary import AttemptOutcome
 from .deliveries import Delivery
 from .launcher import AttemptRequest
 from .records import Job, JobRun, Run
+from .results import ResultRecord
 from .spill import SpilledRuns
-
-
-@dataclass(frozen=True, slots=True)
-class ResultRecord:
-    job_id: str
-    job_run_id: str
-    seq: int
-    run_id: str
-    line: str
 
 
 @dataclass(frozen=True, slots=True)

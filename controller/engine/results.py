@@ -6,6 +6,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from .. import jsontext
 from .records import JobRun, Run
@@ -55,9 +56,9 @@ def _iso_second(second: int) -> str:
     return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-@dataclass(frozen=True)
-class LineOwner:
-    """What a results line says of the JobRun it belongs to."""
+class LineOwner(NamedTuple):
+    """What a results line says of the JobRun it belongs to (a tuple: made and hashed once a
+    Run, as the key of ``_owner_fields``)."""
 
     job_id: str
     job_run_id: str
@@ -66,6 +67,24 @@ class LineOwner:
     @classmethod
     def of(cls, job_run: JobRun) -> LineOwner:
         return cls(job_run.job_id, job_run.id, job_run.auth_session)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    """A results line and its place: line ``seq`` (from 1) of its JobRun's file."""
+
+    job_id: str
+    job_run_id: str
+    seq: int
+    run_id: str
+    line: str
+
+
+def result_record(identity: Identity, owner: LineOwner, run: Run) -> ResultRecord:
+    """The record of an ended Run (``run.result_seq`` set), when it ends and when a line lost
+    in a crash is made again."""
+    line = results_line(identity, owner, run)
+    return ResultRecord(owner.job_id, owner.job_run_id, run.result_seq or 0, run.id, line)
 
 
 def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:

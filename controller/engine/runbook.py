@@ -31,10 +31,10 @@ from . import ids
 from .deliveries import ending_deliveries, sink_delivery
 from .errors import NotFoundError
 from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
-from .output import Changes, Effects, Output, ResultRecord, ended_attempt, implied_by_run
+from .output import Changes, Effects, Output, ended_attempt, implied_by_run
 from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
-from .results import Identity, LineOwner, results_line
+from .results import Identity, LineOwner, result_record
 from .spill import SpilledRuns, held_room, hold, new_run, wants_loading
 
 AUTH_EXPIRY_RERUNS = 3
@@ -325,11 +325,9 @@ class RunBook:
         run.result_seq = job_run.results_seq
         job_run.updated_at = now
         self._dirty_job_runs[job_run.id] = job_run
-        line = results_line(self.identity, LineOwner.of(job_run), run)
-        self._changes.results.append(
-            ResultRecord(job_run.job_id, job_run.id, job_run.results_seq, run.id, line)
-        )
-        delivery = sink_delivery(job_run, run, line, now)
+        record = result_record(self.identity, LineOwner.of(job_run), run)
+        self._changes.results.append(record)
+        delivery = sink_delivery(job_run, run, record.line, now)
         if delivery is not None:
             self._changes.deliveries.append(delivery)
         if job_run.status == "PENDING" and not job_run.running and not job_run.pending_count:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
 
-from ..engine import Identity, LineOwner, ResultRecord, results_line
+from ..engine import Identity, LineOwner, ResultRecord, result_record
 from ..store import StateFullError, Store, is_full
 
 
@@ -46,18 +46,8 @@ class ResultsFiles:
                 with path.open("r+b") as handle:
                     handle.truncate(mark.written_size)
             owner = LineOwner(mark.job_id, mark.job_run_id, mark.auth_session)
-            self.append(
-                [
-                    ResultRecord(
-                        mark.job_id,
-                        mark.job_run_id,
-                        run.result_seq or 0,
-                        run.id,
-                        results_line(self.identity, owner, run),
-                    )
-                    for run in self.store.unwritten_runs(mark.job_run_id, mark.written_seq)
-                ]
-            )
+            unwritten = self.store.unwritten_runs(mark.job_run_id, mark.written_seq)
+            self.append([result_record(self.identity, owner, run) for run in unwritten])
         self.close()  # ended JobRuns' files among them: the passes open what they append to
 
     def append(self, records: list[ResultRecord]) -> None:
