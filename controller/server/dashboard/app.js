@@ -1,5 +1,5 @@
 // jobctl dashboard: routing, sign-in and start. No dependencies, no build step.
-import { h, request, show, state } from "./ui.js";
+import { h, request, serially, show, state } from "./ui.js";
 import { authSessionsPage, jobPage, jobsPage } from "./pages.js";
 import { jobRunPage, runPage } from "./runs.js";
 
@@ -11,12 +11,10 @@ const ROUTES = [
   [/^#\/auth-sessions$/, "auth", () => authSessionsPage()],
 ];
 
-let rendering = Promise.resolve();
-
 function render() {
-  // One render at a time, in the order asked: the last page asked for is the one shown.
-  rendering = rendering.then(renderNow, renderNow);
-  return rendering;
+  // One render at a time, in the order asked (polls' redraws too): the last page asked for is
+  // the one shown.
+  return serially(renderNow);
 }
 
 async function renderNow() {

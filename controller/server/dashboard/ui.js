@@ -146,12 +146,25 @@ export function show(...nodes) {
   if (notice && notice.classList.contains("error")) main.prepend(notice);
 }
 
+let drawing = Promise.resolve();
+
+export function serially(draw) {
+  // Pages are drawn one at a time, in the order asked: a poll's redraw that began before the
+  // user went to another page ends before that page is drawn, never after it (which left the
+  // old page on screen, its poll re-armed in place of the new page's).
+  drawing = drawing.then(draw, draw);
+  return drawing;
+}
+
 export function poll(refresh) {
+  // Only while the page it was armed on is the one asked for (its location).
   clearTimeout(state.timer);
-  state.timer = setTimeout(async () => {
+  const where = location.hash;
+  state.timer = setTimeout(() => serially(async () => {
+    if (location.hash !== where) return;
     try { await refresh(); } catch (_) { /* shown on the next full render */ }
-    poll(refresh);
-  }, POLL_MS);
+    if (location.hash === where) poll(refresh);
+  }), POLL_MS);
 }
 
 // ------------------------------------------------------------------ redraws
