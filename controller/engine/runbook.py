@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..spec import PayloadItem
-from ..spec.job import CONFIGURATION_EXTENSIONS
 from ..vocabulary import (
     FINAL_RUN,
     PROJECT_INCOMPLETE,
@@ -28,9 +27,10 @@ from ..vocabulary import (
     run_reason,
 )
 from . import ids
+from .attempt_requests import attempt_request, shared_request
 from .deliveries import ending_deliveries, sink_delivery
 from .errors import NotFoundError
-from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptRequest, AttemptResult
+from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptResult
 from .output import Changes, Effects, Output, ended_attempt, implied_by_run
 from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
@@ -148,26 +148,8 @@ class RunBook:
                 and len(job_run.running) < concurrency
                 and self._running_total < self.max_workers
             ):
-                shared = shared or self._shared_request(job_run)
+                shared = shared or shared_request(job_run, self._proxy(job_run.job_id))
                 self._launch(job_run, job_run.runs[job_run.pending.popleft()], now, shared)
-
-    def _shared_request(self, job_run: JobRun) -> dict[str, Any]:
-        """What every attempt of the JobRun is started with: worked out once a pass, not once
-        an attempt."""
-        auth = job_run.snapshot.get("auth_session") or {}
-        configuration = {**CONFIGURATION_EXTENSIONS, **job_run.snapshot["configuration"]}
-        return {
-            "job_id": job_run.job_id,
-            "job_run_id": job_run.id,
-            "auth_session": job_run.auth_session,
-            "auth_check_attempts": auth.get("checkAttempts", 3),
-            "auth_create_attempts": auth.get("createAttempts", 3),
-            "auth_recreate": auth.get("autoRecreate") is not False,
-            "proxy": self._proxy(job_run.job_id),
-            "isolation": configuration["isolation"],
-            "pages_per_context": configuration["pagesPerContext"],
-            "trace": configuration["trace"],
-        }
 
     def _launch(self, job_run: JobRun, run: Run, now: int, shared: dict[str, Any]) -> None:
         run.status = "RUNNING"
@@ -178,22 +160,11 @@ class RunBook:
         run.worker_started = False
         timeout = timeout_ms(job_run, run)
         run.deadline = now + timeout
-        attempt_id = run.attempt_id
         job_run.running.add(run.id)
         self._running_total += 1
-        self._attempts[attempt_id] = run
+        self._attempts[run.attempt_id] = run
         self._touch_run(run)
-        self._effects.starts.append(
-            AttemptRequest(
-                attempt_id=attempt_id,
-                run_id=run.id,
-                attempt_number=run.attempts + 1,
-                api_name=run.api_name,
-                parameters=run.parameters,
-                timeout_s=timeout // 1000,
-                **shared,
-            )
-        )
+        self._effects.starts.append(attempt_request(run, timeout, shared))
 
     def _proxy(self, job_id: str) -> str | None:
         """Secrets are never snapshotted (the snapshot is stored); read them from the Job."""

@@ -14,193 +14,43 @@ exactly one line (the line is never stored: it is a pure function of the row).
 
 from __future__ import annotations
 
-import functools
-import operator
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from .. import jsontext
-from ..engine import Changes, Job, JobRun, KnownJob, Run, spill
+from ..engine import Changes, JobRun, KnownJob, Run, spill
 from .auth_states import SqliteAuthStates
 from .base import StoredState, Watermark
 from .delivery_queue import SqliteDeliveryQueue
 from .documents import SqliteDocuments
 from .full import transaction
 from .migrations import MIGRATIONS
-from .run_queries import UNSUCCEEDED, SqliteRunQueries
-
-_JOB_RUN_COLUMNS = (
-    "id",
-    "job_id",
-    "type",
-    "status",
-    "created_at",
-    "scheduled_time",
-    "start_time",
-    "end_time",
-    "updated_at",
-    "payloads",
-    "successful_runs",
-    "failed_runs",
-    "reason",
-    "error",
-    "auth_session",
-    "concurrency",
-    "request_timeout_ms",
-    "results_seq",
-    "rerun_of",
+from .rows import (
+    ATTEMPT_COLUMNS,
+    IN_STATUS,
+    JOB_RUN_COLUMNS,
+    JOB_RUN_INSERT,
+    JOB_RUN_MUTABLE,
+    JOB_RUN_UPDATE,
+    NEW_RUN_INSERT,
+    PRUNED_ROWS,
+    RUN_COLUMNS,
+    RUN_FIXED,
+    RUN_INSERT,
+    RUN_UPDATE,
+    RUN_UPDATED,
+    SELECT_JOB_RUNS,
+    SELECT_RUNS,
+    as_row,
+    job_row,
+    json_text,
+    loaded_row,
+    runs_from,
 )
-_JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result", "rerun_of"})
-_RUN_FIXED = (
-    "id",
-    "job_run_id",
-    "seq",
-    "api_name",
-    "parameters",
-    "max_attempts",
-    "extended_from",
-    "request_timeout_ms",
-)
-"""What a Run is given when it is made, never changed."""
-_RUN_MUTABLE = (
-    "status",
-    "attempts",
-    "launches",
-    "result",
-    "error",
-    "reason",
-    "started_at",
-    "ended_at",
-    "trace_url",
-    "log_url",
-    "result_seq",
-)
-"""What a pass may change in a Run."""
-_RUN_COLUMNS = _RUN_FIXED + _RUN_MUTABLE
-_RUN_INSERT = (
-    f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})"
-)
-_NEW_RUN_INSERT = (
-    f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_FIXED)}, status, attempts, launches) "
-    f"VALUES ({', '.join('?' * len(_RUN_FIXED))}, 'PENDING', 0, 0)"
-)
-"""A spilled Run, saved as it was made: ``Run``'s defaults (the rest are NULL), not bound."""
-_RUN_UPDATE = f"UPDATE runs SET {', '.join(f'{c} = ?' for c in _RUN_MUTABLE)} WHERE id = ?"
-_RUN_UPDATED = (*_RUN_MUTABLE, "id")
-_JOB_RUN_INSERT = (
-    f"INSERT OR REPLACE INTO job_runs ({', '.join(_JOB_RUN_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_JOB_RUN_COLUMNS))})"
-)
-_JOB_RUN_MUTABLE = tuple(
-    c
-    for c in _JOB_RUN_COLUMNS
-    if c
-    not in (
-        "id",
-        "job_id",
-        "type",
-        "created_at",
-        "scheduled_time",
-        "concurrency",
-        "request_timeout_ms",
-        "auth_session",
-        "rerun_of",
-    )
-)
-_JOB_RUN_UPDATE = (
-    f"UPDATE job_runs SET {', '.join(f'{c} = ?' for c in _JOB_RUN_MUTABLE)} WHERE id = ?"
-)
-"""Only what changes. The snapshot, which holds the whole payload, has a table of its own and
-is written once: SQLite rewrites a whole row on any update, overflow pages included."""
-
-
-_ATTEMPT_COLUMNS = (
-    "attempt_id",
-    "job_run_id",
-    "run_id",
-    "number",
-    "started_at",
-    "ended_at",
-    "outcome",
-    "error",
-    "trace_url",
-    "log_url",
-)
-_PRUNED_ROWS = (
-    ("results_objects", "job_run_id"),
-    ("runs", "job_run_id"),
-    ("job_run_snapshots", "job_run_id"),
-    ("job_runs", "id"),
-)
-_SELECT_JOB_RUNS = (
-    "SELECT job_runs.*, snapshot FROM job_runs "
-    "JOIN job_run_snapshots ON job_run_snapshots.job_run_id = job_runs.id"
-)
-
-
-# ``sqlite3`` looks for an adapter for every parameter not of an exact type it knows, None
-# included, and fails with an exception made at some cost (a quarter of a microsecond a None; a
-# Run's row has a dozen): this one is found. Process-wide, and changes no value.
-sqlite3.register_adapter(type(None), lambda value: value)
-_SELECT_RUNS = f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs"
-_RUN_JSON = tuple(i for i, c in enumerate(_RUN_COLUMNS) if c in _JSON_COLUMNS)
-_IN_STATUS = f"job_run_id = ? AND status = ? AND {UNSUCCEEDED}"
-"""A JobRun's Runs in one status other than SUCCEEDED, read by the partial index."""
-
-
-def _dump(value: Any) -> str | None:
-    return None if value is None else jsontext.dumps(value)
-
-
-def _runs(rows: Iterable[Iterable[Any]]) -> list[Run]:
-    """Runs from ``_SELECT_RUNS`` rows (a window of pending Runs per load: kept lean). The
-    columns are ``Run``'s first fields, in its order (a unit test holds them so)."""
-    runs = []
-    for row in rows:
-        values = list(row)
-        for index in _RUN_JSON:
-            if values[index] is not None:
-                values[index] = jsontext.loads(values[index])
-        runs.append(Run(*values))
-    return runs
-
-
-def _row(obj: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:
-    """``obj``'s ``columns`` as a row, JSON columns dumped (the hot path of every pass: one
-    C-level getter per column set, not a getattr per column)."""
-    getter, dumped = _row_plan(columns)
-    values = getter(obj)
-    if len(columns) == 1:
-        values = (values,)
-    if not dumped:
-        return tuple(values)
-    row = list(values)
-    for index in dumped:
-        row[index] = _dump(row[index])
-    return tuple(row)
-
-
-@functools.cache
-def _row_plan(columns: tuple[str, ...]) -> tuple[Callable[[Any], Any], tuple[int, ...]]:
-    dumped = tuple(i for i, c in enumerate(columns) if c in _JSON_COLUMNS)
-    return operator.attrgetter(*columns), dumped
-
-
-def _job_row(job: Job) -> tuple[Any, ...]:
-    backfill = _dump(list(job.backfill)) if job.backfill else None
-    return (job.job_id, job.first_seen, job.last_tick, int(job.paused), job.pause_note, backfill)
-
-
-def _load(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
-    values = {c: row[c] for c in columns}
-    for c in _JSON_COLUMNS.intersection(columns):
-        if values[c] is not None:
-            values[c] = jsontext.loads(values[c])
-    return values
+from .run_queries import SqliteRunQueries
 
 
 class SqliteStore:
@@ -267,8 +117,8 @@ class SqliteStore:
             for r in self._db.execute("SELECT * FROM jobs")
         ]
         job_runs = []
-        for row in self._db.execute(f"{_SELECT_JOB_RUNS} ORDER BY created_at, id"):
-            job_run = JobRun(**_load(row, (*_JOB_RUN_COLUMNS, "snapshot")))
+        for row in self._db.execute(f"{SELECT_JOB_RUNS} ORDER BY created_at, id"):
+            job_run = JobRun(**loaded_row(row, (*JOB_RUN_COLUMNS, "snapshot")))
             if job_run.active:
                 self._load_held_runs(job_run)
             job_runs.append(job_run)
@@ -277,12 +127,12 @@ class SqliteStore:
     def _load_held_runs(self, job_run: JobRun) -> None:
         """Its running Runs and the first ``PENDING_HELD`` pending ones; the others stay here
         (``spill``): counted, loaded as the JobRun gets to them."""
-        running = self._select_runs(_IN_STATUS, (job_run.id, "RUNNING"))
+        running = self._select_runs(IN_STATUS, (job_run.id, "RUNNING"))
         pending = self.pending_runs(job_run.id, -1, spill.PENDING_HELD)
         for run in running + pending:
             job_run.runs[run.id] = run
         (waiting,) = self._db.execute(
-            f"SELECT count(*) FROM runs WHERE {_IN_STATUS}", (job_run.id, "PENDING")
+            f"SELECT count(*) FROM runs WHERE {IN_STATUS}", (job_run.id, "PENDING")
         ).fetchone()
         job_run.spilled = waiting - len(pending)
         job_run.held_through = pending[-1].seq if job_run.spilled else job_run.payloads
@@ -290,14 +140,14 @@ class SqliteStore:
     def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]:
         """The JobRun's pending Runs after position ``after_seq``, in order, at most ``limit``."""
         return self._select_runs(
-            f"{_IN_STATUS} AND seq > ? ORDER BY seq LIMIT ?",
+            f"{IN_STATUS} AND seq > ? ORDER BY seq LIMIT ?",
             (job_run_id, "PENDING", after_seq, limit),
         )
 
     def _select_runs(self, where: str, parameters: tuple[Any, ...]) -> list[Run]:
         cursor = self._db.cursor()
-        cursor.row_factory = None  # plain tuples, as ``_runs`` takes them
-        return _runs(cursor.execute(f"{_SELECT_RUNS} WHERE {where}", parameters))
+        cursor.row_factory = None  # plain tuples, as ``runs_from`` takes them
+        return runs_from(cursor.execute(f"{SELECT_RUNS} WHERE {where}", parameters))
 
     def save(self, changes: Changes) -> None:
         """Everything one engine pass changed, in one transaction (with the watermarks of
@@ -312,7 +162,7 @@ class SqliteStore:
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO UPDATE SET "
                 "last_tick = excluded.last_tick, paused = excluded.paused, "
                 "pause_note = excluded.pause_note, backfill = excluded.backfill",
-                [_job_row(j) for j in changes.jobs],
+                [job_row(j) for j in changes.jobs],
             )
             db.executemany(
                 "DELETE FROM jobs WHERE job_id = ?", [(j,) for j in changes.deleted_jobs]
@@ -321,25 +171,25 @@ class SqliteStore:
                 "DELETE FROM direct_jobs WHERE id = ?", [(j,) for j in changes.deleted_jobs]
             )
             db.executemany(
-                _JOB_RUN_INSERT, (_row(j, _JOB_RUN_COLUMNS) for j in changes.new_job_runs)
+                JOB_RUN_INSERT, (as_row(j, JOB_RUN_COLUMNS) for j in changes.new_job_runs)
             )
             db.executemany(
                 "INSERT OR REPLACE INTO job_run_snapshots (job_run_id, snapshot) VALUES (?, ?)",
-                ((j.id, _dump(j.snapshot)) for j in changes.new_job_runs),
+                ((j.id, json_text(j.snapshot)) for j in changes.new_job_runs),
             )
             new = {j.id for j in changes.new_job_runs}
             db.executemany(
-                _JOB_RUN_UPDATE,
-                [(*_row(j, _JOB_RUN_MUTABLE), j.id) for j in changes.job_runs if j.id not in new],
+                JOB_RUN_UPDATE,
+                [(*as_row(j, JOB_RUN_MUTABLE), j.id) for j in changes.job_runs if j.id not in new],
             )
-            db.executemany(_RUN_INSERT, (_row(r, _RUN_COLUMNS) for r in changes.new_runs))
+            db.executemany(RUN_INSERT, (as_row(r, RUN_COLUMNS) for r in changes.new_runs))
             db.executemany(
-                _NEW_RUN_INSERT, (_row(r, _RUN_FIXED) for r in chain(*changes.spilled_runs))
+                NEW_RUN_INSERT, (as_row(r, RUN_FIXED) for r in chain(*changes.spilled_runs))
             )
-            db.executemany(_RUN_UPDATE, (_row(r, _RUN_UPDATED) for r in changes.runs))
+            db.executemany(RUN_UPDATE, (as_row(r, RUN_UPDATED) for r in changes.runs))
             db.executemany(
                 f"INSERT INTO attempts VALUES ({', '.join('?' * 10)})",  # each once: no key
-                (_row(a, _ATTEMPT_COLUMNS) for a in changes.attempts),
+                (as_row(a, ATTEMPT_COLUMNS) for a in changes.attempts),
             )
             db.executemany(
                 "INSERT OR IGNORE INTO missed_ticks (job_id, tick) VALUES (?, ?)",
@@ -369,7 +219,7 @@ class SqliteStore:
                     "(SELECT id FROM runs WHERE job_run_id = ?)",
                     (job_run.id,),
                 )
-                for table, column in _PRUNED_ROWS:
+                for table, column in PRUNED_ROWS:
                     db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_run.id,))
                 db.execute(  # what is still to be delivered outlives the JobRun's history
                     "DELETE FROM deliveries WHERE job_run_id = ? AND state NOT IN "
