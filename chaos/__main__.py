@@ -23,6 +23,7 @@ from .harness import Report
 Scenario = Callable[[Path, bool], Report]
 SCENARIOS: dict[str, Scenario] = {
     "sigkill-jobctl-run": embedded.controller_sigkill,
+    "kill-near-end-then-trigger": embedded.kill_near_end_then_trigger,
     "webhook-down": embedded.webhook_outage,
     "s3-down": embedded.s3_outage,
     "volume-full": embedded.volume_full,

@@ -171,6 +171,48 @@ def controller_sigkill(root: Path, short: bool) -> Report:
     return report
 
 
+def kill_near_end_then_trigger(root: Path, short: bool) -> Report:
+    """SIGKILL ``jobctl run --trigger JOB --until-idle`` around its JobRun's end (Runs still
+    running, the last results lines being written, the end stored, deliveries in flight), then
+    trigger the Job again as a person re-running ``make run ONCE=1`` would: the second command
+    must see a JobRun through and exit 0, whether its trigger made a new JobRun or it followed
+    the resumed one (``refused_triggers`` counts those that exited otherwise). Every JobRun's
+    file then has each item once."""
+    count, rounds = (6, 4) if short else (8, 16)
+    report = Report("kill-near-end-then-trigger")
+    rng = random.Random(39)
+    refused = 0
+    with Site() as site, WebhookSink() as sink, Processes(root, "end-kill") as processes:
+        project = Project(root, processes, _job(site, count, sink=sink.spec()))
+        for round_number in range(rounds):
+            before = len(project.lines())
+            process = project.start("--trigger", JOB)
+            windows = (1, count // 2, count - 1, count)  # early, mid, last Run, ended
+            project.reach(process, before + windows[round_number % len(windows)], 120)
+            time.sleep(rng.uniform(0, 0.2))
+            if process.poll() is None:
+                project.killed(process, report)
+            again = project.start("--trigger", JOB)
+            try:
+                refused += again.wait(300) != 0
+            except subprocess.TimeoutExpired:
+                report.details["error"] = f"a re-trigger did not end in 300s (log: {project.log})"
+                break
+        report.details["refused_triggers"] = refused
+        if refused:
+            report.details["error"] = f"{refused} re-trigger(s) exited non-zero ({project.log})"
+        failed = 0
+        for path in sorted((project.state / "results" / JOB).glob("*.jsonl")):
+            lines = path.read_text().splitlines()
+            if lines:  # a refused trigger's CANCELED JobRun has none
+                tally(lines, count, report)
+                failed += report.details["failed_runs"]
+        report.details["failed_runs"] = failed
+        report.runs = len(project.lines())
+        sink.check(project.lines(), report)
+    return report
+
+
 def sink_outage(root: Path, short: bool, sink: Sink, name: str) -> Report:
     """The sink goes down twice while results flow and comes back; the controller keeps
     running, and every result reaches the sink once it is back. ``recovered_s``: from the sink

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
-from ..engine import EngineError, Identity, Launcher
+from ..engine import EngineError, Identity, JobRun, Launcher
 from ..launch import LocalLauncher
 from ..runtime import freeze_start_up
 from . import api_serving, delivery_options
@@ -141,13 +141,30 @@ async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
     job_run_ids = []
     for job_id in args.trigger:
         try:
-            job_run_ids.append(controller.trigger(job_id).id)
+            job_run = controller.trigger(job_id)
         except EngineError as exc:
             print(f"jobctl run: {exc}", file=sys.stderr)
             await controller.run(until_idle=True)
             return 2
+        job_run_ids.append(_followed(controller, job_run).id)
     await controller.run(until_idle=args.until_idle, job_run_ids=job_run_ids or None)
     return max((_summary(controller, i) for i in job_run_ids), default=0)
+
+
+def _followed(controller: EmbeddedController, triggered: JobRun) -> JobRun:
+    """The JobRun whose outcome the trigger stands for: itself, or, when it was refused because
+    an earlier JobRun of the Job is still active (resumed after an interrupted run), that one,
+    so that ``--until-idle`` sees the Job's work through instead of reporting a refusal."""
+    refused = triggered.reason is not None and triggered.reason["type"] == "another-job-run-active"
+    active = [r for r in controller.query.job_runs(triggered.job_id) if r.active]
+    if triggered.status != "CANCELED" or not refused or not active:
+        return triggered
+    print(
+        f"jobctl run: {triggered.job_id}: JobRun {active[0].id} (resumed from an earlier run) is "
+        f"still active, so the trigger was refused ({triggered.id}); following {active[0].id}",
+        file=sys.stderr,
+    )
+    return active[0]
 
 
 def _summary(controller: EmbeddedController, job_run_id: str) -> int:

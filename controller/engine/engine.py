@@ -66,7 +66,9 @@ class Engine(JobCommands):
     def restore(self, jobs: Iterable[KnownJob], job_runs: Iterable[JobRun]) -> None:
         """Load persisted state. Runs that were RUNNING go back to PENDING without using an
         attempt (the controller, not the automation, stopped them); a pause that was waiting
-        for attempts to exit is complete, since those attempts died with the controller."""
+        for attempts to exit is complete, since those attempts died with the controller. A
+        JobRun stored running with no Run left to run ends here, so that it never holds its
+        Job's overlap rule against the first trigger after a restart."""
         for known in jobs:
             self._known_jobs[known.job_id] = known
         for job_run in job_runs:
@@ -83,6 +85,8 @@ class Engine(JobCommands):
                     self._touch_run(run)
             if job_run.status == "PAUSING":
                 self._set_status(job_run, "PAUSED", job_run.updated_at)
+            elif job_run.status == "PENDING" and not ordered and not job_run.spilled:
+                self._finish(job_run, "COMPLETED", job_run.updated_at)  # nothing left to run
 
     # ----------------------------------------------------------------- commands
     def put_job(self, job_id: str, definition: JobDefinition, now: int) -> None:

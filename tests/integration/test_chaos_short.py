@@ -15,8 +15,21 @@ pytestmark = pytest.mark.integration
 
 @pytest.mark.parametrize(
     "scenario",
-    ["sigkill-jobctl-run", "s3-down", "volume-full", "chromium-killed"],
+    [
+        "sigkill-jobctl-run",
+        "s3-down",
+        "volume-full",
+        "chromium-killed",
+    ],
 )
 def test_a_fault_loses_and_duplicates_no_result(scenario: str) -> None:
     report = run_short(scenario)
     assert (report["lost"], report["duplicated_results"]) == (0, 0)
+
+
+def test_a_trigger_after_a_kill_near_a_job_runs_end_sees_a_job_run_through() -> None:
+    """Issue: ``make run ONCE=1`` after an interrupted run was refused (another JobRun active)
+    and exited 2; it now runs a new JobRun or follows the resumed one, and exits 0."""
+    report = run_short("kill-near-end-then-trigger")
+    assert report["refused_triggers"] == 0, report
+    assert (report["lost"], report["duplicated_results"], report["failed_runs"]) == (0, 0, 0)

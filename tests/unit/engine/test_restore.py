@@ -71,3 +71,33 @@ def test_a_job_whose_file_disappeared_while_down_is_deleted() -> None:
     output = engine.take_output()
     assert output.changes.deleted_jobs == ["gone"]
     assert engine.job_runs[job_run.id].status == "TERMINATED"
+
+
+def test_an_ended_job_run_never_refuses_the_first_trigger_after_a_restart() -> None:
+    s = Scenario()
+    first = s.engine.trigger("job", s.now)
+    s.step()
+    s.succeed(s.running()[0])
+    s.step()
+    assert s.engine.job_runs[first.id].status == "COMPLETED"
+    engine = restarted(s, at=s.now)
+    second = engine.trigger("job", s.now)
+    assert second.status == "PENDING" and second.reason is None
+
+
+def test_a_job_run_stored_running_with_no_run_left_ends_on_restart() -> None:
+    """The store said PENDING but every Run had ended (a crash between the two): the JobRun ends
+    COMPLETED at restore, so the trigger that follows runs instead of being refused."""
+    s = Scenario()
+    first = s.engine.trigger("job", s.now)
+    s.step()
+    s.succeed(s.running()[0])
+    s.step()
+    stored = copy.deepcopy(s.engine.job_runs[first.id])
+    stored.status, stored.end_time = "PENDING", None
+    stored.runs.clear()
+    engine = Engine(new_job_run_id=lambda: "jr_after")
+    engine.restore([KnownJob("job", s.now)], [stored])
+    engine.put_job("job", s.engine.jobs["job"].definition, s.now)
+    assert engine.job_runs[first.id].status == "COMPLETED"
+    assert engine.trigger("job", s.now).status == "PENDING"
