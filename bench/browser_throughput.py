@@ -57,7 +57,7 @@ async def _ideal(urls: list[str]) -> float:
     started = time.perf_counter()
     async with async_playwright() as playwright:
         with tempfile.TemporaryDirectory() as profile:
-            _browser, main = await launch_with_profile(playwright, Path(profile))
+            _browser, main, _cdp_url = await launch_with_profile(playwright, Path(profile))
 
             async def lane() -> None:
                 while not queue.empty():

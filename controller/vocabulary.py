@@ -62,16 +62,22 @@ ErrorCode = Literal[
     "automation-error",
     "browser-crashed",
     "invalid-result",
+    "result-too-large",
+    "non-retryable-error",
     "auth-session-expired",
     "script-timeout",
     "worker-exited",
     "auth-check-failed",
     "api-folder-missing",
     "auth-hook-missing",
+    "project-environment-failed",
 ]
-"""The codes of a Run's error: set by the worker (the first six, and the ``PROJECT_INCOMPLETE``
+"""The codes of a Run's error: set by the worker (the first eight, and the ``PROJECT_INCOMPLETE``
 ones) or the engine."""
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
+NOT_RETRIED: frozenset[ErrorCode] = frozenset({"non-retryable-error"})
+"""Codes that end a Run at once whatever its category (the API raised ``NonRetryableError``);
+errors of category ``user`` are never retried either."""
 
 AttemptOutcome = Literal[
     "succeeded", "failed", "timed-out", "worker-exited", "auth-failed", "cancelled"
@@ -96,12 +102,15 @@ INTUNED_RUN_ERROR_CODES: dict[ErrorCode, IntunedRunErrorCode] = {
     "automation-error": "script-execution-exception",
     "browser-crashed": "script-process-crashed",
     "invalid-result": "script-no-valid-output-received",
+    "result-too-large": "script-no-valid-output-received",
+    "non-retryable-error": "script-execution-exception",
     "auth-session-expired": "auth-check-failed",
     "script-timeout": "script-timeout",
     "worker-exited": "script-process-crashed",
     "auth-check-failed": "auth-check-failed",
     "api-folder-missing": "script-unexpected-error",
     "auth-hook-missing": "script-unexpected-error",
+    "project-environment-failed": "script-unexpected-error",
 }
 
 DirectRunStatus = Literal["pending", "started", "completed", "canceled", "failed"]
@@ -180,10 +189,16 @@ def run_reason(kind: RunReasonType, message: str) -> dict[str, str]:
 JobRunErrorCode = Literal["internal-server-error"]
 """The codes of a JobRun's own ``error`` (Intuned's SDK accepts these and
 ``insufficient-resource-credits``); what went wrong is in its ``details.cause``."""
-JobRunFailureCause = Literal["infrastructure-failures", "api-folder-missing", "auth-hook-missing"]
+JobRunFailureCause = Literal[
+    "infrastructure-failures",
+    "api-folder-missing",
+    "auth-hook-missing",
+    "project-environment-failed",
+]
 PROJECT_INCOMPLETE: dict[str, JobRunFailureCause] = {
     "api-folder-missing": "api-folder-missing",
     "auth-hook-missing": "auth-hook-missing",
+    "project-environment-failed": "project-environment-failed",
 }
 """Run error codes that end their JobRun FAILURE at once, with their cause: the project
 lacks its ``api/`` folder, or ``auth-sessions/check.py``/``create.py`` that its AuthSession

@@ -4,7 +4,9 @@ Workers do the browser work (``auth-sessions/check.py`` and ``create.py``); the 
 who does what. The conversation, one JSON message each way per step:
 
 - ``state``: the session's current storage state and its version (or ``abort`` when the session
-  is not defined: reason ``auth-session-not-found``).
+  is not defined: reason ``auth-session-not-found``); a session with none yet starts from its
+  saved first state when the project has one.
+- ``parameters``: the session's parameters, resolved now (``get_auth_session_parameters``).
 - ``checked``: the state passed the check (its time is kept for people to see); answered ``ok``.
 - ``invalid`` (with the version the worker found invalid): if a newer version exists, ``use`` it;
   if the attempt may not recreate it (``recreate: false``, Intuned's ``autoRecreate``), the
@@ -76,8 +78,12 @@ class AuthSessions:
         lock_timeout_s: float = 300.0,
         environ: Mapping[str, str] = os.environ,
         clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+        first_state: Callable[[str], dict[str, Any] | None] = lambda _session_id: None,
     ) -> None:
+        """``first_state``: a saved browser state a session starts from when it has none yet
+        (Intuned's ``auth-sessions-instances/<id>/auth-session.json``)."""
         self.states = states
+        self.first_state = first_state
         self.definitions = definitions
         self.say = say
         self.lock_timeout_s = lock_timeout_s
@@ -99,6 +105,8 @@ class AuthSessions:
         op = message.get("op")
         if op == "state":
             return self._use(session_id)
+        if op == "parameters":
+            return self._parameters(session_id)
         if op in ("checked", "invalid"):
             self.states.checked(session_id, self.clock())
         if op == "checked":
@@ -123,7 +131,21 @@ class AuthSessions:
     # ---------------------------------------------------------------- steps
     def _use(self, session_id: str) -> dict[str, Any]:
         version, state = self.states.get(session_id)
+        if state is None and (first := self.first_state(session_id)) is not None:
+            version, state = 1, first
+            self.states.put(session_id, version, state, self.clock())
         return {"action": "use", "version": version, "storage_state": state}
+
+    def _parameters(self, session_id: str) -> dict[str, Any]:
+        definition = self.definitions(session_id)
+        assert definition is not None
+        try:
+            return {
+                "action": "parameters",
+                "parameters": resolve_credentials(definition, self.environ),
+            }
+        except CredentialError as exc:
+            return {"action": "error", "message": str(exc)}
 
     def _invalid_final(self, session_id: str, version: int) -> dict[str, Any]:
         current, _state = self.states.get(session_id)

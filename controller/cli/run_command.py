@@ -14,6 +14,7 @@ from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, JobRun, Launcher
 from ..launch import LocalLauncher
+from ..projectenv import EnvironmentBuilder
 from ..runtime import freeze_start_up
 from . import api_serving, delivery_options
 
@@ -80,12 +81,17 @@ def _launcher(args: argparse.Namespace) -> Launcher:
             artifacts=args.state / "attempts",
             capacity=args.max_workers,
             attempts_per_worker=args.attempts_per_worker,
+            environments=EnvironmentBuilder(say=_say),
         )
     spec = args.launcher
     module_name, _, attribute = spec.partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
     launcher: Launcher = factory(args.max_workers)
     return launcher
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def run_controller(args: argparse.Namespace) -> int:
@@ -114,6 +120,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         delivery=delivery,
         **delivery_options.results_settings(args),
         auth_lock_timeout_s=args.auth_lock_timeout,
+        auth_session_instances=args.project / "auth-sessions-instances",
     )
     controller = EmbeddedController(settings, _launcher(args))
     try:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..spec import PayloadItem
 from ..vocabulary import (
     FINAL_RUN,
+    NOT_RETRIED,
     PROJECT_INCOMPLETE,
     AttemptOutcome,
     JobRunStatus,
@@ -228,7 +229,8 @@ class RunBook:
             return
         if self._infrastructure_streak(job_run, run, failure, now):
             return
-        if failure.get("category") == "user" or run.attempts >= run.max_attempts:
+        final = failure.get("category") == "user" or failure.get("code") in NOT_RETRIED
+        if final or run.attempts >= run.max_attempts:
             self._end_run(job_run, run, "FAILED", now)
             return
         self._release(job_run, run)

@@ -24,17 +24,19 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import jsontext
 from ..engine import (
     ArtifactStore,
     AttemptEvent,
     AttemptExited,
+    AttemptFailed,
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS
+from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
+from ..vocabulary import FINAL_WORKER_EVENTS, error
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
 
 CANCEL_GRACE_S = 10.0
@@ -50,10 +52,24 @@ class _Worker:
     monitor: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
+class Environments(Protocol):
+    def ensure(self, project: Path) -> ProjectEnvironment: ...
+
+
 class LocalLauncher:
     def __init__(
-        self, *, project: Path, artifacts: Path, capacity: int, attempts_per_worker: int = 4
+        self,
+        *,
+        project: Path,
+        artifacts: Path,
+        capacity: int,
+        attempts_per_worker: int = 4,
+        environments: Environments | None = None,
     ) -> None:
+        """``environments`` makes the project's own environment that workers run in (None:
+        workers run on this interpreter)."""
+        self.environments = environments
+        self._environment: asyncio.Task[ProjectEnvironment] | None = None
         self.capacity = capacity
         self.attempts_per_worker = attempts_per_worker
         self.project = project
@@ -84,7 +100,12 @@ class LocalLauncher:
             default=None,
         )
         if worker is None:
-            worker = await self._spawn()
+            try:
+                worker = await self._spawn()
+            except ProjectEnvironmentError as exc:
+                failure = error("project-environment-failed", "user", str(exc))
+                self._queue.put_nowait(AttemptFailed(request.attempt_id, failure))
+                return
         worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
         command = self._artifacts.command(request, callback=None)
@@ -124,7 +145,23 @@ class LocalLauncher:
             self._server.close()
 
     # ---------------------------------------------------------------- workers
+    async def _python(self) -> str:
+        """The interpreter of the project's environment, made once (again after a failure,
+        so that a fixed project runs without a restart)."""
+        if self.environments is None:
+            return sys.executable
+        if self._environment is None:
+            self._environment = asyncio.create_task(
+                asyncio.to_thread(self.environments.ensure, self.project)
+            )
+        try:
+            return str((await asyncio.shield(self._environment)).python)
+        except ProjectEnvironmentError:
+            self._environment = None
+            raise
+
     async def _spawn(self) -> _Worker:
+        python = await self._python()
         self._spawned += 1
         token = secrets.token_urlsafe(24)
         logs = self.artifacts / "workers"
@@ -139,7 +176,7 @@ class LocalLauncher:
         }
         with (logs / f"worker-{self._spawned}.log").open("ab") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable,
+                python,
                 "-m",
                 "controller.worker",
                 stdin=asyncio.subprocess.PIPE,

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
-from ..auth import AuthSessions
+from ..auth import AuthSessions, saved_states
 from ..delivery import Deliverer, PublicUrl, S3Clients
 from ..engine import (
     AttemptEvent,
@@ -43,6 +43,7 @@ from ..engine import (
 from ..spec import AuthSessionDefinition, JobDefinition, Redactor, secret_values
 from ..store import SqliteStore
 from ..vocabulary import DirectKind, reason
+from .attempt_questions import AttemptQuestions
 from .documents import parse_job_document
 from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
 from .pass_target import PassTarget
@@ -126,9 +127,11 @@ class Runtime:
             say=self.say,
             lock_timeout_s=settings.auth_lock_timeout_s,
             clock=clock,
+            first_state=saved_states(settings.auth_session_instances),
         )
         if isinstance(launcher, BrowserLauncher):
-            launcher.attach(self.auth, self.artifacts)
+            questions = AttemptQuestions(self.auth, store.persistent, clock)
+            launcher.attach(questions, self.artifacts)
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:

@@ -38,6 +38,8 @@ class RuntimeSettings:
     results_url_expiry_s: int = 3_600
     auth_lock_timeout_s: float = 300.0
     """How long an attempt waits for another attempt's AuthSession recreation."""
+    auth_session_instances: Path | None = None
+    """Saved sessions (``auth-sessions-instances/``) that AuthSessions start from."""
 
     def results_storage(
         self, local_root: Path, clients: S3Clients, public: PublicUrl

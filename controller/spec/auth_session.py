@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import AliasChoices, Discriminator, Field, Tag
 
 from ._base import StrictModel
 from ._types import JobId, SecretValue
@@ -49,8 +49,10 @@ class AuthSessionDefinition(StrictModel):
         description="Only credential-based sessions can be recreated automatically.",
     )
     credentials: Annotated[dict[str, CredentialValue], Field(min_length=1)] = Field(
+        validation_alias=AliasChoices("credentials", "parameters"),
         description="Parameters for auth-sessions/create.py: inline values or {env: NAME}; "
-        "in an AuthSession resource also {valueFrom: {secretKeyRef: {name, key}}}."
+        "in an AuthSession resource also {valueFrom: {secretKeyRef: {name, key}}}. Intuned's "
+        "files name them `parameters`, which is read the same way.",
     )
 
 

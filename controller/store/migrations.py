@@ -158,4 +158,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX runs_by_status;
     CREATE INDEX runs_by_status ON runs (job_run_id, status, seq) WHERE status != 'SUCCEEDED';
     """,
+    """
+    CREATE TABLE persistent_store (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    """,
 )

@@ -28,6 +28,7 @@ from .delivery_queue import SqliteDeliveryQueue
 from .documents import SqliteDocuments
 from .full import transaction
 from .migrations import MIGRATIONS
+from .persistent_store import SqlitePersistentStore
 from .rows import (
     ATTEMPT_COLUMNS,
     IN_STATUS,
@@ -74,6 +75,7 @@ class SqliteStore:
         self._migrate()
         self.deliveries = SqliteDeliveryQueue(self._db)
         self.auth_states = SqliteAuthStates(self._db)
+        self.persistent = SqlitePersistentStore(self._db)
         self.api_jobs = SqliteDocuments(self._db, "api_jobs")
         self.api_auth_sessions = SqliteDocuments(self._db, "api_auth_sessions")
         self.direct_jobs = SqliteDocuments(self._db, "direct_jobs")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..vocabulary import ErrorCode
+from . import compat
 
 Automation = Callable[..., Awaitable[Any]]
 
@@ -27,14 +28,28 @@ class ProjectIncompleteError(ApiNotFoundError):
         self.code = code
 
 
+class ModuleLoadError(Exception):
+    """A file of the project failed to import (a syntax error, a missing dependency): the
+    attempt fails at once with it, whatever the file is (an API, a hook, a check)."""
+
+    def __init__(self, relative: str, cause: BaseException) -> None:
+        super().__init__(f"{relative}: {type(cause).__name__}: {cause}")
+
+
 class ApiLoader:
-    """Caches each API module until its file changes, so a warm worker imports it once."""
+    """Caches each API module until its file changes, so a warm worker imports it once.
+
+    The project's folder goes on the path (its helper modules import normally), and before it
+    ``compat/``: ``import intuned_runtime`` finds jobctl's runtime API even when the project's
+    environment also has the real ``intuned-runtime``."""
 
     def __init__(self, project: Path) -> None:
         self.project = project.resolve()
         self._cache: dict[str, tuple[float, Automation]] = {}
-        if str(self.project) not in sys.path:
-            sys.path.insert(0, str(self.project))  # project-local helper modules import normally
+        for folder in (str(self.project), str(compat.FOLDER)):
+            if folder in sys.path:
+                sys.path.remove(folder)
+            sys.path.insert(0, folder)
 
     def load(self, name: str) -> Automation:
         path = (self.project / "api" / f"{name}.py").resolve()
@@ -60,6 +75,16 @@ class ApiLoader:
         arguments = "(page, **_kwargs)" if hook == "check" else "(page, params, **_kwargs)"
         return self._function(path, relative, hook, arguments)
 
+    def load_setup_hook(self) -> Automation | None:
+        """``hooks/setup_context.py`` (``setup_context``), run before every attempt; None when
+        the project has none."""
+        relative = "hooks/setup_context.py"
+        path = self.project / relative
+        if not path.is_file():
+            return None
+        arguments = "(*, api_name, api_parameters, cdp_url)"
+        return self._function(path, relative, "setup_context", arguments)
+
     def _function(self, path: Path, relative: str, name: str, arguments: str) -> Automation:
         mtime = path.stat().st_mtime
         cached = self._cache.get(relative)
@@ -69,7 +94,10 @@ class ApiLoader:
         spec = importlib.util.spec_from_file_location(module_name, path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise ModuleLoadError(relative, exc) from exc
         function = getattr(module, name, None)
         if not inspect.iscoroutinefunction(function):
             raise ApiNotFoundError(f"{relative} defines no `async def {name}{arguments}`")
@@ -82,3 +110,13 @@ def accepts_extra_keywords(function: Automation) -> bool:
         p.kind is inspect.Parameter.VAR_KEYWORD
         for p in inspect.signature(function).parameters.values()
     )
+
+
+def takes_page_only(function: Automation) -> bool:
+    """Whether ``function(page)`` binds: how Intuned calls an API for a Run with no parameters
+    (``automation(page)``), and ``params=None`` forms too."""
+    try:
+        inspect.signature(function).bind(None)
+    except TypeError:
+        return False
+    return True

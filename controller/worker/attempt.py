@@ -17,21 +17,30 @@ the controller's business: it kills the worker.
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 from ..vocabulary import AUTHENTICATE_ONLY_API, ErrorCategory, ErrorCode, error, worker_event
-from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError, accepts_extra_keywords
-from .auth import Ask, Authenticator, AuthFailedError
+from .apis import (
+    ApiLoader,
+    ApiNotFoundError,
+    Automation,
+    ModuleLoadError,
+    ProjectIncompleteError,
+    accepts_extra_keywords,
+    takes_page_only,
+)
+from .auth import Authenticator, AuthFailedError
 from .callback import Upload
 from .contexts import ContextPool
-from .runtime import AttemptContext, current_attempt
+from .intuned_api import NonRetryableError, is_deferred_browser
+from .runtime import Ask, AttemptContext, current_attempt
+from .serialize import NotJsonError, ResultTooLargeError, result_json
 
 Send = Callable[[dict[str, Any]], None]
 
@@ -75,7 +84,7 @@ async def run_attempt(
     ask: Ask,
     upload: Upload,
 ) -> None:
-    """``ask`` puts an AuthSession question to the controller (see ``auth.py``)."""
+    """``ask`` puts a question to the controller (an AuthSession's, the persistent store's)."""
     folder = artifacts / request["job_run_id"] / request["attempt_id"]
     folder.mkdir(parents=True, exist_ok=True)
     trace, log_path = folder / "trace.zip", folder / "log.txt"
@@ -88,6 +97,8 @@ async def run_attempt(
         options["proxy"] = playwright_proxy(request["proxy"])
     log = log_path.open("w", encoding="utf-8")
     log_token = current_log.set(log)
+    attempt = AttemptContext(request, send, ask)
+    attempt_token = current_attempt.set(attempt)
     lease, outcome, saved = None, None, False
     authenticator = Authenticator(browser, options, apis, ask, log)
     try:
@@ -96,11 +107,7 @@ async def run_attempt(
             send(worker_event("authenticated"))
         else:
             lease = await pool.acquire(request, lambda: browser.new_context(**options))
-        token = current_attempt.set(AttemptContext(request["attempt_id"], send))
-        try:
-            outcome = await _call_api(lease.page, browser, apis, request, log)
-        finally:
-            current_attempt.reset(token)
+        outcome = await _call_api(lease.page, pool, apis, request, log)
         expired = _execution_failure(outcome) and request.get("auth_session")
         if expired and not await authenticator.still_valid(lease.page.context):
             outcome = _failed(
@@ -113,13 +120,19 @@ async def run_attempt(
         outcome = worker_event("auth-failed", reason=exc.reason)
     except ProjectIncompleteError as exc:  # no check.py or create.py
         outcome = _failed(exc.code, "user", str(exc))
+    except ModuleLoadError as exc:  # check.py or create.py does not import
+        traceback.print_exc(file=log)
+        outcome = _failed("api-load-error", "user", str(exc))
     finally:
+        current_attempt.reset(attempt_token)
         current_log.reset(log_token)
         log.close()
         if lease is not None:  # also when cancelled: the context is then closed
             failed = outcome is None or outcome["type"] != "result"
             saved = await pool.release(lease, request, trace, failed=failed)
     assert outcome is not None
+    if attempt.attributes:
+        outcome = {**outcome, "attributes": attempt.attributes}
     kept = {"log.txt": log_path, **({"trace.zip": trace} if saved else {})}
     send({**outcome, "artifacts": await _deliver(kept, request.get("uploads") or {}, upload)})
     if outcome.get("category") == "infrastructure" or not browser.is_connected():
@@ -138,38 +151,69 @@ async def _deliver(kept: dict[str, Path], uploads: dict[str, str], upload: Uploa
 
 
 async def _call_api(
-    page: Any, browser: Any, apis: ApiLoader, request: dict[str, Any], log: Any
+    page: Any, pool: ContextPool, apis: ApiLoader, request: dict[str, Any], log: Any
 ) -> dict[str, Any]:
+    """The setup hook, then the API, called as Intuned calls them; their failures as the
+    attempt's outcome."""
     if request["api_name"] == AUTHENTICATE_ONLY_API:  # an AuthSession operation: done by now
         return worker_event("result", result={"authSessionId": request["auth_session"]})
     try:
         automation = apis.load(request["api_name"])
+        setup = apis.load_setup_hook()
     except ProjectIncompleteError as exc:
         return _failed(exc.code, "user", str(exc))
     except ApiNotFoundError as exc:
         return _failed("api-not-found", "user", str(exc))
-    except Exception as exc:  # the module itself failed to import
+    except ModuleLoadError as exc:
         traceback.print_exc(file=log)
-        return _failed("api-load-error", "user", f"api/{request['api_name']}.py: {exc!r}")
-    extras = (
-        {"attempt_number": request["attempt_number"]} if accepts_extra_keywords(automation) else {}
-    )
+        return _failed("api-load-error", "user", str(exc))
+    parameters = request["parameters"]
     try:
-        result = await automation(page, request["parameters"], **extras)
+        if setup is not None:
+            await setup(
+                api_name=f"api/{request['api_name']}",
+                api_parameters=parameters,
+                cdp_url=pool.cdp_url,
+            )
+        result = await _automation_call(automation, page, parameters, request)
     except Exception as exc:
         traceback.print_exc(file=log)
-        if not browser.is_connected():
+        if not pool.browser.is_connected():
             return _failed(
                 "browser-crashed", "infrastructure", "the browser closed during the attempt"
             )
-        return _failed("automation-error", "execution", f"{type(exc).__name__}: {exc}")
+        code: ErrorCode = (
+            "non-retryable-error" if isinstance(exc, NonRetryableError) else "automation-error"
+        )
+        return _failed(code, "execution", f"{type(exc).__name__}: {exc}")
     try:
-        json.dumps(result)
-    except (TypeError, ValueError) as exc:
+        return worker_event("result", result=result_json(result))
+    except NotJsonError as exc:
         return _failed(
             "invalid-result", "user", f"the API returned a value that is not JSON: {exc}"
         )
-    return worker_event("result", result=result)
+    except ResultTooLargeError as exc:
+        return _failed("result-too-large", "user", str(exc))
+
+
+def _automation_call(
+    automation: Automation, page: Any, parameters: dict[str, Any], request: dict[str, Any]
+) -> Awaitable[Any]:
+    """``automation(page)`` for a Run without parameters when it binds, else
+    ``automation(page, params)``; a ``deferred_browser`` API gets ``ensure_browser`` instead
+    of the page (this attempt's, ready)."""
+    extras = (
+        {"attempt_number": request["attempt_number"]} if accepts_extra_keywords(automation) else {}
+    )
+    if is_deferred_browser(automation):
+
+        async def ensure_browser() -> tuple[Any, Any]:
+            return page.context, page
+
+        return automation(parameters, ensure_browser=ensure_browser, **extras)
+    if not parameters and takes_page_only(automation):
+        return automation(page, **extras)
+    return automation(page, parameters, **extras)
 
 
 def _execution_failure(outcome: dict[str, Any]) -> bool:

@@ -15,14 +15,13 @@ credentials are held only in local variables for the duration of the recreation.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..vocabulary import reason
 from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError
+from .runtime import Ask
 
-Ask = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 MAX_ROUNDS = 3
 """How often one attempt goes round "invalid, here is a newer state" before giving up."""
 

@@ -49,11 +49,25 @@ async def launch(playwright: Any) -> Any:
     )
 
 
-async def launch_with_profile(playwright: Any, profile: Path) -> tuple[Any, Any]:
-    """(browser, its main context): Chromium on a profile folder of its own. Pages open far
-    faster in the main (profile) context than in incognito contexts; the browser makes
-    incognito ones as usual."""
+async def launch_with_profile(playwright: Any, profile: Path) -> tuple[Any, Any, str | None]:
+    """(browser, its main context, its DevTools URL): Chromium on a profile folder of its own.
+    Pages open far faster in the main (profile) context than in incognito contexts; the
+    browser makes incognito ones as usual. The DevTools endpoint (a ``ws://`` URL on loopback,
+    a port Chromium picks) is what a project's setup hook gets as ``cdp_url`` to attach other
+    tools to the same browser; None if Chromium did not say where it listens."""
     main = await playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=chromium_path(playwright), headless=True, args=LAUNCH_ARGS
+        str(profile),
+        executable_path=chromium_path(playwright),
+        headless=True,
+        args=[*LAUNCH_ARGS, "--remote-debugging-port=0"],
     )
-    return main.browser, main
+    return main.browser, main, _devtools_url(profile)
+
+
+def _devtools_url(profile: Path) -> str | None:
+    """Chromium writes its DevTools port and browser path to the profile when it listens."""
+    try:
+        port, path = (profile / "DevToolsActivePort").read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return f"ws://127.0.0.1:{port}{path}"

@@ -86,11 +86,14 @@ class ContextPool:
         *,
         max_idle: int,
         main_context: Any = None,
+        cdp_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``max_idle``: shared incognito contexts kept between attempts (0: none);
-        ``main_context``: the browser's profile context (None: incognito contexts only)."""
+        ``main_context``: the browser's profile context (None: incognito contexts only);
+        ``cdp_url``: the browser's DevTools endpoint (given to setup hooks)."""
         self.browser = browser
+        self.cdp_url = cdp_url
         self.max_idle = max_idle
         self.clock = clock
         self._idle: list[Lease] = []

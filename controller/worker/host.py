@@ -96,8 +96,8 @@ async def warm_host(
     sent, and the browser closed."""
     async with async_playwright() as playwright:
         profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
-        browser, main = await launch_with_profile(playwright, Path(profile.name))
-        pool = ContextPool(browser, max_idle=shared_contexts, main_context=main)
+        browser, main, cdp_url = await launch_with_profile(playwright, Path(profile.name))
+        pool = ContextPool(browser, max_idle=shared_contexts, main_context=main, cdp_url=cdp_url)
         host = AttemptHost(pool, ApiLoader(project), artifacts, callback=callback, token=token)
         try:
             yield host

@@ -37,9 +37,10 @@ async def serve() -> int:
     send = events.sender(attempt_id)
     profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
     async with async_playwright() as playwright:
-        browser, main = await launch_with_profile(playwright, Path(profile.name))
+        browser, main, cdp_url = await launch_with_profile(playwright, Path(profile.name))
         try:
-            pool = ContextPool(browser, max_idle=0, main_context=main)  # one attempt: no sharing
+            # one attempt: no sharing
+            pool = ContextPool(browser, max_idle=0, main_context=main, cdp_url=cdp_url)
             ask = asker(callback, token, attempt_id)
             upload = uploader(callback, token)
             await run_attempt(pool, apis, request, artifacts, send=send, ask=ask, upload=upload)

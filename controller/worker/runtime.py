@@ -1,26 +1,39 @@
-"""What automation code calls while it runs: ``extend_payload`` and ``extend_timeout``.
+"""The attempt that user code runs in, as the runtime API sees it (``intuned_api``).
 
-They act on the attempt the current task is executing (a context variable set by the worker), so
-they work from any depth of user code and fail clearly outside a JobRun attempt. Code written for
-Intuned imports them as ``intuned_runtime.extend_payload`` and ``runtime_helpers.extend_timeout``;
-both modules re-export these functions.
+The worker sets ``current_attempt`` for the task that runs an attempt (its setup hook and its
+API), so the API's functions work from any depth of user code, act on that attempt only, and
+fail clearly outside one. What an attempt collects (its attempt store, its attributes) lives
+here and dies with it; what outlives it goes to the controller through ``send`` (events, in
+order) and ``ask`` (questions with an answer: AuthSession parameters, the persistent store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..vocabulary import worker_event
+Send = Callable[[dict[str, Any]], None]
+"""Delivers one event to the controller, in order with the attempt's other events."""
+Ask = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+"""Puts one question to the controller about this attempt and returns its answer."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class AttemptContext:
-    attempt_id: str
-    send: Callable[[dict[str, Any]], None]
-    """Delivers one event to the controller (blocking until it is acknowledged)."""
+    request: Mapping[str, Any]
+    """The attempt's request: its IDs, API, parameters and AuthSession."""
+    send: Send
+    ask: Ask | None = None
+    store: dict[str, Any] = field(default_factory=dict)
+    """``attempt_store``: seen by the setup hook and the API of this attempt only."""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    """``set_attribute``: reported with the attempt's outcome."""
+
+    @property
+    def attempt_id(self) -> str:
+        return str(self.request["attempt_id"])
 
 
 current_attempt: ContextVar[AttemptContext | None] = ContextVar("current_attempt", default=None)
@@ -30,7 +43,7 @@ class NotInJobRunError(RuntimeError):
     pass
 
 
-def _attempt(function: str) -> AttemptContext:
+def attempt_for(function: str) -> AttemptContext:
     attempt = current_attempt.get()
     if attempt is None:
         raise NotInJobRunError(
@@ -38,20 +51,3 @@ def _attempt(function: str) -> AttemptContext:
             "it was called outside one"
         )
     return attempt
-
-
-def extend_payload(items: dict[str, Any] | Iterable[dict[str, Any]]) -> None:
-    """Append payload items (``{"api": ..., "parameters": {...}}``) to the running JobRun.
-
-    The new Runs inherit the JobRun's retry policy, concurrency and auth session.
-    """
-    batch = [items] if isinstance(items, dict) else list(items)
-    for item in batch:
-        if not isinstance(item, dict) or not ({"api", "apiName"} & item.keys()):
-            raise ValueError(f"extend_payload() items need an 'api' and 'parameters', got {item!r}")
-    _attempt("extend_payload").send(worker_event("extend_payload", items=batch))
-
-
-def extend_timeout() -> None:
-    """Restart this attempt's requestTimeout from now."""
-    _attempt("extend_timeout").send(worker_event("heartbeat"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import intuned_runtime
-import runtime_helpers
 from controller.worker.attempt import playwright_proxy
+from controller.worker.compat import intuned_runtime, runtime_helpers
 from controller.worker.runtime import AttemptContext, NotInJobRunError, current_attempt
 
 
@@ -19,7 +18,7 @@ def test_helpers_outside_a_jobrun_raise_a_clear_error() -> None:
 
 def test_helpers_inside_an_attempt_send_events() -> None:
     sent: list[dict] = []
-    token = current_attempt.set(AttemptContext("ru_x.1", sent.append))
+    token = current_attempt.set(AttemptContext({"attempt_id": "ru_x.1"}, sent.append))
     try:
         intuned_runtime.extend_payload([{"api": "a", "parameters": {"n": 1}}, {"apiName": "b"}])
         runtime_helpers.extend_timeout()

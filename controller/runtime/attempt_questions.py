@@ -1,0 +1,44 @@
+"""What a worker may ask the controller on behalf of an attempt, routed to who answers: the
+project's persistent store (``topic: kv``), else the AuthSession broker. Launchers hold one of
+these as their ``AuthBroker``; they check that the attempt is the asking worker's own before
+anything gets here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..engine import AuthBroker
+
+MAX_KEY_LENGTH = 1_024
+
+
+class PersistentValues(Protocol):
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any, now: int) -> None: ...
+
+
+class AttemptQuestions:
+    def __init__(
+        self, auth: AuthBroker, persistent: PersistentValues, clock: Callable[[], int]
+    ) -> None:
+        self.auth = auth
+        self.persistent = persistent
+        self.clock = clock
+
+    async def handle(self, attempt_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("topic") != "kv":
+            return await self.auth.handle(attempt_id, message)
+        key = message.get("key")
+        if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_LENGTH or set(key) & {":", "#"}:
+            return {"action": "error", "message": f"invalid persistent store key {key!r}"}
+        if message.get("op") == "get":
+            return {"action": "value", "value": self.persistent.get(key)}
+        if message.get("op") == "set":
+            self.persistent.set(key, message.get("value"), self.clock())
+            return {"action": "ok"}
+        return {"action": "error", "message": f"unknown persistent store operation {message!r}"}
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        self.auth.attempt_ended(attempt_id)
