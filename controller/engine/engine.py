@@ -186,12 +186,14 @@ class Engine(JobCommands):
             job_run.auth_validated = True  # the API ran, so its AuthSession was valid
             job_run.infrastructure_streak = 0
             run.trace_url, run.log_url = event.trace_url, event.log_url
+            run.attributes = event.attributes
             self._record_attempt(run, "succeeded", now)
             run.attempts += 1
             run.result = event.result
             self._end_run(job_run, run, "SUCCEEDED", now)
         elif isinstance(event, AttemptFailed):
             run.trace_url, run.log_url = event.trace_url, event.log_url
+            run.attributes = event.attributes
             self._record_attempt(run, "failed", now, event.error)
             self._attempt_failed(job_run, run, event.error, now)
         elif isinstance(event, AttemptExited):

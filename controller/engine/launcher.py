@@ -66,6 +66,8 @@ class AttemptResult:
     result: Any
     trace_url: str | None = None
     log_url: str | None = None
+    attributes: dict[str, Any] | None = None
+    """What the API set with ``set_attribute`` (kept with the Run)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class AttemptFailed:
     error: dict[str, Any]
     trace_url: str | None = None
     log_url: str | None = None
+    attributes: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,8 @@ class Run:
     log_url: str | None = None
     result_seq: int | None = None
     """The position of its line in the JobRun's results file, once it has ended (from 1)."""
+    attributes: dict[str, Any] | None = None
+    """What its last attempt set with ``set_attribute`` (Intuned's run attributes)."""
     deadline: int | None = None
     worker_started: bool = False
     """The current attempt reached a worker (not stored; False while it waits for one)."""

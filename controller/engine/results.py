@@ -102,6 +102,8 @@ def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:
         "trace_url": run.trace_url,
         "log_url": run.log_url,
     }
+    if run.attributes:  # only a Run that set some: lines are otherwise Intuned's exactly
+        api_info["attributes"] = run.attributes
     return f'{{"apiInfo":{jsontext.dumps(api_info)},{_owner_fields(identity, owner)}}}'
 
 

@@ -60,6 +60,8 @@ def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> Attem
     kept = payload.get("artifacts") or ()
     trace, log = (link(name) if name in kept else None for name in ARTIFACT_NAMES)
     links = {"trace_url": trace, "log_url": log}
+    attributes = payload.get("attributes")
+    kept_attributes = attributes if isinstance(attributes, dict) and attributes else None
     if kind == "started":
         return AttemptStarted(attempt_id)
     if kind == "heartbeat":
@@ -69,9 +71,10 @@ def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> Attem
     if kind == "extend_payload":
         return AttemptExtendedPayload(attempt_id, tuple(payload.get("items", ())))
     if kind == "result":
-        return AttemptResult(attempt_id, payload.get("result"), **links)
+        return AttemptResult(attempt_id, payload.get("result"), **links, attributes=kept_attributes)
     if kind == "failed":
-        return AttemptFailed(attempt_id, payload.get("error") or {}, **links)
+        failure = payload.get("error") or {}
+        return AttemptFailed(attempt_id, failure, **links, attributes=kept_attributes)
     if kind == "auth-failed":
         return AttemptAuthFailed(attempt_id, payload.get("reason") or {})
     if kind == "cancelled":

@@ -227,6 +227,9 @@ class RunOut(_Out):
         default=None, description="Why it is not running now (pending, or waiting for a worker)."
     )
     extendedFrom: str | None = Field(description="The Run whose extend_payload added this one.")
+    attributes: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, description="What its last attempt set with set_attribute()."
+    )
 
 
 class RunsPage(_Out):

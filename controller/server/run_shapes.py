@@ -26,6 +26,7 @@ def run_object(record: dict[str, Any], waiting: Waiting | None = None) -> dict[s
         "traceUrl": record["trace_url"],
         "logUrl": record["log_url"],
         "extendedFrom": record["extended_from"],
+        "attributes": record.get("attributes"),
         "waitingFor": waiting_object(waiting),
     }
     if "result" in record:

@@ -164,5 +164,6 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL,
         updated_at INTEGER NOT NULL
     );
+    ALTER TABLE runs ADD COLUMN attributes TEXT;
     """,
 )

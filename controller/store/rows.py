@@ -35,7 +35,9 @@ JOB_RUN_COLUMNS = (
     "results_seq",
     "rerun_of",
 )
-JSON_COLUMNS = frozenset({"reason", "error", "snapshot", "parameters", "result", "rerun_of"})
+JSON_COLUMNS = frozenset(
+    {"reason", "error", "snapshot", "parameters", "result", "rerun_of", "attributes"}
+)
 RUN_FIXED = (
     "id",
     "job_run_id",
@@ -59,6 +61,7 @@ RUN_MUTABLE = (
     "trace_url",
     "log_url",
     "result_seq",
+    "attributes",
 )
 """What a pass may change in a Run."""
 RUN_COLUMNS = RUN_FIXED + RUN_MUTABLE

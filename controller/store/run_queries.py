@@ -26,9 +26,9 @@ IN_CHUNK = 500
 """Run IDs per ``IN (...)`` list (SQLite bounds the parameters of one statement)."""
 _RUN_FIELDS = (
     "id, seq, api_name, parameters, status, attempts, launches, error, reason, started_at, "
-    "ended_at, extended_from, trace_url, log_url"
+    "ended_at, extended_from, trace_url, log_url, attributes"
 )
-_JSON_FIELDS = ("parameters", "error", "reason", "result")
+_JSON_FIELDS = ("parameters", "error", "reason", "result", "attributes")
 UNSUCCEEDED = "status != 'SUCCEEDED'"
 """The partial index's own condition: SQLite uses the index only for a query that states it."""
 

@@ -149,6 +149,8 @@ export async function runPage(jobRunId, runId) {
       ["Extended from", run.extendedFrom],
       ["Started", when(run.startedAt)], ["Ended", when(run.endedAt)]]),
     h("h2", { text: "Parameters" }), h("pre", { text: JSON.stringify(run.parameters, null, 2) }),
+    run.attributes ? h("h2", { text: "Attributes" }) : null,
+    run.attributes ? facts(Object.entries(run.attributes).map(([k, v]) => [k, String(v)])) : null,
     h("h2", { text: run.error ? "Error" : "Result" }),
     h("pre", { text: JSON.stringify(run.error || run.result, null, 2) ?? "null" }),
     h("h2", { text: "Attempts" }),

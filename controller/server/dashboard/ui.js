@@ -142,7 +142,7 @@ export function table(headers, rows, caption) {
 export function show(...nodes) {
   const main = document.getElementById("main");
   const notice = document.getElementById("notice");
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((node) => node != null));
   if (notice && notice.classList.contains("error")) main.prepend(notice);
 }
 
