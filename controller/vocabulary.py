@@ -67,6 +67,7 @@ ErrorCode = Literal[
     "auth-session-expired",
     "script-timeout",
     "worker-exited",
+    "worker-error",
     "auth-check-failed",
     "api-folder-missing",
     "auth-hook-missing",
@@ -107,6 +108,7 @@ INTUNED_RUN_ERROR_CODES: dict[ErrorCode, IntunedRunErrorCode] = {
     "auth-session-expired": "auth-check-failed",
     "script-timeout": "script-timeout",
     "worker-exited": "script-process-crashed",
+    "worker-error": "script-process-crashed",
     "auth-check-failed": "auth-check-failed",
     "api-folder-missing": "script-unexpected-error",
     "auth-hook-missing": "script-unexpected-error",
@@ -224,3 +226,8 @@ def job_run_error(
 def error(code: ErrorCode, category: ErrorCategory, message: str) -> dict[str, str]:
     """A Run's ``error`` object."""
     return {"code": code, "category": category, "message": message}
+
+
+PROJECT_ENV_NAMES = "JOBCTL_PROJECT_ENV_NAMES"
+"""The worker environment variable naming the project's own variables (``.env``), whose values
+workers mask in attempt logs."""

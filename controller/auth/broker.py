@@ -4,8 +4,8 @@ Workers do the browser work (``auth-sessions/check.py`` and ``create.py``); the 
 who does what. The conversation, one JSON message each way per step:
 
 - ``state``: the session's current storage state and its version (or ``abort`` when the session
-  is not defined: reason ``auth-session-not-found``); a session with none yet starts from its
-  saved first state when the project has one.
+  is not defined: reason ``auth-session-not-found``); a session that never had one starts
+  from its saved first state when the project has one (not after a reset: new credentials).
 - ``parameters``: the session's parameters, resolved now (``get_auth_session_parameters``).
 - ``checked``: the state passed the check (its time is kept for people to see); answered ``ok``.
 - ``invalid`` (with the version the worker found invalid): if a newer version exists, ``use`` it;
@@ -131,7 +131,7 @@ class AuthSessions:
     # ---------------------------------------------------------------- steps
     def _use(self, session_id: str) -> dict[str, Any]:
         version, state = self.states.get(session_id)
-        if state is None and (first := self.first_state(session_id)) is not None:
+        if version == 0 and (first := self.first_state(session_id)) is not None:
             version, state = 1, first
             self.states.put(session_id, version, state, self.clock())
         return {"action": "use", "version": version, "storage_state": state}

@@ -15,7 +15,9 @@ from . import (
     apply_command,
     control_commands,
     demo_command,
+    dev_command,
     operator_command,
+    project_command,
     run_command,
     schedule_commands,
     spec_commands,
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     operator_command.register(commands)
     apply_command.register(commands)
     demo_command.register(commands)
+    dev_command.register(commands)
+    project_command.register(commands)
     return parser
 
 

@@ -13,10 +13,9 @@ from typing import Any
 from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, JobRun, Launcher
-from ..launch import LocalLauncher
-from ..projectenv import EnvironmentBuilder
 from ..runtime import freeze_start_up
-from . import api_serving, delivery_options
+from ..spec.intuned_json import ProjectSettings, ProjectSettingsError
+from . import api_serving, delivery_options, project_options
 
 
 def register(commands: Any) -> None:
@@ -29,7 +28,13 @@ def register(commands: Any) -> None:
     run.add_argument("--resources", type=Path, default=Path("intuned-resources"))
     run.add_argument("--project", type=Path, default=Path("."), help="the automation project")
     run.add_argument("--state", type=Path, default=Path(".jobctl"), help="state and results")
-    run.add_argument("--max-workers", type=int, default=4, help="attempts at once, across all jobs")
+    run.add_argument(
+        "--max-workers",
+        type=int,
+        default=None,
+        help="attempts at once, across all jobs (default: the project's Intuned.json "
+        "replication.maxConcurrentRequests, else 4)",
+    )
     run.add_argument(
         "--history-limit",
         type=int,
@@ -70,18 +75,22 @@ def register(commands: Any) -> None:
     api_serving.add_identity_options(run, workspace="local", project="project name")
     run.add_argument("--project-name", default=None, help="default: the project folder's name")
     delivery_options.add_options(run)
+    project_options.add_options(run)
     api_serving.add_options(run)
     run.set_defaults(handler=run_controller)
 
 
-def _launcher(args: argparse.Namespace) -> Launcher:
+def _launcher(
+    args: argparse.Namespace, project: ProjectSettings, environment: dict[str, str]
+) -> Launcher:
     if args.launcher is None:
-        return LocalLauncher(
-            project=args.project,
-            artifacts=args.state / "attempts",
+        return project_options.local_launcher(
+            args.project,
+            args.state,
+            project,
             capacity=args.max_workers,
             attempts_per_worker=args.attempts_per_worker,
-            environments=EnvironmentBuilder(say=_say),
+            environment=environment,
         )
     spec = args.launcher
     module_name, _, attribute = spec.partition(":")
@@ -90,11 +99,19 @@ def _launcher(args: argparse.Namespace) -> Launcher:
     return launcher
 
 
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
 def run_controller(args: argparse.Namespace) -> int:
+    """The project's Intuned.json gives the defaults of --max-workers and --project-name (set
+    here, at the edge, when they are not given)."""
+    try:
+        project = project_options.project_settings(args.project)
+        environment = project_options.env_files(args.project, args.env_file)
+    except (ProjectSettingsError, project_options.EnvFileError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.max_workers is None:
+        args.max_workers = project.max_concurrent_requests or project_options.DEFAULT_MAX_WORKERS
+    if args.project_name is None:
+        args.project_name = project.settings.projectName
     if min(args.max_workers, args.history_limit, args.attempts_per_worker) < 1:
         print(
             "jobctl run: --max-workers, --history-limit and --attempts-per-worker must be >= 1",
@@ -106,10 +123,10 @@ def run_controller(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(args, delivery))
+    return asyncio.run(_main(args, delivery, _launcher(args, project, environment)))
 
 
-async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
+async def _main(args: argparse.Namespace, delivery: DeliverySettings, launcher: Launcher) -> int:
     project_name = args.project_name or args.project.resolve().name
     settings = Settings(
         resources=args.resources,
@@ -122,7 +139,7 @@ async def _main(args: argparse.Namespace, delivery: DeliverySettings) -> int:
         auth_lock_timeout_s=args.auth_lock_timeout,
         auth_session_instances=args.project / "auth-sessions-instances",
     )
-    controller = EmbeddedController(settings, _launcher(args))
+    controller = EmbeddedController(settings, launcher)
     try:
         server = api_serving.start_api(args, controller.runtime, controller)
     except api_serving.ApiSetupError as exc:

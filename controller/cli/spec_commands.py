@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..spec import (
+    Problem,
     auth_session_file_schema,
     crd_documents,
     job_file_schema,
     load_paths,
     render_crd_yaml,
 )
+from ..spec.intuned_json import FILE_NAMES, ProjectSettingsError, find, read_project_settings
 
 
 def register(commands: Any) -> None:
@@ -51,7 +53,9 @@ def register(commands: Any) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     result = load_paths(args.paths, secret_references=True)  # manifests are for a cluster
-    problems = sorted(result.problems, key=lambda p: (p.file, p.position))
+    problems = sorted(
+        result.problems + _project_settings_problems(args.paths), key=lambda p: (p.file, p.position)
+    )
     if args.json:
         report = {
             "valid": not problems,
@@ -71,6 +75,20 @@ def run_validate(args: argparse.Namespace) -> int:
             found = f"{len(result.jobs)} job(s), {len(result.auth_sessions)} auth session(s)"
             print(f"{result.files} file(s) valid: {found}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _project_settings_problems(paths: list[str]) -> list[Problem]:
+    """An ``Intuned.json[c]`` given, or at the top of a folder given, is checked too."""
+    problems: list[Problem] = []
+    for given in map(Path, paths):
+        found = given if given.name in FILE_NAMES else find(given) if given.is_dir() else None
+        if found is None:
+            continue
+        try:
+            read_project_settings(found.parent)
+        except ProjectSettingsError as exc:
+            problems += exc.problems
+    return problems
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Launchers: where attempts run. ``LocalLauncher`` runs them in worker processes here."""
 
-from .local import LocalLauncher
+from .local import LocalLauncher, WorkerDefaults
 
-__all__ = ["LocalLauncher"]
+__all__ = ["LocalLauncher", "WorkerDefaults"]

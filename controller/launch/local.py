@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ from ..engine import (
     AuthBroker,
 )
 from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
-from ..vocabulary import FINAL_WORKER_EVENTS, error
+from ..vocabulary import FINAL_WORKER_EVENTS, PROJECT_ENV_NAMES, error
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
 
 CANCEL_GRACE_S = 10.0
@@ -52,6 +53,17 @@ class _Worker:
     monitor: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class WorkerDefaults:
+    """What the project says of every attempt: a proxy for Runs whose Job names none and a
+    headed browser (its ``Intuned.json``), and environment variables for its code (``.env``;
+    their values are masked in attempt logs)."""
+
+    proxy: str | None = None
+    headful: bool = False
+    environment: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
 class Environments(Protocol):
     def ensure(self, project: Path) -> ProjectEnvironment: ...
 
@@ -65,10 +77,12 @@ class LocalLauncher:
         capacity: int,
         attempts_per_worker: int = 4,
         environments: Environments | None = None,
+        defaults: WorkerDefaults = WorkerDefaults(),
     ) -> None:
         """``environments`` makes the project's own environment that workers run in (None:
         workers run on this interpreter)."""
         self.environments = environments
+        self.defaults = defaults
         self._environment: asyncio.Task[ProjectEnvironment] | None = None
         self.capacity = capacity
         self.attempts_per_worker = attempts_per_worker
@@ -106,6 +120,8 @@ class LocalLauncher:
                 failure = error("project-environment-failed", "user", str(exc))
                 self._queue.put_nowait(AttemptFailed(request.attempt_id, failure))
                 return
+        if request.proxy is None and self.defaults.proxy is not None:
+            request = dataclasses.replace(request, proxy=self.defaults.proxy)
         worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
         command = self._artifacts.command(request, callback=None)
@@ -168,11 +184,14 @@ class LocalLauncher:
         logs.mkdir(parents=True, exist_ok=True)
         env = {
             **os.environ,
+            **self.defaults.environment,
+            PROJECT_ENV_NAMES: ",".join(self.defaults.environment),
             "JOBCTL_CALLBACK": self.callback_url,
             "JOBCTL_WORKER_TOKEN": token,
             "JOBCTL_PROJECT": str(self.project.resolve()),
             "JOBCTL_ARTIFACTS": str(self.artifacts.resolve()),
             "JOBCTL_ATTEMPTS_PER_WORKER": str(self.attempts_per_worker),
+            **({"JOBCTL_HEADFUL": "1"} if self.defaults.headful else {}),
         }
         with (logs / f"worker-{self._spawned}.log").open("ab") as log:
             process = await asyncio.create_subprocess_exec(

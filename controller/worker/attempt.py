@@ -16,13 +16,11 @@ the controller's business: it kills the worker.
 
 from __future__ import annotations
 
-import io
 import shutil
 import traceback
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..vocabulary import AUTHENTICATE_ONLY_API, ErrorCategory, ErrorCode, error, worker_event
@@ -39,6 +37,7 @@ from .auth import Authenticator, AuthFailedError
 from .callback import Upload
 from .contexts import ContextPool
 from .intuned_api import NonRetryableError, is_deferred_browser
+from .logs import AttemptLog, current_log, project_secrets
 from .runtime import Ask, AttemptContext, current_attempt
 from .serialize import NotJsonError, ResultTooLargeError, result_json
 
@@ -56,22 +55,6 @@ def playwright_proxy(url: str) -> dict[str, str]:
 
 class BrowserGoneError(Exception):
     pass
-
-
-current_log: ContextVar[TextIO | None] = ContextVar("current_log", default=None)
-
-
-class RoutedStream(io.TextIOBase):
-    """Stands in for sys.stdout/sys.stderr: writes go to the current attempt's log."""
-
-    def __init__(self, fallback: TextIO) -> None:
-        self.fallback = fallback
-
-    def write(self, text: str) -> int:
-        return (current_log.get() or self.fallback).write(text)
-
-    def flush(self) -> None:
-        (current_log.get() or self.fallback).flush()
 
 
 async def run_attempt(
@@ -95,7 +78,7 @@ async def run_attempt(
     options: dict[str, Any] = {}
     if request.get("proxy"):
         options["proxy"] = playwright_proxy(request["proxy"])
-    log = log_path.open("w", encoding="utf-8")
+    log = AttemptLog(log_path, project_secrets())
     log_token = current_log.set(log)
     attempt = AttemptContext(request, send, ask)
     attempt_token = current_attempt.set(attempt)

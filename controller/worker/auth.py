@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from ..vocabulary import reason
 from .apis import ApiLoader, ApiNotFoundError, ProjectIncompleteError
+from .logs import LogFile
 from .runtime import Ask
 
 MAX_ROUNDS = 3
@@ -50,7 +51,7 @@ class Authenticator:
     """Context options every context gets (the proxy)."""
     apis: ApiLoader
     ask: Ask
-    log: TextIO
+    log: LogFile
 
     async def context(self, request: dict[str, Any]) -> Any:
         """A new context holding a valid session, or ``AuthFailedError`` with the reason."""

@@ -58,7 +58,7 @@ async def launch_with_profile(playwright: Any, profile: Path) -> tuple[Any, Any,
     main = await playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=chromium_path(playwright),
-        headless=True,
+        headless=os.environ.get("JOBCTL_HEADFUL") != "1",  # the project's Intuned.json
         args=[*LAUNCH_ARGS, "--remote-debugging-port=0"],
     )
     return main.browser, main, _devtools_url(profile)

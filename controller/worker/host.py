@@ -20,12 +20,13 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
-from ..vocabulary import worker_event
+from ..vocabulary import error, worker_event
 from .apis import ApiLoader
-from .attempt import BrowserGoneError, RoutedStream, run_attempt
+from .attempt import BrowserGoneError, run_attempt
 from .browser import launch_with_profile
 from .callback import AttemptEventPoster, asker, uploader
 from .contexts import ContextPool
+from .logs import RoutedStream
 
 STOP_GRACE_S = 5.0
 
@@ -67,6 +68,10 @@ class AttemptHost:
             send(worker_event("cancelled"))
         except BrowserGoneError:
             self.gone.set()
+        except Exception as exc:  # a defect of the worker: the attempt must still end, now
+            logging.getLogger(__name__).exception("attempt %s failed", request["attempt_id"])
+            failure = error("worker-error", "infrastructure", f"{type(exc).__name__}: {exc}")
+            send(worker_event("failed", error=failure))
         finally:
             self.tasks.pop(request["attempt_id"], None)
 

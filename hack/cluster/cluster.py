@@ -38,6 +38,8 @@ KUBECONFIG = CACHE / "kubeconfig"
 STATE = CACHE / "state.json"
 POD_START_DELAY = RUN / "pod-start-delay"
 """Seconds the harness waits before starting a Pod (read per Pod, so it can change live)."""
+POD_IMAGES = RUN / "pod-images.json"
+"""Image -> the ``python`` it runs (``tests/cluster/_kube.py`` ``add_pod_image``)."""
 
 
 def _free_port() -> int:
@@ -208,6 +210,7 @@ def up() -> Path:
         "KUBECONFIG": str(KUBECONFIG),
         "HARNESS_LOGS": str(RUN / "pods"),
         "HARNESS_START_DELAY_FILE": str(POD_START_DELAY),
+        "HARNESS_IMAGES_FILE": str(POD_IMAGES),
     }
     pids.append(
         _spawn(

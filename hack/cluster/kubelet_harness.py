@@ -1,8 +1,10 @@
 """Plays scheduler and kubelet for the test control plane, so that Pods really run.
 
 There is no container runtime here: a Pod's (single) container command runs as a local process
-(``python`` means this repository's virtualenv), with the container's environment (literal
-values, Secret and field references resolved) and the repository as working directory. The
+(``python`` means this repository's virtualenv, or the interpreter ``HARNESS_IMAGES_FILE`` maps
+the Pod's image to: an image that carries a project's environment), with the container's
+environment (literal values, Secret and field references resolved) and the repository as
+working directory. The
 harness binds pending Pods to its Node, writes the phase, container state and exit code back,
 kills the process when the Pod is deleted and then confirms the deletion, as a kubelet does. It
 also creates each namespace's ``default`` ServiceAccount (the controller-manager's job, which
@@ -18,6 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
+import json
 import os
 import signal
 import subprocess
@@ -34,11 +37,21 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE = "jobctl-harness"
 LOGS = Path(os.environ["HARNESS_LOGS"])
 START_DELAY = Path(os.environ.get("HARNESS_START_DELAY_FILE", "/nonexistent"))
+IMAGES = Path(os.environ.get("HARNESS_IMAGES_FILE", "/nonexistent"))
+"""JSON: image -> the ``python`` that image would run (read per Pod)."""
 """The cluster's own folder (``cluster.py`` passes it): Pods' output, ``kubectl logs``-style."""
 
 
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def image_python(image: str) -> str:
+    try:
+        images = json.loads(IMAGES.read_text())
+    except (OSError, ValueError):
+        images = {}
+    return str(images.get(image, sys.executable))
 
 
 class Harness:
@@ -159,7 +172,7 @@ class Harness:
         container = pod.spec.containers[0]
         command = [*(container.command or []), *(container.args or [])]
         if command and command[0] in ("python", "python3"):
-            command[0] = sys.executable
+            command[0] = image_python(container.image)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": "/tmp",

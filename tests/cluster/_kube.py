@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import time
@@ -70,3 +71,11 @@ def status_of(api: client.ApiClient, namespace: str, plural: str, name: str) -> 
 
 def conditions(resource: dict[str, Any]) -> dict[str, str]:
     return {c["type"]: c["status"] for c in (resource.get("status") or {}).get("conditions", [])}
+
+
+def add_pod_image(kubeconfig: Path, image: str, python: Path) -> None:
+    """Pods of ``image`` run ``python`` as that image's own (one built with a project's
+    environment by ``jobctl project install``): the kubelet harness reads this per Pod."""
+    images_file = kubeconfig.parent / "run" / "pod-images.json"
+    images = json.loads(images_file.read_text()) if images_file.exists() else {}
+    images_file.write_text(json.dumps({**images, image: str(python)}))

@@ -41,7 +41,7 @@ def run(project: Path, state: Path, env_cache: Path, site: str, *triggers: str, 
     args += ["off", "--until-idle", *(a for t in triggers for a in ("--trigger", t))]
     environment = jobctl_env(JOBCTL_ENV_CACHE=str(env_cache), BOOKSTORE_URL=site, **env)
     return subprocess.run(
-        args, cwd=project, env=environment, capture_output=True, text=True, timeout=600
+        args, cwd=project, env=environment, capture_output=True, text=True, timeout=600, check=False
     )
 
 
