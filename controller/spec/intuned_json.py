@@ -24,7 +24,7 @@ NOT_APPLIED = ("stealthMode", "captchaSolver", "workspaceId", "region", "deploy"
 
 
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
 
 
 class Replication(_Lenient):

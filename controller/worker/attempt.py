@@ -37,6 +37,7 @@ from .auth import Authenticator, AuthFailedError
 from .callback import Upload
 from .contexts import ContextPool
 from .intuned_api import NonRetryableError, is_deferred_browser
+from .intuned_bridge import intuned_context
 from .logs import AttemptLog, current_log, project_secrets
 from .runtime import Ask, AttemptContext, current_attempt
 from .serialize import NotJsonError, ResultTooLargeError, result_json
@@ -90,15 +91,10 @@ async def run_attempt(
             send(worker_event("authenticated"))
         else:
             lease = await pool.acquire(request, lambda: browser.new_context(**options))
-        outcome = await _call_api(lease.page, pool, apis, request, log)
-        expired = _execution_failure(outcome) and request.get("auth_session")
-        if expired and not await authenticator.still_valid(lease.page.context):
-            outcome = _failed(
-                "auth-session-expired",
-                "auth",
-                "the AuthSession expired during the attempt; it runs again once the "
-                "session is recreated",
-            )
+        with intuned_context(attempt):
+            outcome = await _call_api(lease.page, pool, apis, request, log)
+        if request.get("auth_session") and _execution_failure(outcome):
+            outcome = await _unless_expired(outcome, authenticator, lease.page.context)
     except AuthFailedError as exc:
         outcome = worker_event("auth-failed", reason=exc.reason)
     except ProjectIncompleteError as exc:  # no check.py or create.py
@@ -197,6 +193,19 @@ def _automation_call(
     if not parameters and takes_page_only(automation):
         return automation(page, **extras)
     return automation(page, parameters, **extras)
+
+
+async def _unless_expired(
+    outcome: dict[str, Any], authenticator: Authenticator, context: Any
+) -> dict[str, Any]:
+    """An API that failed signed in may have failed because its session expired under it."""
+    if await authenticator.still_valid(context):
+        return outcome
+    return _failed(
+        "auth-session-expired",
+        "auth",
+        "the AuthSession expired during the attempt; it runs again once the session is recreated",
+    )
 
 
 def _execution_failure(outcome: dict[str, Any]) -> bool:

@@ -4,11 +4,10 @@ There is no container runtime here: a Pod's (single) container command runs as a
 (``python`` means this repository's virtualenv, or the interpreter ``HARNESS_IMAGES_FILE`` maps
 the Pod's image to: an image that carries a project's environment), with the container's
 environment (literal values, Secret and field references resolved) and the repository as
-working directory. The
-harness binds pending Pods to its Node, writes the phase, container state and exit code back,
-kills the process when the Pod is deleted and then confirms the deletion, as a kubelet does. It
-also creates each namespace's ``default`` ServiceAccount (the controller-manager's job, which
-this control plane does not run).
+working directory. The harness binds pending Pods to its Node, writes the phase, container
+state and exit code back, kills the process when the Pod is deleted and then confirms the
+deletion, as a kubelet does. It also creates each namespace's ``default`` ServiceAccount (the
+controller-manager's job, which this control plane does not run).
 
 Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement. A
 Pod can start late, as on a real node (container creation from a warm image): the seconds in

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -189,3 +190,69 @@ def _signed_in_state(site: str) -> dict[str, Any]:
         "sameSite": "Lax",
     }
     return {"cookies": [cookie], "origins": []}
+
+
+REAL_RUNTIME_API = """
+from _intuned_runtime_internal.context.context import IntunedContext as RealContext
+from _intuned_runtime_internal.helpers import extend_payload as real_extend_payload
+from _intuned_runtime_internal.helpers import set_attribute as real_set_attribute
+from intuned_runtime import attempt_store
+
+
+async def automation(page, params, **_kwargs):
+    real = RealContext.current()
+    if params.get("first"):
+        real_extend_payload({"api": "real", "parameters": {}})
+        real_set_attribute("seen", real.run_context.job_id)
+    attempt_store.set("mine", 1)
+    return {"jobRun": real.run_context.job_run_id, "store": real.store.get("mine"),
+            "module": __import__("intuned_runtime").__file__.split("/")[-3]}
+"""
+
+
+def test_with_the_real_intuned_runtime_installed_its_context_describes_the_attempt(
+    tmp_path, env_cache, site
+) -> None:
+    """A project environment that has the real ``intuned-runtime`` anyway (installed by hand
+    here, as a user's image might): code that reads Intuned's own context sees this attempt,
+    and what it extends or sets through it reaches the controller."""
+    project = tmp_path / "project"
+    (project / "api").mkdir(parents=True)
+    (project / "api" / "real.py").write_text(REAL_RUNTIME_API)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\nrequires-python = ">=3.12,<3.13"\n'
+        'dependencies = ["pydantic==2.10.6", "intuned-runtime==1.3.49"]\n'
+    )
+    jobs = project / "intuned-resources" / "jobs"
+    jobs.mkdir(parents=True)
+    job = {"payload": [{"apiName": "real", "parameters": {"first": True}}]}
+    (jobs / "real.job.json").write_text(json.dumps(job))
+    install = subprocess.run(
+        [str(JOBCTL), "project", "install", str(project)],
+        env=jobctl_env(JOBCTL_ENV_CACHE=str(env_cache)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    python = install.stdout.strip()
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("uv")),
+            "pip",
+            "install",
+            "--python",
+            python,
+            "-q",
+            "intuned-runtime==1.3.49",
+        ],
+        check=True,
+        timeout=600,
+    )
+    done = run(project, tmp_path / "state", env_cache, site, "real")
+    assert done.returncode == 0, done.stderr
+    first, extended = lines(tmp_path / "state", "real")
+    job_run = first["projectJobRun"]["id"]
+    assert first["apiInfo"]["result"] == {"jobRun": job_run, "store": 1, "module": "compat"}
+    assert first["apiInfo"]["attributes"] == {"seen": "real"}
+    assert extended["apiInfo"]["result"]["jobRun"] == job_run  # extended through the real one

@@ -204,3 +204,31 @@ def test_every_check_is_timed_whatever_it_found() -> None:
     }
     run(sessions.handle("a2", {"op": "invalid", "session": "s", "version": 0, "recreate": False}))
     assert states.checks == [("s", 1_000), ("s", 2_000)]
+
+
+def test_an_attempt_of_the_session_gets_its_parameters_resolved_now(monkeypatch) -> None:
+    sessions = broker({"username": "reader", "password": {"env": "THE_PASSWORD"}})
+    sessions.environ = {"THE_PASSWORD": PASSWORD}
+    answer = run(sessions.handle("ru_a.1", {"op": "parameters", "session": "s"}))
+    assert answer == {
+        "action": "parameters",
+        "parameters": {"username": "reader", "password": PASSWORD},
+    }
+    sessions.environ = {}
+    answer = run(sessions.handle("ru_a.1", {"op": "parameters", "session": "s"}))
+    assert answer["action"] == "error" and "THE_PASSWORD" in answer["message"]
+    assert PASSWORD not in answer["message"]
+
+
+def test_a_session_that_never_had_a_state_starts_from_its_saved_instance() -> None:
+    saved = {"cookies": [{"name": "sid", "value": "1"}], "origins": []}
+    definition = AuthSessionDefinition.model_validate({"parameters": {"username": "reader"}})
+    states = MemoryStates()
+    sessions = AuthSessions(
+        states, {"s": definition}.get, say=lambda _: None, first_state=lambda _id: saved
+    )
+    answer = run(sessions.handle("ru_a.1", {"op": "state", "session": "s"}))
+    assert (answer["version"], answer["storage_state"]) == (1, saved)
+    states.rows["s"] = (2, None)  # reset (new credentials): recreated, not the saved instance
+    answer = run(sessions.handle("ru_a.1", {"op": "state", "session": "s"}))
+    assert (answer["version"], answer["storage_state"]) == (2, None)

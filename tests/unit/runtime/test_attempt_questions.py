@@ -1,0 +1,48 @@
+"""What a worker asks for an attempt goes to who answers it: the persistent store or the
+AuthSession broker."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from controller.runtime.attempt_questions import AttemptQuestions
+
+
+class Broker:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+        self.ended: list[str] = []
+
+    async def handle(self, attempt_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        self.asked.append((attempt_id, message))
+        return {"action": "ok"}
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        self.ended.append(attempt_id)
+
+
+class Values(dict[str, Any]):
+    def set(self, key: str, value: Any, now: int) -> None:
+        self[key] = value
+
+
+def test_persistent_store_questions_are_answered_from_the_store() -> None:
+    broker, values = Broker(), Values()
+    questions = AttemptQuestions(broker, values, clock=lambda: 1)
+    set_ = {"topic": "kv", "op": "set", "key": "seen", "value": [1]}
+    assert asyncio.run(questions.handle("a.1", set_)) == {"action": "ok"}
+    get = {"topic": "kv", "op": "get", "key": "seen"}
+    assert asyncio.run(questions.handle("a.1", get)) == {"action": "value", "value": [1]}
+    for bad in ("", "a:b", 7):
+        answer = asyncio.run(questions.handle("a.1", {"topic": "kv", "op": "get", "key": bad}))
+        assert answer["action"] == "error"
+    assert broker.asked == []
+
+
+def test_everything_else_goes_to_the_auth_broker() -> None:
+    broker = Broker()
+    questions = AttemptQuestions(broker, Values(), clock=lambda: 1)
+    asyncio.run(questions.handle("a.1", {"op": "state", "session": "s"}))
+    questions.attempt_ended("a.1")
+    assert broker.asked == [("a.1", {"op": "state", "session": "s"})] and broker.ended == ["a.1"]
