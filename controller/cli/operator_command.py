@@ -56,6 +56,15 @@ def register(commands: Any) -> None:
         '"500m"}} (a Job\'s spec.worker.resources wins)',
     )
     op.add_argument(
+        "--worker-env",
+        type=_env_list,
+        default=[],
+        metavar="JSON",
+        help="environment of every worker container for the project's code, as in a Pod: "
+        '[{"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}] '
+        "(a Job's spec.worker.env wins by name)",
+    )
+    op.add_argument(
         "--worker-mode",
         choices=WORKER_MODES,
         default="pool",
@@ -139,6 +148,19 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("must be a JSON object")
     return value
+
+
+def _env_list(text: str) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    named = isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("name"), str) for v in value
+    )
+    if not named:
+        raise argparse.ArgumentTypeError("must be a JSON list of {name, value | valueFrom}")
+    return list(value)
 
 
 def _count(least: int) -> Any:

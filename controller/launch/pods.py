@@ -60,6 +60,9 @@ class PodSettings:
     image_pull_policy: str = "IfNotPresent"
     image_pull_secrets: tuple[str, ...] = ()
     project: str = "/project"
+    env: tuple[dict[str, Any], ...] = ()
+    """Environment of every worker container for the project's code (values or Secret
+    references); a Job's ``spec.worker.env`` wins by name."""
     resources: dict[str, Any] = field(
         default_factory=lambda: {
             "requests": {"cpu": "500m", "memory": "1Gi"},
@@ -70,6 +73,15 @@ class PodSettings:
     mode: WorkerMode = "pool"
     """For Jobs whose ``spec.worker.mode`` is unset."""
     pool: PoolSettings = PoolSettings()
+
+
+def _project_env(
+    defaults: tuple[dict[str, Any], ...], job: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The operator's defaults, then the Job's, one per name (the Job's wins); never one of the
+    worker's own ``JOBCTL_`` variables."""
+    by_name = {v["name"]: v for v in [*defaults, *job] if not v["name"].startswith("JOBCTL_")}
+    return list(by_name.values())
 
 
 def worker_pod(
@@ -97,7 +109,7 @@ def worker_pod(
         {"name": "JOBCTL_PROJECT", "value": settings.project},
         {"name": "JOBCTL_ARTIFACTS", "value": "/tmp/jobctl-attempts"},
         {"name": "HOME", "value": "/tmp"},  # the root filesystem is read-only
-        *(v for v in worker.get("env") or [] if not v["name"].startswith("JOBCTL_")),
+        *_project_env(settings.env, worker.get("env") or []),
     ]
     security = {
         "allowPrivilegeEscalation": False,

@@ -116,6 +116,7 @@ def _build(
         image_pull_policy=args.worker_image_pull_policy,
         image_pull_secrets=tuple(args.worker_image_pull_secret),
         project=args.project,
+        env=tuple(args.worker_env),
         mode=args.worker_mode,
         pool=pool,
     )

@@ -65,10 +65,12 @@ class ProjectRequirements:
 
 
 def read(project: Path) -> ProjectRequirements:
+    """The project's ``pyproject.toml``, else its ``requirements.txt``; a project that declares
+    neither dependencies nor a Python gets ``source`` None (it runs on jobctl's interpreter)."""
     pyproject, requirements = project / "pyproject.toml", project / "requirements.txt"
     if pyproject.is_file():
         found = from_pyproject(pyproject, pyproject.read_text(encoding="utf-8"))
-        if found.declared or found.requires_python or not requirements.is_file():
+        if found.declared or found.requires_python:
             return found
     if requirements.is_file():
         return from_requirements_txt(requirements, requirements.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ PASSWORD = "hunter2-very-secret"
 
 class MemoryStates:
     def __init__(self) -> None:
-        self.rows: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.rows: dict[str, tuple[int, dict[str, Any] | None]] = {}
         self.expired: set[str] = set()
         self.checks: list[tuple[str, int]] = []
 

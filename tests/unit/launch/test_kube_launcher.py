@@ -117,3 +117,27 @@ def test_the_pod_of_a_direct_runs_attempt_has_a_valid_name() -> None:
     name = kube.pod_name(request)
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", name)
     assert name.startswith("run-jr-0a1b-")
+
+
+def test_worker_pods_get_the_projects_env_with_the_jobs_winning_by_name() -> None:
+    secret = {"secretKeyRef": {"name": "project-secrets", "key": "api-key"}}
+    settings = PodSettings(
+        namespace="ns",
+        callback_url="http://cb",
+        env=({"name": "API_KEY", "valueFrom": secret}, {"name": "SITE", "value": "default"}),
+    )
+    job_env = [{"name": "SITE", "value": "job's"}, {"name": "JOBCTL_WORKER_TOKEN", "value": "x"}]
+    pod = pods.worker_pod(
+        settings,
+        name="p",
+        labels={},
+        owner=None,
+        command=["python"],
+        env=[{"name": "JOBCTL_WORKER_TOKEN", "value": "operator's"}],
+        worker={"env": job_env},
+        resources={},
+    )
+    env = pod["spec"]["containers"][0]["env"]
+    assert {"name": "API_KEY", "valueFrom": secret} in env
+    assert [v["value"] for v in env if v["name"] == "SITE"] == ["job's"]
+    assert [v["value"] for v in env if v["name"] == "JOBCTL_WORKER_TOKEN"] == ["operator's"]
