@@ -230,6 +230,12 @@ class Engine(JobCommands):
         self._start_backfills(now)
         self._dispatch(now)
 
+    def attempt_auth_session(self, attempt_id: str) -> str | None:
+        """The AuthSession of the JobRun the attempt in flight belongs to (None: it has none, or
+        no such attempt is in flight): the only session that attempt may ask about."""
+        run = self._attempts.get(attempt_id)
+        return None if run is None else self.job_runs[run.job_run_id].auth_session
+
     def waiting(self, job_run_id: str) -> Waiting | None:
         """Why the JobRun's pending Runs are not running now (``waiting.py``)."""
         job_run = self.job_runs.get(job_run_id)

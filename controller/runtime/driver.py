@@ -130,7 +130,9 @@ class Runtime:
             first_state=saved_states(settings.auth_session_instances),
         )
         if isinstance(launcher, BrowserLauncher):
-            questions = AttemptQuestions(self.auth, store.persistent, clock)
+            questions = AttemptQuestions(
+                self.auth, store.persistent, clock, self.engine.attempt_auth_session
+            )
             launcher.attach(questions, self.artifacts)
 
     # ------------------------------------------------------------------ set-up

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import shutil
 import sqlite3
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -68,7 +69,7 @@ def members_job(passes: int = 1, **extra: Any) -> dict[str, Any]:
 SESSION = {"credentials": {"username": "reader", "password": {"env": "MEMBER_PASSWORD"}}}
 
 
-def controller(tmp_path: Path) -> EmbeddedController:
+def controller(tmp_path: Path, project: Path = PROJECT) -> EmbeddedController:
     settings = Settings(
         resources=tmp_path / "resources",
         state=tmp_path / "state",
@@ -76,7 +77,7 @@ def controller(tmp_path: Path) -> EmbeddedController:
         delivery=DeliverySettings(allow_private_targets=True),
     )
     launcher = LocalLauncher(
-        project=PROJECT,
+        project=project,
         artifacts=tmp_path / "state" / "attempts",
         capacity=3,
         attempts_per_worker=3,
@@ -230,3 +231,54 @@ def _assert_no_secret_leaks(tmp_path: Path, output: str, job_run: JobRun) -> Non
         assert PASSWORD not in text, f"the password leaked into {where}"
         for cookie in cookies:
             assert cookie not in text, f"the session cookie leaked into {where}"
+
+
+STEAL = """
+import json
+import os
+import urllib.request
+
+from controller.worker.runtime import current_attempt
+
+
+async def automation(page, params, **_kwargs):
+    answers = []
+    for op in ("state", "parameters"):
+        body = {"attempt_id": current_attempt.get().attempt_id, "op": op, "session": "member"}
+        request = urllib.request.Request(
+            os.environ["JOBCTL_CALLBACK"] + "/auth", data=json.dumps(body).encode(), method="POST",
+            headers={"Authorization": "Bearer " + os.environ["JOBCTL_WORKER_TOKEN"],
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            answers.append(json.loads(response.read()))
+    return answers
+"""
+
+
+def test_an_attempt_without_the_auth_session_cannot_read_it_with_the_workers_token(
+    tmp_path: Path, site: Callable[..., str]
+) -> None:
+    """User code that takes its worker's token and callback from its environment and asks about
+    another Job's AuthSession gets nothing: the session asked about must be its JobRun's."""
+    site()
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    (project / "api" / "steal.py").write_text(STEAL)
+    write(tmp_path, members_job(), SESSION)
+    thief = {"payload": [{"apiName": "steal", "parameters": {}}]}
+    (tmp_path / "resources" / "jobs" / "thief.job.json").write_text(json.dumps(thief))
+    ctl = controller(tmp_path, project)
+    ctl.start()
+
+    async def both() -> tuple[JobRun, JobRun]:
+        runs = ctl.trigger("members"), ctl.trigger("thief")
+        await asyncio.wait_for(ctl.run(until_idle=True), 120)
+        return runs
+
+    members, stolen = asyncio.run(both())
+    assert members.status == "COMPLETED" and members.failed_runs == 0  # the session has a state
+    (line,) = ctl.query.final_run_lines(stolen)
+    ctl.close()
+    refused = {"action": "error", "message": "not this attempt's AuthSession"}
+    assert line["apiInfo"]["result"] == [refused, refused]
+    assert PASSWORD not in json.dumps(line)

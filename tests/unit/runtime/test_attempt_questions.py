@@ -29,7 +29,7 @@ class Values(dict[str, Any]):
 
 def test_persistent_store_questions_are_answered_from_the_store() -> None:
     broker, values = Broker(), Values()
-    questions = AttemptQuestions(broker, values, clock=lambda: 1)
+    questions = AttemptQuestions(broker, values, clock=lambda: 1, session_of={}.get)
     set_ = {"topic": "kv", "op": "set", "key": "seen", "value": [1]}
     assert asyncio.run(questions.handle("a.1", set_)) == {"action": "ok"}
     get = {"topic": "kv", "op": "get", "key": "seen"}
@@ -40,9 +40,13 @@ def test_persistent_store_questions_are_answered_from_the_store() -> None:
     assert broker.asked == []
 
 
-def test_everything_else_goes_to_the_auth_broker() -> None:
+def test_an_attempt_asks_the_auth_broker_about_its_own_session_only() -> None:
     broker = Broker()
-    questions = AttemptQuestions(broker, Values(), clock=lambda: 1)
+    sessions = {"a.1": "s", "b.1": None}
+    questions = AttemptQuestions(broker, Values(), clock=lambda: 1, session_of=sessions.get)
     asyncio.run(questions.handle("a.1", {"op": "state", "session": "s"}))
+    for attempt, session in [("a.1", "victim"), ("b.1", "s"), ("b.1", None), ("gone.1", "s")]:
+        answer = asyncio.run(questions.handle(attempt, {"op": "state", "session": session}))
+        assert answer == {"action": "error", "message": "not this attempt's AuthSession"}
     questions.attempt_ended("a.1")
     assert broker.asked == [("a.1", {"op": "state", "session": "s"})] and broker.ended == ["a.1"]
