@@ -232,9 +232,12 @@ class ContextPool:
             self._main.origins.add(f"{parts.scheme}://{parts.netloc}")
 
     async def _close_stale(self) -> None:
+        """Stale contexts leave the idle list all at once, before any is closed: attempts that
+        start while one closes (an await) never see, take or close it again."""
         now = self.clock()
-        for lease in [c for c in self._idle if now - c.idle_since > IDLE_S]:
-            self._idle.remove(lease)
+        stale = [c for c in self._idle if now - c.idle_since > IDLE_S]
+        self._idle = [c for c in self._idle if c not in stale]
+        for lease in stale:
             await _close(lease)
 
 

@@ -52,5 +52,23 @@ def test_a_final_status_survives_an_outage_longer_than_the_retries() -> None:
         running.cancel()
 
     asyncio.run(scenario())
-    assert custom.written == [("books-1", {"status": "COMPLETED"})]
+    assert [(name, status["status"]) for name, status in custom.written] == [
+        ("books-1", "COMPLETED")
+    ]
     assert any("not written yet" in line for line in said)
+
+
+def test_a_field_that_became_empty_is_removed_by_the_patch() -> None:
+    """A COMPLETED JobRun kept ``waitingFor: no-worker-ready`` and its old pause reason: null
+    fields were dropped from a merge patch, which then left the old values in place."""
+    status = {
+        "status": "COMPLETED",
+        "successfulRuns": 2,
+        "rerunOf": {"jobRun": "jr_a", "runCount": 1},
+    }
+    patch = writer_module.merge_patch(writer_module.SCHEMAS["jobruns"], status)
+    assert patch["waitingFor"] is None and patch["reason"] is None and patch["error"] is None
+    assert patch["status"] == "COMPLETED" and patch["successfulRuns"] == 2
+    assert patch["rerunOf"] == {"jobRun": "jr_a", "runCount": 1}
+    job = writer_module.merge_patch(writer_module.SCHEMAS["jobs"], {"lastJobRun": {"name": "b"}})
+    assert job["lastJobRun"]["endTime"] is None and job["source"] is None
