@@ -29,7 +29,7 @@ class Values(dict[str, Any]):
 
 def test_persistent_store_questions_are_answered_from_the_store() -> None:
     broker, values = Broker(), Values()
-    questions = AttemptQuestions(broker, values, clock=lambda: 1, session_of={}.get)
+    questions = AttemptQuestions(broker, values, clock=lambda: 1, session_of=lambda _attempt: None)
     set_ = {"topic": "kv", "op": "set", "key": "seen", "value": [1]}
     assert asyncio.run(questions.handle("a.1", set_)) == {"action": "ok"}
     get = {"topic": "kv", "op": "get", "key": "seen"}
