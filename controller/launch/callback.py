@@ -47,6 +47,11 @@ ARTIFACTS_PATH = "/artifacts"
 MAX_ARTIFACT_BYTES = 1 << 30
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_CONNECTIONS = 128
+"""Connections served at once (workers keep one or two each); more are closed at once."""
+IDLE_TIMEOUT_S = 60.0
+"""A connection that sends nothing for this long is closed (a worker's longest wait for an
+answer is on the server's side: an idle client is not a worker)."""
 Handler = Callable[[str, dict[str, Any]], Coroutine[Any, Any, Any]]
 Link = Callable[[ArtifactName], str]
 Receive = Callable[[str, str, ArtifactName, BinaryIO, int], None]
@@ -116,6 +121,29 @@ class LauncherArtifacts:
         return functools.partial(self._attached().link, job_run_id, attempt_id)
 
 
+class _BoundedServer(ThreadingHTTPServer):
+    """At most ``MAX_CONNECTIONS`` connections are served at once (a thread each); one more is
+    closed at once rather than given a thread."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 class CallbackServer:
     def __init__(
         self,
@@ -123,18 +151,20 @@ class CallbackServer:
         routes: dict[str, Handler],
         *,
         receive: Receive,
+        known: Callable[[str], bool],
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         """``routes``: path -> handler(token, body) returning bool (events: accepted?), a dict
         (the JSON answer) or None (not this token's business: 409). An upload is first put to
         ``routes[ARTIFACTS_PATH]`` with ``{"job_run_id", "attempt_id"}``; if accepted, its body
-        goes to ``receive``."""
+        goes to ``receive``. ``known``: whether a token is one the launcher gave out and still
+        honours; a request with any other is refused (401) before a byte of its body is read."""
         self._loop = loop
         self._routes = routes
         self._receive = receive
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._server.daemon_threads = True
+        self._known = known
+        self._server = _BoundedServer((host, port), _handler(self))
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
@@ -156,21 +186,24 @@ class CallbackServer:
 
 def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = IDLE_TIMEOUT_S  # a connection that sends nothing for this long is closed
+
         def do_POST(self) -> None:
-            auth = self.headers.get("Authorization", "")
-            length = int(self.headers.get("Content-Length") or 0)
             if self.path not in server._routes:
                 self._reply(404)
                 return
-            if not auth.startswith("Bearer ") or length > MAX_BODY_BYTES:
-                self._reply(401)
+            token, length = self._admitted(MAX_BODY_BYTES)
+            if token is None:
                 return
             try:
                 body = json.loads(self.rfile.read(length) or b"{}")
-            except ValueError:
+            except (ValueError, OSError):
                 self._reply(400)
                 return
-            answer = server.dispatch(self.path, auth.removeprefix("Bearer "), body)
+            if not isinstance(body, dict):
+                self._reply(400)
+                return
+            answer = server.dispatch(self.path, token, body)
             if answer is True:
                 self._reply(204)
             elif isinstance(answer, dict):
@@ -179,18 +212,16 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(409)
 
         def do_PUT(self) -> None:
-            auth = self.headers.get("Authorization", "")
-            length = int(self.headers.get("Content-Length") or 0)
             parts = self.path.split("/")  # "", "artifacts", jobRunId, attemptId, name
             names: dict[str, ArtifactName] = {name: name for name in ARTIFACT_NAMES}
             if len(parts) != 5 or f"/{parts[1]}" != ARTIFACTS_PATH or parts[4] not in names:
                 self._reply(404)
                 return
-            if not auth.startswith("Bearer ") or length > MAX_ARTIFACT_BYTES:
-                self._reply(401)
+            token, length = self._admitted(MAX_ARTIFACT_BYTES)
+            if token is None:
                 return
             body = {"job_run_id": parts[2], "attempt_id": parts[3]}
-            if server.dispatch(ARTIFACTS_PATH, auth.removeprefix("Bearer "), body) is not True:
+            if server.dispatch(ARTIFACTS_PATH, token, body) is not True:
                 self._reply(409)
                 return
             try:
@@ -200,6 +231,23 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(400)
                 return
             self._reply(204)
+
+        def _admitted(self, limit: int) -> tuple[str | None, int]:
+            """(token, body length) of a request that may be read; else (None, 0), answered
+            without reading its body: 401 for a token the launcher does not know, 400 for a
+            length that is no length, 413 for one over ``limit``."""
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if not token or token == self.headers.get("Authorization") or not server._known(token):
+                self._reply(401)
+                return None, 0
+            text = self.headers.get("Content-Length") or "0"
+            if not text.isdigit():
+                self._reply(400)
+                return None, 0
+            if int(text) > limit:
+                self._reply(413)
+                return None, 0
+            return token, int(text)
 
         def _reply(self, status: int, body: str = "") -> None:
             """A worker killed while it waited (its attempt cancelled) hears nothing: not an

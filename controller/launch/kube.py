@@ -82,6 +82,8 @@ class KubeLauncher:
         self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
         self._attempts: dict[str, _Attempt] = {}
         self._by_pod: dict[str, str] = {}
+        self._tokens: set[str] = set()
+        """Tokens of the attempt Pods in flight (a pool Pod's is checked by ``pools.knows``)."""
         self._auth: AuthBroker | None = None
         self._artifacts = LauncherArtifacts()
         self._server: CallbackServer | None = None
@@ -114,7 +116,9 @@ class KubeLauncher:
         }
         loop = asyncio.get_running_loop()
         receive = self._artifacts.receive
-        self._server = CallbackServer(loop, routes, receive=receive, host=host, port=port)
+        self._server = CallbackServer(
+            loop, routes, receive=receive, known=self._known, host=host, port=port
+        )
         self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
 
@@ -134,6 +138,7 @@ class KubeLauncher:
             return
         attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
         self._attempts[request.attempt_id] = attempt
+        self._tokens.add(attempt.token)
         self._by_pod[attempt.pod] = request.attempt_id
         manifest = self.pod_manifest(request, token=attempt.token)
         task = asyncio.create_task(self._create(attempt, manifest))
@@ -214,6 +219,7 @@ class KubeLauncher:
         self._attempts.pop(attempt.request.attempt_id, None)
         if attempt.pod:
             self._by_pod.pop(attempt.pod, None)
+            self._tokens.discard(attempt.token)
         else:
             self.pools.release(attempt.request.attempt_id)
         if self._auth is not None:
@@ -281,6 +287,10 @@ class KubeLauncher:
         )
 
     # ---------------------------------------------------------------- callback
+    def _known(self, token: str) -> bool:
+        """A token of an attempt Pod in flight, or of a pool Pod of this operator's key."""
+        return token in self._tokens or self.pools.knows(token)
+
     def _attempt_for(self, token: str, body: dict[str, Any]) -> _Attempt | None:
         attempt = self._attempts.get(str(body.get("attempt_id")))
         if attempt is None:

@@ -247,7 +247,9 @@ class LocalLauncher:
                 ARTIFACTS_PATH: self._owns,
             }
             loop = asyncio.get_running_loop()
-            self._server = CallbackServer(loop, routes, receive=self._artifacts.receive)
+            self._server = CallbackServer(
+                loop, routes, receive=self._artifacts.receive, known=self._workers.__contains__
+            )
 
     async def _owns(self, token: str, body: dict[str, Any]) -> bool:
         worker = self._workers.get(token)

@@ -137,7 +137,13 @@ class WorkerPools:
         self._ticker: asyncio.Task[None] | None = None
 
     def token_for(self, name: str) -> str:
-        return hmac.new(self._key, name.encode(), hashlib.sha256).hexdigest()
+        """``name.mac``: the Pod it belongs to is readable, so the callback can check a pool
+        Pod's token (``knows``) before it reads anything, also of a Pod not adopted yet."""
+        return f"{name}.{hmac.new(self._key, name.encode(), hashlib.sha256).hexdigest()}"
+
+    def knows(self, token: str) -> bool:
+        name = token.rpartition(".")[0]
+        return bool(name) and hmac.compare_digest(self.token_for(name), token)
 
     # ---------------------------------------------------------------- attempts
     def submit(self, request: AttemptRequest, template: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ async def _pull(host: AttemptHost, pod: str, pool: str) -> None:
                 post, host.callback, "/work", host.token, body, PULL_TIMEOUT_S
             )
         except urllib.error.HTTPError as exc:
-            if exc.code == 409:  # not this operator's Pod (another key): it makes its own
+            if exc.code in (401, 409):  # not this operator's Pod (another key): it makes its own
                 logging.getLogger(__name__).warning("the operator does not know this Pod")
                 return
             failures += 1
