@@ -86,13 +86,16 @@ class Operator:
 
     async def sync(self) -> None:
         """After the runtime has started: find the JobRun resources of the JobRuns it holds,
-        create those that are missing, and write every Job's status."""
+        create those that are missing, and write every Job's status. A JobRun whose Job is gone
+        gets none: its resource went with the Job (and direct Runs never have one)."""
         for item in await self._list("jobruns"):
             identifier = engine_id(item)
             if self.query.job_run(identifier) is not None:
                 self.mirror.job_run_resource_seen(identifier, item)
         for job_run in self.query.job_runs():
-            await self._ensure_resource(job_run)
+            known = self.query.job(job_run.job_id) is not None
+            if known and direct_kind(job_run.job_id) is None:
+                await self._ensure_resource(job_run)
         for job_id in self.query.job_ids():
             self._mark_job(job_id)
 

@@ -226,3 +226,29 @@ def test_operator_state_stays_bounded_over_a_thousand_scheduled_jobruns(tmp_path
         operator.runtime.close()
 
     asyncio.run(scenario())
+
+
+def test_jobrun_resources_of_a_deleted_job_do_not_come_back_on_restart(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}]})
+        cluster.job("kept", {"payload": [{"apiName": "a"}]})
+        operator = await cluster.start_operator()
+        operator.runtime.trigger("books")
+        operator.runtime.trigger("kept")
+        await run_until_idle(operator)
+        del cluster.custom.objects[("jobs", "books")]
+        await operator.job_deleted("books")
+        await operator.drain()
+        operator.runtime.close()
+        operator = await cluster.start_operator()  # the same store and cluster
+        await run_until_idle(operator)
+        owners = [
+            body["spec"]["jobRef"]["name"]
+            for (plural, _), body in cluster.custom.objects.items()
+            if plural == "jobruns"
+        ]
+        assert owners == ["kept"]
+        operator.runtime.close()
+
+    asyncio.run(scenario())
