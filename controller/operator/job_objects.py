@@ -24,9 +24,12 @@ async def delete_children(
             label_selector=f"intuned.io/job={job_name}",
             grace_period_seconds=5,
         )
-    runs = await asyncio.to_thread(
-        custom.list_namespaced_custom_object, GROUP, VERSION, namespace, "jobruns"
-    )
+    try:
+        runs = await asyncio.to_thread(
+            custom.list_namespaced_custom_object, GROUP, VERSION, namespace, "jobruns"
+        )
+    except ApiException:  # the JobRun CRD deleted with the Jobs': nothing left to remove
+        return
     for item in runs["items"]:
         if (item.get("spec") or {}).get("jobRef", {}).get("name") == job_name:
             with contextlib.suppress(ApiException):

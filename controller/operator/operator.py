@@ -47,6 +47,8 @@ from .writer import StatusWriter
 
 CLUSTER_ONLY_KEYS = ("suspend", "suspendNote", "worker")
 """Keys of a Job resource's spec that are not part of the job definition."""
+CRD_WAIT_S = 5.0
+"""How often a missing CRD (or namespace) is looked for again at start-up."""
 
 
 class Operator:
@@ -100,10 +102,29 @@ class Operator:
             self._mark_job(job_id)
 
     async def _list(self, plural: str) -> list[dict[str, Any]]:
-        found = await asyncio.to_thread(
-            self.custom.list_namespaced_custom_object, GROUP, VERSION, self.namespace, plural
-        )
-        return list(found["items"])
+        """Every resource of ``plural``; while its CRD (or the namespace) is missing, this waits
+        for it to come back, saying so once, rather than failing the operator's start."""
+        said = False
+        while True:
+            try:
+                found = await asyncio.to_thread(
+                    self.custom.list_namespaced_custom_object,
+                    GROUP,
+                    VERSION,
+                    self.namespace,
+                    plural,
+                )
+                return list(found["items"])
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+            if not said:
+                self.runtime.say(
+                    f"operator: no {plural} resources can be listed in {self.namespace} (the "
+                    "CRDs or the namespace are missing); waiting for them"
+                )
+                said = True
+            await asyncio.sleep(CRD_WAIT_S)
 
     # ------------------------------------------------------------------ Jobs
     async def job_changed(self, name: str, body: dict[str, Any]) -> None:

@@ -24,6 +24,8 @@ class FakeCustomObjects:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         """(plural, name) -> the object."""
         self.status_writes = 0
+        self.crds_missing = 0
+        """Lists that answer 404 (the CRDs deleted) before they answer again."""
 
     def add(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create as ``kubectl apply`` would (also used by the operator through the API)."""
@@ -38,6 +40,9 @@ class FakeCustomObjects:
     def list_namespaced_custom_object(
         self, group: str, version: str, namespace: str, plural: str, **_: Any
     ) -> dict[str, Any]:
+        if self.crds_missing > 0:
+            self.crds_missing -= 1
+            raise _error(404)
         return {"items": [o for (p, _n), o in self.objects.items() if p == plural]}
 
     def create_namespaced_custom_object(

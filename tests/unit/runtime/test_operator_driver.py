@@ -252,3 +252,23 @@ def test_jobrun_resources_of_a_deleted_job_do_not_come_back_on_restart(tmp_path:
         operator.runtime.close()
 
     asyncio.run(scenario())
+
+
+def test_an_operator_starting_without_its_crds_waits_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("controller.operator.operator.CRD_WAIT_S", 0.01)
+
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        cluster.job("books", {"payload": [{"apiName": "a"}]})
+        cluster.custom.crds_missing = 3  # deleted, then installed again
+        operator = await cluster.start_operator()
+        assert operator.query.job("books") is not None
+        said = operator.runtime.out.getvalue()  # type: ignore[attr-defined]
+        assert said.count("the CRDs or the namespace are missing") == 1
+        cluster.custom.crds_missing = 1
+        await operator.job_deleted("books")  # the JobRun CRD gone too: nothing to remove
+        operator.runtime.close()
+
+    asyncio.run(scenario())
