@@ -289,3 +289,5 @@ async def _run_until_stopped(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if lease is not None:  # renewals are over: a standby may take over now
+        await asyncio.to_thread(lease.release)

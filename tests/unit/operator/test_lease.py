@@ -84,3 +84,15 @@ def test_another_holder_means_stepping_down_at_once() -> None:
         return lost.is_set()
 
     assert asyncio.run(scenario())
+
+
+def test_a_released_lease_is_taken_over_at_once_and_only_its_holder_releases_it() -> None:
+    api = FlakyApi()
+    active, standby = Lease(api, "ns", "jobctl"), Lease(api, "ns", "jobctl")
+    api.holder = active.identity
+    assert not standby._try()  # renewed just now: held
+    standby.release()  # not its Lease: nothing changes
+    assert api.holder == active.identity
+    active.release()  # a graceful stop
+    assert api.holder is None
+    assert standby._try() and api.holder == standby.identity
