@@ -125,6 +125,9 @@ class JobRun:
     infrastructure_streak: int = 0
     """Attempts failed with an infrastructure error since the last that did not (not stored:
     a restart starts counting again)."""
+    dropped_items: int = 0
+    """``extend_payload`` items refused at ``maxRuns`` (not stored): said once when the first
+    is, and counted when the JobRun ends, not a line per call."""
     auth_validated: bool = False
     """The AuthSession passed validation since the JobRun started or resumed. Until it has, one
     attempt at a time runs (it validates, or recreates, the session for all the others)."""

@@ -100,11 +100,14 @@ class RunBook:
         default_attempts = configuration["retry"]["maximumAttempts"]
         room = configuration.get("maxRuns", len(items) + job_run.payloads) - job_run.payloads
         if len(items) > room:
-            self._notice(
-                job_run,
-                f"{len(items) - max(room, 0)} extend_payload items dropped: the JobRun has "
-                f"reached configuration.maxRuns ({configuration['maxRuns']})",
-            )
+            if not job_run.dropped_items:
+                self._notice(
+                    job_run,
+                    f"{len(items) - max(room, 0)} extend_payload items dropped: the JobRun has "
+                    f"reached configuration.maxRuns ({configuration['maxRuns']}); later ones "
+                    "are counted when it ends",
+                )
+            job_run.dropped_items += len(items) - max(room, 0)
             items = items[: max(room, 0)]
         held = min(len(items), held_room(job_run))
         for seq, item in enumerate(items[:held], start=job_run.payloads):
@@ -343,6 +346,8 @@ class RunBook:
             self._attempts.pop(attempt_id, None)
         job_run.canceling.clear()
         summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
+        if job_run.dropped_items:
+            summary += f"; {job_run.dropped_items} extend_payload items dropped at maxRuns"
         self._notice(job_run, f"ended {status}: {summary}")
         self._pause_on_failure(job_run)
         self._prune(job_run.job_id)

@@ -32,3 +32,12 @@ def test_extend_payload_stops_at_max_runs_and_says_how_many_it_dropped() -> None
     assert job_run.payloads == 3
     assert [r.parameters for r in job_run.runs.values() if r.extended_from] == [{"n": 0}, {"n": 1}]
     assert any("3 extend_payload items dropped" in n for n in output.effects.notices)
+    s.extend(lister, *({"api": "page", "parameters": {"n": n}} for n in range(5, 9)))
+    output = s.step()
+    assert not any("dropped" in n for n in output.effects.notices)  # said once, then counted
+    s.succeed(lister)
+    for run in s.running():
+        s.succeed(run)
+    output = s.step()
+    ended = [n for n in output.effects.notices if "ended COMPLETED" in n]
+    assert ended and "7 extend_payload items dropped at maxRuns" in ended[0]
