@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..engine import JobRun
-from .dashboard import PROTECTED, add_dashboard, authenticated
+from .dashboard import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
 from .dashboard_routes import add_dashboard_routes
 from .direct_routes import add_auth_session_routes, add_run_routes
 from .errors import error_response
@@ -48,6 +48,7 @@ from .operating_routes import add_operating_routes
 from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from .request_bodies import BodyRules
 from .runs_routes import add_runs_routes
+from .sessions import DashboardSessions
 from .shapes import progress_object
 from .views import ApiError, Control, Views
 
@@ -79,7 +80,8 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
         redoc_url=None,
     )
     app.add_middleware(BodyRules)  # inside the key check: nobody's body is read before it
-    _install_errors(app, api_key)
+    sessions = DashboardSessions()
+    _install_errors(app, api_key, sessions)
     views = Views(control)
     _add_job_routes(app, views)
     _add_job_run_routes(app, views)
@@ -88,7 +90,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     add_runs_routes(app, views)
     add_dashboard_routes(app, views)
     add_operating_routes(app, views)
-    add_dashboard(app, views, api_key)
+    add_dashboard(app, views, api_key, sessions)
 
     @app.get(
         "/api/v1/server", response_model=ServerInfo, tags=["server"], responses=ERROR_RESPONSES
@@ -112,13 +114,15 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     return app
 
 
-def _install_errors(app: FastAPI, api_key: str | None) -> None:
+def _install_errors(app: FastAPI, api_key: str | None, sessions: DashboardSessions) -> None:
     @app.middleware("http")
     async def authenticate(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        if request.method not in SAFE_METHODS and not same_origin(request):
+            return error_response(403, "a request from another origin is refused")
         protected = api_key is not None and request.url.path.startswith(PROTECTED)
-        if protected and not authenticated(request, api_key or ""):
+        if protected and not authenticated(request, api_key or "", sessions):
             return error_response(401, "a valid x-api-key header (or signing in) is required")
         return await call_next(request)
 

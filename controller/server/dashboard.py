@@ -4,14 +4,15 @@ sign-in that turns an API key into a cookie, and the files the API links to (aut
 The dashboard is static HTML, CSS and a few ES modules (``dashboard/``) that read the REST API
 from the same origin: no build step, nothing fetched from elsewhere. The trace viewer is the copy
 that ships in the ``playwright`` package, served at ``/trace/`` and given a trace of ours with
-``?trace=``. Signing in checks the key once and sets an HttpOnly, SameSite=Strict cookie holding
-an HMAC of the key (never the key itself); the API accepts that cookie or ``x-api-key``.
+``?trace=``. Signing in checks the key once (tries are rate-limited per client) and sets an
+HttpOnly, SameSite=Strict cookie (``Secure`` when served over HTTPS) holding a session this
+controller can revoke (``sessions.py``: signing out ends it); the API accepts that cookie or
+``x-api-key``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..delivery import ArtifactPathError
 from .errors import error_response
+from .sessions import SESSION_TTL_S, DashboardSessions
 from .views import ApiError, Views
 
 PAGES = Path(__file__).parent / "dashboard"
@@ -32,39 +34,55 @@ PROTECTED = ("/api/", "/artifacts/", "/results/")
 """Paths that reveal Jobs, Runs or their files: they need the key (header or cookie)."""
 
 
-def session_value(api_key: str) -> str:
-    return hmac.new(api_key.encode(), b"jobctl dashboard session", hashlib.sha256).hexdigest()
-
-
-def authenticated(request: Request, api_key: str) -> bool:
+def authenticated(request: Request, api_key: str, sessions: DashboardSessions) -> bool:
     given = request.headers.get("x-api-key", "")
     if secrets.compare_digest(given.encode(), api_key.encode()):
         return True
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    return secrets.compare_digest(cookie.encode(), session_value(api_key).encode())
+    return sessions.valid(request.cookies.get(SESSION_COOKIE, ""))
 
 
-def add_dashboard(app: FastAPI, views: Views, api_key: str | None) -> None:
+def served_over_tls(request: Request) -> bool:
+    """HTTPS here, or at the proxy in front (``X-Forwarded-Proto``)."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    return (forwarded or request.url.scheme) == "https"
+
+
+def add_dashboard(
+    app: FastAPI, views: Views, api_key: str | None, sessions: DashboardSessions
+) -> None:
     @app.get("/", include_in_schema=False)
     async def dashboard() -> FileResponse:
         return FileResponse(PAGES / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.post("/login", include_in_schema=False)
-    async def login(body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
+    async def login(request: Request, body: dict[str, Any] = Body(...)) -> Response:  # noqa: B008
         """``{"key": ...}``: the key is checked here once; the cookie stands in for it after."""
         if api_key is None:
             return Response(status_code=204)
+        client = request.client.host if request.client else "unknown"
+        wait = sessions.retry_after(client)
+        if wait > 0:
+            refused = error_response(429, "too many wrong keys; try again later")
+            refused.headers["Retry-After"] = str(math.ceil(wait))
+            return refused
         key = str(body.get("key") or "")
         if not secrets.compare_digest(key.encode(), api_key.encode()):
+            sessions.failed(client)
             return error_response(401, "that is not this controller's API key")
         response = Response(status_code=204)
         response.set_cookie(
-            SESSION_COOKIE, session_value(api_key), httponly=True, samesite="strict"
+            SESSION_COOKIE,
+            sessions.create(),
+            max_age=int(SESSION_TTL_S),
+            httponly=True,
+            samesite="strict",
+            secure=served_over_tls(request),
         )
         return response
 
     @app.post("/logout", include_in_schema=False)
-    async def logout() -> Response:
+    async def logout(request: Request) -> Response:
+        sessions.revoke(request.cookies.get(SESSION_COOKIE, ""))
         response = Response(status_code=204)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -98,3 +116,18 @@ def add_dashboard(app: FastAPI, views: Views, api_key: str | None) -> None:
 
     app.mount("/ui", StaticFiles(directory=PAGES), name="dashboard")
     app.mount("/trace", StaticFiles(directory=TRACE_VIEWER, html=True), name="trace-viewer")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def same_origin(request: Request) -> bool:
+    """A request a browser sent from a page of this server, or none at all (a program sends
+    no ``Origin``). A page of another origin, another port of this host included, may not act
+    here: its form or script would carry the dashboard's cookie (or need none, on loopback)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    scheme = "https" if served_over_tls(request) else "http"
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
+    return origin == f"{scheme}://{host.split(',')[0].strip()}"
