@@ -19,6 +19,7 @@ from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
 from ..spec.kube import BACKFILL_ANNOTATION, SOURCE_LABEL
 from ..vocabulary import GROUP, VERSION, WarningReason
+from .diffbase import CompactDiffBaseStorage
 from .operator import Operator
 
 WATCH_SERVER_TIMEOUT_S = 270
@@ -153,4 +154,4 @@ def _register_settings(
         settings.posting.level = logging.WARNING
         settings.persistence.finalizer = f"{GROUP}/jobctl"
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=GROUP)
+        settings.persistence.diffbase_storage = CompactDiffBaseStorage(prefix=GROUP)

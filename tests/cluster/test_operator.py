@@ -477,3 +477,37 @@ def test_an_operator_for_a_namespace_that_does_not_exist_says_so(
     assert done.returncode == 2, done.stderr
     assert "namespace 'no-such-ns' does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_job_with_a_large_spec_can_be_changed_and_deleted(
+    api: client.ApiClient, namespace: str, operator, kubectl
+) -> None:
+    """kopf's diff base copied the spec into an annotation: past 256 KiB (128 KiB with
+    ``kubectl apply``'s own copy) every patch was a 422 and the Job could never be deleted."""
+    payload = [{"apiName": "flaky", "parameters": {"n": n, "pad": "x" * 200}} for n in range(800)]
+    manifest = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "Job",
+        "metadata": {"name": "large", "namespace": namespace},
+        "spec": {"payload": payload, "suspend": True},
+    }
+    applied = kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+    assert applied.returncode == 0, applied.stderr
+    wait_for(lambda: status_of(api, namespace, "jobs", "large").get("conditions"), 60, "a status")
+    manifest["spec"]["suspendNote"] = "changed"
+    changed = kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
+    assert changed.returncode == 0, changed.stderr
+    wait_for(lambda: operator_job_note(operator, namespace) == "changed", 60, "the change applied")
+    custom = client.CustomObjectsApi(api)
+    custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, "jobs", "large")
+    wait_for(
+        lambda: "large" not in {j["metadata"]["name"] for j in objects(api, namespace, "jobs")},
+        60,
+        "the large Job gone (finalizer released)",
+    )
+
+
+def operator_job_note(operator, namespace: str) -> str | None:
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    reason = httpx.get(f"{base}/jobs/large", timeout=10).json().get("reason") or {}
+    return "changed" if "changed" in str(reason.get("message")) else None
