@@ -485,16 +485,17 @@ def test_a_job_with_a_large_spec_can_be_changed_and_deleted(
     """kopf's diff base copied the spec into an annotation: past 256 KiB (128 KiB with
     ``kubectl apply``'s own copy) every patch was a 422 and the Job could never be deleted."""
     payload = [{"apiName": "flaky", "parameters": {"n": n, "pad": "x" * 200}} for n in range(800)]
+    spec: dict[str, Any] = {"payload": payload, "suspend": True}
     manifest = {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Job",
         "metadata": {"name": "large", "namespace": namespace},
-        "spec": {"payload": payload, "suspend": True},
+        "spec": spec,
     }
     applied = kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
     assert applied.returncode == 0, applied.stderr
     wait_for(lambda: status_of(api, namespace, "jobs", "large").get("conditions"), 60, "a status")
-    manifest["spec"]["suspendNote"] = "changed"
+    spec["suspendNote"] = "changed"
     changed = kubectl("apply", "-f", "-", stdin=json.dumps(manifest))
     assert changed.returncode == 0, changed.stderr
     wait_for(lambda: operator_job_note(operator, namespace) == "changed", 60, "the change applied")

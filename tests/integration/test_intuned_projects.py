@@ -98,19 +98,25 @@ def test_an_intuned_template_project_runs_unchanged(tmp_path, env_cache, site) -
     assert PASSWORD not in logs + done.stdout + done.stderr
 
 
+def hello_project(root: Path, job: dict[str, Any]) -> Path:
+    """A project with one API (``hello``) and one Job (``hello``)."""
+    project = root / "project"
+    (project / "api").mkdir(parents=True)
+    (project / "api" / "hello.py").write_text("async def automation(page):\n    return 1\n")
+    jobs = project / "intuned-resources" / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "hello.job.json").write_text(json.dumps(job))
+    return project
+
+
 def test_a_dependency_that_cannot_be_installed_fails_the_job_run_at_once_located(
     tmp_path, env_cache, site
 ) -> None:
-    project = tmp_path / "project"
-    (project / "api").mkdir(parents=True)
-    (project / "api" / "hello.py").write_text("async def automation(page):\n    return 1\n")
+    project = hello_project(tmp_path, {"payload": [{"apiName": "hello"}] * 3})
     (project / "pyproject.toml").write_text(
         '[project]\nname = "x"\nversion = "0"\ndependencies = [\n'
         '    "jobctl-no-such-package-for-tests==9.9.9",\n]\n'
     )
-    jobs = project / "intuned-resources" / "jobs"
-    jobs.mkdir(parents=True)
-    (jobs / "hello.job.json").write_text(json.dumps({"payload": [{"apiName": "hello"}] * 3}))
     done = run(project, tmp_path / "state", env_cache, site, "hello")
     assert done.returncode == 2, done.stderr
     with sqlite3.connect(tmp_path / "state" / "state.db") as db:
@@ -125,16 +131,12 @@ def test_a_dependency_that_cannot_be_installed_fails_the_job_run_at_once_located
 def test_a_check_hook_that_fails_to_import_fails_its_attempt_at_once(
     tmp_path, env_cache, site
 ) -> None:
-    project = tmp_path / "project"
-    (project / "api").mkdir(parents=True)
-    (project / "api" / "hello.py").write_text("async def automation(page):\n    return 1\n")
+    job = {"payload": [{"apiName": "hello"}], "auth_session": {"id": "member"}}
+    project = hello_project(tmp_path, job)
     (project / "auth-sessions").mkdir()
     (project / "auth-sessions" / "check.py").write_text("import no_such_module_here\n")
     resources = project / "intuned-resources"
-    (resources / "jobs").mkdir(parents=True)
     (resources / "auth-sessions").mkdir()
-    job = {"payload": [{"apiName": "hello"}], "auth_session": {"id": "member"}}
-    (resources / "jobs" / "hello.job.json").write_text(json.dumps(job))
     session = {"parameters": {"username": "reader", "password": PASSWORD}}
     (resources / "auth-sessions" / "member.auth-session.json").write_text(json.dumps(session))
     done = run(project, tmp_path / "state", env_cache, site, "hello")
