@@ -133,7 +133,9 @@ class KubeLauncher:
     async def start(self, request: AttemptRequest) -> None:
         worker = self.worker_of(request.job_id) or {}
         if (worker.get("mode") or self.settings.mode) == "pool":
-            self._attempts[request.attempt_id] = _Attempt(request, "", "")
+            attempt = _Attempt(request, self.pools.attempt_token(request.attempt_id), "")
+            self._attempts[request.attempt_id] = attempt
+            self._tokens.add(attempt.token)
             self.pools.submit(request, self._template(worker))
             return
         attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
@@ -217,9 +219,9 @@ class KubeLauncher:
             return
         attempt.done = True
         self._attempts.pop(attempt.request.attempt_id, None)
+        self._tokens.discard(attempt.token)
         if attempt.pod:
             self._by_pod.pop(attempt.pod, None)
-            self._tokens.discard(attempt.token)
         else:
             self.pools.release(attempt.request.attempt_id)
         if self._auth is not None:
@@ -288,18 +290,15 @@ class KubeLauncher:
 
     # ---------------------------------------------------------------- callback
     def _known(self, token: str) -> bool:
-        """A token of an attempt Pod in flight, or of a pool Pod of this operator's key."""
+        """A token of an attempt in flight (its Pod's, or its own in a pool), or of a pool Pod
+        of this operator's key (``/work`` only)."""
         return token in self._tokens or self.pools.knows(token)
 
     def _attempt_for(self, token: str, body: dict[str, Any]) -> _Attempt | None:
         attempt = self._attempts.get(str(body.get("attempt_id")))
         if attempt is None:
             return None
-        if attempt.pod:
-            mine = secrets.compare_digest(attempt.token, token)
-        else:
-            mine = self.pools.holds(token, attempt.request.attempt_id)
-        return attempt if mine else None
+        return attempt if secrets.compare_digest(attempt.token, token) else None
 
     async def _request(self, token: str, body: dict[str, Any]) -> dict[str, Any] | None:
         attempt = self._attempt_for(token, body)

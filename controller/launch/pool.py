@@ -141,6 +141,14 @@ class WorkerPools:
         Pod's token (``knows``) before it reads anything, also of a Pod not adopted yet."""
         return f"{name}.{hmac.new(self._key, name.encode(), hashlib.sha256).hexdigest()}"
 
+    def attempt_token(self, attempt_id: str) -> str:
+        """The credential of one pooled attempt, given to the Pod with its start command (never
+        in the Pod's environment): what the attempt's events, AuthSession questions and uploads
+        are authenticated by. The Pod's own token only fetches work, so code of one Job on a
+        shared Pod cannot act for another Job's attempt with it."""
+        mac = hmac.new(self._key, f"attempt:{attempt_id}".encode(), hashlib.sha256).hexdigest()
+        return f"attempt.{mac}"
+
     def knows(self, token: str) -> bool:
         name = token.rpartition(".")[0]
         return bool(name) and hmac.compare_digest(self.token_for(name), token)
@@ -158,10 +166,6 @@ class WorkerPools:
         pool = self._pool(pool_key(template))
         pool.template = template
         self._reconcile(pool)
-
-    def holds(self, token: str, attempt_id: str) -> bool:
-        pod = self._holder.get(attempt_id)
-        return pod is not None and hmac.compare_digest(pod.token, token)
 
     def withdraw(self, attempt_id: str) -> bool:
         """Cancel: True when the attempt was still queued (it is over); otherwise its Pod is
@@ -252,7 +256,9 @@ class WorkerPools:
 
     def _take(self, pod: _PoolPod) -> dict[str, Any]:
         answer: dict[str, Any] = {
-            "start": [self._command(r) for r in pod.starts],
+            "start": [
+                {**self._command(r), "token": self.attempt_token(r.attempt_id)} for r in pod.starts
+            ],
             "cancel": list(pod.cancels),
             "exit": pod.retiring,
         }

@@ -33,14 +33,16 @@ class AttemptEventPoster:
     event loop (every attempt's Playwright calls) never waits for the controller to answer.
     ``flush`` before the process exits, so that the last outcomes reach the controller."""
 
-    def __init__(self, callback: str, token: str) -> None:
-        self.callback, self.token = callback, token
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+    def __init__(self, callback: str) -> None:
+        self.callback = callback
+        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         threading.Thread(target=self._run, daemon=True, name="event-poster").start()
 
-    def sender(self, attempt_id: str) -> Callable[[dict[str, Any]], None]:
+    def sender(self, attempt_id: str, token: str) -> Callable[[dict[str, Any]], None]:
+        """Events of one attempt, authenticated by ``token`` (the attempt's credential)."""
+
         def send(event: dict[str, Any]) -> None:
-            self._queue.put({"attempt_id": attempt_id, **event})
+            self._queue.put((token, {"attempt_id": attempt_id, **event}))
 
         return send
 
@@ -56,9 +58,9 @@ class AttemptEventPoster:
 
     def _run(self) -> None:
         while True:
-            body = self._queue.get()
+            token, body = self._queue.get()
             try:
-                post(self.callback, "/events", self.token, body, 30)
+                post(self.callback, "/events", token, body, 30)
             except Exception as exc:  # refused (an attempt no longer ours) or unreachable
                 logging.getLogger(__name__).warning("event %s not delivered: %s", body["type"], exc)
             finally:

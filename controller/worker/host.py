@@ -37,8 +37,7 @@ class AttemptHost:
     ) -> None:
         self.pool, self.apis, self.artifacts = pool, apis, artifacts
         self.callback, self.token = callback, token
-        self.events = AttemptEventPoster(callback, token)
-        self.upload = uploader(callback, token)
+        self.events = AttemptEventPoster(callback)
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.gone = asyncio.Event()
 
@@ -52,8 +51,11 @@ class AttemptHost:
             self.tasks[attempt_id].cancel()
 
     async def _attempt(self, request: dict[str, Any]) -> None:
-        send = self.events.sender(request["attempt_id"])
-        ask = asker(self.callback, self.token, request["attempt_id"])
+        """The attempt acts with its own credential when its command brings one (a pool Pod's),
+        else with this worker's."""
+        token = request.pop("token", None) or self.token
+        send = self.events.sender(request["attempt_id"], token)
+        ask = asker(self.callback, token, request["attempt_id"])
         try:
             await run_attempt(
                 self.pool,
@@ -62,7 +64,7 @@ class AttemptHost:
                 self.artifacts,
                 send=send,
                 ask=ask,
-                upload=self.upload,
+                upload=uploader(self.callback, token),
             )
         except asyncio.CancelledError:
             send(worker_event("cancelled"))

@@ -33,8 +33,8 @@ async def serve() -> int:
     artifacts = Path(os.environ.get("JOBCTL_ARTIFACTS", "/tmp/jobctl-attempts"))
     route_output()
     request = await asyncio.to_thread(fetch_request, callback, token, attempt_id)
-    events = AttemptEventPoster(callback, token)
-    send = events.sender(attempt_id)
+    events = AttemptEventPoster(callback)
+    send = events.sender(attempt_id, token)
     profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
     async with async_playwright() as playwright:
         browser, main, cdp_url = await launch_with_profile(playwright, Path(profile.name))

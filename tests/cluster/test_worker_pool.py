@@ -33,11 +33,39 @@ async def automation(page, params, **kwargs):
 """
 
 
+PROBE = """
+import json
+import os
+import urllib.error
+import urllib.request
+
+from controller.worker.runtime import current_attempt
+
+
+async def automation(page, params, **_kwargs):
+    own = current_attempt.get().attempt_id
+    answers = {}
+    for path in ("/attempt", "/events", "/auth"):
+        body = {"attempt_id": own, "type": "result", "result": {"forged": True}, "op": "state"}
+        request = urllib.request.Request(
+            os.environ["JOBCTL_CALLBACK"] + path, data=json.dumps(body).encode(), method="POST",
+            headers={"Authorization": "Bearer " + os.environ["JOBCTL_WORKER_TOKEN"],
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                answers[path] = response.status
+        except urllib.error.HTTPError as refused:
+            answers[path] = refused.code
+    return answers
+"""
+
+
 @pytest.fixture(scope="module")
 def operator_flags(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     project = tmp_path_factory.mktemp("pool-project")
     (project / "api").mkdir()
     (project / "api" / "pause.py").write_text(PAUSE)
+    (project / "api" / "probe.py").write_text(PROBE)
     # no warm minimum: each test sees its Pods made and retired
     return [
         "--project",
@@ -164,3 +192,19 @@ def test_a_restarted_operator_adopts_its_pool_pod_and_makes_no_other(
     assert (status["successfulRuns"], status["failedRuns"]) == (8, 0)
     assert len(before) == 1 and seen == before, "the Pod was not adopted (or another was made)"
     wait_for(lambda: not _pool_pods(api, namespace), 30, "the idle pool Pod to be retired")
+
+
+def test_a_pool_pods_own_token_cannot_act_for_an_attempt(
+    api: client.ApiClient, namespace: str, operator
+) -> None:
+    """Code on a pool Pod reads the Pod's token from its environment: it fetches work and
+    nothing else; an attempt's request, events and AuthSession questions need the attempt's
+    own credential, which came with its start command."""
+    apply(api, namespace, "Job", "probe", {"payload": [{"apiName": "probe", "parameters": {}}]})
+    apply(api, namespace, "JobRun", "probe-1", {"jobRef": {"name": "probe"}})
+    status = wait_for(lambda: _completed(api, namespace, "probe-1"), 120, "the probe to end")
+    assert status["successfulRuns"] == 1
+    base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
+    (run,) = httpx.get(f"{base}/job-runs/probe-1/runs", timeout=10).json()["runs"]
+    detail = httpx.get(f"{base}/job-runs/probe-1/runs/{run['id']}", timeout=10).json()
+    assert detail["run"]["result"] == {"/attempt": 409, "/events": 409, "/auth": 409}

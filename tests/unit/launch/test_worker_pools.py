@@ -103,17 +103,20 @@ def test_a_pool_wants_a_pod_per_attempts_per_pod_within_its_maximum() -> None:
     assert _run(scenario, maximum=3) == [pool_pod_name(KEY, i) for i in range(3)]
 
 
-def test_attempts_go_to_ready_pods_least_loaded_first_and_only_their_token_reports() -> None:
-    async def scenario(pools: WorkerPools, *_: Any) -> tuple[list[str], list[str], bool, bool]:
+def test_attempts_go_to_ready_pods_least_loaded_first_each_with_a_credential_of_its_own() -> None:
+    async def scenario(pools: WorkerPools, *_: Any) -> tuple[list[str], list[str], set[str]]:
         for n in range(3):
             pools.submit(_request(n), TEMPLATE)
-        first = _started(await _poll(pools, 0))
+        first = await _poll(pools, 0)
         second = _started(await _poll(pools, 1))
-        mine = pools.holds(pools.token_for(pool_pod_name(KEY, 0)), "ru_0.1")
-        other = pools.holds(pools.token_for(pool_pod_name(KEY, 1)), "ru_0.1")
-        return first, second, mine, other
+        assert first is not None
+        tokens = {r["token"] for r in first["start"]}
+        assert tokens == {pools.attempt_token("ru_0.1"), pools.attempt_token("ru_1.1")}
+        assert pools.token_for(pool_pod_name(KEY, 0)) not in tokens  # the Pod's only polls
+        return _started(first), second, tokens
 
-    assert _run(scenario) == (["ru_0.1", "ru_1.1"], ["ru_2.1"], True, False)
+    first, second, tokens = _run(scenario)
+    assert (first, second, len(tokens)) == (["ru_0.1", "ru_1.1"], ["ru_2.1"], 2)
 
 
 def test_a_poll_with_another_pods_token_is_refused() -> None:
