@@ -123,13 +123,20 @@ def install_monitoring_crds(kubectl) -> None:
     installed = kubectl("apply", "--server-side", "-f", str(MONITORING_CRDS))
     assert installed.returncode == 0, installed.stderr
     for name in ("servicemonitors", "prometheusrules"):
-        ready = kubectl(
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            f"crd/{name}.monitoring.coreos.com",
+        # ``kubectl wait`` fails at once (not waits) while a new CRD has no conditions yet
+        wait_for(
+            lambda name=name: (
+                kubectl(
+                    "wait",
+                    "--for=condition=Established",
+                    "--timeout=10s",
+                    f"crd/{name}.monitoring.coreos.com",
+                ).returncode
+                == 0
+            ),
+            60,
+            f"the {name} CRD established",
         )
-        assert ready.returncode == 0, ready.stderr
 
 
 def test_unknown_values_are_rejected_by_the_schema() -> None:
