@@ -123,20 +123,14 @@ def install_monitoring_crds(kubectl) -> None:
     installed = kubectl("apply", "--server-side", "-f", str(MONITORING_CRDS))
     assert installed.returncode == 0, installed.stderr
     for name in ("servicemonitors", "prometheusrules"):
-        # ``kubectl wait`` fails at once (not waits) while a new CRD has no conditions yet
-        wait_for(
-            lambda name=name: (
-                kubectl(
-                    "wait",
-                    "--for=condition=Established",
-                    "--timeout=10s",
-                    f"crd/{name}.monitoring.coreos.com",
-                ).returncode
-                == 0
-            ),
-            60,
-            f"the {name} CRD established",
-        )
+        crd = f"crd/{name}.monitoring.coreos.com"
+        wait_for(lambda crd=crd: _established(kubectl, crd), 60, f"{crd} established")
+
+
+def _established(kubectl, crd: str) -> bool:
+    """``kubectl wait`` fails at once (does not wait) while a new CRD has no conditions yet."""
+    waited = kubectl("wait", "--for=condition=Established", "--timeout=10s", crd)
+    return bool(waited.returncode == 0)
 
 
 def test_unknown_values_are_rejected_by_the_schema() -> None:
