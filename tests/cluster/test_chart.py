@@ -5,6 +5,7 @@ operator's ServiceAccount has exactly the permissions of the allowlist below and
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import uuid
@@ -124,7 +125,7 @@ def install_monitoring_crds(kubectl) -> None:
     assert installed.returncode == 0, installed.stderr
     for name in ("servicemonitors", "prometheusrules"):
         crd = f"crd/{name}.monitoring.coreos.com"
-        wait_for(lambda crd=crd: _established(kubectl, crd), 60, f"{crd} established")
+        wait_for(functools.partial(_established, kubectl, crd), 60, f"{crd} established")
 
 
 def _established(kubectl, crd: str) -> bool:
