@@ -43,6 +43,9 @@ def register(commands: Any) -> None:
 
 
 def run_install(args: argparse.Namespace) -> int:
+    if not args.project.is_dir():
+        print(f"jobctl project install: {args.project}: no such folder", file=sys.stderr)
+        return 2
     builder = EnvironmentBuilder(args.cache, say=project_options.say)
     try:
         environment = builder.ensure(args.project)
