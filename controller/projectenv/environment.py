@@ -102,9 +102,11 @@ class EnvironmentBuilder:
         shutil.rmtree(target, ignore_errors=True)
         install = requirements.install_list(playwright)
         provided = f" ({', '.join(requirements.provided)}: provided by jobctl)"
+        pinned = any(d.name == "playwright" for d in requirements.declared)
+        driver = "the project's playwright" if pinned else f"playwright {playwright} (jobctl's)"
         self.say(
             f"project environment {name}: Python {python} with {len(install)} requirement(s) "
-            f"from {requirements.source}{provided if requirements.provided else ''}"
+            f"from {requirements.source}{provided if requirements.provided else ''}; {driver}"
         )
         uv = str(find_uv_bin())
         self._run([uv, "venv", "--quiet", "--relocatable", "--python", str(python), str(building)])
