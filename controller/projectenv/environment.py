@@ -28,7 +28,7 @@ from pathlib import Path
 from uv import find_uv_bin
 
 from .interpreters import NoInterpreterError, candidates, choose, probe
-from .requirements import ProjectRequirements, RequirementsError, read
+from .requirements import WORKER_NEEDS, ProjectRequirements, RequirementsError, read
 
 READY = "jobctl-ready"
 """Written last into a complete environment."""
@@ -102,7 +102,7 @@ class EnvironmentBuilder:
         shutil.rmtree(target, ignore_errors=True)
         install = requirements.install_list(playwright)
         provided = f" ({', '.join(requirements.provided)}: provided by jobctl)"
-        pinned = any(d.name == "playwright" for d in requirements.declared)
+        pinned = any(d.name == WORKER_NEEDS for d in requirements.declared)
         driver = "the project's playwright" if pinned else f"playwright {playwright} (jobctl's)"
         self.say(
             f"project environment {name}: Python {python} with {len(install)} requirement(s) "
