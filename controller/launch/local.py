@@ -6,9 +6,12 @@ isolation level), taking commands as JSON lines on stdin and reporting through a
 HTTP callback server on 127.0.0.1. Sharing one browser between a few attempts is what makes a
 small machine fast: on 2 cores, four Chromium instances do a third less work than one.
 
-Every worker gets its own random token; an event is accepted only with the token of the worker
-that holds that attempt, so a stale or foreign process cannot report for an attempt it does not
-run. Cancelling an attempt cancels its task in the worker; if the attempt does not stop within
+Every attempt gets a credential of its own, with its start command on the worker's stdin (never
+in the worker's environment, which its user code can read): its events, AuthSession questions
+and uploads are accepted only with it, and only while a live worker holds the attempt, so a
+stale or foreign process, or another attempt's code, cannot report for it.
+
+Cancelling an attempt cancels its task in the worker; if the attempt does not stop within
 ``CANCEL_GRACE_S`` (user code that never yields), the worker process is killed. A worker that
 dies reports ``AttemptExited`` for every attempt it held, which the engine counts as an
 infrastructure failure and retries. Dead workers are replaced on demand.
@@ -46,7 +49,6 @@ CANCEL_GRACE_S = 10.0
 @dataclass
 class _Worker:
     number: int
-    token: str
     process: asyncio.subprocess.Process
     attempts: dict[str, str] = field(default_factory=dict)
     """Attempt ID -> its JobRun's ID."""
@@ -89,8 +91,10 @@ class LocalLauncher:
         self.project = project
         self.artifacts = artifacts
         self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
-        self._workers: dict[str, _Worker] = {}
+        self._workers: dict[int, _Worker] = {}
         self._by_attempt: dict[str, _Worker] = {}
+        self._credentials: dict[str, str] = {}
+        """Credential -> the attempt in flight it stands for."""
         self._spawned = 0
         self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
@@ -124,7 +128,9 @@ class LocalLauncher:
             request = dataclasses.replace(request, proxy=self.defaults.proxy)
         worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
-        command = self._artifacts.command(request, callback=None)
+        credential = secrets.token_urlsafe(24)
+        self._credentials[credential] = request.attempt_id
+        command = {**self._artifacts.command(request, callback=None), "token": credential}
         await self._send(worker, {"op": "start", "request": command})
 
     async def cancel(self, attempt_id: str) -> None:
@@ -179,7 +185,6 @@ class LocalLauncher:
     async def _spawn(self) -> _Worker:
         python = await self._python()
         self._spawned += 1
-        token = secrets.token_urlsafe(24)
         logs = self.artifacts / "workers"
         logs.mkdir(parents=True, exist_ok=True)
         env = {
@@ -187,7 +192,6 @@ class LocalLauncher:
             **self.defaults.environment,
             PROJECT_ENV_NAMES: ",".join(self.defaults.environment),
             "JOBCTL_CALLBACK": self.callback_url,
-            "JOBCTL_WORKER_TOKEN": token,
             "JOBCTL_PROJECT": str(self.project.resolve()),
             "JOBCTL_ARTIFACTS": str(self.artifacts.resolve()),
             "JOBCTL_ATTEMPTS_PER_WORKER": str(self.attempts_per_worker),
@@ -203,14 +207,14 @@ class LocalLauncher:
                 stderr=log,
                 env=env,
             )
-        worker = _Worker(self._spawned, token, process)
-        self._workers[token] = worker
+        worker = _Worker(self._spawned, process)
+        self._workers[worker.number] = worker
         worker.monitor = asyncio.create_task(self._watch(worker))
         return worker
 
     async def _watch(self, worker: _Worker) -> None:
         code = await worker.process.wait()
-        self._workers.pop(worker.token, None)
+        self._workers.pop(worker.number, None)
         for attempt_id in sorted(worker.attempts):
             self._by_attempt.pop(attempt_id, None)
             self._ended(attempt_id)
@@ -218,13 +222,22 @@ class LocalLauncher:
         worker.attempts.clear()
 
     def _ended(self, attempt_id: str) -> None:
+        for credential in [c for c, a in self._credentials.items() if a == attempt_id]:
+            del self._credentials[credential]
         if self._auth is not None:
             self._auth.attempt_ended(attempt_id)
 
+    def _holder(self, token: str, attempt_id: Any) -> _Worker | None:
+        """The live worker that holds the attempt ``token`` stands for, if it is
+        ``attempt_id``."""
+        if self._credentials.get(token) != attempt_id:
+            return None
+        return self._by_attempt.get(attempt_id)
+
     def _on_event(self, token: str, payload: dict[str, Any]) -> bool:
-        worker = self._workers.get(token)
         attempt_id = payload.get("attempt_id")
-        if worker is None or attempt_id not in worker.attempts:
+        worker = self._holder(token, attempt_id)
+        if worker is None:
             return False
         assert isinstance(attempt_id, str)
         link = self._artifacts.link(worker.attempts[attempt_id], attempt_id)
@@ -248,22 +261,21 @@ class LocalLauncher:
             }
             loop = asyncio.get_running_loop()
             self._server = CallbackServer(
-                loop, routes, receive=self._artifacts.receive, known=self._workers.__contains__
+                loop, routes, receive=self._artifacts.receive, known=self._credentials.__contains__
             )
 
     async def _owns(self, token: str, body: dict[str, Any]) -> bool:
-        worker = self._workers.get(token)
         attempt_id = str(body.get("attempt_id"))
+        worker = self._holder(token, attempt_id)
         return worker is not None and worker.attempts.get(attempt_id) == body.get("job_run_id")
 
     async def _accept(self, token: str, payload: dict[str, Any]) -> bool:
         return self._on_event(token, payload)
 
     async def _answer(self, token: str, payload: dict[str, Any]) -> dict[str, Any] | None:
-        """An AuthSession question from one of this worker's attempts (None: not its own)."""
-        worker = self._workers.get(token)
+        """A question of the attempt ``token`` stands for (None: not its own)."""
         attempt_id = payload.get("attempt_id")
-        if worker is None or attempt_id not in worker.attempts or self._auth is None:
+        if self._holder(token, attempt_id) is None or self._auth is None:
             return None
         assert isinstance(attempt_id, str)
         return await self._auth.handle(attempt_id, payload)

@@ -1,10 +1,11 @@
 """A local worker process: an ``AttemptHost`` whose commands arrive on stdin.
 
 Started by the local launcher as ``python -m controller.worker``; configured by environment
-(``JOBCTL_CALLBACK``, ``JOBCTL_WORKER_TOKEN``, ``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``,
-``JOBCTL_ATTEMPTS_PER_WORKER``: how many shared contexts to keep) so no secret appears on a
-command line. Commands are JSON lines: ``{"op": "start", "request": {...}}`` and ``{"op":
-"cancel", "attempt_id": ...}``. The process ends with stdin (0) or its browser (3).
+(``JOBCTL_CALLBACK``, ``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``, ``JOBCTL_ATTEMPTS_PER_WORKER``:
+how many shared contexts to keep). No credential is in the environment (its user code can read
+it): each start command brings its attempt's own. Commands are JSON lines: ``{"op": "start",
+"request": {...}}`` and ``{"op": "cancel", "attempt_id": ...}``. The process ends with stdin (0)
+or its browser (3).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ async def serve() -> int:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.__stdin__)
     async with warm_host(
         callback=os.environ["JOBCTL_CALLBACK"],
-        token=os.environ["JOBCTL_WORKER_TOKEN"],
+        token=os.environ.get("JOBCTL_WORKER_TOKEN", ""),  # none: each attempt brings its own
         project=Path(os.environ["JOBCTL_PROJECT"]),
         artifacts=Path(os.environ["JOBCTL_ARTIFACTS"]),
         shared_contexts=int(os.environ.get("JOBCTL_ATTEMPTS_PER_WORKER", "4")),

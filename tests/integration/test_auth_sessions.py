@@ -234,32 +234,26 @@ def _assert_no_secret_leaks(tmp_path: Path, output: str, job_run: JobRun) -> Non
 
 
 STEAL = """
-import json
 import os
-import urllib.request
-
-from controller.worker.runtime import current_attempt
+import sys
 
 
 async def automation(page, params, **_kwargs):
-    answers = []
-    for op in ("state", "parameters"):
-        body = {"attempt_id": current_attempt.get().attempt_id, "op": op, "session": "member"}
-        request = urllib.request.Request(
-            os.environ["JOBCTL_CALLBACK"] + "/auth", data=json.dumps(body).encode(), method="POST",
-            headers={"Authorization": "Bearer " + os.environ["JOBCTL_WORKER_TOKEN"],
-                     "Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as response:
-            answers.append(json.loads(response.read()))
-    return answers
+    # no credential in the environment; take the attempt's own from the call stack
+    frame, ask = sys._getframe(1), None
+    while frame is not None and ask is None:
+        ask, frame = frame.f_locals.get("ask"), frame.f_back
+    answers = [await ask({"op": op, "session": "member"}) for op in ("state", "parameters")]
+    return {"tokenInEnvironment": "JOBCTL_WORKER_TOKEN" in os.environ, "answers": answers}
 """
 
 
-def test_an_attempt_without_the_auth_session_cannot_read_it_with_the_workers_token(
+def test_an_attempt_without_the_auth_session_cannot_read_it_with_any_credential(
     tmp_path: Path, site: Callable[..., str]
 ) -> None:
-    """User code that takes its worker's token and callback from its environment and asks about
-    another Job's AuthSession gets nothing: the session asked about must be its JobRun's."""
+    """User code finds no worker credential in its environment; with its own attempt's (dug out of
+    the call stack) it asks about another Job's AuthSession and gets nothing: the session asked
+    about must be its JobRun's."""
     site()
     project = tmp_path / "project"
     shutil.copytree(PROJECT, project)
@@ -280,5 +274,5 @@ def test_an_attempt_without_the_auth_session_cannot_read_it_with_the_workers_tok
     (line,) = ctl.query.final_run_lines(stolen)
     ctl.close()
     refused = {"action": "error", "message": "not this attempt's AuthSession"}
-    assert line["apiInfo"]["result"] == [refused, refused]
+    assert line["apiInfo"]["result"] == {"tokenInEnvironment": False, "answers": [refused] * 2}
     assert PASSWORD not in json.dumps(line)
