@@ -188,14 +188,15 @@ AI_GATEWAY_KEY_ENV = "JOBCTL_AI_GATEWAY_API_KEY"
 
 
 def get_ai_gateway_config() -> tuple[str, str]:
-    """``(base_url, api_key)`` of the AI gateway the controller is configured with (its
-    ``--ai-gateway-url``, and the key from ``$JOBCTL_AI_GATEWAY_API_KEY``)."""
+    """``(base_url, api_key)`` of the AI gateway the controller is configured with:
+    ``$JOBCTL_AI_GATEWAY_URL`` and ``$JOBCTL_AI_GATEWAY_API_KEY`` of the controller (local
+    workers inherit its environment), or of the worker Pods (``worker.env``)."""
     attempt_for("get_ai_gateway_config")
     base_url = os.environ.get(AI_GATEWAY_URL_ENV)
     if not base_url:
         raise RuntimeError(
-            "get_ai_gateway_config(): no AI gateway is configured; start the controller with "
-            f"--ai-gateway-url (and ${AI_GATEWAY_KEY_ENV} for its key)"
+            f"get_ai_gateway_config(): no AI gateway is configured; set ${AI_GATEWAY_URL_ENV} "
+            f"(and ${AI_GATEWAY_KEY_ENV} for its key) for the workers"
         )
     return base_url, os.environ.get(AI_GATEWAY_KEY_ENV, "")
 
