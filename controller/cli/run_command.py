@@ -180,8 +180,10 @@ def _followed(controller: EmbeddedController, triggered: JobRun) -> JobRun:
     an earlier JobRun of the Job is still active (resumed after an interrupted run), that one,
     so that ``--until-idle`` sees the Job's work through instead of reporting a refusal."""
     refused = triggered.reason is not None and triggered.reason["type"] == "another-job-run-active"
+    if triggered.status != "CANCELED" or not refused:
+        return triggered
     active = [r for r in controller.query.job_runs(triggered.job_id) if r.active]
-    if triggered.status != "CANCELED" or not refused or not active:
+    if not active:
         return triggered
     print(
         f"jobctl run: {triggered.job_id}: JobRun {active[0].id} (resumed from an earlier run) is "

@@ -236,8 +236,9 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
             """(token, body length) of a request that may be read; else (None, 0), answered
             without reading its body: 401 for a token the launcher does not know, 400 for a
             length that is no length, 413 for one over ``limit``."""
-            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            if not token or token == self.headers.get("Authorization") or not server._known(token):
+            header = self.headers.get("Authorization", "")
+            token = header.removeprefix("Bearer ")
+            if not header.startswith("Bearer ") or not server._known(token):
                 self._reply(401)
                 return None, 0
             text = self.headers.get("Content-Length") or "0"

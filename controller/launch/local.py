@@ -42,6 +42,7 @@ from ..engine import (
 from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
 from ..vocabulary import FINAL_WORKER_EVENTS, PROJECT_ENV_NAMES, error
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
+from .credentials import Credentials
 
 CANCEL_GRACE_S = 10.0
 
@@ -93,8 +94,7 @@ class LocalLauncher:
         self._queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()
         self._workers: dict[int, _Worker] = {}
         self._by_attempt: dict[str, _Worker] = {}
-        self._credentials: dict[str, str] = {}
-        """Credential -> the attempt in flight it stands for."""
+        self._credentials = Credentials(secrets.token_bytes(32), "attempt")
         self._spawned = 0
         self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
@@ -128,8 +128,7 @@ class LocalLauncher:
             request = dataclasses.replace(request, proxy=self.defaults.proxy)
         worker.attempts[request.attempt_id] = request.job_run_id
         self._by_attempt[request.attempt_id] = worker
-        credential = secrets.token_urlsafe(24)
-        self._credentials[credential] = request.attempt_id
+        credential = self._credentials.mint(request.attempt_id)
         command = {**self._artifacts.command(request, callback=None), "token": credential}
         await self._send(worker, {"op": "start", "request": command})
 
@@ -222,15 +221,17 @@ class LocalLauncher:
         worker.attempts.clear()
 
     def _ended(self, attempt_id: str) -> None:
-        for credential in [c for c, a in self._credentials.items() if a == attempt_id]:
-            del self._credentials[credential]
         if self._auth is not None:
             self._auth.attempt_ended(attempt_id)
+
+    def _in_flight(self, token: str) -> bool:
+        """A credential of an attempt a live worker holds (checked before a body is read)."""
+        return self._credentials.subject(token) in self._by_attempt
 
     def _holder(self, token: str, attempt_id: Any) -> _Worker | None:
         """The live worker that holds the attempt ``token`` stands for, if it is
         ``attempt_id``."""
-        if self._credentials.get(token) != attempt_id:
+        if self._credentials.subject(token) != attempt_id:
             return None
         return self._by_attempt.get(attempt_id)
 
@@ -261,7 +262,7 @@ class LocalLauncher:
             }
             loop = asyncio.get_running_loop()
             self._server = CallbackServer(
-                loop, routes, receive=self._artifacts.receive, known=self._credentials.__contains__
+                loop, routes, receive=self._artifacts.receive, known=self._in_flight
             )
 
     async def _owns(self, token: str, body: dict[str, Any]) -> bool:

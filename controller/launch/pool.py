@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import hmac
 import json
 import math
 import secrets
@@ -43,6 +42,7 @@ from kubernetes.client.rest import ApiException
 
 from ..engine import AttemptRequest
 from ..vocabulary import GROUP
+from .credentials import Credentials
 from .pods import PoolSettings, create_pod
 
 POOL_LABEL = f"{GROUP}/pool"
@@ -124,7 +124,9 @@ class WorkerPools:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.core, self.namespace, self.settings = core, namespace, settings
-        self._key, self._manifest, self._lost, self._say = key, manifest, lost, say
+        self._manifest, self._lost, self._say = manifest, lost, say
+        self._pod_tokens = Credentials(key, "pool-pod")
+        self._attempt_tokens = Credentials(key, "attempt")
         self._command = command
         """An attempt request as its Pod is told it (with where its artifacts go)."""
         self._callback = callback
@@ -137,21 +139,19 @@ class WorkerPools:
         self._ticker: asyncio.Task[None] | None = None
 
     def token_for(self, name: str) -> str:
-        """``name.mac``: the Pod it belongs to is readable, so the callback can check a pool
-        Pod's token (``knows``) before it reads anything, also of a Pod not adopted yet."""
-        return f"{name}.{hmac.new(self._key, name.encode(), hashlib.sha256).hexdigest()}"
+        """A Pod's token names it, so the callback can check it (``knows``) before it reads
+        anything, also of a Pod not adopted yet."""
+        return self._pod_tokens.mint(name)
 
     def attempt_token(self, attempt_id: str) -> str:
         """The credential of one pooled attempt, given to the Pod with its start command (never
         in the Pod's environment): what the attempt's events, AuthSession questions and uploads
         are authenticated by. The Pod's own token only fetches work, so code of one Job on a
         shared Pod cannot act for another Job's attempt with it."""
-        mac = hmac.new(self._key, f"attempt:{attempt_id}".encode(), hashlib.sha256).hexdigest()
-        return f"attempt.{mac}"
+        return self._attempt_tokens.mint(attempt_id)
 
     def knows(self, token: str) -> bool:
-        name = token.rpartition(".")[0]
-        return bool(name) and hmac.compare_digest(self.token_for(name), token)
+        return self._pod_tokens.subject(token) is not None
 
     # ---------------------------------------------------------------- attempts
     def submit(self, request: AttemptRequest, template: dict[str, Any]) -> None:
@@ -221,7 +221,7 @@ class WorkerPools:
         """``POST /work`` from a pool Pod: what it should start, cancel, or whether to exit.
         None (409) for a token that is not the named Pod's."""
         name, key = str(body.get("pod", "")), str(body.get("pool", ""))
-        if not name or not hmac.compare_digest(self.token_for(name), token):
+        if not name or self._pod_tokens.subject(token) != name:
             return None
         pod = self._pods.get(name) or self._adopt(name, key)
         if pod.waiter is not None and not pod.waiter.done():
