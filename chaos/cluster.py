@@ -25,7 +25,18 @@ from kubernetes import client, config
 from controller.operator.lease import RENEW_DEADLINE_S
 from controller.vocabulary import GROUP, VERSION
 
-from .harness import JOBCTL, PROJECT, ROOT, Processes, Report, Site, free_port, tally, wait_for
+from .harness import (
+    JOBCTL,
+    PROJECT,
+    ROOT,
+    Processes,
+    Report,
+    Site,
+    count_runs_run_twice,
+    free_port,
+    tally,
+    wait_for,
+)
 
 CLUSTER = ROOT / "hack" / "cluster" / "cluster.py"
 NAMESPACE = "chaos"
@@ -169,6 +180,7 @@ def _finish(plane: ControlPlane, operator: Operator, report: Report, count: int)
         operator.ensure_running()
         time.sleep(0.5)
     tally(operator.lines(), count, report)
+    count_runs_run_twice(operator.state / "state.db", report)
     runs = client.CustomObjectsApi(plane.api).list_namespaced_custom_object(
         GROUP, VERSION, NAMESPACE, "jobruns"
     )["items"]

@@ -24,6 +24,7 @@ from .harness import (
     Processes,
     Report,
     Site,
+    count_runs_run_twice,
     kill_all,
     marked_processes,
     tally,
@@ -106,6 +107,7 @@ class Project:
             report.details["error"] = f"the last controller exited {code} (log: {self.log})"
         lines = self.lines()
         tally(lines, count, report)
+        count_runs_run_twice(self.state / "state.db", report)
         return lines
 
     def killed(self, process: subprocess.Popen[bytes], report: Report) -> None:

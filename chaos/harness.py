@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -136,6 +137,18 @@ def kill_all(pids: Iterable[int]) -> None:
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+
+
+def count_runs_run_twice(state_db: Path, report: Report) -> None:
+    """``runs_run_twice``: launches of Runs beyond the attempts they used, from the controller's
+    state: a Run whose attempt was in flight at a kill and ran again. An upper bound (an attempt
+    that had not yet reached a worker counts too); local workers die with their controller, so
+    embedded scenarios expect some, while Pods that outlive the operator resend their outcomes
+    (target 0 there). ``runs_run_twice_per_kill`` divides by the faults."""
+    with contextlib.closing(sqlite3.connect(state_db)) as db:
+        (again,) = db.execute("SELECT COALESCE(SUM(launches - attempts), 0) FROM runs").fetchone()
+    report.details["runs_run_twice"] = int(again)
+    report.details["runs_run_twice_per_kill"] = round(int(again) / max(report.faults, 1), 2)
 
 
 def tally(lines: list[str], count: int, report: Report) -> None:

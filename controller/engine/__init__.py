@@ -12,6 +12,7 @@ from .errors import EngineError, InvalidDefinitionError, NotFoundError
 from .ids import direct_kind
 from .launcher import (
     ArtifactStore,
+    AttemptAdopter,
     AttemptAuthenticated,
     AttemptAuthFailed,
     AttemptEvent,
@@ -37,6 +38,7 @@ __all__ = [
     "CANCEL_GRACE_MS",
     "PENDING_HELD",
     "ArtifactStore",
+    "AttemptAdopter",
     "AttemptAuthFailed",
     "AttemptAuthenticated",
     "AttemptEvent",

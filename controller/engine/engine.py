@@ -63,12 +63,14 @@ class Engine(JobCommands):
         self._known_jobs: dict[str, KnownJob] = {}
 
     # ------------------------------------------------------------------ restore
-    def restore(self, jobs: Iterable[KnownJob], job_runs: Iterable[JobRun]) -> None:
-        """Load persisted state. Runs that were RUNNING go back to PENDING without using an
-        attempt (the controller, not the automation, stopped them); a pause that was waiting
-        for attempts to exit is complete, since those attempts died with the controller. A
-        JobRun stored running with no Run left to run ends here, so that it never holds its
-        Job's overlap rule against the first trigger after a restart."""
+    def restore(self, jobs: Iterable[KnownJob], job_runs: Iterable[JobRun], now: int) -> None:
+        """Load persisted state. Runs that were RUNNING keep their attempt's slot and wait up to
+        ``RESTORED_WAIT_MS`` for its outcome from a worker that outlived the controller, unless
+        ``requeue_restored`` gives them up first; then they go back to PENDING without using an
+        attempt (the controller, not the automation, stopped them). A pause that was waiting for
+        attempts to exit is complete. A JobRun stored running with no Run left to run ends
+        here, so that it never holds its Job's overlap rule against the first trigger after a
+        restart."""
         for known in jobs:
             self._known_jobs[known.job_id] = known
         for job_run in job_runs:
@@ -78,11 +80,10 @@ class Engine(JobCommands):
                 continue
             self._active_by_job[job_run.job_id] = job_run.id
             ordered = sorted(job_run.runs.values(), key=lambda r: r.seq)  # unfinished ones
-            job_run.pending = deque(r.id for r in ordered)
+            job_run.pending = deque(r.id for r in ordered if r.status != "RUNNING")
             for run in ordered:
                 if run.status == "RUNNING":
-                    run.status = "PENDING"
-                    self._touch_run(run)
+                    self._await_restored(job_run, run, now)
             if job_run.status == "PAUSING":
                 self._set_status(job_run, "PAUSED", job_run.updated_at)
             elif job_run.status == "PENDING" and not ordered and not job_run.spilled:
@@ -172,6 +173,7 @@ class Engine(JobCommands):
             return
         job_run = self.job_runs[run.job_run_id]
         if isinstance(event, AttemptStarted | AttemptHeartbeat):
+            run.restored = False  # a worker still runs it: it is an attempt like any other
             run.worker_started = True
             # The timeout runs from when the attempt really starts (a cold worker may take a
             # while to get there) and restarts on every extend_timeout() heartbeat.
@@ -214,7 +216,9 @@ class Engine(JobCommands):
         for job_run in [self.job_runs[i] for i in self._active_by_job.values()]:
             for run_id in list(job_run.running):
                 run = job_run.runs[run_id]
-                if run.deadline is not None and run.deadline <= now:
+                if run.deadline is not None and run.deadline <= now and run.restored:
+                    self._requeue(job_run, run)
+                elif run.deadline is not None and run.deadline <= now:
                     self._effects.cancels.append(run.attempt_id)
                     seconds = timeout_ms(job_run, run) // 1000
                     failure = error(

@@ -9,7 +9,7 @@ so launchers may deliver them late or twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
@@ -148,6 +148,17 @@ class BrowserLauncher(Protocol):
     leave artifacts."""
 
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None: ...
+
+
+@runtime_checkable
+class AttemptAdopter(Protocol):
+    """A launcher whose workers outlive the controller (Pods): after a restart it can take back
+    attempts still running there, or whose outcomes they still hold and resend."""
+
+    def expect(self, requests: Sequence[AttemptRequest]) -> set[str]:
+        """Accept these attempts' events again as if just started; the IDs of those it can
+        (the others ran where nothing survives a restart)."""
+        ...
 
 
 class Launcher(Protocol):

@@ -78,6 +78,9 @@ class Run:
     attempt_started_at: int | None = None
     """When the current attempt was launched (not stored: an attempt in flight at a crash
     leaves no record, and uses no retry)."""
+    restored: bool = False
+    """Its attempt was in flight when the controller stopped, and its outcome may still come
+    from a worker that outlived the controller (not stored)."""
 
     @property
     def attempt_id(self) -> str:

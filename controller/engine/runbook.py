@@ -9,7 +9,7 @@ Every change is recorded where ``take_output`` finds it: the dirty-object maps a
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,7 +31,13 @@ from . import ids
 from .attempt_requests import attempt_request, shared_request
 from .deliveries import ending_deliveries, sink_delivery
 from .errors import NotFoundError
-from .launcher import AttemptEvent, AttemptExited, AttemptFailed, AttemptResult
+from .launcher import (
+    AttemptEvent,
+    AttemptExited,
+    AttemptFailed,
+    AttemptRequest,
+    AttemptResult,
+)
 from .output import Changes, Effects, Output, ended_attempt, implied_by_run
 from .policies import beyond_history, failure_pause_note
 from .records import Job, JobRun, Run, timeout_ms
@@ -39,6 +45,9 @@ from .results import Identity, LineOwner, result_record
 from .spill import SpilledRuns, held_room, hold, new_run, wants_loading
 
 AUTH_EXPIRY_RERUNS = 3
+RESTORED_WAIT_MS = 20_000
+"""How long a Run whose attempt was in flight at a restart waits for that attempt's outcome
+(from a worker that outlived the controller and resends it) before it runs again."""
 """Starts of a Run that may end in an expired AuthSession without using an attempt."""
 INFRASTRUCTURE_FAILURES_IN_A_ROW = 20
 """Attempts of one JobRun failing with an infrastructure error, with no success or other
@@ -169,6 +178,49 @@ class RunBook:
         self._attempts[run.attempt_id] = run
         self._touch_run(run)
         self._effects.starts.append(attempt_request(run, timeout, shared))
+
+    def _await_restored(self, job_run: JobRun, run: Run, now: int) -> None:
+        """At a restart: the Run keeps its attempt's slot for ``RESTORED_WAIT_MS``, so that the
+        outcome of an attempt that finished while the controller was away counts (the Run does
+        not run twice). A JobRun that is not running (paused, stopping) gives it up at once."""
+        if job_run.status != "PENDING" or job_run.stopping:
+            run.status = "PENDING"
+            job_run.pending.append(run.id)
+            self._touch_run(run)
+            return
+        run.restored = True
+        run.deadline = now + RESTORED_WAIT_MS
+        job_run.running.add(run.id)
+        self._running_total += 1
+        self._attempts[run.attempt_id] = run
+
+    def restored_requests(self) -> list[AttemptRequest]:
+        """The attempts restored Runs wait for, as they were started (for a launcher that can
+        take them back from its workers)."""
+        requests = []
+        for run in self._attempts.values():
+            if run.restored:
+                job_run = self.job_runs[run.job_run_id]
+                shared = shared_request(job_run, self._proxy(job_run.job_id))
+                requests.append(attempt_request(run, timeout_ms(job_run, run), shared))
+        return requests
+
+    def requeue_restored(self, keep: Collection[str]) -> None:
+        """Restored Runs whose attempts are not in ``keep`` (no worker can still hold them) go
+        back to PENDING now, without using an attempt."""
+        for run in [r for r in self._attempts.values() if r.restored]:
+            if run.attempt_id not in keep:
+                self._requeue(self.job_runs[run.job_run_id], run)
+
+    def _requeue(self, job_run: JobRun, run: Run) -> None:
+        """A restored Run whose attempt's outcome never came runs again (it left no record and
+        uses no attempt); the attempt, should a worker still run it, is cancelled."""
+        self._release(job_run, run)
+        self._effects.cancels.append(run.attempt_id)
+        run.restored = False
+        run.status = "PENDING"
+        job_run.pending.appendleft(run.id)
+        self._touch_run(run)
 
     def _proxy(self, job_id: str) -> str | None:
         """Secrets are never snapshotted (the snapshot is stored); read them from the Job."""

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from ..engine import (
     ArtifactStore,
     AttemptEvent,
     AttemptExited,
+    AttemptHeartbeat,
     AttemptRequest,
     AuthBroker,
 )
@@ -96,6 +97,7 @@ class KubeLauncher:
             manifest=self.pool_pod_manifest,
             command=self.command,
             lost=self._lost,
+            resumed=lambda attempt_id: self._queue.put_nowait(AttemptHeartbeat(attempt_id)),
             callback=lambda: self.callback_url,
             say=say,
         )
@@ -133,9 +135,7 @@ class KubeLauncher:
     async def start(self, request: AttemptRequest) -> None:
         worker = self.worker_of(request.job_id) or {}
         if (worker.get("mode") or self.settings.mode) == "pool":
-            attempt = _Attempt(request, self.pools.attempt_token(request.attempt_id), "")
-            self._attempts[request.attempt_id] = attempt
-            self._tokens.add(attempt.token)
+            self._hold_pooled(request)
             self.pools.submit(request, self._template(worker))
             return
         attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
@@ -146,6 +146,26 @@ class KubeLauncher:
         task = asyncio.create_task(self._create(attempt, manifest))
         self._creating.add(task)
         task.add_done_callback(self._creating.discard)
+
+    def expect(self, requests: Sequence[AttemptRequest]) -> set[str]:
+        """Pooled attempts in flight at the last stop: their Pods (adopted as they poll) may
+        still run them, or hold their outcomes and resend them; their credentials derive from
+        the pool key, so they are the same as before. Attempts of Pods of their own are not
+        taken back (their tokens went with the last operator): they run again."""
+        taken = set()
+        for request in requests:
+            worker = self.worker_of(request.job_id) or {}
+            if (worker.get("mode") or self.settings.mode) != "pool":
+                continue
+            self._hold_pooled(request)
+            self.pools.expect(request)
+            taken.add(request.attempt_id)
+        return taken
+
+    def _hold_pooled(self, request: AttemptRequest) -> None:
+        attempt = _Attempt(request, self.pools.attempt_token(request.attempt_id), "")
+        self._attempts[request.attempt_id] = attempt
+        self._tokens.add(attempt.token)
 
     async def _create(self, attempt: _Attempt, manifest: dict[str, Any]) -> None:
         """Then, or on a refusal, the attempt ends as an infrastructure failure, which the

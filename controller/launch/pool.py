@@ -106,6 +106,8 @@ Manifest = Callable[[str, str, dict[str, Any], str], dict[str, Any]]
 """(Pod name, pool key, template, token) -> the Pod."""
 Lost = Callable[[str, int | None], None]
 """An attempt ended without an outcome (its Pod died, or it could not be placed)."""
+Resumed = Callable[[str], None]
+"""An attempt expected back after a restart is still running on a Pod that polled."""
 
 
 class WorkerPools:
@@ -119,12 +121,13 @@ class WorkerPools:
         manifest: Manifest,
         command: Callable[[AttemptRequest], dict[str, Any]],
         lost: Lost,
+        resumed: Resumed = lambda _attempt_id: None,
         callback: Callable[[], str] = lambda: "",
         say: Callable[[str], None] = print,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.core, self.namespace, self.settings = core, namespace, settings
-        self._manifest, self._lost, self._say = manifest, lost, say
+        self._manifest, self._lost, self._resumed, self._say = manifest, lost, resumed, say
         self._pod_tokens = Credentials(key, "pool-pod")
         self._attempt_tokens = Credentials(key, "attempt")
         self._command = command
@@ -135,6 +138,8 @@ class WorkerPools:
         self._pools: dict[str, _Pool] = {}
         self._pods: dict[str, _PoolPod] = {}
         self._holder: dict[str, _PoolPod] = {}
+        self._expected: dict[str, AttemptRequest] = {}
+        """Attempts given out before a restart, until a Pod says it runs one or they end."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
 
@@ -167,24 +172,33 @@ class WorkerPools:
         pool.template = template
         self._reconcile(pool)
 
+    def expect(self, request: AttemptRequest) -> None:
+        """An attempt given to a Pod before a restart: a Pod that polls saying it runs it keeps
+        it (and ``resumed`` says so); one that finished it resends its outcome."""
+        self._expected[request.attempt_id] = request
+
     def withdraw(self, attempt_id: str) -> bool:
-        """Cancel: True when the attempt was still queued (it is over); otherwise its Pod is
-        told, and deleted if the attempt is still there after ``CANCEL_GRACE_S``."""
+        """Cancel: True when no Pod has the attempt (it was still queued, or expected back and
+        never claimed: it is over); otherwise its Pod is told, and deleted if the attempt is
+        still there after ``CANCEL_GRACE_S``."""
         for pool in self._pools.values():
             for request in pool.queue:
                 if request.attempt_id == attempt_id:
                     pool.queue.remove(request)
                     return True
         pod = self._holder.get(attempt_id)
-        if pod is not None:
-            pod.cancels.append(attempt_id)
-            self._answer(pod)
-            loop = asyncio.get_running_loop()
-            loop.call_later(CANCEL_GRACE_S, self._enforce_cancel, attempt_id)
+        if pod is None:
+            self._expected.pop(attempt_id, None)
+            return True
+        pod.cancels.append(attempt_id)
+        self._answer(pod)
+        loop = asyncio.get_running_loop()
+        loop.call_later(CANCEL_GRACE_S, self._enforce_cancel, attempt_id)
         return False
 
     def release(self, attempt_id: str) -> None:
         """The attempt is over (its outcome arrived, or it was lost): free its slot."""
+        self._expected.pop(attempt_id, None)
         pod = self._holder.pop(attempt_id, None)
         if pod is None:
             return
@@ -237,6 +251,8 @@ class WorkerPools:
             if i in pod.assigned and pod.assigned[i] not in pod.starts
         ]
         pod.unconfirmed.clear()
+        for attempt_id in sorted(running & self._expected.keys()):
+            self._claim(pod, self._expected.pop(attempt_id))
         pod.cancels += sorted(running - pod.given - set(pod.cancels))
         pod.given &= running | set(pod.assigned)
         self._dispatch(self._pools[pod.key])
@@ -248,6 +264,13 @@ class WorkerPools:
                 return waiter.result()
             pod.waiter = None
         return self._take(pod)
+
+    def _claim(self, pod: _PoolPod, request: AttemptRequest) -> None:
+        """``pod`` still runs an attempt given out before a restart: it holds it again."""
+        pod.assigned[request.attempt_id] = request
+        pod.given.add(request.attempt_id)
+        self._holder[request.attempt_id] = pod
+        self._resumed(request.attempt_id)
 
     def _answer(self, pod: _PoolPod) -> None:
         if pod.waiter is not None and not pod.waiter.done():

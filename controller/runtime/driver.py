@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from ..auth import AuthSessions, saved_states
 from ..delivery import Deliverer, PublicUrl, S3Clients
 from ..engine import (
+    AttemptAdopter,
     AttemptEvent,
     BackfillTick,
     BrowserLauncher,
@@ -143,13 +144,21 @@ class Runtime:
         self.store.deliveries.release_all(now)  # a restart retries what was held
         stored = self.store.load()
         self.artifacts.sweep({job_run.id for job_run in stored.job_runs})
-        self.engine.restore(stored.jobs, stored.job_runs)
+        self.engine.restore(stored.jobs, stored.job_runs, now)
         self.definitions.load(PassTarget(self, now))
         self._resume_direct(now)
         self.engine.forget_unknown_jobs(now)
+        self._take_back_restored()
         active = [j for j in self.engine.job_runs.values() if j.active]
         self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
+
+    def _take_back_restored(self) -> None:
+        """Attempts in flight at the last stop whose workers may have outlived it (Pods) are
+        expected back; the others run again at once."""
+        requests = self.engine.restored_requests()
+        adopter = self.launcher if isinstance(self.launcher, AttemptAdopter) else None
+        self.engine.requeue_restored(adopter.expect(requests) if adopter and requests else set())
 
     # ---------------------------------------------------------------- commands
     # Commands change the engine at once and save the pass; the loop performs the effects

@@ -8,6 +8,8 @@ import json
 import logging
 import queue
 import threading
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +17,9 @@ from typing import Any
 
 AUTH_WAIT_S = 3_600
 """An AuthSession question may wait for another attempt's recreation (the controller bounds it)."""
+RESEND_FOR_S = 300.0
+RESEND_FIRST_S = 0.25
+RESEND_MAX_PAUSE_S = 2.0
 
 
 def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: float) -> bytes:
@@ -33,8 +38,8 @@ class AttemptEventPoster:
     event loop (every attempt's Playwright calls) never waits for the controller to answer.
     ``flush`` before the process exits, so that the last outcomes reach the controller."""
 
-    def __init__(self, callback: str) -> None:
-        self.callback = callback
+    def __init__(self, callback: str, *, resend_for_s: float = RESEND_FOR_S) -> None:
+        self.callback, self.resend_for_s = callback, resend_for_s
         self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         threading.Thread(target=self._run, daemon=True, name="event-poster").start()
 
@@ -60,11 +65,30 @@ class AttemptEventPoster:
         while True:
             token, body = self._queue.get()
             try:
-                post(self.callback, "/events", token, body, 30)
-            except Exception as exc:  # refused (an attempt no longer ours) or unreachable
-                logging.getLogger(__name__).warning("event %s not delivered: %s", body["type"], exc)
+                self._deliver(token, body)
             finally:
                 self._queue.task_done()
+
+    def _deliver(self, token: str, body: dict[str, Any]) -> None:
+        """Sent again until the controller answers, for up to ``resend_for_s``: the outcome of
+        an attempt that ended while the controller restarted reaches the one that comes back
+        (which waits for it a while), so the Run does not run twice. A refusal is final."""
+        log, waited, pause = logging.getLogger(__name__), 0.0, RESEND_FIRST_S
+        while True:
+            try:
+                post(self.callback, "/events", token, body, 30)
+                return
+            except urllib.error.HTTPError as exc:  # refused: not (or no longer) its attempt
+                log.warning("event %s refused: %s", body["type"], exc)
+                return
+            except (OSError, ValueError) as exc:  # the controller away, or restarting
+                if waited >= self.resend_for_s:
+                    log.warning("event %s not delivered: %s", body["type"], exc)
+                    return
+                if not waited:
+                    log.warning("event %s not delivered yet (%s); sending again", body["type"], exc)
+            time.sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, RESEND_MAX_PAUSE_S)
 
 
 def asker(

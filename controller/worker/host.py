@@ -1,10 +1,8 @@
-"""What a long-lived worker is, wherever its commands come from: one warm Chromium running
-several attempts at once, each a task that reports through the callback.
+"""What a worker's runner is, wherever its commands come from: one warm Chromium running several
+attempts at once, each a task that reports through its agent.
 
-A local worker process (commands on stdin) and a pool Pod (commands pulled from the operator)
-are both an ``AttemptHost``; only the command source differs. A cancelled attempt stops at its
-next await, closes its context and reports ``cancelled``. When the browser dies, ``gone`` is
-set: the process exits and whoever started it replaces it.
+A cancelled attempt stops at its next await, closes its context and reports ``cancelled``. When
+the browser dies, ``gone`` is set: the process exits and whoever started it replaces it.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from playwright.async_api import async_playwright
 
@@ -24,20 +22,29 @@ from ..vocabulary import error, worker_event
 from .apis import ApiLoader
 from .attempt import BrowserGoneError, run_attempt
 from .browser import launch_with_profile
-from .callback import AttemptEventPoster, asker, uploader
+from .callback import Upload
 from .contexts import ContextPool
 from .logs import RoutedStream
+from .runtime import Ask, Send
 
 STOP_GRACE_S = 5.0
 
 
+class Reporting(Protocol):
+    """How an attempt reaches the controller: through whoever holds its credential."""
+
+    def sender(self, attempt_id: str) -> Send: ...
+    def asker(self, attempt_id: str) -> Ask: ...
+    def uploader(self, attempt_id: str) -> Upload: ...
+    def ended(self, attempt_id: str) -> None: ...
+
+
 class AttemptHost:
     def __init__(
-        self, pool: ContextPool, apis: ApiLoader, artifacts: Path, *, callback: str, token: str
+        self, pool: ContextPool, apis: ApiLoader, artifacts: Path, reporting: Reporting
     ) -> None:
         self.pool, self.apis, self.artifacts = pool, apis, artifacts
-        self.callback, self.token = callback, token
-        self.events = AttemptEventPoster(callback)
+        self.reporting = reporting
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.gone = asyncio.Event()
 
@@ -51,11 +58,8 @@ class AttemptHost:
             self.tasks[attempt_id].cancel()
 
     async def _attempt(self, request: dict[str, Any]) -> None:
-        """The attempt acts with its own credential when its command brings one (a pool Pod's),
-        else with this worker's."""
-        token = request.pop("token", None) or self.token
-        send = self.events.sender(request["attempt_id"], token)
-        ask = asker(self.callback, token, request["attempt_id"])
+        attempt_id = request["attempt_id"]
+        send = self.reporting.sender(attempt_id)
         try:
             await run_attempt(
                 self.pool,
@@ -63,19 +67,20 @@ class AttemptHost:
                 request,
                 self.artifacts,
                 send=send,
-                ask=ask,
-                upload=uploader(self.callback, token),
+                ask=self.reporting.asker(attempt_id),
+                upload=self.reporting.uploader(attempt_id),
             )
         except asyncio.CancelledError:
             send(worker_event("cancelled"))
         except BrowserGoneError:
             self.gone.set()
         except Exception as exc:  # a defect of the worker: the attempt must still end, now
-            logging.getLogger(__name__).exception("attempt %s failed", request["attempt_id"])
+            logging.getLogger(__name__).exception("attempt %s failed", attempt_id)
             failure = error("worker-error", "infrastructure", f"{type(exc).__name__}: {exc}")
             send(worker_event("failed", error=failure))
         finally:
-            self.tasks.pop(request["attempt_id"], None)
+            self.tasks.pop(attempt_id, None)
+            self.reporting.ended(attempt_id)
 
     async def stop(self) -> None:
         """Cancel what still runs and give it a moment to report ``cancelled``."""
@@ -84,7 +89,6 @@ class AttemptHost:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_GRACE_S)
-        self.events.flush()
 
 
 def route_output() -> None:
@@ -97,7 +101,7 @@ def route_output() -> None:
 
 @contextlib.asynccontextmanager
 async def warm_host(
-    *, callback: str, token: str, project: Path, artifacts: Path, shared_contexts: int
+    reporting: Reporting, *, project: Path, artifacts: Path, shared_contexts: int
 ) -> AsyncIterator[AttemptHost]:
     """A host with its Chromium launched; on exit its attempts are cancelled, their last events
     sent, and the browser closed."""
@@ -105,7 +109,7 @@ async def warm_host(
         profile = tempfile.TemporaryDirectory(prefix="jobctl-profile-")
         browser, main, cdp_url = await launch_with_profile(playwright, Path(profile.name))
         pool = ContextPool(browser, max_idle=shared_contexts, main_context=main, cdp_url=cdp_url)
-        host = AttemptHost(pool, ApiLoader(project), artifacts, callback=callback, token=token)
+        host = AttemptHost(pool, ApiLoader(project), artifacts, reporting)
         try:
             yield host
         finally:

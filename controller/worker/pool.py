@@ -1,13 +1,14 @@
-"""A pool Pod: an ``AttemptHost`` that pulls its commands from the operator.
+"""A pool Pod: a worker whose agent pulls its commands from the operator.
 
 Started as ``python -m controller.worker.pool`` in a worker pool Pod; configured by environment
 (``JOBCTL_CALLBACK``, ``JOBCTL_POD_NAME``, ``JOBCTL_POOL``, ``JOBCTL_WORKER_TOKEN``,
-``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``, ``JOBCTL_ATTEMPTS_PER_WORKER``). It keeps one long poll
-on ``POST /work`` open, saying which attempts it runs and which finished since its last poll (so
+``JOBCTL_PROJECT``, ``JOBCTL_ARTIFACTS``, ``JOBCTL_ATTEMPTS_PER_WORKER``). The Pod's token only
+polls ``POST /work``; every attempt it is given brings a credential of its own. The agent keeps
+one long poll open, saying which attempts it runs and which finished since its last poll (so
 that an answer lost on the way is sent again, and attempts from before an operator restart are
 cancelled), and does what the answer says: start, cancel, exit. While the operator is away it
 keeps trying; it exits on ``exit``, on SIGTERM (the operator deleting the Pod: as PID 1 in a
-container it would otherwise ignore it) or when its browser dies (3).
+container it would otherwise ignore it) or when its runner's browser dies (3).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import sys
 import urllib.error
 from pathlib import Path
 
+from .agent import Agent, read_private, started_agent
 from .callback import post
-from .host import AttemptHost, route_output, warm_host
 
 PULL_TIMEOUT_S = 60.0
 """Longer than the operator holds a poll open (``launch.pool.PULL_WAIT_S``)."""
@@ -31,43 +32,38 @@ RETRY_MAX_S = 5.0
 
 
 async def serve() -> int:
-    route_output()
+    logging.basicConfig(level=logging.INFO)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    async with warm_host(
-        callback=os.environ["JOBCTL_CALLBACK"],
-        token=os.environ["JOBCTL_WORKER_TOKEN"],
-        project=Path(os.environ.get("JOBCTL_PROJECT", ".")),
+    token = read_private("JOBCTL_WORKER_TOKEN")
+    async with started_agent(
+        callback=read_private("JOBCTL_CALLBACK"),
         artifacts=Path(os.environ.get("JOBCTL_ARTIFACTS", "/tmp/jobctl-attempts")),
         shared_contexts=int(os.environ.get("JOBCTL_ATTEMPTS_PER_WORKER", "4")),
-    ) as host:
-        print("ready", file=sys.__stderr__, flush=True)
-        waits = [
-            asyncio.create_task(
-                _pull(host, os.environ["JOBCTL_POD_NAME"], os.environ["JOBCTL_POOL"])
-            ),
-            asyncio.create_task(host.gone.wait()),
-            asyncio.create_task(stop.wait()),
-        ]
+    ) as (agent, exited):
+        pulling = _pull(agent, token, os.environ["JOBCTL_POD_NAME"], os.environ["JOBCTL_POOL"])
+        waits = [asyncio.create_task(pulling), exited, asyncio.create_task(stop.wait())]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:
-            task.cancel()
-    return 3 if host.gone.is_set() else 0
+            if task is not exited:
+                task.cancel()
+    return exited.result()
 
 
-async def _pull(host: AttemptHost, pod: str, pool: str) -> None:
+async def _pull(agent: Agent, token: str, pod: str, pool: str) -> None:
+    await agent.ready.wait()  # work taken before Chromium is up would wait for it
     finished: set[str] = set()
     running: set[str] = set()
     failures = 0
     while True:
-        now_running = set(host.tasks)
+        now_running = agent.running
         finished |= running - now_running
         running = now_running
         body = {"pod": pod, "pool": pool, "running": sorted(running), "finished": sorted(finished)}
         try:
             raw = await asyncio.to_thread(
-                post, host.callback, "/work", host.token, body, PULL_TIMEOUT_S
+                post, agent.callback, "/work", token, body, PULL_TIMEOUT_S
             )
         except urllib.error.HTTPError as exc:
             if exc.code in (401, 409):  # not this operator's Pod (another key): it makes its own
@@ -86,9 +82,9 @@ async def _pull(host: AttemptHost, pod: str, pool: str) -> None:
         finished.clear()
         answer = json.loads(raw or b"{}")
         for request in answer.get("start") or ():
-            host.start(request)
+            agent.start(request)
         for attempt_id in answer.get("cancel") or ():
-            host.cancel(attempt_id)
+            agent.cancel(attempt_id)
         if answer.get("exit"):
             return
 

@@ -3,11 +3,12 @@
 There is no container runtime here: a Pod's (single) container command runs as a local process
 (``python`` means this repository's virtualenv, or the interpreter ``HARNESS_IMAGES_FILE`` maps
 the Pod's image to: an image that carries a project's environment), with the container's
-environment (literal values, Secret and field references resolved) and the repository as
-working directory. The harness binds pending Pods to its Node, writes the phase, container
-state and exit code back, kills the process when the Pod is deleted and then confirms the
-deletion, as a kubelet does. It also creates each namespace's ``default`` ServiceAccount (the
-controller-manager's job, which this control plane does not run).
+environment (literal values, Secret and field references resolved; ``HOSTNAME`` the Pod's name
+as a kubelet sets it, ``HARNESS_POD`` its namespace and name, so tests can find its process) and
+the repository as working directory. The harness binds pending Pods to its Node, writes the
+phase, container state and exit code back, kills the process when the Pod is deleted and then
+confirms the deletion, as a kubelet does. It also creates each namespace's ``default``
+ServiceAccount (the controller-manager's job, which this control plane does not run).
 
 Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement. A
 Pod can start late, as on a real node (container creation from a warm image): the seconds in
@@ -176,6 +177,8 @@ class Harness:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": "/tmp",
             "PYTHONPATH": str(ROOT),
+            "HOSTNAME": pod.metadata.name,  # as a kubelet sets it
+            "HARNESS_POD": f"{pod.metadata.namespace}/{pod.metadata.name}",
         }
         for variable in container.env or []:
             env[variable.name] = self.resolve(pod, variable)

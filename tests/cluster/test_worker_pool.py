@@ -34,29 +34,32 @@ async def automation(page, params, **kwargs):
 
 
 PROBE = """
-import json
+import gc
 import os
-import urllib.error
-import urllib.request
+import re
+import sys
 
-from controller.worker.runtime import current_attempt
+CREDENTIAL = re.compile(r"[.][0-9a-f]{64}$")
 
 
 async def automation(page, params, **_kwargs):
-    own = current_attempt.get().attempt_id
-    answers = {}
-    for path in ("/attempt", "/events", "/auth"):
-        body = {"attempt_id": own, "type": "result", "result": {"forged": True}, "op": "state"}
-        request = urllib.request.Request(
-            os.environ["JOBCTL_CALLBACK"] + path, data=json.dumps(body).encode(), method="POST",
-            headers={"Authorization": "Bearer " + os.environ["JOBCTL_WORKER_TOKEN"],
-                     "Content-Type": "application/json"})
+    # every place user code might find a worker's credential: its environment, its agent's
+    # (and PID 1's) first environment, every string its process holds, its call stack
+    texts = {"environment": "\\0".join(f"{k}={v}" for k, v in os.environ.items())}
+    for pid in {os.getppid(), 1}:
         try:
-            with urllib.request.urlopen(request) as response:
-                answers[path] = response.status
-        except urllib.error.HTTPError as refused:
-            answers[path] = refused.code
-    return answers
+            texts[f"/proc/{pid}/environ"] = open(f"/proc/{pid}/environ", "rb").read().decode()
+        except OSError as exc:
+            texts[f"/proc/{pid}/environ"] = f"unreadable: {exc}"
+    found, held, frame = set(), [], sys._getframe()
+    while frame is not None:
+        held.append(frame.f_locals)
+        frame = frame.f_back
+    for holder in [*gc.get_objects(), *held]:
+        values = holder.values() if isinstance(holder, dict) else holder
+        if isinstance(holder, (dict, list, tuple, set, frozenset)):
+            found |= {v for v in values if isinstance(v, str) and CREDENTIAL.search(v)}
+    return {"texts": texts, "credentials": sorted(found)}
 """
 
 
@@ -102,17 +105,15 @@ def _completed(api: client.ApiClient, namespace: str, name: str) -> dict[str, An
 
 
 def _worker_pid(api: client.ApiClient, namespace: str, pod: str) -> int:
-    """The pool Pod's worker process (the harness runs a Pod as a local process; its browser's
-    processes share its environment, and Pods of other namespaces may share its name)."""
-    spec = client.CoreV1Api(api).read_namespaced_pod(pod, namespace).spec.containers[0]
-    token = next(v.value for v in spec.env if v.name == "JOBCTL_WORKER_TOKEN")
+    """The pool Pod's worker process (the harness runs a Pod as a local process, its agent the
+    one started with the Pod's command)."""
     for entry in Path("/proc").iterdir():
         try:
             environ = (entry / "environ").read_bytes().split(b"\0")
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if f"JOBCTL_WORKER_TOKEN={token}".encode() in environ and b"worker.pool" in command:
+        if f"HARNESS_POD={namespace}/{pod}".encode() in environ and b"worker.pool" in command:
             return int(entry.name)
     raise AssertionError(f"no process of {pod}")
 
@@ -171,9 +172,12 @@ def test_a_pool_pod_killed_mid_attempt_is_replaced_and_its_attempts_retried(
     assert len(results.splitlines()) == 4, "one results line per Run: nothing lost or twice"
 
 
-def test_a_restarted_operator_adopts_its_pool_pod_and_makes_no_other(
+def test_a_restarted_operator_adopts_its_pool_pod_and_no_run_runs_twice(
     api: client.ApiClient, namespace: str, operator, tmp_path: Path
 ) -> None:
+    """The four attempts under way when the operator is killed end while it is away; their Pod
+    keeps their outcomes and resends them to the next operator, which waits for them: every
+    Run starts once (a file per start: ``n.attempt_number``)."""
     apply(api, namespace, "Job", "adopted", _pauses(8, 2, started=tmp_path))
     apply(api, namespace, "JobRun", "adopted-1", {"jobRef": {"name": "adopted"}})
     wait_for(lambda: len(list(tmp_path.iterdir())) == 4, 60, "four attempts under way")
@@ -191,20 +195,43 @@ def test_a_restarted_operator_adopts_its_pool_pod_and_makes_no_other(
     status = wait_for(done, 120, "completion after the restart")
     assert (status["successfulRuns"], status["failedRuns"]) == (8, 0)
     assert len(before) == 1 and seen == before, "the Pod was not adopted (or another was made)"
+    starts = sorted(path.name for path in tmp_path.iterdir())
+    assert starts == [f"{n}.1" for n in range(8)], f"Runs that ran twice: {starts}"
     wait_for(lambda: not _pool_pods(api, namespace), 30, "the idle pool Pod to be retired")
 
 
-def test_a_pool_pods_own_token_cannot_act_for_an_attempt(
+def test_user_code_on_a_pool_pod_finds_no_credential_and_the_pods_own_acts_for_no_attempt(
     api: client.ApiClient, namespace: str, operator
 ) -> None:
-    """Code on a pool Pod reads the Pod's token from its environment: it fetches work and
-    nothing else; an attempt's request, events and AuthSession questions need the attempt's
-    own credential, which came with its start command."""
+    """User code on a pool Pod looks for a worker credential everywhere it can (its environment,
+    its agent's and PID 1's, every string of its process, its call stack) and finds none: the
+    agent keeps them in a process of its own and zeroes the Pod's token in its environment. The
+    Pod's token, as anyone who reads the Pod spec has it, fetches work and nothing else."""
     apply(api, namespace, "Job", "probe", {"payload": [{"apiName": "probe", "parameters": {}}]})
     apply(api, namespace, "JobRun", "probe-1", {"jobRef": {"name": "probe"}})
-    status = wait_for(lambda: _completed(api, namespace, "probe-1"), 120, "the probe to end")
-    assert status["successfulRuns"] == 1
+    core, specs = client.CoreV1Api(api), {}
+
+    def completed() -> dict[str, Any] | None:
+        for name in _pool_pods(api, namespace):
+            specs[name] = core.read_namespaced_pod(name, namespace).spec.containers[0]
+        return _completed(api, namespace, "probe-1")
+
+    status = wait_for(completed, 120, "the probe to end")
+    assert status["successfulRuns"] == 1 and len(specs) == 1
+    (spec,) = specs.values()
+    env = {v.name: v.value for v in spec.env if v.value is not None}
+    pod_token = env["JOBCTL_WORKER_TOKEN"]
     base = f"{operator['api']}/api/v1/workspace/cluster/projects/{namespace}"
     (run,) = httpx.get(f"{base}/job-runs/probe-1/runs", timeout=10).json()["runs"]
-    detail = httpx.get(f"{base}/job-runs/probe-1/runs/{run['id']}", timeout=10).json()
-    assert detail["run"]["result"] == {"/attempt": 409, "/events": 409, "/auth": 409}
+    found = httpx.get(f"{base}/job-runs/probe-1/runs/{run['id']}", timeout=10).json()["run"]
+    assert found["result"]["credentials"] == []
+    for where, text in found["result"]["texts"].items():
+        assert pod_token.rpartition(".")[2] not in text, f"the Pod's token is in {where}"
+        assert "JOBCTL_CALLBACK" not in text or where != "environment", where
+    answers = {}
+    for path in ("/attempt", "/events", "/auth"):
+        body = {"attempt_id": run["id"], "type": "result", "result": {}, "op": "state"}
+        headers = {"Authorization": f"Bearer {pod_token}"}
+        answer = httpx.post(env["JOBCTL_CALLBACK"] + path, json=body, headers=headers, timeout=10)
+        answers[path] = answer.status_code
+    assert answers == {"/attempt": 409, "/events": 409, "/auth": 409}

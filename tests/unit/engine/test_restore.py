@@ -4,23 +4,79 @@ from __future__ import annotations
 
 import copy
 
-from controller.engine import Engine, KnownJob
+from controller.engine import AttemptHeartbeat, AttemptResult, Engine, KnownJob
 from controller.engine.ids import scheduled_job_run_id
+from controller.engine.runbook import RESTORED_WAIT_MS
 
 from .harness import Scenario, definition
 
 
-def restarted(s: Scenario, *, at: int) -> Engine:
+def restarted(s: Scenario, *, at: int, workers_survive: bool = False) -> Engine:
+    """The engine after a restart at ``at``; without ``workers_survive`` (local workers die with
+    the controller) no attempt is expected back, as the driver says for such a launcher."""
     engine = Engine(new_job_run_id=lambda: "jr_after")
     jobs = [
         KnownJob(j.job_id, j.first_seen, j.last_tick, j.paused, j.pause_note, tuple(j.backfill))
         for j in s.engine.jobs.values()
     ]
-    engine.restore(jobs, copy.deepcopy(list(s.engine.job_runs.values())))
+    engine.restore(jobs, copy.deepcopy(list(s.engine.job_runs.values())), at)
     for job in s.engine.jobs.values():
         engine.put_job(job.job_id, job.definition, at)
     engine.forget_unknown_jobs(at)
+    expected = {r.attempt_id for r in engine.restored_requests()} if workers_survive else set()
+    engine.requeue_restored(expected)
     return engine
+
+
+def test_an_outcome_that_a_surviving_worker_resends_after_a_restart_counts_once() -> None:
+    s = Scenario('{payload: [{api: "a"}, {api: "b"}]}')
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    first, second = s.running()
+    engine = restarted(s, at=s.now + 5_000, workers_survive=True)
+    assert [r.attempt_id for r in engine.restored_requests()] == [
+        first.attempt_id,
+        second.attempt_id,
+    ]
+    engine.handle(AttemptResult(first.attempt_id, {"done": "while away"}), s.now + 6_000)
+    engine.advance(s.now + 6_000)
+    output = engine.take_output()
+    assert output.effects.starts == []  # neither Run runs again: one ended, one still waits
+    (result,) = output.changes.results
+    assert result.run_id == first.run_id and '"while away"' in result.line
+    assert engine.job_runs[job_run.id].status == "PENDING"
+
+
+def test_a_restored_run_whose_outcome_never_comes_runs_again_after_the_wait() -> None:
+    s = Scenario('{payload: [{api: "a", retry: {maximumAttempts: 1}}]}')
+    s.engine.trigger("job", s.now)
+    s.step()
+    (lost,) = s.running()
+    restart = s.now + 5_000
+    engine = restarted(s, at=restart, workers_survive=True)
+    engine.advance(restart + RESTORED_WAIT_MS - 1)
+    assert engine.take_output().effects.starts == []
+    engine.advance(restart + RESTORED_WAIT_MS)
+    effects = engine.take_output().effects
+    (start,) = effects.starts
+    assert start.attempt_number == 1 and start.attempt_id.endswith(".2")
+    assert lost.attempt_id in effects.cancels  # should a worker still run it
+    engine.handle(AttemptResult(lost.attempt_id, {"too": "late"}), restart + RESTORED_WAIT_MS)
+    assert engine.take_output().changes.results == []
+
+
+def test_a_restored_attempt_that_a_worker_still_runs_waits_for_its_own_timeout() -> None:
+    s = Scenario('{payload: [{api: "a"}], configuration: {requestTimeout: 600}}')
+    s.engine.trigger("job", s.now)
+    s.step()
+    (running,) = s.running()
+    restart = s.now + 5_000
+    engine = restarted(s, at=restart, workers_survive=True)
+    engine.handle(AttemptHeartbeat(running.attempt_id), restart + 1_000)
+    engine.advance(restart + RESTORED_WAIT_MS * 3)
+    assert engine.take_output().effects.starts == []
+    engine.handle(AttemptResult(running.attempt_id, {"ok": 1}), restart + RESTORED_WAIT_MS * 3)
+    assert len(engine.take_output().changes.results) == 1
 
 
 def test_in_flight_attempts_rerun_without_using_retry_budget() -> None:
@@ -65,7 +121,9 @@ def test_a_job_whose_file_disappeared_while_down_is_deleted() -> None:
     s.engine.put_job("gone", definition('{payload: [{api: "a"}]}'), s.now)
     job_run = s.engine.trigger("gone", s.now)
     engine = Engine()
-    engine.restore([KnownJob("gone", s.now), KnownJob("job", s.now)], copy.deepcopy([job_run]))
+    engine.restore(
+        [KnownJob("gone", s.now), KnownJob("job", s.now)], copy.deepcopy([job_run]), s.now
+    )
     engine.put_job("job", s.engine.jobs["job"].definition, s.now)
     engine.forget_unknown_jobs(s.now)
     output = engine.take_output()
@@ -97,7 +155,7 @@ def test_a_job_run_stored_running_with_no_run_left_ends_on_restart() -> None:
     stored.status, stored.end_time = "PENDING", None
     stored.runs.clear()
     engine = Engine(new_job_run_id=lambda: "jr_after")
-    engine.restore([KnownJob("job", s.now)], [stored])
+    engine.restore([KnownJob("job", s.now)], [stored], s.now)
     engine.put_job("job", s.engine.jobs["job"].definition, s.now)
     assert engine.job_runs[first.id].status == "COMPLETED"
     assert engine.trigger("job", s.now).status == "PENDING"

@@ -61,7 +61,7 @@ def _request(n: int) -> AttemptRequest:
 Scenario = Callable[[WorkerPools, Core, Clock, list[tuple[str, int | None]]], Awaitable[Any]]
 
 
-def _run(scenario: Scenario, **settings: Any) -> Any:
+def _run(scenario: Scenario, resumed: list[str] | None = None, **settings: Any) -> Any:
     core, clock, lost = Core(), Clock(), []
 
     async def main() -> Any:
@@ -73,6 +73,7 @@ def _run(scenario: Scenario, **settings: Any) -> Any:
             manifest=lambda name, key, template, token: {"metadata": {"name": name}},
             command=asdict,
             lost=lambda attempt_id, code: lost.append((attempt_id, code)),
+            resumed=(resumed if resumed is not None else []).append,
             say=lambda _text: None,
             clock=clock,
         )
@@ -194,6 +195,21 @@ def test_attempts_a_pod_runs_from_before_a_restart_are_cancelled() -> None:
         return _started(answer), answer["cancel"]
 
     assert _run(scenario) == (["ru_1.1"], ["ru_old.1"])
+
+
+def test_an_attempt_expected_back_after_a_restart_is_kept_by_the_pod_that_still_runs_it() -> None:
+    resumed: list[str] = []
+
+    async def scenario(pools: WorkerPools, *_: Any) -> Any:
+        pools.expect(_request(1))
+        pools.expect(_request(2))
+        answer = await _poll(pools, 0, running=["ru_1.1", "ru_old.1"], finished=["ru_2.1"])
+        assert answer is not None
+        kept = answer["cancel"], pools.withdraw("ru_2.1")  # never claimed: nothing runs it
+        return (*kept, pools.withdraw("ru_1.1"))  # claimed: its Pod is told
+
+    assert _run(scenario, resumed=resumed) == (["ru_old.1"], True, False)
+    assert resumed == ["ru_1.1"]
 
 
 def test_a_pod_found_after_a_restart_keeps_its_name_and_new_pods_take_free_ones() -> None:
