@@ -1,8 +1,9 @@
-"""Run the chaos scenarios and print one JSON line each:
-``{"chaos": NAME, "faults": N, "runs": N, "lost": N, "duplicated_results": N, "recovered_s": X,
-..., "ok": BOOL}``; scenarios that kill a controller also say ``runs_run_twice`` (Runs launched
-again after a kill, ``harness.count_runs_run_twice``). Exit 1 when any scenario lost, duplicated or failed a Run, left a process
-behind, or could not run. A failed scenario keeps its folder (logs, state) and names it.
+"""Run the chaos scenarios and print one JSON line each: ``{"chaos": NAME, "faults": N, "runs": N,
+"lost": N, "duplicated_results": N, "recovered_s": X, ..., "ok": BOOL}``; scenarios that kill a
+controller also say ``runs_run_twice`` (Runs launched again after a kill,
+``harness.count_runs_run_twice``). Exit 1 when any scenario lost, duplicated or failed a Run,
+left a process behind, or could not run. A failed scenario keeps its folder (logs, state) and
+names it.
 
 ``--short`` runs each scenario small (a few faults, tens of items): what ``make test`` runs to
 keep the suite working; the full sizes are what the figures are quoted from.
