@@ -9,13 +9,15 @@ written by ``json`` itself, so no value is refused that ``json`` takes. The same
 gives the same text (results lines are made again from stored fields, byte for byte).
 ``loads`` gives ``json.loads``'s value for every text ``dumps`` makes: orjson would read an
 integer beyond 64 bits as a float, so a text with a run of 19 digits is read by ``json``, as is
-one orjson refuses (``NaN``, which ``json`` writes).
+one orjson refuses (``NaN``, which ``json`` writes). A ``RawJson`` value is written as its
+text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,12 +27,32 @@ _OPTIONS = (
 )
 """As ``json`` with ``default=str``: keys made strings, dataclasses and datetimes by ``str``."""
 _MAYBE_WIDE = re.compile(r"\d{19}")
-_WIDE_INTEGERS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
+@dataclass(frozen=True, slots=True)
+class RawJson:
+    """JSON text kept as it is (a large result, checked when it arrived): written into texts
+    verbatim, never turned into objects to be written out again."""
+
+    text: bytes
+
+
+def _orjson_default(value: Any) -> Any:
+    return orjson.Fragment(value.text) if isinstance(value, RawJson) else str(value)
+
+
+def _json_default(value: Any) -> Any:
+    return json.loads(value.text) if isinstance(value, RawJson) else str(value)
+
+
+_WIDE_INTEGERS = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, default=_json_default
+).encode
 
 
 def dumps(value: Any) -> str:
     try:
-        return orjson.dumps(value, default=str, option=_OPTIONS).decode()
+        return orjson.dumps(value, default=_orjson_default, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return _WIDE_INTEGERS(value)
 

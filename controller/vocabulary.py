@@ -146,6 +146,15 @@ FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
 )
 """Worker event types after which the attempt is over."""
 
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+"""The largest result an attempt may return, as JSON text: larger ones fail with
+``result-too-large`` in the worker, before they travel."""
+INLINE_RESULT_BYTES = 1024 * 1024
+"""A result up to this size travels inside its ``result`` event; a larger one is uploaded first,
+streamed, to ``RESULTS_PATH``, and its event says so (``result_uploaded``)."""
+RESULTS_PATH = "/results"
+"""Where a worker PUTs a large result on the callback: ``/results/<jobRunId>/<attemptId>``."""
+
 ArtifactName = Literal["trace.zip", "log.txt"]
 """What an attempt leaves behind: its Playwright trace (per the Job's trace mode) and its log."""
 ARTIFACT_NAMES: tuple[ArtifactName, ...] = get_args(ArtifactName)

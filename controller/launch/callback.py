@@ -12,6 +12,11 @@ the verdict, so launchers keep all their state on the loop.
 - ``PUT /artifacts/<jobRunId>/<attemptId>/<name>``: an attempt's trace or log, uploaded before
   its outcome is reported; 204 stored, 409 not this token's attempt. The body is streamed to the
   artifact store on the server's thread, never held in memory whole.
+- ``PUT /results/<jobRunId>/<attemptId>``: a result over ``INLINE_RESULT_BYTES`` (up to
+  ``MAX_RESULT_BYTES``), ahead of the ``result`` event that says ``result_uploaded``; 204 held,
+  400 not JSON, 413 too large, 409 not this token's attempt. It is kept as the JSON text it is
+  (one copy: checked, never turned into objects to be written out again) until its event takes
+  it or the attempt ends.
 
 Request bodies are never logged: they carry results.
 """
@@ -28,6 +33,9 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO, cast
 
+import orjson
+
+from .. import jsontext
 from ..engine import (
     ArtifactStore,
     AttemptAuthenticated,
@@ -41,7 +49,13 @@ from ..engine import (
     AttemptResult,
     AttemptStarted,
 )
-from ..vocabulary import ARTIFACT_NAMES, ArtifactName
+from ..vocabulary import (
+    ARTIFACT_NAMES,
+    MAX_RESULT_BYTES,
+    RESULTS_PATH,
+    ArtifactName,
+    error,
+)
 
 ARTIFACTS_PATH = "/artifacts"
 MAX_ARTIFACT_BYTES = 1 << 30
@@ -58,9 +72,12 @@ Receive = Callable[[str, str, ArtifactName, BinaryIO, int], None]
 """Store an uploaded artifact: (JobRun ID, attempt ID, name, body, length)."""
 
 
-def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> AttemptEvent | None:
+def attempt_event(
+    attempt_id: str, payload: dict[str, Any], link: Link, uploaded: bytes | None = None
+) -> AttemptEvent | None:
     """A worker's event payload as the engine's event (None: not a known event type).
-    ``link`` makes the link of an artifact the worker says it kept."""
+    ``link`` makes the link of an artifact the worker says it kept; ``uploaded`` is the result
+    the worker uploaded ahead of a ``result_uploaded`` event, kept as its JSON text."""
     kind = payload.get("type")
     kept = payload.get("artifacts") or ()
     trace, log = (link(name) if name in kept else None for name in ARTIFACT_NAMES)
@@ -75,8 +92,12 @@ def attempt_event(attempt_id: str, payload: dict[str, Any], link: Link) -> Attem
         return AttemptAuthenticated(attempt_id)
     if kind == "extend_payload":
         return AttemptExtendedPayload(attempt_id, tuple(payload.get("items", ())))
+    if kind == "result" and payload.get("result_uploaded") and uploaded is None:
+        lost = error("worker-error", "infrastructure", "the uploaded result did not arrive")
+        return AttemptFailed(attempt_id, lost, **links, attributes=kept_attributes)
     if kind == "result":
-        return AttemptResult(attempt_id, payload.get("result"), **links, attributes=kept_attributes)
+        result = payload.get("result") if uploaded is None else jsontext.RawJson(uploaded)
+        return AttemptResult(attempt_id, result, **links, attributes=kept_attributes)
     if kind == "failed":
         failure = payload.get("error") or {}
         return AttemptFailed(attempt_id, failure, **links, attributes=kept_attributes)
@@ -164,6 +185,8 @@ class CallbackServer:
         self._routes = routes
         self._receive = receive
         self._known = known
+        self._uploaded_results: dict[str, bytes] = {}
+        """Attempt ID -> its uploaded result, until its event takes it (``event``)."""
         self._server = _BoundedServer((host, port), _handler(self))
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -178,6 +201,18 @@ class CallbackServer:
         """On a server thread: run the route on the loop and wait for its answer."""
         coroutine = self._routes[path](token, body)
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def event(self, attempt_id: str, payload: dict[str, Any], link: Link) -> AttemptEvent | None:
+        """``attempt_event``, with the result the attempt uploaded, if it says it did."""
+        uploaded = self._uploaded_results.pop(attempt_id, None)
+        return attempt_event(attempt_id, payload, link, uploaded)
+
+    def forget(self, attempt_id: str) -> None:
+        """The attempt is over: an uploaded result its event never took is dropped."""
+        self._uploaded_results.pop(attempt_id, None)
+
+    def keep_result(self, attempt_id: str, text: bytes) -> None:
+        self._uploaded_results[attempt_id] = text
 
     def close(self) -> None:
         self._server.shutdown()
@@ -212,6 +247,9 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(409)
 
         def do_PUT(self) -> None:
+            if self.path.startswith(f"{RESULTS_PATH}/"):
+                self._put_result()
+                return
             parts = self.path.split("/")  # "", "artifacts", jobRunId, attemptId, name
             names: dict[str, ArtifactName] = {name: name for name in ARTIFACT_NAMES}
             if len(parts) != 5 or f"/{parts[1]}" != ARTIFACTS_PATH or parts[4] not in names:
@@ -230,6 +268,30 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
             except (OSError, EOFError):
                 self._reply(400)
                 return
+            self._reply(204)
+
+        def _put_result(self) -> None:
+            parts = self.path.split("/")  # "", "results", jobRunId, attemptId
+            if len(parts) != 4:
+                self._reply(404)
+                return
+            token, length = self._admitted(MAX_RESULT_BYTES)
+            if token is None:
+                return
+            owner = {"job_run_id": parts[2], "attempt_id": parts[3]}
+            if server.dispatch(ARTIFACTS_PATH, token, owner) is not True:
+                self._reply(409)
+                return
+            try:
+                text = self.rfile.read(length)
+                orjson.loads(text)  # JSON, or refused: it goes into results lines as it is
+            except (OSError, orjson.JSONDecodeError):
+                self._reply(400)
+                return
+            if len(text) != length:
+                self._reply(400)
+                return
+            server.keep_result(parts[3], text)
             self._reply(204)
 
         def _admitted(self, limit: int) -> tuple[str | None, int]:

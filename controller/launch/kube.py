@@ -33,7 +33,7 @@ from ..engine import (
     AuthBroker,
 )
 from ..vocabulary import FINAL_WORKER_EVENTS
-from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
 from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
 from .pool import POOL_LABEL, WorkerPools
 
@@ -244,6 +244,8 @@ class KubeLauncher:
             self._by_pod.pop(attempt.pod, None)
         else:
             self.pools.release(attempt.request.attempt_id)
+        if self._server is not None:
+            self._server.forget(attempt.request.attempt_id)
         if self._auth is not None:
             self._auth.attempt_ended(attempt.request.attempt_id)
         self._queue.put_nowait(event)
@@ -344,7 +346,8 @@ class KubeLauncher:
             return False
         request = attempt.request
         link = self._artifacts.link(request.job_run_id, request.attempt_id)
-        event = attempt_event(request.attempt_id, payload, link)
+        assert self._server is not None  # an event came through it
+        event = self._server.event(request.attempt_id, payload, link)
         if event is None:
             return False
         if payload.get("type") in FINAL_WORKER_EVENTS:

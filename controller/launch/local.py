@@ -41,7 +41,7 @@ from ..engine import (
 )
 from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
 from ..vocabulary import FINAL_WORKER_EVENTS, PROJECT_ENV_NAMES, error
-from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts, attempt_event
+from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
 from .credentials import Credentials
 
 CANCEL_GRACE_S = 10.0
@@ -221,6 +221,8 @@ class LocalLauncher:
         worker.attempts.clear()
 
     def _ended(self, attempt_id: str) -> None:
+        if self._server is not None:
+            self._server.forget(attempt_id)
         if self._auth is not None:
             self._auth.attempt_ended(attempt_id)
 
@@ -242,7 +244,8 @@ class LocalLauncher:
             return False
         assert isinstance(attempt_id, str)
         link = self._artifacts.link(worker.attempts[attempt_id], attempt_id)
-        event = attempt_event(attempt_id, payload, link)
+        assert self._server is not None  # an event came through it
+        event = self._server.event(attempt_id, payload, link)
         if event is None:
             return False
         if payload.get("type") in FINAL_WORKER_EVENTS:

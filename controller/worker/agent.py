@@ -23,12 +23,14 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from ..vocabulary import error, worker_event
 from . import link
 from .callback import AUTH_WAIT_S, RESEND_FOR_S, AttemptEventPoster, post, uploader
 
@@ -47,6 +49,7 @@ def make_undumpable() -> None:
 @dataclass
 class _Attempt:
     token: str
+    job_run_id: str
     uploads: frozenset[str]
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -76,7 +79,8 @@ class Agent:
         if attempt_id in self._attempts:
             return
         uploads = frozenset((request.get("uploads") or {}).values())
-        self._attempts[attempt_id] = _Attempt(str(command["token"]), uploads)
+        token, job_run_id = str(command["token"]), str(request["job_run_id"])
+        self._attempts[attempt_id] = _Attempt(token, job_run_id, uploads)
         link.write(self._writer, {"op": "start", "request": request})
 
     def cancel(self, attempt_id: str) -> None:
@@ -98,7 +102,7 @@ class Agent:
             elif attempt is None:
                 self._refuse(message, "not an attempt of this worker")
             elif call == "event":
-                self.events.sender(message["attempt_id"], attempt.token)(message["event"])
+                self._event(message["attempt_id"], attempt, message["event"])
             elif call == "ended":
                 del self._attempts[message["attempt_id"]]
                 attempt.ended.set()
@@ -106,6 +110,34 @@ class Agent:
                 task = asyncio.create_task(self._answer(message, attempt))
                 self._calls.add(task)
                 task.add_done_callback(self._calls.discard)
+
+    def _event(self, attempt_id: str, attempt: _Attempt, event: dict[str, Any]) -> None:
+        """A large result comes as a file of the attempt's (``result_file``), streamed to the
+        controller ahead of its event; one that is not the attempt's own file fails it."""
+        if "result_file" not in event:
+            self.events.send(attempt_id, attempt.token, event)
+            return
+        rest = {name: value for name, value in event.items() if name != "result_file"}
+        try:
+            result = self._own_file(str(event["result_file"]))
+            Path(os.readlink(f"/proc/self/fd/{result.fileno()}")).unlink()  # read while open
+        except (OSError, ValueError) as exc:
+            failure = error("worker-error", "infrastructure", f"the result file: {exc}")
+            failed = {**rest, **worker_event("failed", error=failure)}
+            self.events.send(attempt_id, attempt.token, failed)
+            return
+        self.events.send_with_result(attempt_id, attempt.job_run_id, attempt.token, rest, result)
+
+    def _own_file(self, path: str) -> BinaryIO:
+        """A regular file under the attempts folder, checked on the opened file (a symlink
+        swapped in after a check changes nothing), which is what is then read."""
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        real = Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+        if not (regular and real.is_relative_to(self.artifacts)):
+            os.close(descriptor)
+            raise ValueError("not a file of this worker's attempts")
+        return os.fdopen(descriptor, "rb")
 
     def _refuse(self, message: dict[str, Any], why: str) -> None:
         logging.getLogger(__name__).warning("refused a %s call: %s", message.get("call"), why)
@@ -133,19 +165,13 @@ class Agent:
         return json.loads(answer)
 
     async def _upload(self, message: dict[str, Any], attempt: _Attempt) -> bool:
-        """Only to where the attempt's request said, and only a regular file under the attempt
-        folder, checked on the open file (a symlink swapped in after a check changes nothing)."""
+        """Only to where the attempt's request said, and only a file of the attempts folder
+        (``_own_file``)."""
         if message["url"] not in attempt.uploads:
             raise ValueError("not an upload URL of this attempt")
-        descriptor = os.open(message["path"], os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            opened = Path(f"/proc/self/fd/{descriptor}")
-            if not Path(os.readlink(opened)).is_relative_to(self.artifacts):
-                raise ValueError("not a file of this worker's attempts")
+        with self._own_file(message["path"]) as opened:
             upload = uploader(self.callback, attempt.token)
-            return await upload(message["url"], opened)
-        finally:
-            os.close(descriptor)
+            return await upload(message["url"], Path(f"/proc/self/fd/{opened.fileno()}"))
 
 
 @contextlib.asynccontextmanager

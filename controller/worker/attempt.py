@@ -16,6 +16,7 @@ the controller's business: it kills the worker.
 
 from __future__ import annotations
 
+import json
 import shutil
 import traceback
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..vocabulary import AUTHENTICATE_ONLY_API, ErrorCategory, ErrorCode, error, worker_event
+from ..vocabulary import (
+    AUTHENTICATE_ONLY_API,
+    INLINE_RESULT_BYTES,
+    ErrorCategory,
+    ErrorCode,
+    error,
+    worker_event,
+)
 from .apis import (
     ApiLoader,
     ApiNotFoundError,
@@ -40,9 +48,10 @@ from .intuned_api import NonRetryableError, is_deferred_browser
 from .intuned_bridge import intuned_context
 from .logs import AttemptLog, current_log, project_secrets
 from .runtime import Ask, AttemptContext, current_attempt
-from .serialize import NotJsonError, ResultTooLargeError, result_json
+from .serialize import NotJsonError, ResultTooLargeError, result_text
 
 Send = Callable[[dict[str, Any]], None]
+RESULT_FILE = "result.json"
 
 
 def playwright_proxy(url: str) -> dict[str, str]:
@@ -113,9 +122,29 @@ async def run_attempt(
     if attempt.attributes:
         outcome = {**outcome, "attributes": attempt.attributes}
     kept = {"log.txt": log_path, **({"trace.zip": trace} if saved else {})}
-    send({**outcome, "artifacts": await _deliver(kept, request.get("uploads") or {}, upload)})
+    # artifacts first: their upload clears the folder the result file then goes to
+    send(
+        {
+            "artifacts": await _deliver(kept, request.get("uploads") or {}, upload),
+            **_carried(outcome, folder),
+        }
+    )
     if outcome.get("category") == "infrastructure" or not browser.is_connected():
         raise BrowserGoneError
+
+
+def _carried(outcome: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A result up to ``INLINE_RESULT_BYTES`` travels in its event; a larger one as a file in
+    the attempt folder, which the agent streams to the controller (and then removes)."""
+    if "result_text" not in outcome:
+        return outcome
+    event = {name: value for name, value in outcome.items() if name != "result_text"}
+    text = outcome["result_text"]
+    if len(text) <= INLINE_RESULT_BYTES:
+        return {**event, "result": json.loads(text)}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RESULT_FILE).write_text(text, encoding="utf-8")
+    return {**event, "result_file": str(folder / RESULT_FILE)}
 
 
 async def _deliver(kept: dict[str, Path], uploads: dict[str, str], upload: Upload) -> list[str]:
@@ -166,7 +195,7 @@ async def _call_api(
         )
         return _failed(code, "execution", f"{type(exc).__name__}: {exc}")
     try:
-        return worker_event("result", result=result_json(result))
+        return worker_event("result", result_text=result_text(result))
     except NotJsonError as exc:
         return _failed(
             "invalid-result", "user", f"the API returned a value that is not JSON: {exc}"

@@ -1,19 +1,24 @@
-"""The worker's side of the callback: POST events, ask AuthSession questions, fetch requests,
-upload artifacts."""
+"""The agent's side of the callback: post events (a large result streamed ahead of its event),
+fetch a Pod's attempt request, upload artifacts. Only the agent (``agent.py``) holds the tokens
+these calls carry."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
 import queue
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from ..vocabulary import RESULTS_PATH
 
 AUTH_WAIT_S = 3_600
 """An AuthSession question may wait for another attempt's recreation (the controller bounds it)."""
@@ -33,23 +38,48 @@ def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: fl
         return bytes(response.read())
 
 
+def put_file(url: str, body: BinaryIO, token: str | None) -> None:
+    """PUT an open file, streamed; with ``token`` as bearer (a callback URL) or without (a
+    presigned bucket URL carries its own authorization)."""
+    headers = {"Content-Type": "application/octet-stream"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    headers["Content-Length"] = str(os.fstat(body.fileno()).st_size)
+    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
+    urllib.request.urlopen(request, timeout=120).close()
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    token: str
+    body: dict[str, Any]
+    result: BinaryIO | None = None
+    """A large result, PUT to ``result_url`` (streamed) before the event that says so."""
+    result_url: str = ""
+
+
 class AttemptEventPoster:
     """Posts attempt events in the order they were sent, on a thread of its own: the worker's
-    event loop (every attempt's Playwright calls) never waits for the controller to answer.
-    ``flush`` before the process exits, so that the last outcomes reach the controller."""
+    event loop never waits for the controller to answer. ``flush`` before the process exits,
+    so that the last outcomes reach the controller."""
 
     def __init__(self, callback: str, *, resend_for_s: float = RESEND_FOR_S) -> None:
         self.callback, self.resend_for_s = callback, resend_for_s
-        self._queue: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._queue: queue.Queue[_Outgoing] = queue.Queue()
         threading.Thread(target=self._run, daemon=True, name="event-poster").start()
 
-    def sender(self, attempt_id: str, token: str) -> Callable[[dict[str, Any]], None]:
-        """Events of one attempt, authenticated by ``token`` (the attempt's credential)."""
+    def send(self, attempt_id: str, token: str, event: dict[str, Any]) -> None:
+        """An event of one attempt, authenticated by ``token`` (the attempt's credential)."""
+        self._queue.put(_Outgoing(token, {"attempt_id": attempt_id, **event}))
 
-        def send(event: dict[str, Any]) -> None:
-            self._queue.put((token, {"attempt_id": attempt_id, **event}))
-
-        return send
+    def send_with_result(
+        self, attempt_id: str, job_run_id: str, token: str, event: dict[str, Any], result: BinaryIO
+    ) -> None:
+        """A ``result`` event whose result (an open file, closed once sent) goes first, by
+        itself and streamed; the event then says ``result_uploaded``."""
+        body = {"attempt_id": attempt_id, **event, "result_uploaded": True}
+        url = f"{self.callback}{RESULTS_PATH}/{job_run_id}/{attempt_id}"
+        self._queue.put(_Outgoing(token, body, result, url))
 
     def flush(self, timeout_s: float = 30.0) -> None:
         done = threading.Event()
@@ -63,43 +93,38 @@ class AttemptEventPoster:
 
     def _run(self) -> None:
         while True:
-            token, body = self._queue.get()
+            outgoing = self._queue.get()
             try:
-                self._deliver(token, body)
+                self._deliver(outgoing)
             finally:
+                if outgoing.result is not None:
+                    outgoing.result.close()
                 self._queue.task_done()
 
-    def _deliver(self, token: str, body: dict[str, Any]) -> None:
+    def _deliver(self, outgoing: _Outgoing) -> None:
         """Sent again until the controller answers, for up to ``resend_for_s``: the outcome of
         an attempt that ended while the controller restarted reaches the one that comes back
         (which waits for it a while), so the Run does not run twice. A refusal is final."""
         log, waited, pause = logging.getLogger(__name__), 0.0, RESEND_FIRST_S
+        kind = outgoing.body["type"]
         while True:
             try:
-                post(self.callback, "/events", token, body, 30)
+                if outgoing.result is not None:
+                    outgoing.result.seek(0)
+                    put_file(outgoing.result_url, outgoing.result, outgoing.token)
+                post(self.callback, "/events", outgoing.token, outgoing.body, 30)
                 return
             except urllib.error.HTTPError as exc:  # refused: not (or no longer) its attempt
-                log.warning("event %s refused: %s", body["type"], exc)
+                log.warning("event %s refused: %s", kind, exc)
                 return
             except (OSError, ValueError) as exc:  # the controller away, or restarting
                 if waited >= self.resend_for_s:
-                    log.warning("event %s not delivered: %s", body["type"], exc)
+                    log.warning("event %s not delivered: %s", kind, exc)
                     return
                 if not waited:
-                    log.warning("event %s not delivered yet (%s); sending again", body["type"], exc)
+                    log.warning("event %s not delivered yet (%s); sending again", kind, exc)
             time.sleep(pause)
             waited, pause = waited + pause, min(pause * 2, RESEND_MAX_PAUSE_S)
-
-
-def asker(
-    callback: str, token: str, attempt_id: str
-) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
-    async def ask(message: dict[str, Any]) -> dict[str, Any]:
-        body = {"attempt_id": attempt_id, **message}
-        answer = await asyncio.to_thread(post, callback, "/auth", token, body, AUTH_WAIT_S)
-        return dict(json.loads(answer))
-
-    return ask
 
 
 def fetch_request(callback: str, token: str, attempt_id: str) -> dict[str, Any]:
@@ -111,18 +136,13 @@ Upload = Callable[[str, Path], Awaitable[bool]]
 
 
 def uploader(callback: str, token: str) -> Upload:
-    """PUT a file to where the launcher said (its callback, with this worker's token, or a
-    presigned bucket URL, with nothing else: it carries its own authorization). False: it did
-    not get there, so the attempt reports no link to it."""
+    """PUT a file to where the launcher said (its callback, with the attempt's token, or a
+    presigned bucket URL, with nothing else). False: it did not get there, so the attempt
+    reports no link to it."""
 
     def put(url: str, path: Path) -> None:
-        headers = {"Content-Type": "application/octet-stream"}
-        if url.startswith(f"{callback}/"):
-            headers["Authorization"] = f"Bearer {token}"
-        headers["Content-Length"] = str(path.stat().st_size)
         with path.open("rb") as body:
-            request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
-            urllib.request.urlopen(request, timeout=120).close()
+            put_file(url, body, token if url.startswith(f"{callback}/") else None)
 
     async def upload(url: str, path: Path) -> bool:
         for attempt in range(UPLOAD_TRIES):

@@ -9,8 +9,7 @@ import json
 import math
 from typing import Any
 
-MAX_RESULT_BYTES = 15 * 1024 * 1024
-"""The largest result an attempt may return, as JSON (it travels in one callback request)."""
+from ..vocabulary import MAX_RESULT_BYTES
 
 
 class NotJsonError(TypeError):
@@ -47,13 +46,13 @@ def json_value(value: Any, where: str = "result") -> Any:
     raise NotJsonError(f"{where}: a {type(value).__name__} is not JSON")
 
 
-def result_json(value: Any) -> Any:
-    """The result as JSON, within ``MAX_RESULT_BYTES``."""
-    plain = json_value(value)
-    size = len(json.dumps(plain, ensure_ascii=False).encode())
+def result_text(value: Any) -> str:
+    """The result as compact JSON text, within ``MAX_RESULT_BYTES`` (as UTF-8)."""
+    text = json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
+    size = len(text.encode())
     if size > MAX_RESULT_BYTES:
         raise ResultTooLargeError(
             f"the result is {size:,} bytes as JSON, over the limit of {MAX_RESULT_BYTES:,}; "
             "return less (store large data in S3 and return its key)"
         )
-    return plain
+    return text

@@ -313,3 +313,42 @@ def test_code_written_like_the_intuned_docs_runs_unchanged(jobctl, tmp_path: Pat
     assert len(lines) == 5
     assert '{"success": true}' in results
     assert sum('"title": "Product' in r for r in results) == 3
+
+
+SIZED = """
+async def automation(page, params, **_kwargs):
+    text = "\\u00e9" * params["accents"] + "x" * params["letters"]
+    return {"text": text, "rows": [{"n": n} for n in range(params["rows"])]}
+"""
+MIB = 1024 * 1024
+
+
+def test_results_up_to_64_mib_arrive_whole_and_larger_ones_fail_at_once(
+    jobctl, tmp_path: Path
+) -> None:
+    """A result over the inline size is streamed to the controller ahead of its event and
+    written into its results line as the JSON text it is; one over the limit fails with
+    ``result-too-large`` in its attempt (never retried), and other Runs are not disturbed."""
+    project = write_project(tmp_path / "project", {"sized.py": SIZED})
+    envelope = len('{"text":"","rows":[]}')
+    largest = {"accents": 1000, "letters": 64 * MIB - 2000 - envelope, "rows": 0}  # é: 2 bytes
+    items = [
+        {"api": "sized", "parameters": {"accents": 1, "letters": 10, "rows": 3}},
+        {"api": "sized", "parameters": {"accents": 0, "letters": 2 * MIB, "rows": 20_000}},
+        {"api": "sized", "parameters": largest},
+        {"api": "sized", "parameters": {**largest, "letters": largest["letters"] + 1}},
+    ]
+    job = {"payload": items, "configuration": {"retry": {"maximumAttempts": 2}}}
+    done, lines = run_job(jobctl, tmp_path, project, "sized", job)
+    assert done.returncode == 1, done.stdout[-2000:]
+    by_letters = {line["apiInfo"]["parameters"]["letters"]: line["apiInfo"] for line in lines}
+    small, streamed = by_letters[10], by_letters[2 * MIB]
+    assert small["result"] == {"text": "é" + "x" * 10, "rows": [{"n": 0}, {"n": 1}, {"n": 2}]}
+    assert len(streamed["result"]["text"]) == 2 * MIB and len(streamed["result"]["rows"]) == 20_000
+    whole = by_letters[largest["letters"]]["result"]["text"]
+    assert len(whole.encode()) + envelope == 64 * MIB  # the largest allowed, every byte of it
+    too_large = by_letters[largest["letters"] + 1]
+    assert too_large["error"]["code"] == "result-too-large" and too_large["result"] is None
+    assert "over the limit of 67,108,864" in too_large["error"]["message"]
+    runs = {line["apiInfo"]["runId"] for line in lines}
+    assert len(runs) == 4

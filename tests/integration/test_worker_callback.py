@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from controller import jsontext
+from controller.engine import AttemptFailed, AttemptResult
 from controller.launch import callback
 from controller.launch.callback import CallbackServer
 
@@ -37,9 +39,11 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CallbackServer, li
     def receive(*_args: Any) -> None:
         raise AssertionError("no upload expected")
 
-    served = CallbackServer(
-        loop, {"/events": events}, receive=receive, known=lambda token: token == TOKEN
-    )
+    async def owns(token: str, body: dict[str, Any]) -> bool:  # one attempt is this token's
+        return body == {"job_run_id": "jr", "attempt_id": "at.1"}
+
+    routes = {"/events": events, callback.ARTIFACTS_PATH: owns}
+    served = CallbackServer(loop, routes, receive=receive, known=lambda token: token == TOKEN)
     yield served, seen
     served.close()
     loop.call_soon_threadsafe(loop.stop)
@@ -47,9 +51,15 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CallbackServer, li
     loop.close()
 
 
-def send(port: int, headers: dict[str, str], body: bytes = b"") -> int:
+def send(
+    port: int,
+    headers: dict[str, str],
+    body: bytes = b"",
+    method: str = "POST",
+    path: str = "/events",
+) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.putrequest("POST", "/events", skip_accept_encoding=True)
+    connection.putrequest(method, path, skip_accept_encoding=True)
     for name, value in headers.items():
         connection.putheader(name, value)
     connection.endheaders(body or None)
@@ -85,3 +95,26 @@ def test_idle_and_excess_connections_hold_no_thread_for_long(server) -> None:
     assert seen == [{"attempt_id": "a.1", "type": "started"}]
     for connection in idle:
         connection.close()
+
+
+def test_a_large_result_is_held_as_its_json_text_until_its_event_takes_it(server) -> None:
+    """``PUT /results/<jobRunId>/<attemptId>``: only for the token's own attempt, only JSON, at
+    most ``MAX_RESULT_BYTES`` (refused unread beyond); its event then carries it verbatim."""
+    served, _seen = server
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+
+    def put(path: str, body: bytes, **headers: str) -> int:
+        headers = {**bearer, "Content-Length": str(len(body)), **headers}
+        return send(served.port, headers, body, "PUT", path)
+
+    text = b'{"rows": [1, 2.50, "\\u00e9"]}'
+    assert put("/results/jr/other.1", text) == 409
+    assert put("/results/jr/at.1", b"{not json") == 400
+    too_long = str(callback.MAX_RESULT_BYTES + 1)
+    assert put("/results/jr/at.1", b"", **{"Content-Length": too_long}) == 413
+    assert put("/results/jr/at.1", text) == 204
+    event = served.event("at.1", {"type": "result", "result_uploaded": True}, lambda _name: "")
+    assert isinstance(event, AttemptResult)
+    assert jsontext.dumps({"result": event.result}) == '{"result":' + text.decode() + "}"
+    lost = served.event("at.1", {"type": "result", "result_uploaded": True}, lambda _name: "")
+    assert isinstance(lost, AttemptFailed) and lost.error["code"] == "worker-error"

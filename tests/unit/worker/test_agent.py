@@ -24,10 +24,11 @@ def _answers(tmp_path: Path, calls: list[dict[str, Any]]) -> list[dict[str, Any]
         reader, writer = await asyncio.open_unix_connection(sock=ours)
         runner_reader, runner_writer = await asyncio.open_unix_connection(sock=theirs)
         agent = Agent("http://127.0.0.1:9", tmp_path, writer, resend_for_s=0)
-        agent.start({"attempt_id": "at.1", "token": "secret", "uploads": {"log.txt": UPLOAD_URL}})
+        start = {"attempt_id": "at.1", "job_run_id": "jr", "token": "secret"}
+        agent.start({**start, "uploads": {"log.txt": UPLOAD_URL}})
         serving = asyncio.create_task(agent.serve(reader))
-        start = json.loads(await runner_reader.readline())
-        assert "token" not in json.dumps(start), "the runner was given the credential"
+        command = json.loads(await runner_reader.readline())
+        assert "token" not in json.dumps(command), "the runner was given the credential"
         for call in calls:
             link.write(runner_writer, call)
         answers = [json.loads(await runner_reader.readline()) for _ in calls]

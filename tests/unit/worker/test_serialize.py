@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from controller.worker import serialize
-from controller.worker.serialize import NotJsonError, ResultTooLargeError, json_value, result_json
+from controller.worker.serialize import NotJsonError, ResultTooLargeError, json_value, result_text
 
 
 class Book(BaseModel):
@@ -41,8 +41,8 @@ def test_what_json_cannot_hold_is_named_where_it_is(value, where) -> None:
 
 def test_a_result_over_the_limit_is_refused_with_its_size(monkeypatch) -> None:
     monkeypatch.setattr(serialize, "MAX_RESULT_BYTES", 100)
-    assert result_json("x" * 50) == "x" * 50
+    assert result_text({"a": "x" * 50}) == '{"a":"' + "x" * 50 + '"}'
     with pytest.raises(
         ResultTooLargeError, match="the result is 203 bytes as JSON, over the limit"
     ):
-        result_json("x" * 201)
+        result_text("x" * 201)
