@@ -198,6 +198,8 @@ class Engine(JobCommands):
             run.attributes = event.attributes
             self._record_attempt(run, "failed", now, event.error)
             self._attempt_failed(job_run, run, event.error, now)
+        elif isinstance(event, AttemptExited) and run.restored:
+            self._requeue(job_run, run)  # its worker ended with no outcome: it never ran for us
         elif isinstance(event, AttemptExited):
             code = "unknown" if event.exit_code is None else str(event.exit_code)
             failure = error(

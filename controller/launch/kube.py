@@ -34,6 +34,7 @@ from ..engine import (
 )
 from ..vocabulary import FINAL_WORKER_EVENTS
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
+from .credentials import Credentials
 from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
 from .pool import POOL_LABEL, WorkerPools
 
@@ -89,11 +90,13 @@ class KubeLauncher:
         self._artifacts = LauncherArtifacts()
         self._server: CallbackServer | None = None
         self._creating: set[asyncio.Task[None]] = set()
+        key = pool_key_material or secrets.token_bytes(32)
+        self._pod_attempt_tokens = Credentials(key, "pod-attempt")
         self.pools = WorkerPools(
             core,
             settings.namespace,
             settings.pool,
-            key=pool_key_material or secrets.token_bytes(32),
+            key=key,
             manifest=self.pool_pod_manifest,
             command=self.command,
             lost=self._lost,
@@ -138,34 +141,39 @@ class KubeLauncher:
             self._hold_pooled(request)
             self.pools.submit(request, self._template(worker))
             return
-        attempt = _Attempt(request, secrets.token_urlsafe(24), pod_name(request))
-        self._attempts[request.attempt_id] = attempt
-        self._tokens.add(attempt.token)
-        self._by_pod[attempt.pod] = request.attempt_id
+        attempt = self._hold_in_pod(request)
         manifest = self.pod_manifest(request, token=attempt.token)
         task = asyncio.create_task(self._create(attempt, manifest))
         self._creating.add(task)
         task.add_done_callback(self._creating.discard)
 
     def expect(self, requests: Sequence[AttemptRequest]) -> set[str]:
-        """Pooled attempts in flight at the last stop: their Pods (adopted as they poll) may
-        still run them, or hold their outcomes and resend them; their credentials derive from
-        the pool key, so they are the same as before. Attempts of Pods of their own are not
-        taken back (their tokens went with the last operator): they run again."""
-        taken = set()
+        """Attempts in flight at the last stop: their Pods may still run them (a pool Pod says so
+        at its next poll; a Pod of its own is watched), or hold their outcomes and resend them.
+        Their credentials derive from the launcher's key, so they are the same as before."""
         for request in requests:
             worker = self.worker_of(request.job_id) or {}
-            if (worker.get("mode") or self.settings.mode) != "pool":
-                continue
-            self._hold_pooled(request)
-            self.pools.expect(request)
-            taken.add(request.attempt_id)
-        return taken
+            if (worker.get("mode") or self.settings.mode) == "pool":
+                self._hold_pooled(request)
+                self.pools.expect(request)
+            else:
+                self._hold_in_pod(request)
+        return {request.attempt_id for request in requests}
 
     def _hold_pooled(self, request: AttemptRequest) -> None:
         attempt = _Attempt(request, self.pools.attempt_token(request.attempt_id), "")
         self._attempts[request.attempt_id] = attempt
         self._tokens.add(attempt.token)
+
+    def _hold_in_pod(self, request: AttemptRequest) -> _Attempt:
+        """An attempt of a Pod of its own, whose token derives from the launcher's key (kept
+        across restarts), so a restarted operator knows the Pod's token without reading it."""
+        token = self._pod_attempt_tokens.mint(request.attempt_id)
+        attempt = _Attempt(request, token, pod_name(request))
+        self._attempts[request.attempt_id] = attempt
+        self._tokens.add(attempt.token)
+        self._by_pod[attempt.pod] = request.attempt_id
+        return attempt
 
     async def _create(self, attempt: _Attempt, manifest: dict[str, Any]) -> None:
         """Then, or on a refusal, the attempt ends as an infrastructure failure, which the

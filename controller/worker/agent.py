@@ -39,6 +39,9 @@ PRIVATE_ENVIRONMENT = ("JOBCTL_WORKER_TOKEN", "JOBCTL_CALLBACK")
 """What the agent reads from its environment and its runner's environment never holds."""
 RUNNER_STOP_S = 20.0
 """How long a runner has to stop its attempts and close Chromium after its agent says stop."""
+FLUSH_S = 30.0
+"""How long the last events may take to reach a controller that answers, at the agent's exit
+(on top of the time they are sent again while it does not)."""
 
 
 def make_undumpable() -> None:
@@ -93,23 +96,32 @@ class Agent:
             await attempt.ended.wait()
 
     async def serve(self, reader: asyncio.StreamReader) -> None:
-        """The runner's calls, until it closes its end."""
+        """The runner's calls, until it closes its end. A call of the wrong shape is refused
+        and the next one served: user code can write to the runner's end."""
         async for message in link.messages(reader):
-            attempt = self._attempts.get(str(message.get("attempt_id")))
-            call = message.get("call")
-            if call == "ready":
-                self.ready.set()
-            elif attempt is None:
-                self._refuse(message, "not an attempt of this worker")
-            elif call == "event":
-                self._event(message["attempt_id"], attempt, message["event"])
-            elif call == "ended":
-                del self._attempts[message["attempt_id"]]
-                attempt.ended.set()
-            elif call in ("ask", "upload"):
-                task = asyncio.create_task(self._answer(message, attempt))
-                self._calls.add(task)
-                task.add_done_callback(self._calls.discard)
+            try:
+                self._call(message)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self._refuse(message, "not a call of the worker's protocol")
+
+    def _call(self, message: dict[str, Any]) -> None:
+        attempt_id, call = message.get("attempt_id"), message.get("call")
+        attempt = self._attempts.get(attempt_id) if isinstance(attempt_id, str) else None
+        if call == "ready":
+            self.ready.set()
+        elif attempt is None or attempt_id is None:
+            self._refuse(message, "not an attempt of this worker")
+        elif call == "event" and isinstance(message["event"], dict):
+            self._event(attempt_id, attempt, message["event"])
+        elif call == "ended":
+            del self._attempts[attempt_id]
+            attempt.ended.set()
+        elif call in ("ask", "upload") and isinstance(message["id"], int):
+            task = asyncio.create_task(self._answer(message, attempt))
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+        else:
+            raise ValueError(call)
 
     def _event(self, attempt_id: str, attempt: _Attempt, event: dict[str, Any]) -> None:
         """A large result comes as a file of the attempt's (``result_file``), streamed to the
@@ -140,8 +152,8 @@ class Agent:
         return os.fdopen(descriptor, "rb")
 
     def _refuse(self, message: dict[str, Any], why: str) -> None:
-        logging.getLogger(__name__).warning("refused a %s call: %s", message.get("call"), why)
-        if "id" in message:
+        logging.getLogger(__name__).warning("refused a %.40r call: %s", message.get("call"), why)
+        if isinstance(message.get("id"), int):
             link.write(self._writer, {"reply": message["id"], "error": why})
 
     async def _answer(self, message: dict[str, Any], attempt: _Attempt) -> None:
@@ -150,7 +162,7 @@ class Agent:
                 value: Any = await self._ask(message, attempt)
             else:
                 value = await self._upload(message, attempt)
-        except (OSError, ValueError) as exc:  # refused (HTTP 409) or unreachable
+        except Exception as exc:  # refused (HTTP 409), unreachable, or not a call's shape
             reply = {"reply": message["id"], "error": f"{type(exc).__name__}: {exc}"}
         else:
             reply = {"reply": message["id"], "value": value}
@@ -218,7 +230,7 @@ async def started_agent(
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(calls, 5.0)
         writer.close()
-        await asyncio.to_thread(agent.events.flush)
+        await asyncio.to_thread(agent.events.flush, resend_for_s + FLUSH_S)
 
 
 def read_private(name: str) -> str:

@@ -29,7 +29,8 @@ def write(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
 
 
 async def messages(reader: asyncio.StreamReader) -> AsyncIterator[dict[str, Any]]:
-    """Messages until the other side closes its end (or dies)."""
+    """Messages until the other side closes its end, dies, or sends a line over the limit; a
+    line that is not a JSON object is skipped (the runner's end is within user code's reach)."""
     while True:
         try:
             line = await reader.readline()
@@ -37,6 +38,9 @@ async def messages(reader: asyncio.StreamReader) -> AsyncIterator[dict[str, Any]
             return
         if not line:
             return
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
         if isinstance(message, dict):
             yield message

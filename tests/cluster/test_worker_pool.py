@@ -200,6 +200,25 @@ def test_a_restarted_operator_adopts_its_pool_pod_and_no_run_runs_twice(
     wait_for(lambda: not _pool_pods(api, namespace), 30, "the idle pool Pod to be retired")
 
 
+def test_attempts_in_pods_of_their_own_that_end_while_the_operator_is_away_count_once(
+    api: client.ApiClient, namespace: str, operator, tmp_path: Path
+) -> None:
+    """Pod per attempt: the Pods outlive the killed operator, keep their outcomes and resend
+    them to the next one, which knows their tokens (derived from its key): no Run runs twice."""
+    job = {**_pauses(2, 3, started=tmp_path), "worker": {"mode": "pod"}}
+    apply(api, namespace, "Job", "own-pods", job)
+    apply(api, namespace, "JobRun", "own-pods-1", {"jobRef": {"name": "own-pods"}})
+    wait_for(lambda: len(list(tmp_path.iterdir())) == 2, 90, "both attempts under way")
+    process = operator["running"]["process"]
+    process.kill()
+    process.wait()
+    operator["running"]["process"] = operator["start"]()
+    done = wait_for(lambda: _completed(api, namespace, "own-pods-1"), 120, "completion")
+    assert (done["successfulRuns"], done["failedRuns"]) == (2, 0)
+    starts = sorted(path.name for path in tmp_path.iterdir())
+    assert starts == ["0.1", "1.1"], f"Runs that ran twice: {starts}"
+
+
 def test_user_code_on_a_pool_pod_finds_no_credential_and_the_pods_own_acts_for_no_attempt(
     api: client.ApiClient, namespace: str, operator
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from controller.engine import AttemptHeartbeat, AttemptResult, Engine, KnownJob
+from controller.engine import AttemptExited, AttemptHeartbeat, AttemptResult, Engine, KnownJob
 from controller.engine.ids import scheduled_job_run_id
 from controller.engine.runbook import RESTORED_WAIT_MS
 
@@ -159,3 +159,18 @@ def test_a_job_run_stored_running_with_no_run_left_ends_on_restart() -> None:
     engine.put_job("job", s.engine.jobs["job"].definition, s.now)
     assert engine.job_runs[first.id].status == "COMPLETED"
     assert engine.trigger("job", s.now).status == "PENDING"
+
+
+def test_a_restored_attempt_whose_worker_ends_without_an_outcome_runs_again_uncounted() -> None:
+    """Its Pod exited (or was gone) with nothing to resend: the attempt never ran for this
+    controller, so the Run runs again at once without using a retry."""
+    s = Scenario('{payload: [{api: "a", retry: {maximumAttempts: 1}}]}')
+    s.engine.trigger("job", s.now)
+    s.step()
+    (lost,) = s.running()
+    restart = s.now + 5_000
+    engine = restarted(s, at=restart, workers_survive=True)
+    engine.handle(AttemptExited(lost.attempt_id, 0), restart + 1_000)
+    engine.advance(restart + 1_000)
+    (start,) = engine.take_output().effects.starts
+    assert start.attempt_number == 1 and start.attempt_id.endswith(".2")
