@@ -33,6 +33,7 @@ SCENARIOS: dict[str, Scenario] = {
     "sigkill-operator": cluster.operator_sigkill,
     "apiserver-restart": cluster.apiserver_restart,
     "etcd-restart": cluster.etcd_restart,
+    "crds-deleted": cluster.crds_deleted,
 }
 
 

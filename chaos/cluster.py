@@ -12,6 +12,7 @@ the Lease's renew deadline).
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import subprocess
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes import client, config
 
 from controller.operator.lease import RENEW_DEADLINE_S
@@ -100,6 +102,8 @@ class Operator:
             "--allow-private-targets",
             "--liveness",
             f"127.0.0.1:{free_port()}",
+            "--listen",
+            f"127.0.0.1:{free_port()}",  # not the default port: tests may run beside
         ]
         self.process: subprocess.Popen[bytes] | None = None
         self.exits = 0
@@ -108,10 +112,13 @@ class Operator:
         client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
         self.start()
 
-    def start(self) -> None:
-        """Start one and wait until it is active (a start after a kill waits for the Lease)."""
+    def start(self, *, wait: bool = True) -> None:
+        """Start one and wait until it is active (a start after a kill waits for the Lease; one
+        without its CRDs waits for them, so ``wait=False`` then)."""
         starts = self._active_count() + 1
         self.process = self.processes.start(self.args, self.log)
+        if not wait:
+            return
         wait_for(
             lambda: self._active_count() >= starts or self.process.poll() is not None,  # type: ignore[union-attr]
             90,
@@ -270,3 +277,88 @@ def apiserver_restart(root: Path, short: bool) -> Report:
 
 def etcd_restart(root: Path, short: bool) -> Report:
     return _component_restart(root, short, "etcd", "etcd-restart")
+
+
+JOB_CRDS = ("intuned.io_jobs.yaml", "intuned.io_jobruns.yaml")
+
+
+def crds_deleted(root: Path, short: bool) -> Report:
+    """Delete the Job and JobRun CRDs mid-JobRun (and with them every Job and JobRun), wait,
+    then apply them again: the operator never exits (``operator_exits``), its attempts of the
+    deleted JobRun stop (``attempt_pods_left``), and once the CRDs are back a new Job runs to
+    COMPLETED with nothing lost (``recovered_s``: from the CRDs' return to that)."""
+    count, absent_s = (12, 10.0) if short else (40, 30.0)
+    report = Report("crds-deleted")
+    with Site() as site, ControlPlane(root) as plane, Processes(root, "crds") as processes:
+        operator = Operator(root, plane, processes)
+        operator.first_start(plane.api)
+        _apply_jobs(plane.api, site, count)
+        _wait_results(operator, count // 3, count, "results before the deletion")
+        extensions = client.ApiextensionsV1Api(plane.api)
+        manifests = [yaml.safe_load((ROOT / "crds" / name).read_text()) for name in JOB_CRDS]
+        for manifest in manifests:
+            extensions.delete_custom_resource_definition(manifest["metadata"]["name"])
+        report.faults += 1
+        away = time.monotonic() + absent_s
+        while time.monotonic() < away:
+            if operator.process is not None and operator.process.poll() is not None:
+                operator.exits += 1
+                operator.start(wait=False)
+            time.sleep(0.5)
+        for manifest in manifests:
+            name = manifest["metadata"]["name"]
+            wait_for(functools.partial(_crd_gone, extensions, name), 120, f"{name} to go")
+            extensions.create_custom_resource_definition(manifest)
+        back = time.monotonic()
+        wait_for(lambda: _crds_served(plane.api), 120, "the CRDs to be served again")
+        _create_when_served(plane.api, "Job", "after", {"payload": site.items(4)})
+        _create_when_served(plane.api, "JobRun", "after-1", {"jobRef": {"name": "after"}})
+
+        def completed() -> bool:
+            operator.ensure_running()
+            return _status(plane.api, "after-1").get("status") == "COMPLETED"
+
+        wait_for(completed, 300, f"a JobRun after the CRDs came back (log: {operator.log})")
+        report.recovered(time.monotonic() - back)
+        path = operator.state / "results" / "after" / "after-1.jsonl"
+        tally(path.read_text().splitlines(), 4, report)
+        pods = client.CoreV1Api(plane.api).list_namespaced_pod(NAMESPACE).items
+        left = [p for p in pods if (p.metadata.labels or {}).get("intuned.io/jobrun") == RUN]
+        report.details["attempt_pods_left"] = len(left)
+    report.details["operator_exits"] = operator.exits
+    if report.details["attempt_pods_left"]:
+        report.details["error"] = "attempt Pods of the deleted JobRun are still there"
+    return report
+
+
+def _crd_gone(extensions: client.ApiextensionsV1Api, name: str) -> bool:
+    try:
+        extensions.read_custom_resource_definition(name)
+    except client.ApiException as exc:
+        return exc.status == 404
+    return False
+
+
+def _crds_served(api: client.ApiClient) -> bool:
+    try:
+        client.CustomObjectsApi(api).list_namespaced_custom_object(
+            GROUP, VERSION, NAMESPACE, "jobs"
+        )
+    except client.ApiException:
+        return False
+    return True
+
+
+def _create_when_served(api: client.ApiClient, kind: str, name: str, spec: dict[str, Any]) -> None:
+    """A CRD just made may refuse objects for a moment (404) while its storage starts."""
+
+    def created() -> bool:
+        try:
+            _create(api, kind, name, spec)
+        except client.ApiException as exc:
+            if exc.status != 404:
+                raise
+            return False
+        return True
+
+    wait_for(created, 60, f"the {kind} to be accepted")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import random
 import signal
 import sys
@@ -66,7 +67,7 @@ def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: 
     """``delivery``: the delivery and results-file fields of ``RuntimeSettings``; both it and
     ``serve_api`` come from the CLI, which owns the options."""
     try:
-        return asyncio.run(_main(args, delivery, serve_api))
+        code = asyncio.run(_main(args, delivery, serve_api))
     except ApiException as exc:
         if _namespace_missing(exc, args.namespace):
             print(
@@ -76,6 +77,16 @@ def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: 
             )
             return 2
         raise
+    if code is None:  # the CRDs went away under kopf, which cannot wait for them: start afresh
+        print(
+            "jobctl operator: the CRDs (or the namespace) went away; starting again in place "
+            "to wait for them",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    return code
 
 
 def _namespace_missing(exc: ApiException, namespace: str) -> bool:
@@ -170,7 +181,12 @@ def _liveness(engine_task: asyncio.Task[None], watches: _Watches) -> Callable[[]
     return alive
 
 
-async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
+async def _main(
+    args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi
+) -> int | None:
+    """The exit code; None when kopf ended because the CRDs went away: the process then starts
+    again in place (same PID, so no container restart), and the start waits for them. Its Lease
+    is released first, and its Pods and their attempts are taken back by the next start."""
     # INFO at most: at DEBUG kopf prints whole resources (inline secrets of Job specs) and the
     # kubernetes client whole responses (Secrets).
     kopf.configure(quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
@@ -210,10 +226,12 @@ async def _main(args: argparse.Namespace, delivery: dict[str, Any], serve_api: S
     print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)
     if args.peering != "off":
         await _ensure_peering(operator.custom, args.namespace, args.peering)
-    await _run_until_stopped(
+    kopf_ended = await _run_until_stopped(
         args, api, operator, launcher, stop=stop, lease=lease, server=server, watches=watches
     )
     runtime.close()
+    if kopf_ended and await operator.resources_missing():
+        return None
     return 0
 
 
@@ -227,9 +245,10 @@ async def _run_until_stopped(
     lease: Lease | None,
     server: ApiServer | None,
     watches: _Watches,
-) -> None:
+) -> bool:
     """Run the engine, kopf and the side tasks until a signal, kopf's end or a lost Lease;
-    then let the engine and kopf finish, write the last statuses, and cancel the rest."""
+    then let the engine and kopf finish, write the last statuses, and cancel the rest. True
+    when kopf ended by itself (not asked to stop)."""
     runtime = operator.runtime
     engine_task = asyncio.create_task(runtime.run())
     sync = None
@@ -278,6 +297,7 @@ async def _run_until_stopped(
     # kopf installs its own SIGINT/SIGTERM handlers and ends its task on them: stop on either.
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait([stopping, kopf_task], return_when=asyncio.FIRST_COMPLETED)
+    kopf_ended = not stop.is_set()
     stopping.cancel()
     stop.set()
     runtime.stop()
@@ -291,3 +311,4 @@ async def _run_until_stopped(
     await asyncio.gather(*tasks, return_exceptions=True)
     if lease is not None:  # renewals are over: a standby may take over now
         await asyncio.to_thread(lease.release)
+    return kopf_ended

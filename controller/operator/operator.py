@@ -101,6 +101,24 @@ class Operator:
         for job_id in self.query.job_ids():
             self._mark_job(job_id)
 
+    async def resources_missing(self) -> bool:
+        """Whether the CRD of a resource this operator serves (or its namespace) is gone."""
+        for plural in ("jobs", "jobruns"):
+            try:
+                await asyncio.to_thread(
+                    self.custom.list_namespaced_custom_object,
+                    GROUP,
+                    VERSION,
+                    self.namespace,
+                    plural,
+                    limit=1,
+                )
+            except ApiException as exc:
+                if exc.status == 404:
+                    return True
+                raise
+        return False
+
     async def _list(self, plural: str) -> list[dict[str, Any]]:
         """Every resource of ``plural``; while its CRD (or the namespace) is missing, this waits
         for it to come back, saying so once, rather than failing the operator's start."""
