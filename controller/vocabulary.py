@@ -81,11 +81,12 @@ NOT_RETRIED: frozenset[ErrorCode] = frozenset({"non-retryable-error"})
 errors of category ``user`` are never retried either."""
 
 AttemptOutcome = Literal[
-    "succeeded", "failed", "timed-out", "worker-exited", "auth-failed", "cancelled"
+    "succeeded", "failed", "timed-out", "worker-exited", "auth-failed", "cancelled", "interrupted"
 ]
 """How an attempt ended (its record): ``failed`` with the error the worker reported,
 ``timed-out`` past its ``requestTimeout``, ``worker-exited`` without a word, ``auth-failed``
-before the API ran, ``cancelled`` by a pause or by its JobRun's end."""
+before the API ran, ``cancelled`` by a pause or by its JobRun's end, ``interrupted`` by a stop
+of the controller, with no outcome after it (the Run ran again without using an attempt)."""
 ATTEMPT_OUTCOMES: tuple[AttemptOutcome, ...] = get_args(AttemptOutcome)
 
 IntunedRunErrorCode = Literal[

@@ -30,7 +30,10 @@ def shared_request(job_run: JobRun, proxy: str | None) -> dict[str, Any]:
 
 
 def attempt_request(run: Run, timeout_ms: int, shared: dict[str, Any]) -> AttemptRequest:
-    """The request of ``run``'s current launch (``run.attempts`` not yet counting it)."""
+    """The request of ``run``'s current launch, numbered as its record will be (``number``):
+    which of the Run's attempts it is, from 1; a start that used no attempt (cancelled by a
+    pause, interrupted by a restart) leaves a record of that number and the next start has it
+    again."""
     return AttemptRequest(
         attempt_id=run.attempt_id,
         run_id=run.id,

@@ -199,7 +199,7 @@ class Engine(JobCommands):
             self._record_attempt(run, "failed", now, event.error)
             self._attempt_failed(job_run, run, event.error, now)
         elif isinstance(event, AttemptExited) and run.restored:
-            self._requeue(job_run, run)  # its worker ended with no outcome: it never ran for us
+            self._requeue(job_run, run, now)  # its worker ended with no outcome for us
         elif isinstance(event, AttemptExited):
             code = "unknown" if event.exit_code is None else str(event.exit_code)
             failure = error(
@@ -219,7 +219,7 @@ class Engine(JobCommands):
             for run_id in list(job_run.running):
                 run = job_run.runs[run_id]
                 if run.deadline is not None and run.deadline <= now and run.restored:
-                    self._requeue(job_run, run)
+                    self._requeue(job_run, run, now)
                 elif run.deadline is not None and run.deadline <= now:
                     self._effects.cancels.append(run.attempt_id)
                     seconds = timeout_ms(job_run, run) // 1000

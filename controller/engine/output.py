@@ -21,7 +21,9 @@ from .spill import SpilledRuns
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord:
-    """One ended attempt, as stored (``number`` counts the Run's starts from 1)."""
+    """One ended attempt, as stored: ``number`` is the ``attempt_number`` it was started with
+    (which of the Run's attempts, from 1); starts that used no attempt (cancelled, interrupted)
+    share theirs with the start after them, and ``attempt_id`` tells them apart."""
 
     attempt_id: str
     job_run_id: str
@@ -53,7 +55,7 @@ def ended_attempt(
         run.attempt_id,
         run.job_run_id,
         run.id,
-        run.launches,
+        run.attempts + 1,  # not counted yet (``_record_attempt`` comes first)
         run.attempt_started_at,
         now,
         outcome,

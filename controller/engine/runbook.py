@@ -184,6 +184,7 @@ class RunBook:
         outcome of an attempt that finished while the controller was away counts (the Run does
         not run twice). A JobRun that is not running (paused, stopping) gives it up at once."""
         if job_run.status != "PENDING" or job_run.stopping:
+            self._record_attempt(run, "interrupted", now)
             run.status = "PENDING"
             job_run.pending.append(run.id)
             self._touch_run(run)
@@ -205,16 +206,18 @@ class RunBook:
                 requests.append(attempt_request(run, timeout_ms(job_run, run), shared))
         return requests
 
-    def requeue_restored(self, keep: Collection[str]) -> None:
+    def requeue_restored(self, keep: Collection[str], now: int) -> None:
         """Restored Runs whose attempts are not in ``keep`` (no worker can still hold them) go
         back to PENDING now, without using an attempt."""
         for run in [r for r in self._attempts.values() if r.restored]:
             if run.attempt_id not in keep:
-                self._requeue(self.job_runs[run.job_run_id], run)
+                self._requeue(self.job_runs[run.job_run_id], run, now)
 
-    def _requeue(self, job_run: JobRun, run: Run) -> None:
-        """A restored Run whose attempt's outcome never came runs again (it left no record and
-        uses no attempt); the attempt, should a worker still run it, is cancelled."""
+    def _requeue(self, job_run: JobRun, run: Run, now: int) -> None:
+        """A restored Run whose attempt's outcome never came runs again without using an
+        attempt; the attempt stays in its history (``interrupted``) and, should a worker still
+        run it, is cancelled."""
+        self._record_attempt(run, "interrupted", now)
         self._release(job_run, run)
         self._effects.cancels.append(run.attempt_id)
         run.restored = False

@@ -148,17 +148,18 @@ class Runtime:
         self.definitions.load(PassTarget(self, now))
         self._resume_direct(now)
         self.engine.forget_unknown_jobs(now)
-        self._take_back_restored()
+        self._take_back_restored(now)
         active = [j for j in self.engine.job_runs.values() if j.active]
         self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
 
-    def _take_back_restored(self) -> None:
+    def _take_back_restored(self, now: int) -> None:
         """Attempts in flight at the last stop whose workers may have outlived it (Pods) are
         expected back; the others run again at once."""
         requests = self.engine.restored_requests()
         adopter = self.launcher if isinstance(self.launcher, AttemptAdopter) else None
-        self.engine.requeue_restored(adopter.expect(requests) if adopter and requests else set())
+        expected = adopter.expect(requests) if adopter and requests else set()
+        self.engine.requeue_restored(expected, now)
 
     # ---------------------------------------------------------------- commands
     # Commands change the engine at once and save the pass; the loop performs the effects

@@ -239,7 +239,10 @@ class RunsPage(_Out):
 
 class AttemptOut(_Out):
     id: str
-    number: int = Field(description="The Run's starts, from 1 (cancelled ones included).")
+    number: int = Field(
+        description="The attempt_number it was started with: which of the Run's attempts, from "
+        "1 (a start that used none, cancelled or interrupted, shares it with the next start)."
+    )
     outcome: AttemptOutcome
     startedAt: str | None
     endedAt: str

@@ -93,7 +93,7 @@ class SqliteRunQueries:
         succeeded at its only launch has its attempt in its own row (``implied_by_run``)."""
         rows = self._db.execute(
             "SELECT id, number, started_at, ended_at, outcome, error, trace_url, log_url "
-            "FROM attempts WHERE run_id = ? ORDER BY number",
+            "FROM attempts WHERE run_id = ? ORDER BY number, ended_at",
             (run["id"],),
         )
         stored = [_decoded(row) for row in rows]

@@ -24,7 +24,7 @@ def restarted(s: Scenario, *, at: int, workers_survive: bool = False) -> Engine:
         engine.put_job(job.job_id, job.definition, at)
     engine.forget_unknown_jobs(at)
     expected = {r.attempt_id for r in engine.restored_requests()} if workers_survive else set()
-    engine.requeue_restored(expected)
+    engine.requeue_restored(expected, at)
     return engine
 
 
@@ -174,3 +174,27 @@ def test_a_restored_attempt_whose_worker_ends_without_an_outcome_runs_again_unco
     engine.advance(restart + 1_000)
     (start,) = engine.take_output().effects.starts
     assert start.attempt_number == 1 and start.attempt_id.endswith(".2")
+
+
+def test_an_interrupted_attempt_stays_in_the_runs_history_numbered_as_its_rerun() -> None:
+    """The attempt in flight at a restart is recorded ``interrupted``; it used no attempt, so
+    the start after it is attempt 1 again, as its record says."""
+    s = Scenario('{payload: [{api: "a"}]}')
+    s.engine.trigger("job", s.now)
+    s.step()
+    (interrupted,) = s.running()
+    engine = restarted(s, at=s.now + 5_000)
+    engine.advance(s.now + 5_000)
+    output = engine.take_output()
+    (record,) = output.changes.attempts
+    assert (record.attempt_id, record.outcome, record.number) == (
+        interrupted.attempt_id,
+        "interrupted",
+        1,
+    )
+    (rerun,) = output.effects.starts
+    assert (rerun.attempt_number, rerun.attempt_id) != (1, interrupted.attempt_id)
+    assert rerun.attempt_number == 1
+    engine.handle(AttemptResult(rerun.attempt_id, {"ok": 1}), s.now + 6_000)
+    (succeeded,) = engine.take_output().changes.attempts
+    assert (succeeded.attempt_id, succeeded.number) == (rerun.attempt_id, 1)
