@@ -51,6 +51,8 @@ class ControlPlane:
     def __init__(self, root: Path) -> None:
         bin_dir = os.environ.get("KUBEBUILDER_ASSETS") or str(ROOT / ".cache" / "cluster" / "bin")
         self.env = {**os.environ, "CLUSTER_CACHE": str(root / "cluster"), "CLUSTER_BIN": bin_dir}
+        self.pod_logs = root / "cluster" / "run" / "pods"
+        """Each Pod's output (the kubelet harness's), its worker's log among it."""
 
     def _cluster(self, *args: str) -> str:
         done = subprocess.run(
@@ -187,7 +189,7 @@ def _finish(plane: ControlPlane, operator: Operator, report: Report, count: int)
         operator.ensure_running()
         time.sleep(0.5)
     tally(operator.lines(), count, report)
-    count_runs_run_twice(operator.state / "state.db", report)
+    count_runs_run_twice(operator.state / "state.db", plane.pod_logs.glob("*.log"), report)
     runs = client.CustomObjectsApi(plane.api).list_namespaced_custom_object(
         GROUP, VERSION, NAMESPACE, "jobruns"
     )["items"]

@@ -107,7 +107,8 @@ class Project:
             report.details["error"] = f"the last controller exited {code} (log: {self.log})"
         lines = self.lines()
         tally(lines, count, report)
-        count_runs_run_twice(self.state / "state.db", report)
+        workers = (self.state / "attempts" / "workers").glob("*.log")
+        count_runs_run_twice(self.state / "state.db", workers, report)
         return lines
 
     def killed(self, process: subprocess.Popen[bytes], report: Report) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ROOT / "examples" / "bookstore"
 JOBCTL = Path(sys.executable).with_name("jobctl")
 MARKER = "JOBCTL_CHAOS_MARK"
+STARTED = re.compile(r"attempt (\S+) started")
+"""The line a worker logs as it starts an attempt."""
 
 
 @dataclass
@@ -139,16 +142,21 @@ def kill_all(pids: Iterable[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def count_runs_run_twice(state_db: Path, report: Report) -> None:
-    """``runs_run_twice``: launches of Runs beyond the attempts they used, from the controller's
-    state: a Run whose attempt was in flight at a kill and ran again. An upper bound (an attempt
-    that had not yet reached a worker counts too); local workers die with their controller, so
-    embedded scenarios expect some, while Pods that outlive the operator resend their outcomes
-    (target 0 there). ``runs_run_twice_per_kill`` divides by the faults."""
+def count_runs_run_twice(state_db: Path, worker_logs: Iterable[Path], report: Report) -> None:
+    """``runs_run_twice``: starts of Runs on a worker (each attempt's "attempt ID started" line in
+    its worker's log) beyond the attempts the controller counted for them: a Run whose attempt
+    ran, was lost with a killed controller, and ran again. Local workers die with their
+    controller, so embedded scenarios show some; Pods outlive the operator and resend their
+    outcomes (target 0 there). ``runs_run_twice_per_kill`` divides by the faults."""
+    started: dict[str, set[str]] = {}
+    for log in worker_logs:
+        for attempt_id in STARTED.findall(log.read_text(errors="replace")):
+            started.setdefault(attempt_id.rpartition(".")[0], set()).add(attempt_id)
     with contextlib.closing(sqlite3.connect(state_db)) as db:
-        (again,) = db.execute("SELECT COALESCE(SUM(launches - attempts), 0) FROM runs").fetchone()
-    report.details["runs_run_twice"] = int(again)
-    report.details["runs_run_twice_per_kill"] = round(int(again) / max(report.faults, 1), 2)
+        counted = dict(db.execute("SELECT id, attempts FROM runs").fetchall())
+    again = sum(max(0, len(ids) - counted.get(run, 0)) for run, ids in started.items())
+    report.details["runs_run_twice"] = again
+    report.details["runs_run_twice_per_kill"] = round(again / max(report.faults, 1), 2)
 
 
 def tally(lines: list[str], count: int, report: Report) -> None:

@@ -157,7 +157,8 @@ class AttemptAdopter(Protocol):
 
     def expect(self, requests: Sequence[AttemptRequest]) -> set[str]:
         """Accept these attempts' events again as if just started; the IDs of those it can
-        (the others ran where nothing survives a restart)."""
+        (the others ran where nothing survives a restart). Called once at every start, before
+        which the launcher's workers are told to try again later."""
         ...
 
 

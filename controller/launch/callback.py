@@ -5,7 +5,8 @@ do (a local worker's token covers the attempts it runs, a Pod's token its one at
 server runs on its own threads and hands each request to the launcher's event loop, waiting for
 the verdict, so launchers keep all their state on the loop.
 
-- ``POST /events``: an attempt event; 204 accepted, 409 not this token's attempt.
+- ``POST /events``: an attempt event; 204 accepted, 409 not this token's attempt (503, for any
+  request, while the launcher has yet to take back the attempts of the controller before it).
 - ``POST /auth``: an AuthSession question, answered when the broker is done (it may wait).
 - ``POST /attempt``: the attempt request for this token (Pods fetch it, so no secret such as a
   proxy password is ever part of a Pod spec).
@@ -175,12 +176,19 @@ class CallbackServer:
         known: Callable[[str], bool],
         host: str = "127.0.0.1",
         port: int = 0,
+        accepting: bool = True,
     ) -> None:
         """``routes``: path -> handler(token, body) returning bool (events: accepted?), a dict
         (the JSON answer) or None (not this token's business: 409). An upload is first put to
         ``routes[ARTIFACTS_PATH]`` with ``{"job_run_id", "attempt_id"}``; if accepted, its body
         goes to ``receive``. ``known``: whether a token is one the launcher gave out and still
-        honours; a request with any other is refused (401) before a byte of its body is read."""
+        honours; a request with any other is refused (401) before a byte of its body is read.
+        Not ``accepting`` (a launcher that has yet to take back the attempts of the controller
+        before it), every request is answered 503, unread, until ``accept``: workers try again
+        rather than have an outcome refused for an attempt about to be known."""
+        self._accepting = threading.Event()
+        if accepting:
+            self._accepting.set()
         self._loop = loop
         self._routes = routes
         self._receive = receive
@@ -210,6 +218,9 @@ class CallbackServer:
     def forget(self, attempt_id: str) -> None:
         """The attempt is over: an uploaded result its event never took is dropped."""
         self._uploaded_results.pop(attempt_id, None)
+
+    def accept(self) -> None:
+        self._accepting.set()
 
     def keep_result(self, attempt_id: str, text: bytes) -> None:
         self._uploaded_results[attempt_id] = text
@@ -296,8 +307,12 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
 
         def _admitted(self, limit: int) -> tuple[str | None, int]:
             """(token, body length) of a request that may be read; else (None, 0), answered
-            without reading its body: 401 for a token the launcher does not know, 400 for a
-            length that is no length, 413 for one over ``limit``."""
+            without reading its body: 503 while the server is not accepting yet, 401 for a
+            token the launcher does not know, 400 for a length that is no length, 413 for one
+            over ``limit``."""
+            if not server._accepting.is_set():
+                self._reply(503)
+                return None, 0
             header = self.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ")
             if not header.startswith("Bearer ") or not server._known(token):

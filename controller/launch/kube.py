@@ -90,6 +90,9 @@ class KubeLauncher:
         self._artifacts = LauncherArtifacts()
         self._server: CallbackServer | None = None
         self._creating: set[asyncio.Task[None]] = set()
+        self._taken_back = False
+        """Whether the attempts of the controller before this one were taken back (``expect``):
+        until then the callback asks Pods to try again."""
         key = pool_key_material or secrets.token_bytes(32)
         self._pod_attempt_tokens = Credentials(key, "pod-attempt")
         self.pools = WorkerPools(
@@ -122,7 +125,13 @@ class KubeLauncher:
         loop = asyncio.get_running_loop()
         receive = self._artifacts.receive
         self._server = CallbackServer(
-            loop, routes, receive=receive, known=self._known, host=host, port=port
+            loop,
+            routes,
+            receive=receive,
+            known=self._known,
+            host=host,
+            port=port,
+            accepting=self._taken_back,
         )
         self.callback_url = self.settings.callback_url or self._server.url(host)
         return self._server
@@ -158,6 +167,9 @@ class KubeLauncher:
                 self.pools.expect(request)
             else:
                 self._hold_in_pod(request)
+        self._taken_back = True
+        if self._server is not None:  # Pods may report now: their attempts are known
+            self._server.accept()
         return {request.attempt_id for request in requests}
 
     def _hold_pooled(self, request: AttemptRequest) -> None:

@@ -158,7 +158,7 @@ class Runtime:
         expected back; the others run again at once."""
         requests = self.engine.restored_requests()
         adopter = self.launcher if isinstance(self.launcher, AttemptAdopter) else None
-        expected = adopter.expect(requests) if adopter and requests else set()
+        expected = adopter.expect(requests) if adopter else set()
         self.engine.requeue_restored(expected, now)
 
     # ---------------------------------------------------------------- commands

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from ..vocabulary import RESULTS_PATH
 
@@ -25,6 +25,9 @@ AUTH_WAIT_S = 3_600
 RESEND_FOR_S = 300.0
 RESEND_FIRST_S = 0.25
 RESEND_MAX_PAUSE_S = 2.0
+T = TypeVar("T")
+TRY_AGAIN = 503
+"""What a starting controller answers until it knows the attempts of the one before it."""
 
 
 def post(callback: str, path: str, token: str, body: dict[str, Any], timeout: float) -> bytes:
@@ -102,33 +105,59 @@ class AttemptEventPoster:
                 self._queue.task_done()
 
     def _deliver(self, outgoing: _Outgoing) -> None:
-        """Sent again until the controller answers, for up to ``resend_for_s``: the outcome of
-        an attempt that ended while the controller restarted reaches the one that comes back
-        (which waits for it a while), so the Run does not run twice. A refusal is final."""
-        log, waited, pause = logging.getLogger(__name__), 0.0, RESEND_FIRST_S
-        kind = outgoing.body["type"]
-        while True:
-            try:
-                if outgoing.result is not None:
-                    outgoing.result.seek(0)
-                    put_file(outgoing.result_url, outgoing.result, outgoing.token)
-                post(self.callback, "/events", outgoing.token, outgoing.body, 30)
-                return
-            except urllib.error.HTTPError as exc:  # refused: not (or no longer) its attempt
-                log.warning("event %s refused: %s", kind, exc)
-                return
-            except (OSError, ValueError) as exc:  # the controller away, or restarting
-                if waited >= self.resend_for_s:
-                    log.warning("event %s not delivered: %s", kind, exc)
-                    return
-                if not waited:
-                    log.warning("event %s not delivered yet (%s); sending again", kind, exc)
-            time.sleep(pause)
-            waited, pause = waited + pause, min(pause * 2, RESEND_MAX_PAUSE_S)
+        """Sent again while the controller is away or starting, for up to ``resend_for_s``: the
+        outcome of an attempt that ended while the controller restarted reaches the one that
+        comes back (which waits for it a while), so the Run does not run twice. A refusal is
+        final."""
+        log, kind = logging.getLogger(__name__), outgoing.body["type"]
+
+        def send() -> None:
+            if outgoing.result is not None:
+                outgoing.result.seek(0)
+                put_file(outgoing.result_url, outgoing.result, outgoing.token)
+            post(self.callback, "/events", outgoing.token, outgoing.body, 30)
+
+        def waiting(exc: Exception) -> None:
+            log.warning("event %s not delivered yet (%s); sending again", kind, exc)
+
+        try:
+            sent_again(send, for_s=self.resend_for_s, waiting=waiting)
+        except urllib.error.HTTPError as exc:  # refused: not (or no longer) its attempt
+            log.warning("event %s refused: %s", kind, exc)
+        except (OSError, ValueError) as exc:
+            log.warning("event %s not delivered: %s", kind, exc)
+
+
+def sent_again(send: Callable[[], T], *, for_s: float, waiting: Callable[[Exception], None]) -> T:
+    """``send()``, tried again while the controller is away (no connection) or starting (it
+    answers ``TRY_AGAIN``), for up to ``for_s``; ``waiting`` hears the first failure. Any other
+    answer, or the time up, raises."""
+    waited, pause = 0.0, RESEND_FIRST_S
+    while True:
+        try:
+            return send()
+        except urllib.error.HTTPError as exc:
+            if exc.code != TRY_AGAIN or waited >= for_s:
+                raise
+            failure: Exception = exc
+        except (OSError, ValueError) as exc:
+            if waited >= for_s:
+                raise
+            failure = exc
+        if not waited:
+            waiting(failure)
+        time.sleep(pause)
+        waited, pause = waited + pause, min(pause * 2, RESEND_MAX_PAUSE_S)
 
 
 def fetch_request(callback: str, token: str, attempt_id: str) -> dict[str, Any]:
-    return dict(json.loads(post(callback, "/attempt", token, {"attempt_id": attempt_id}, 30)))
+    """The attempt request of a Pod's one attempt (asked again while the controller is away
+    or starting)."""
+
+    def ask() -> bytes:
+        return post(callback, "/attempt", token, {"attempt_id": attempt_id}, 30)
+
+    return dict(json.loads(sent_again(ask, for_s=RESEND_FOR_S, waiting=lambda _exc: None)))
 
 
 UPLOAD_TRIES = 3

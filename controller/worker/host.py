@@ -59,6 +59,7 @@ class AttemptHost:
 
     async def _attempt(self, request: dict[str, Any]) -> None:
         attempt_id = request["attempt_id"]
+        logging.getLogger(__name__).info("attempt %s started", attempt_id)  # the worker's log
         send = self.reporting.sender(attempt_id)
         try:
             await run_attempt(
