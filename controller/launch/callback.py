@@ -266,12 +266,8 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
             if len(parts) != 5 or f"/{parts[1]}" != ARTIFACTS_PATH or parts[4] not in names:
                 self._reply(404)
                 return
-            token, length = self._admitted(MAX_ARTIFACT_BYTES)
-            if token is None:
-                return
-            body = {"job_run_id": parts[2], "attempt_id": parts[3]}
-            if server.dispatch(ARTIFACTS_PATH, token, body) is not True:
-                self._reply(409)
+            length = self._owners_upload(MAX_ARTIFACT_BYTES, parts[2], parts[3])
+            if length is None:
                 return
             try:
                 body_stream = cast(BinaryIO, self.rfile)
@@ -286,12 +282,8 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
             if len(parts) != 4:
                 self._reply(404)
                 return
-            token, length = self._admitted(MAX_RESULT_BYTES)
-            if token is None:
-                return
-            owner = {"job_run_id": parts[2], "attempt_id": parts[3]}
-            if server.dispatch(ARTIFACTS_PATH, token, owner) is not True:
-                self._reply(409)
+            length = self._owners_upload(MAX_RESULT_BYTES, parts[2], parts[3])
+            if length is None:
                 return
             try:
                 text = self.rfile.read(length)
@@ -304,6 +296,18 @@ def _handler(server: CallbackServer) -> type[BaseHTTPRequestHandler]:
                 return
             server.keep_result(parts[3], text)
             self._reply(204)
+
+        def _owners_upload(self, limit: int, job_run_id: str, attempt_id: str) -> int | None:
+            """The length of an upload its attempt's own token sends (``ARTIFACTS_PATH``'s
+            route says whose it is); else None, answered unread (409 for another's)."""
+            token, length = self._admitted(limit)
+            if token is None:
+                return None
+            owner = {"job_run_id": job_run_id, "attempt_id": attempt_id}
+            if server.dispatch(ARTIFACTS_PATH, token, owner) is not True:
+                self._reply(409)
+                return None
+            return length
 
         def _admitted(self, limit: int) -> tuple[str | None, int]:
             """(token, body length) of a request that may be read; else (None, 0), answered

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import copy
 
-from controller.engine import AttemptExited, AttemptHeartbeat, AttemptResult, Engine, KnownJob
+from controller.engine import (
+    AttemptExited,
+    AttemptHeartbeat,
+    AttemptRequest,
+    AttemptResult,
+    Engine,
+    KnownJob,
+)
 from controller.engine.ids import scheduled_job_run_id
 from controller.engine.runbook import RESTORED_WAIT_MS
 
@@ -28,6 +35,19 @@ def restarted(s: Scenario, *, at: int, workers_survive: bool = False) -> Engine:
     return engine
 
 
+def restarted_with_one_in_flight(
+    job: str, *, workers_survive: bool = True
+) -> tuple[Engine, AttemptRequest, int]:
+    """A one-item Job's attempt in flight at a restart 5 s later: the engine after it, the
+    attempt, and when the restart was."""
+    s = Scenario(job)
+    s.engine.trigger("job", s.now)
+    s.step()
+    (in_flight,) = s.running()
+    restart = s.now + 5_000
+    return restarted(s, at=restart, workers_survive=workers_survive), in_flight, restart
+
+
 def test_an_outcome_that_a_surviving_worker_resends_after_a_restart_counts_once() -> None:
     s = Scenario('{payload: [{api: "a"}, {api: "b"}]}')
     job_run = s.engine.trigger("job", s.now)
@@ -48,12 +68,8 @@ def test_an_outcome_that_a_surviving_worker_resends_after_a_restart_counts_once(
 
 
 def test_a_restored_run_whose_outcome_never_comes_runs_again_after_the_wait() -> None:
-    s = Scenario('{payload: [{api: "a", retry: {maximumAttempts: 1}}]}')
-    s.engine.trigger("job", s.now)
-    s.step()
-    (lost,) = s.running()
-    restart = s.now + 5_000
-    engine = restarted(s, at=restart, workers_survive=True)
+    job = '{payload: [{api: "a", retry: {maximumAttempts: 1}}]}'
+    engine, lost, restart = restarted_with_one_in_flight(job)
     engine.advance(restart + RESTORED_WAIT_MS - 1)
     assert engine.take_output().effects.starts == []
     engine.advance(restart + RESTORED_WAIT_MS)
@@ -66,12 +82,8 @@ def test_a_restored_run_whose_outcome_never_comes_runs_again_after_the_wait() ->
 
 
 def test_a_restored_attempt_that_a_worker_still_runs_waits_for_its_own_timeout() -> None:
-    s = Scenario('{payload: [{api: "a"}], configuration: {requestTimeout: 600}}')
-    s.engine.trigger("job", s.now)
-    s.step()
-    (running,) = s.running()
-    restart = s.now + 5_000
-    engine = restarted(s, at=restart, workers_survive=True)
+    job = '{payload: [{api: "a"}], configuration: {requestTimeout: 600}}'
+    engine, running, restart = restarted_with_one_in_flight(job)
     engine.handle(AttemptHeartbeat(running.attempt_id), restart + 1_000)
     engine.advance(restart + RESTORED_WAIT_MS * 3)
     assert engine.take_output().effects.starts == []
@@ -164,12 +176,8 @@ def test_a_job_run_stored_running_with_no_run_left_ends_on_restart() -> None:
 def test_a_restored_attempt_whose_worker_ends_without_an_outcome_runs_again_uncounted() -> None:
     """Its Pod exited (or was gone) with nothing to resend: the attempt never ran for this
     controller, so the Run runs again at once without using a retry."""
-    s = Scenario('{payload: [{api: "a", retry: {maximumAttempts: 1}}]}')
-    s.engine.trigger("job", s.now)
-    s.step()
-    (lost,) = s.running()
-    restart = s.now + 5_000
-    engine = restarted(s, at=restart, workers_survive=True)
+    job = '{payload: [{api: "a", retry: {maximumAttempts: 1}}]}'
+    engine, lost, restart = restarted_with_one_in_flight(job)
     engine.handle(AttemptExited(lost.attempt_id, 0), restart + 1_000)
     engine.advance(restart + 1_000)
     (start,) = engine.take_output().effects.starts
@@ -179,12 +187,9 @@ def test_a_restored_attempt_whose_worker_ends_without_an_outcome_runs_again_unco
 def test_an_interrupted_attempt_stays_in_the_runs_history_numbered_as_its_rerun() -> None:
     """The attempt in flight at a restart is recorded ``interrupted``; it used no attempt, so
     the start after it is attempt 1 again, as its record says."""
-    s = Scenario('{payload: [{api: "a"}]}')
-    s.engine.trigger("job", s.now)
-    s.step()
-    (interrupted,) = s.running()
-    engine = restarted(s, at=s.now + 5_000)
-    engine.advance(s.now + 5_000)
+    job = '{payload: [{api: "a"}]}'
+    engine, interrupted, restart = restarted_with_one_in_flight(job, workers_survive=False)
+    engine.advance(restart)
     output = engine.take_output()
     (record,) = output.changes.attempts
     assert (record.attempt_id, record.outcome, record.number) == (
@@ -195,6 +200,6 @@ def test_an_interrupted_attempt_stays_in_the_runs_history_numbered_as_its_rerun(
     (rerun,) = output.effects.starts
     assert (rerun.attempt_number, rerun.attempt_id) != (1, interrupted.attempt_id)
     assert rerun.attempt_number == 1
-    engine.handle(AttemptResult(rerun.attempt_id, {"ok": 1}), s.now + 6_000)
+    engine.handle(AttemptResult(rerun.attempt_id, {"ok": 1}), restart + 1_000)
     (succeeded,) = engine.take_output().changes.attempts
     assert (succeeded.attempt_id, succeeded.number) == (rerun.attempt_id, 1)
