@@ -77,7 +77,7 @@ def server() -> Iterator[tuple[CallbackServer, list[Any], list[str]]]:
     def receive(*_args: Any) -> None:
         return None
 
-    routes = {"/events": events, callback.ARTIFACTS_PATH: owns}
+    routes: dict[str, callback.Handler] = {"/events": events, callback.ARTIFACTS_PATH: owns}
     served = CallbackServer(loop, routes, receive=receive, known=lambda token: token == TOKEN)
     served._server.handle_error = lambda *_args: errors.append("a request raised")  # type: ignore[method-assign]
     yield served, accepted, errors

@@ -18,6 +18,7 @@ from controller import jsontext
 from controller.engine import AttemptFailed, AttemptResult
 from controller.launch import callback
 from controller.launch.callback import CallbackServer
+from controller.vocabulary import MAX_RESULT_BYTES
 
 pytestmark = pytest.mark.integration
 TOKEN = "known-token"
@@ -42,7 +43,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CallbackServer, li
     async def owns(token: str, body: dict[str, Any]) -> bool:  # one attempt is this token's
         return body == {"job_run_id": "jr", "attempt_id": "at.1"}
 
-    routes = {"/events": events, callback.ARTIFACTS_PATH: owns}
+    routes: dict[str, callback.Handler] = {"/events": events, callback.ARTIFACTS_PATH: owns}
     served = CallbackServer(loop, routes, receive=receive, known=lambda token: token == TOKEN)
     yield served, seen
     served.close()
@@ -110,7 +111,7 @@ def test_a_large_result_is_held_as_its_json_text_until_its_event_takes_it(server
     text = b'{"rows": [1, 2.50, "\\u00e9"]}'
     assert put("/results/jr/other.1", text) == 409
     assert put("/results/jr/at.1", b"{not json") == 400
-    too_long = str(callback.MAX_RESULT_BYTES + 1)
+    too_long = str(MAX_RESULT_BYTES + 1)
     assert put("/results/jr/at.1", b"", **{"Content-Length": too_long}) == 413
     assert put("/results/jr/at.1", text) == 204
     event = served.event("at.1", {"type": "result", "result_uploaded": True}, lambda _name: "")
