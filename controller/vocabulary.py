@@ -170,10 +170,10 @@ WaitingReason = Literal[
 WarningReason = Literal["SpecError", "TerminateFailed", "NotTriggered", "BackfillFailed"]
 """Reasons of the operator's Warning Events (a JobRun's other Events are named by its status)."""
 
-JobSourceKind = Literal["code", "api"]
 WorkerMode = Literal["pool", "pod"]
 """How the operator runs attempts (extension): warm pool Pods that pull them, or a Pod each."""
 WORKER_MODES: tuple[WorkerMode, ...] = get_args(WorkerMode)
+JobSourceKind = Literal["code", "api"]
 """Where a Job is defined: a file in git (``code``) or the REST API (``api``)."""
 ApiJobSource = Literal["CODE", "API"]
 """``JobSourceKind`` as Intuned's API spells it (a Job's ``source``)."""
