@@ -140,6 +140,9 @@ class WorkerPools:
         self._holder: dict[str, _PoolPod] = {}
         self._expected: dict[str, AttemptRequest] = {}
         """Attempts given out before a restart, until a Pod says it runs one or they end."""
+        self._finished_away: set[str] = set()
+        """Expected attempts a Pod says it finished while the operator was away: their outcomes
+        are on their way (the Pod sends them again)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
 
@@ -189,6 +192,7 @@ class WorkerPools:
         pod = self._holder.get(attempt_id)
         if pod is None:
             self._expected.pop(attempt_id, None)
+            self._finished_away.discard(attempt_id)
             return True
         pod.cancels.append(attempt_id)
         self._answer(pod)
@@ -199,6 +203,7 @@ class WorkerPools:
     def release(self, attempt_id: str) -> None:
         """The attempt is over (its outcome arrived, or it was lost): free its slot."""
         self._expected.pop(attempt_id, None)
+        self._finished_away.discard(attempt_id)
         pod = self._holder.pop(attempt_id, None)
         if pod is None:
             return
@@ -253,6 +258,8 @@ class WorkerPools:
         pod.unconfirmed.clear()
         for attempt_id in sorted(running & self._expected.keys()):
             self._claim(pod, self._expected.pop(attempt_id))
+        self._finished_away |= finished & self._expected.keys()
+        self._give_up_unclaimed()
         pod.cancels += sorted(running - pod.given - set(pod.cancels))
         pod.given &= running | set(pod.assigned)
         self._dispatch(self._pools[pod.key])
@@ -264,6 +271,16 @@ class WorkerPools:
                 return waiter.result()
             pod.waiter = None
         return self._take(pod)
+
+    def _give_up_unclaimed(self) -> None:
+        """Once every Pod has polled since the restart, an expected attempt that none runs or
+        finished never reached one (or went with its Pod): it is lost now, rather than after
+        the engine's wait for it."""
+        if not self._expected or not all(pod.ready for pod in self._pods.values()):
+            return
+        for attempt_id in sorted(self._expected.keys() - self._finished_away):
+            del self._expected[attempt_id]
+            self._lost(attempt_id, None)
 
     def _claim(self, pod: _PoolPod, request: AttemptRequest) -> None:
         """``pod`` still runs an attempt given out before a restart: it holds it again."""
@@ -338,6 +355,7 @@ class WorkerPools:
         pod.assigned.clear()
         if not pod.retiring:
             self._spawn(self._delete(name))  # a dead Pod's object, so that its name is free
+        self._give_up_unclaimed()
         self._reconcile(pool)
 
     def _reconcile(self, pool: _Pool) -> None:

@@ -212,6 +212,21 @@ def test_an_attempt_expected_back_after_a_restart_is_kept_by_the_pod_that_still_
     assert resumed == ["ru_1.1"]
 
 
+def test_an_expected_attempt_no_pod_runs_or_finished_is_lost_once_every_pod_has_polled() -> None:
+    """ru_2 finished while the operator was away (its outcome is on its way); ru_3 never reached
+    a Pod: once the only Pod has polled, it is lost at once instead of waited for."""
+    resumed: list[str] = []
+
+    async def scenario(pools: WorkerPools, core: Core, clock: Clock, lost: list[Any]) -> Any:
+        for n in (1, 2, 3):
+            pools.expect(_request(n))
+        await _poll(pools, 0, running=["ru_1.1"], finished=["ru_2.1"])
+        return list(lost)
+
+    assert _run(scenario, resumed=resumed) == [("ru_3.1", None)]
+    assert resumed == ["ru_1.1"]
+
+
 def test_a_pod_found_after_a_restart_keeps_its_name_and_new_pods_take_free_ones() -> None:
     async def scenario(pools: WorkerPools, core: Core, *_: Any) -> Any:
         await _poll(pools, 0)  # a Pod of the earlier operator polls first: adopted
