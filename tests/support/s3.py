@@ -43,6 +43,11 @@ class S3Server:
         }
         return boto3.session.Session().client("s3", **options)
 
+    def keys(self, bucket: str) -> set[str]:
+        """Only the listing: safe while the controller deletes objects, which `objects` is not."""
+        listing = self.client().list_objects_v2(Bucket=bucket).get("Contents", [])
+        return {o["Key"] for o in listing}
+
     def objects(self, bucket: str) -> dict[str, bytes]:
         s3 = self.client()
         listing = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
