@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.browser_isolation_levels",
     "bench.kube_throughput",
     "bench.webhook_delivery",
+    "bench.large_results",
 ]
 
 

@@ -11,15 +11,22 @@ gives the same text (results lines are made again from stored fields, byte for b
 integer beyond 64 bits as a float, so a text with a run of 19 digits is read by ``json``, as is
 one orjson refuses (``NaN``, which ``json`` writes). A ``RawJson`` value is written as its
 text.
+
+An uploaded result (up to 64 MiB) is kept as the text it arrived as, never as objects: 64 MiB
+of ``[{},{},...]`` is 22 million dicts, over a gigabyte. ``is_json`` checks such a text without
+building anything; a column holds it as bytes (a BLOB), which ``from_column``
+gives back as a ``RawJson`` without reading it.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 
 _OPTIONS = (
@@ -36,6 +43,10 @@ class RawJson:
 
     text: bytes
 
+    def head(self, chars: int) -> str:
+        """Up to ``chars`` first characters (UTF-8 takes at most four bytes a character)."""
+        return self.text[: 4 * chars].decode(errors="ignore")[:chars]
+
 
 def _orjson_default(value: Any) -> Any:
     return orjson.Fragment(value.text) if isinstance(value, RawJson) else str(value)
@@ -51,10 +62,15 @@ _WIDE_INTEGERS = json.JSONEncoder(
 
 
 def dumps(value: Any) -> str:
+    return dumps_bytes(value).decode()
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``dumps`` as UTF-8, which is what orjson makes: no text object in between."""
     try:
-        return orjson.dumps(value, default=_orjson_default, option=_OPTIONS).decode()
+        return orjson.dumps(value, default=_orjson_default, option=_OPTIONS)
     except orjson.JSONEncodeError:
-        return _WIDE_INTEGERS(value)
+        return _WIDE_INTEGERS(value).encode()
 
 
 def loads(text: str) -> Any:
@@ -64,3 +80,32 @@ def loads(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # NaN, as ``json`` wrote it before
         return json.loads(text)
+
+
+def from_column(value: str | bytes) -> Any:
+    """A stored JSON column's value: a text is read; bytes are an uploaded result's text, kept
+    as it is (``RawJson``)."""
+    return RawJson(value) if isinstance(value, bytes) else loads(value)
+
+
+_SKIPPED = msgspec.json.Decoder(msgspec.Raw)
+"""Decodes to ``Raw``: reads past one JSON value, checking its syntax, building nothing."""
+_DECODED_BYTES = 1024 * 1024
+
+
+def is_json(text: bytes) -> bool:
+    """Whether ``text`` is one JSON value in UTF-8, checked without making objects of it or a
+    second copy: the syntax in one pass that builds nothing, the UTF-8 a megabyte at a time."""
+    try:
+        _SKIPPED.decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(text)
+    try:
+        for start in range(0, len(text), _DECODED_BYTES):
+            utf8.decode(view[start : start + _DECODED_BYTES])
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True

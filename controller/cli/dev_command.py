@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..auth.instances import FILE as INSTANCE_FILE
 from ..embedded import EmbeddedController, Settings
 from ..engine import JobRun
@@ -173,7 +174,13 @@ def _report(job_run: JobRun, lines: list[dict[str, Any]]) -> int:
     for line in lines:
         info = line["apiInfo"]
         if info["error"] is None:
-            print(json.dumps(info["result"], indent=2, ensure_ascii=False))
+            result = info["result"]
+            uploaded = isinstance(result, jsontext.RawJson)  # printed as it came, not indented
+            print(
+                result.text.decode()
+                if uploaded
+                else json.dumps(result, indent=2, ensure_ascii=False)
+            )
         else:
             print(f"{info['error']['code']}: {info['error']['message']}", file=sys.stderr)
             code = 1
@@ -181,6 +188,13 @@ def _report(job_run: JobRun, lines: list[dict[str, Any]]) -> int:
             if info.get(f"{what}_url"):
                 print(f"{what}: {info[f'{what}_url']}", file=sys.stderr)
     return code if lines else 2
+
+
+def _shown(result: Any) -> str:
+    """An uploaded result is shown as it came, not indented (it is never made objects of)."""
+    if isinstance(result, jsontext.RawJson):
+        return result.text.decode()
+    return json.dumps(result, indent=2, ensure_ascii=False)
 
 
 def _save_instance(controller: EmbeddedController, session: str, project_dir: Path) -> None:

@@ -10,6 +10,7 @@ presigned GET URL that expires (``signed_url_expiration``). Either way the store
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,12 +94,13 @@ class S3ResultsStorage:
         self, job_id: str, job_run_id: str, path: Path
     ) -> tuple[Outcome, dict[str, Any]]:
         key = f"{self.prefix}job-runs/{job_id}/{job_run_id}/results.jsonl"
-        body = path.read_bytes() if path.exists() else b""
+        size = _size(path)  # the file is whole: its JobRun ended
         client = self.clients.get(self.target)
-        outcome = await asyncio.to_thread(
-            put_object, client, self.target.bucket, key, body, "application/x-ndjson"
-        )
-        stored = {"location": "s3", "bucket": self.target.bucket, "key": key, "size": len(body)}
+        with path.open("rb") if size else io.BytesIO() as body:  # streamed, never read whole
+            outcome = await asyncio.to_thread(
+                put_object, client, self.target.bucket, key, body, "application/x-ndjson"
+            )
+        stored = {"location": "s3", "bucket": self.target.bucket, "key": key, "size": size}
         return outcome, stored
 
     def link(self, stored: dict[str, Any], now: int) -> ResultsLink:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -84,9 +84,14 @@ class S3Clients:
 
 
 def put_object(
-    client: S3Client, bucket: str, key: str, body: bytes, content_type: str = "application/json"
+    client: S3Client,
+    bucket: str,
+    key: str,
+    body: bytes | BinaryIO,
+    content_type: str = "application/json",
 ) -> Outcome:
-    """Write one object; PUT is idempotent, so a retried delivery overwrites, never duplicates."""
+    """Write one object; PUT is idempotent, so a retried delivery overwrites, never duplicates.
+    A file ``body`` is streamed from where it is (read again from its start on a retry)."""
     try:
         client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     except ClientError as exc:

@@ -29,7 +29,14 @@ from .launcher import (
 )
 from .output import AttemptRecord, Changes, Effects, Output
 from .records import Job, JobRun, KnownJob, Run, attempt_id
-from .results import Identity, LineOwner, ResultRecord, iso_ms, result_record
+from .results import (
+    Identity,
+    LineOwner,
+    ResultRecord,
+    iso_ms,
+    read_results_line,
+    result_record,
+)
 from .spill import PENDING_HELD, loading_limit
 from .waiting import Waiting, run_waiting
 
@@ -76,6 +83,7 @@ __all__ = [
     "direct_kind",
     "iso_ms",
     "loading_limit",
+    "read_results_line",
     "result_record",
     "run_waiting",
     "spill",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .records import JobRun, Run
-from .results import Identity
+from .results import Identity, ResultRecord
 
 DeliveryKind = Literal["sink", "notification", "results"]
 NOTIFIED_STATUSES = frozenset({"COMPLETED", "FAILURE", "TERMINATED", "PAUSED"})
@@ -47,8 +47,9 @@ def _message_id(*parts: object) -> str:
     return "msg_" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def sink_delivery(job_run: JobRun, run: Run, line: str, now: int) -> Delivery | None:
-    """The Run's results line for the sink, unless the snapshot's filters leave it out."""
+def sink_delivery(job_run: JobRun, run: Run, record: ResultRecord, now: int) -> Delivery | None:
+    """The Run's results line for the sink, unless the snapshot's filters leave it out (made
+    whole only then: an uploaded result's line is otherwise never copied)."""
     sink = job_run.snapshot.get("sink")
     if sink is None:
         return None
@@ -63,7 +64,7 @@ def sink_delivery(job_run: JobRun, run: Run, line: str, now: int) -> Delivery | 
         job_id=job_run.job_id,
         job_run_id=job_run.id,
         created_at=now,
-        body=line,
+        body=record.line,
         run_id=run.id,
     )
 

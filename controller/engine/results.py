@@ -6,9 +6,12 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import msgspec
 
 from .. import jsontext
+from ..vocabulary import INLINE_RESULT_BYTES
 from .records import JobRun, Run
 
 IDS = uuid.UUID("6b1c3f0e-5d2a-4c57-9a41-0f8e2b7d9c13")
@@ -71,23 +74,30 @@ class LineOwner(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ResultRecord:
-    """A results line and its place: line ``seq`` (from 1) of its JobRun's file."""
+    """A results line and its place: line ``seq`` (from 1) of its JobRun's file. The line, UTF-8
+    and without its newline, comes in pieces to be written one after another: an uploaded
+    result (``RawJson``, up to 64 MiB) is one of them as it arrived, never copied into a line."""
 
     job_id: str
     job_run_id: str
     seq: int
     run_id: str
-    line: str
+    pieces: tuple[bytes, ...]
+
+    @property
+    def line(self) -> str:
+        """The whole line, as one text (a copy of every piece)."""
+        return b"".join(self.pieces).decode()
 
 
 def result_record(identity: Identity, owner: LineOwner, run: Run) -> ResultRecord:
     """The record of an ended Run (``run.result_seq`` set), when it ends and when a line lost
     in a crash is made again."""
-    line = results_line(identity, owner, run)
-    return ResultRecord(owner.job_id, owner.job_run_id, run.result_seq or 0, run.id, line)
+    pieces = results_line(identity, owner, run)
+    return ResultRecord(owner.job_id, owner.job_run_id, run.result_seq or 0, run.id, pieces)
 
 
-def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:
+def results_line(identity: Identity, owner: LineOwner, run: Run) -> tuple[bytes, ...]:
     """The line of an ended Run; a pure function of stored fields, so that a line lost in a
     crash is made again, byte for byte, from the store (``ResultsFiles.reconcile``)."""
     api_info = {
@@ -104,11 +114,27 @@ def results_line(identity: Identity, owner: LineOwner, run: Run) -> str:
     }
     if run.attributes:  # only a Run that set some: lines are otherwise Intuned's exactly
         api_info["attributes"] = run.attributes
-    return f'{{"apiInfo":{jsontext.dumps(api_info)},{_owner_fields(identity, owner)}}}'
+    owner_fields = _owner_fields(identity, owner)
+    if isinstance(run.result, jsontext.RawJson):
+        return _around_upload(api_info, run.result, owner_fields)
+    return (b'{"apiInfo":' + jsontext.dumps_bytes(api_info) + b"," + owner_fields + b"}",)
+
+
+def _around_upload(
+    api_info: dict[str, Any], result: jsontext.RawJson, owner_fields: bytes
+) -> tuple[bytes, ...]:
+    """The line of an uploaded result in three pieces, the result's text the middle one: the
+    fields before and after it are written as the one object ``jsontext`` would make."""
+    names = list(api_info)
+    at = names.index("result")
+    before = jsontext.dumps_bytes({name: api_info[name] for name in names[:at]})
+    after = jsontext.dumps_bytes({name: api_info[name] for name in names[at + 1 :]})
+    head = b'{"apiInfo":' + before[:-1] + b',"result":'
+    return head, result.text, b"," + after[1:] + b"," + owner_fields + b"}"
 
 
 @functools.lru_cache(maxsize=64)
-def _owner_fields(identity: Identity, owner: LineOwner) -> str:
+def _owner_fields(identity: Identity, owner: LineOwner) -> bytes:
     """The fields after ``apiInfo``, the same in every line of a JobRun: made once."""
     fields = {
         "workspaceId": identity.workspace_id,
@@ -117,4 +143,26 @@ def _owner_fields(identity: Identity, owner: LineOwner) -> str:
         "projectJobRun": {"id": owner.job_run_id},
         "authSession": owner.auth_session,
     }
-    return jsontext.dumps(fields)[1:-1]
+    return jsontext.dumps_bytes(fields)[1:-1]
+
+
+class _Line(msgspec.Struct):
+    """A results line's ``apiInfo``, its fields' values unread: ``jsontext`` reads them
+    (integers beyond 64 bits included, which msgspec refuses)."""
+
+    apiInfo: dict[str, msgspec.Raw]  # the line's own field name
+
+
+_LINE = msgspec.json.Decoder(_Line)
+
+
+def read_results_line(line: bytes) -> dict[str, Any]:
+    """A results line's ``apiInfo`` (what a reader of one Run asks for: the owner fields are the
+    JobRun's). A result larger than an inline one stays its text (``RawJson``), never made
+    objects of: 64 MiB of ``[{},...]`` would be millions of them."""
+    info = {}
+    for name, raw in _LINE.decode(line).apiInfo.items():
+        text = bytes(raw)
+        big = name == "result" and len(text) > INLINE_RESULT_BYTES
+        info[name] = jsontext.RawJson(text) if big else jsontext.loads(text.decode())
+    return {"apiInfo": info}

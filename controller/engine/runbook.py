@@ -358,7 +358,7 @@ class RunBook:
         self._dirty_job_runs[job_run.id] = job_run
         record = result_record(self.identity, LineOwner.of(job_run), run)
         self._changes.results.append(record)
-        delivery = sink_delivery(job_run, run, record.line, now)
+        delivery = sink_delivery(job_run, run, record, now)
         if delivery is not None:
             self._changes.deliveries.append(delivery)
         if job_run.status == "PENDING" and not job_run.running and not job_run.pending_count:

@@ -7,13 +7,12 @@ passes, on the loop, and must not change them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..delivery import AttemptArtifacts, ResultsLink, ResultsStorage
-from ..engine import Engine, Identity, Job, JobRun, Waiting, run_waiting
+from ..engine import Engine, Identity, Job, JobRun, Waiting, read_results_line, run_waiting
 from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue, RunQueries
 from ..vocabulary import AuthSessionStatus
@@ -94,12 +93,12 @@ class RuntimeQuery:
 
     def final_run_lines(self, job_run: JobRun) -> list[dict[str, Any]]:
         """The results lines of the JobRun's ended Runs, from its file on this host (a small
-        JobRun's: the whole file is read)."""
+        JobRun's: every line is read; an uploaded result stays its text, ``RawJson``)."""
         try:
-            text = self.results_path(job_run.job_id, job_run.id).read_text(encoding="utf-8")
+            with self.results_path(job_run.job_id, job_run.id).open("rb") as lines:
+                return [read_results_line(line) for line in lines if line.strip()]
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def auth_session_ids(self) -> list[str]:
         return sorted(self._auth_sessions)

@@ -59,7 +59,9 @@ class ResultsFiles:
             path = self.path(job_id, job_run_id)
             try:
                 handle = self._handle(path)
-                handle.write("".join(r.line + "\n" for r in batch).encode())
+                for record in batch:  # an uploaded result's piece is written, not copied
+                    handle.writelines(record.pieces)
+                    handle.write(b"\n")
                 handle.flush()
                 marks.append((job_run_id, batch[-1].seq, handle.tell()))
             except OSError as exc:  # the lines stay in the store: a restart writes them

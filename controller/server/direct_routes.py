@@ -34,7 +34,7 @@ from .direct_shapes import (
     run_document,
     run_result_object,
 )
-from .paths import API, ERROR_RESPONSES, ProjectName, Workspace
+from .paths import API, ERROR_RESPONSES, ProjectName, Workspace, answer
 from .views import ApiError, Views
 
 RunId = Annotated[str, Path(alias="runId", description="The Run's ID (run/start's runId).")]
@@ -90,7 +90,8 @@ def add_run_routes(app: FastAPI, views: Views) -> None:
         views.project(workspace_id, project_name)
         job_run = _direct(views, "run", run_id)
         lines = [] if job_run.active else views.query.final_run_lines(job_run)
-        return run_result_object(job_run, lines)
+        body = run_result_object(job_run, lines)
+        return answer(body, body.get("result"))
 
 
 def add_auth_session_routes(app: FastAPI, views: Views) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Response
 
+from .. import jsontext
 from .errors import ERROR_CODES
 from .models import ErrorOut
 
@@ -17,3 +18,12 @@ Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace 
 ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
 JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
 JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
+
+
+def answer(body: dict[str, Any], result: Any) -> Any:
+    """``body``, which FastAPI checks against the route's model; written as it is when its Run's
+    ``result`` is an uploaded one (``RawJson``), which no model takes and which is not to be
+    made objects of."""
+    if isinstance(result, jsontext.RawJson):
+        return Response(jsontext.dumps_bytes(body), media_type="application/json")
+    return body

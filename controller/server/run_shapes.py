@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import jsontext
 from ..engine import Waiting, iso_ms
 from ..store.run_queries import RESULT_PREVIEW_CHARS
 from .shapes import waiting_object
@@ -38,10 +39,17 @@ def _preview(record: dict[str, Any]) -> str | None:
     if "result_preview" in record:
         text: str | None = record["result_preview"]
     else:
-        text = None if record.get("result") is None else _json(record["result"])
+        text = _start(record.get("result"))
     if text is None or len(text) <= RESULT_PREVIEW_CHARS:
         return text
     return text[:RESULT_PREVIEW_CHARS] + "…"
+
+
+def _start(result: Any) -> str | None:
+    """Enough of the result's JSON for a preview: an uploaded one is not written out whole."""
+    if isinstance(result, jsontext.RawJson):
+        return result.head(RESULT_PREVIEW_CHARS + 1)
+    return None if result is None else _json(result)
 
 
 def _json(value: Any) -> str:

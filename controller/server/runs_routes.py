@@ -10,7 +10,7 @@ from fastapi import FastAPI, Path, Query
 from ..store import RunFilter
 from ..vocabulary import RunStatus
 from .models import RunDetail, RunsPage
-from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace
+from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace, answer
 from .run_shapes import attempt_object, run_object
 from .views import ApiError, Views
 
@@ -77,5 +77,8 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
             raise ApiError(404, f"no Run {run_id!r} in JobRun {job_run_id!r}")
         attempts = views.query.run_records.attempts(record)
         waiting = views.query.runs_waiting(job_run_id)(run_id, record["status"])
-        run = run_object(record, waiting)
-        return {"run": run, "attempts": [attempt_object(a) for a in attempts]}
+        detail = {
+            "run": run_object(record, waiting),
+            "attempts": [attempt_object(a) for a in attempts],
+        }
+        return answer(detail, record.get("result"))

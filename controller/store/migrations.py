@@ -166,4 +166,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE runs ADD COLUMN attributes TEXT;
     """,
+    """
+    -- A result uploaded ahead of its event (up to 64 MiB), as the text it arrived as: written
+    -- a piece at a time into a zeroblob, which SQLite keeps unexpanded as a row's last column.
+    -- The Run's own row holds the text's first bytes as a BLOB (its preview, and the mark).
+    CREATE TABLE uploaded_results (
+        run_id TEXT PRIMARY KEY,
+        job_run_id TEXT NOT NULL,
+        text BLOB NOT NULL
+    );
+    CREATE INDEX uploaded_results_by_job_run ON uploaded_results (job_run_id);
+    """,
 )

@@ -12,7 +12,8 @@ from typing import Any
 
 from .. import jsontext
 from ..engine import Job, Run
-from .run_queries import UNSUCCEEDED
+from .run_queries import UNSUCCEEDED, WHOLE_RESULT
+from .uploaded_results import result_mark
 
 JOB_RUN_COLUMNS = (
     "id",
@@ -117,6 +118,7 @@ ATTEMPT_COLUMNS = (
 )
 PRUNED_ROWS = (
     ("results_objects", "job_run_id"),
+    ("uploaded_results", "job_run_id"),
     ("runs", "job_run_id"),
     ("job_run_snapshots", "job_run_id"),
     ("job_runs", "id"),
@@ -131,14 +133,18 @@ SELECT_JOB_RUNS = (
 # included, and fails with an exception made at some cost (a quarter of a microsecond a None; a
 # Run's row has a dozen): this one is found. Process-wide, and changes no value.
 sqlite3.register_adapter(type(None), lambda value: value)
-SELECT_RUNS = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs"
+_SELECTED = (f"{WHOLE_RESULT} AS result" if c == "result" else c for c in RUN_COLUMNS)
+SELECT_RUNS = f"SELECT {', '.join(_SELECTED)} FROM runs"
 _RUN_JSON = tuple(i for i, c in enumerate(RUN_COLUMNS) if c in JSON_COLUMNS)
 IN_STATUS = f"job_run_id = ? AND status = ? AND {UNSUCCEEDED}"
 """A JobRun's Runs in one status other than SUCCEEDED, read by the partial index."""
 
 
-def json_text(value: Any) -> str | None:
-    return None if value is None else jsontext.dumps(value)
+def json_text(value: Any) -> str | bytes | None:
+    """A JSON column's value; of an uploaded result, its mark (``uploaded_results``)."""
+    if value is None:
+        return None
+    return result_mark(value) if isinstance(value, jsontext.RawJson) else jsontext.dumps(value)
 
 
 def runs_from(rows: Iterable[Iterable[Any]]) -> list[Run]:
@@ -149,7 +155,7 @@ def runs_from(rows: Iterable[Iterable[Any]]) -> list[Run]:
         values = list(row)
         for index in _RUN_JSON:
             if values[index] is not None:
-                values[index] = jsontext.loads(values[index])
+                values[index] = jsontext.from_column(values[index])
         runs.append(Run(*values))
     return runs
 
@@ -184,5 +190,5 @@ def loaded_row(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
     values = {c: row[c] for c in columns}
     for c in JSON_COLUMNS.intersection(columns):
         if values[c] is not None:
-            values[c] = jsontext.loads(values[c])
+            values[c] = jsontext.from_column(values[c])
     return values

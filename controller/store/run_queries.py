@@ -22,6 +22,15 @@ from .. import jsontext
 from ..engine import attempt_id
 
 RESULT_PREVIEW_CHARS = 200
+RESULT_PREVIEW_UNITS = 4 * (RESULT_PREVIEW_CHARS + 1)
+"""What a preview reads: characters of a text, or bytes of an uploaded result's mark (a BLOB),
+of which a character takes up to four; ``run_shapes`` cuts it to its length."""
+WHOLE_RESULT = (
+    "CASE WHEN typeof(result) = 'blob' "
+    "THEN (SELECT text FROM uploaded_results WHERE run_id = runs.id) ELSE result END"
+)
+"""A Run's whole stored result, as a column of a query of ``runs``: an uploaded one's row holds
+its first bytes (``uploaded_results``)."""
 IN_CHUNK = 500
 """Run IDs per ``IN (...)`` list (SQLite bounds the parameters of one statement)."""
 _RUN_FIELDS = (
@@ -47,7 +56,10 @@ def _decoded(row: sqlite3.Row) -> dict[str, Any]:
     record = dict(row)
     for name in _JSON_FIELDS:
         if record.get(name) is not None:
-            record[name] = jsontext.loads(record[name])
+            record[name] = jsontext.from_column(record[name])
+    preview = record.get("result_preview")
+    if isinstance(preview, bytes):  # an uploaded result's first bytes: a character may be cut
+        record["result_preview"] = preview.decode(errors="ignore")
     return record
 
 
@@ -61,7 +73,7 @@ class SqliteRunQueries:
         """Up to ``limit`` Runs after position ``after_seq``, in order; ``result_preview`` is
         the start of the result's JSON (longer than ``RESULT_PREVIEW_CHARS``: cut)."""
         sql = (
-            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_CHARS + 1}) "
+            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_UNITS}) "
             "AS result_preview FROM runs WHERE job_run_id = ? AND seq > ?"
         )
         params: list[Any] = [job_run_id, after_seq]
@@ -83,7 +95,8 @@ class SqliteRunQueries:
 
     def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None:
         row = self._db.execute(
-            f"SELECT {_RUN_FIELDS}, result FROM runs WHERE job_run_id = ? AND id = ?",
+            f"SELECT {_RUN_FIELDS}, {WHOLE_RESULT} AS result FROM runs "
+            "WHERE job_run_id = ? AND id = ?",
             (job_run_id, run_id),
         ).fetchone()
         return None if row is None else _decoded(row)

@@ -52,6 +52,7 @@ from .rows import (
     runs_from,
 )
 from .run_queries import SqliteRunQueries
+from .uploaded_results import keep_uploaded
 
 
 class SqliteStore:
@@ -189,6 +190,7 @@ class SqliteStore:
                 NEW_RUN_INSERT, (as_row(r, RUN_FIXED) for r in chain(*changes.spilled_runs))
             )
             db.executemany(RUN_UPDATE, (as_row(r, RUN_UPDATED) for r in changes.runs))
+            keep_uploaded(db, chain(changes.new_runs, changes.runs))
             db.executemany(
                 f"INSERT INTO attempts VALUES ({', '.join('?' * 10)})",  # each once: no key
                 (as_row(a, ATTEMPT_COLUMNS) for a in changes.attempts),

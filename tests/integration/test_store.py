@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from controller import jsontext
 from controller.engine import Changes, Identity, Run, ids
 from controller.engine.spill import SpilledRuns
 from controller.runtime.results_files import ResultsFiles
 from controller.spec import PayloadItem
 from controller.store import RunFilter, SqliteStore, StateFullError
 from controller.store.migrations import MIGRATIONS
+from controller.store.run_queries import RESULT_PREVIEW_UNITS
 from tests.unit.engine.harness import Scenario
 
 pytestmark = pytest.mark.integration
@@ -104,6 +106,43 @@ def test_results_files_are_reconciled_after_a_crash_in_either_window(tmp_path: P
     files.close()
 
 
+def test_an_uploaded_result_is_kept_once_and_its_line_is_made_again_from_the_store(
+    tmp_path: Path,
+) -> None:
+    """An uploaded result (``RawJson``) goes into its own table as the text it arrived as; the
+    Run's row holds its first bytes, which list previews read; lines made again after a crash,
+    the whole Run and its preview all come from the store."""
+    store = SqliteStore(tmp_path / "state.db")
+    files = ResultsFiles(tmp_path / "results", store, Identity())
+    s = Scenario('{payload: [{api: "a"}, {api: "b"}], configuration: {maxConcurrentRequests: 2}}')
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    _save_all(s, store)
+    uploaded = jsontext.RawJson(('{"text":"' + "é" * 700_000 + '"}').encode())
+    first, second = s.running()
+    s.succeed(first, uploaded)
+    s.succeed(second, {"small": True})
+    output = s.step()
+    store.save(output.changes)  # a crash before either line was written
+    files.reconcile()
+    made = sorted(output.changes.results, key=lambda r: r.seq)
+    lines = files.path("job", job_run.id).read_bytes().splitlines()
+    assert lines == [b"".join(r.pieces) for r in made]
+    assert json.loads(lines[0])["apiInfo"]["result"]["text"] == "é" * 700_000
+    mark = sqlite3.connect(tmp_path / "state.db").execute(
+        "SELECT typeof(result), length(result) FROM runs WHERE id = ?", (made[0].run_id,)
+    )
+    assert mark.fetchone() == ("blob", RESULT_PREVIEW_UNITS)
+    whole = store.run_queries.run(job_run.id, made[0].run_id)
+    assert whole is not None and whole["result"] == uploaded
+    page = store.run_queries.runs(job_run.id, RunFilter(), after_seq=-1, limit=10)
+    previews = {r["id"]: r["result_preview"] for r in page}
+    assert previews[made[0].run_id].startswith('{"text":"éé')
+    assert previews[made[1].run_id] == '{"small":true}'
+    files.close()
+    store.close()
+
+
 def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
     tmp_path: Path,
 ) -> None:
@@ -128,6 +167,7 @@ def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
         "seq INTEGER NOT NULL, run_id TEXT NOT NULL, line TEXT NOT NULL, "
         "PRIMARY KEY (job_run_id, seq)); ALTER TABLE runs DROP COLUMN result_seq; "
         "DROP TABLE persistent_store; ALTER TABLE runs DROP COLUMN attributes; "  # schema 10
+        "DROP TABLE uploaded_results; "  # schema 11
         "PRAGMA user_version = 8"
     )
     db.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -45,3 +46,73 @@ def test_nan_written_by_an_earlier_version_still_reads() -> None:
 
 def test_nan_is_written_as_null_which_every_json_reader_takes() -> None:
     assert jsontext.dumps({"x": float("nan")}) == '{"x":null}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a":[1,2.5e-3,true,null,"\\u00e9 \xc3\xa9"]}',
+        b"[]",
+        b' "x" ',
+        b"0",
+        b"[" * 200 + b"]" * 200,
+    ],
+    ids=["object", "empty-array", "spaced-string", "zero", "nested-200"],
+)
+def test_an_uploaded_text_that_is_one_json_value_is_taken(text: bytes) -> None:
+    assert jsontext.is_json(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b"{not json",
+        b'{"a":1} {"b":2}',
+        b"[1,]",
+        b"NaN",
+        b'"\xff"',  # not UTF-8
+        b'"\xed\xa0\x80"',  # a surrogate written as UTF-8
+        b'"\x01"',  # a control character in a string
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=[
+        "empty",
+        "broken",
+        "two-values",
+        "trailing-comma",
+        "nan",
+        "bad-utf8",
+        "surrogate",
+        "control",
+        "absurdly-deep",
+    ],
+)
+def test_an_uploaded_text_that_is_not_one_json_value_is_refused(text: bytes) -> None:
+    assert not jsontext.is_json(text)
+
+
+def test_checking_a_text_of_millions_of_values_makes_no_objects_of_them() -> None:
+    """64 MiB of ``[{},...]`` would be 22 million dicts (over a gigabyte) as objects."""
+    text = b"[" + b",".join([b"{}"] * 2_000_000) + b"]"
+    tracemalloc.start()
+    try:
+        assert jsontext.is_json(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, f"checking {len(text):,} bytes took {peak:,} bytes"
+
+
+def test_an_uploaded_result_is_written_as_its_text_and_stored_as_bytes() -> None:
+    raw = jsontext.RawJson('{"k":"é"}'.encode())
+    assert jsontext.dumps({"result": raw}) == '{"result":{"k":"é"}}'
+    assert jsontext.dumps_bytes([raw]) == '[{"k":"é"}]'.encode()
+    assert jsontext.from_column(raw.text) == raw
+    assert jsontext.from_column('{"k":"é"}') == {"k": "é"}
+
+
+def test_the_head_of_an_uploaded_result_cuts_no_character_in_two() -> None:
+    raw = jsontext.RawJson(("é" * 10).encode())
+    assert raw.head(3) == "ééé"
+    assert jsontext.RawJson(b'"\xc3').head(5) == '"'
