@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium postgres run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -25,6 +25,14 @@ chromium: $(STAMP)
 	then true; else \
 	  echo "installing Debian's chromium"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# A PostgreSQL server for the store's contract tests and benchmarks (Debian's package; each test
+# session makes its own cluster in a temporary folder and stops it).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then true; else \
+	  echo "installing Debian's postgresql"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 # The demo: serve the offline bookstore (and its members area and webhook receiver), run the
@@ -52,7 +60,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck cluster-binaries ecosystem-tools intuned-sdk
+test: lint typecheck postgres cluster-binaries ecosystem-tools intuned-sdk
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the
@@ -78,7 +86,7 @@ cluster-up: cluster-binaries
 cluster-down:
 	@$(BIN)/python hack/cluster/cluster.py down
 
-bench: setup
+bench: setup postgres
 	$(BIN)/python -m bench
 
 # Faults injected into real processes (SIGKILLs, sinks and control-plane components down, a full

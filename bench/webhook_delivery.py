@@ -24,7 +24,7 @@ import httpx
 from controller.delivery import Deliverer, DeliverySettings, LocalResultsStorage
 from controller.engine import Changes, Delivery
 from controller.spec import Redactor, load_job_file_text
-from controller.store import SqliteStore
+from controller.store import open_store
 
 COUNT = int(os.environ.get("BENCH_DELIVERIES", "3000"))
 IN_FLIGHT = 16
@@ -72,7 +72,7 @@ async def _deliverer(url: str, bodies: list[str], folder: Path) -> float:
     sink = {"type": "webhook", "url": url, "signingSecret": SECRET}
     text = json.dumps({"payload": [{"apiName": "item"}], "sink": sink})
     definition = load_job_file_text(text, "bench.job.json").jobs[0].definition
-    store = SqliteStore(folder / "state.db")
+    store = open_store(folder / "state.db")
     now = int(time.time() * 1000)
     store.save(
         Changes(

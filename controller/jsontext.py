@@ -14,8 +14,7 @@ text.
 
 An uploaded result (up to 64 MiB) is kept as the text it arrived as, never as objects: 64 MiB
 of ``[{},{},...]`` is 22 million dicts, over a gigabyte. ``is_json`` checks such a text without
-building anything; a column holds it as bytes (a BLOB), which ``from_column``
-gives back as a ``RawJson`` without reading it.
+building anything.
 """
 
 from __future__ import annotations
@@ -80,12 +79,6 @@ def loads(text: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # NaN, as ``json`` wrote it before
         return json.loads(text)
-
-
-def from_column(value: str | bytes) -> Any:
-    """A stored JSON column's value: a text is read; bytes are an uploaded result's text, kept
-    as it is (``RawJson``)."""
-    return RawJson(value) if isinstance(value, bytes) else loads(value)
 
 
 _SKIPPED = msgspec.json.Decoder(msgspec.Raw)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..vocabulary import WORKER_MODES
-from . import api_serving, delivery_options
+from . import api_serving, delivery_options, store_options
 
 
 def register(commands: Any) -> None:
@@ -28,6 +28,7 @@ def register(commands: Any) -> None:
         default=Path(".jobctl-operator"),
         help="engine state and results (a PersistentVolume in a cluster)",
     )
+    store_options.add_options(op)
     op.add_argument("--max-workers", type=int, default=10, help="attempts at once")
     op.add_argument("--callback-listen", default="0.0.0.0:8643", metavar="HOST:PORT")
     op.add_argument(
@@ -178,6 +179,7 @@ def run_operator(args: argparse.Namespace) -> int:
         return 2
     try:
         delivery = {
+            "store": store_options.store_location(args),
             "delivery": delivery_options.delivery_settings(args),
             **delivery_options.results_settings(args),
         }

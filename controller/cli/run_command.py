@@ -15,7 +15,7 @@ from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, JobRun, Launcher
 from ..runtime import freeze_start_up
 from ..spec.intuned_json import ProjectSettings, ProjectSettingsError
-from . import api_serving, delivery_options, project_options
+from . import api_serving, delivery_options, project_options, store_options
 
 
 def register(commands: Any) -> None:
@@ -28,6 +28,7 @@ def register(commands: Any) -> None:
     run.add_argument("--resources", type=Path, default=Path("intuned-resources"))
     run.add_argument("--project", type=Path, default=Path("."), help="the automation project")
     run.add_argument("--state", type=Path, default=Path(".jobctl"), help="state and results")
+    store_options.add_options(run)
     run.add_argument(
         "--max-workers",
         type=int,
@@ -120,17 +121,21 @@ def run_controller(args: argparse.Namespace) -> int:
         return 2
     try:
         delivery = delivery_options.delivery_settings(args)
+        store = store_options.store_location(args)
     except ValueError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(args, delivery, _launcher(args, project, environment)))
+    return asyncio.run(_main(args, delivery, store, _launcher(args, project, environment)))
 
 
-async def _main(args: argparse.Namespace, delivery: DeliverySettings, launcher: Launcher) -> int:
+async def _main(
+    args: argparse.Namespace, delivery: DeliverySettings, store: str | Path, launcher: Launcher
+) -> int:
     project_name = args.project_name or args.project.resolve().name
     settings = Settings(
         resources=args.resources,
         state=args.state,
+        store=store,
         max_workers=args.max_workers,
         history_limit=args.history_limit,
         identity=Identity.named(args.workspace_id, project_name, args.project_id),

@@ -24,7 +24,7 @@ from ..runtime import (
     wall_clock_ms,
 )
 from ..spec import JobDefinition
-from ..store import SqliteStore
+from ..store import open_store
 from ..vocabulary import DirectKind, JobSourceKind
 from .definitions import ProjectDefinitions
 
@@ -46,7 +46,7 @@ class EmbeddedController:
         clock: Callable[[], int] = wall_clock_ms,
         out: TextIO = sys.stdout,
     ) -> None:
-        store = SqliteStore(settings.state / "state.db")
+        store = open_store(settings.store_location)
         self.definitions = ProjectDefinitions(
             settings.resources, store.api_jobs, store.api_auth_sessions, watch=settings.watch
         )

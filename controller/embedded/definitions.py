@@ -25,7 +25,7 @@ from ..runtime import (
     parse_job_document,
 )
 from ..spec import AuthSessionDefinition, JobDefinition
-from ..store import SqliteDocuments
+from ..store import Documents
 from ..vocabulary import JobSourceKind
 from .resources import Reload, ResourceSet
 
@@ -48,8 +48,8 @@ class ProjectDefinitions:
     def __init__(
         self,
         resources: Path,
-        api_jobs: SqliteDocuments,
-        api_auth_sessions: SqliteDocuments,
+        api_jobs: Documents,
+        api_auth_sessions: Documents,
         *,
         watch: bool,
     ) -> None:

@@ -27,7 +27,7 @@ from ..launch.pods import PodSettings, PoolSettings
 from ..launch.pool import load_or_create_key
 from ..runtime import Runtime, RuntimeSettings, freeze_start_up
 from ..server import ApiServer, Control, parse_listen
-from ..store import SqliteStore
+from ..store import open_store
 from .control import ResourceControl
 from .definitions import ResourceDefinitions
 from .handlers import WATCHED, build_registry
@@ -144,7 +144,7 @@ def _build(
     )
     launcher.serve_callback(*parse_listen(args.callback_listen))
     definitions = ResourceDefinitions(mirror)
-    store = SqliteStore(args.state / "state.db")
+    store = open_store(settings.store_location)
     runtime = Runtime(settings, store=store, launcher=launcher, definitions=definitions)
     operator = Operator(
         runtime,

@@ -42,7 +42,7 @@ from ..engine import (
     loading_limit,
 )
 from ..spec import AuthSessionDefinition, JobDefinition, Redactor, secret_values
-from ..store import SqliteStore
+from ..store import Store
 from ..vocabulary import DirectKind, reason
 from .attempt_questions import AttemptQuestions
 from .documents import parse_job_document
@@ -61,7 +61,7 @@ class Runtime:
         self,
         settings: RuntimeSettings,
         *,
-        store: SqliteStore,
+        store: Store,
         launcher: Launcher,
         definitions: DefinitionSource,
         clock: Callable[[], int] = wall_clock_ms,

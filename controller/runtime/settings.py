@@ -28,6 +28,8 @@ class RuntimeSettings:
     """What both runtimes share: where state lives, limits, identity, deliveries."""
 
     state: Path
+    store: str | Path | None = None
+    """The store's database: a PostgreSQL URL, or a SQLite file (default: ``state/state.db``)."""
     max_workers: int = 8
     history_limit: int = 100
     identity: Identity = field(default_factory=Identity)
@@ -40,6 +42,10 @@ class RuntimeSettings:
     """How long an attempt waits for another attempt's AuthSession recreation."""
     auth_session_instances: Path | None = None
     """Saved sessions (``auth-sessions-instances/``) that AuthSessions start from."""
+
+    @property
+    def store_location(self) -> str | Path:
+        return self.state / "state.db" if self.store is None else self.store
 
     def results_storage(
         self, local_root: Path, clients: S3Clients, public: PublicUrl

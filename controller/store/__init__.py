@@ -1,33 +1,35 @@
-"""Durable state behind a small Protocol; ``SqliteStore`` is the embedded implementation."""
+"""Durable state behind small Protocols (``base``); ``SqlStore`` keeps it in a SQLite file (the
+embedded default) or a PostgreSQL database, chosen by ``open_store``'s location."""
 
-from .auth_states import SqliteAuthStates
 from .base import (
+    AuthStates,
     DeliveryQueue,
+    Documents,
+    PersistentStore,
     QueuedDelivery,
     RunQueries,
     Store,
     StoredState,
     Watermark,
 )
-from .delivery_queue import SqliteDeliveryQueue
-from .documents import SqliteDocuments
 from .full import StateFullError, is_full
-from .run_queries import RunFilter, SqliteRunQueries
-from .sqlite import SqliteStore
+from .run_queries import RunFilter
+from .sql_store import POSTGRESQL_SCHEMES, SqlStore, open_store
 
 __all__ = [
+    "POSTGRESQL_SCHEMES",
+    "AuthStates",
     "DeliveryQueue",
+    "Documents",
+    "PersistentStore",
     "QueuedDelivery",
     "RunFilter",
     "RunQueries",
-    "SqliteAuthStates",
-    "SqliteDeliveryQueue",
-    "SqliteDocuments",
-    "SqliteRunQueries",
-    "SqliteStore",
+    "SqlStore",
     "StateFullError",
     "Store",
     "StoredState",
     "Watermark",
     "is_full",
+    "open_store",
 ]

@@ -11,14 +11,22 @@ a check failed and no recreation followed (it failed, or was not allowed) and cl
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from ..vocabulary import AuthSessionStatus
+from .database import Database, replace_into
+
+_PUT = replace_into(
+    "auth_session_states",
+    ("session_id",),
+    ("session_id", "version", "storage_state", "updated_at", "expired", "checked_at"),
+    values=("?", "?", "?", "?", "0", "NULL"),
+)
+"""A new state replaces the row: not expired, not checked since."""
 
 
-class SqliteAuthStates:
-    def __init__(self, db: sqlite3.Connection) -> None:
+class SqlAuthStates:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def get(self, session_id: str) -> tuple[int, dict[str, Any] | None]:
@@ -31,11 +39,7 @@ class SqliteAuthStates:
         return int(row[0]), json.loads(row[1])
 
     def put(self, session_id: str, version: int, state: dict[str, Any] | None, now: int) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO auth_session_states (session_id, version, storage_state, "
-            "updated_at, expired) VALUES (?, ?, ?, ?, 0)",
-            (session_id, version, json.dumps(state), now),
-        )
+        self._db.execute(_PUT, (session_id, version, json.dumps(state), now))
 
     def reset(self, session_id: str, now: int) -> None:
         version, _state = self.get(session_id)

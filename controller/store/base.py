@@ -1,4 +1,6 @@
-"""The store contract: what the engine's driver persists and reads back."""
+"""The store contract: every part of the durable state the runtime, the API and the CLI use,
+as small Protocols. ``SqlStore`` implements it on SQLite and on PostgreSQL; the contract tests
+(``tests/integration/test_store_contract.py``) run the same on each."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..engine import Changes, Delivery, JobRun, KnownJob, Run
+from ..vocabulary import AuthSessionStatus
 from .run_queries import RunFilter
 
 
@@ -35,22 +38,6 @@ class QueuedDelivery:
     due_at: int
     attempts: int
     last_error: str | None
-
-
-class Store(Protocol):
-    def load(self) -> StoredState: ...
-
-    def save(self, changes: Changes) -> None: ...
-
-    def watermarks(self) -> list[Watermark]: ...
-
-    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]: ...
-
-    def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]: ...
-
-    def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class DeliveryQueue(Protocol):
@@ -86,6 +73,12 @@ class DeliveryQueue(Protocol):
 
     def results_object(self, job_run_id: str) -> dict[str, Any] | None: ...
 
+    def release_all(self, now: int) -> int: ...
+
+    def get(self, delivery_id: str) -> QueuedDelivery | None: ...
+
+    def for_job_run(self, job_run_id: str) -> list[QueuedDelivery]: ...
+
 
 class RunQueries(Protocol):
     """A JobRun's Runs a page at a time, one Run, a Run's attempts, a Job's missed ticks
@@ -102,3 +95,83 @@ class RunQueries(Protocol):
     def missed_ticks(self, job_id: str, limit: int) -> list[int]: ...
 
     def items(self, job_run_id: str, run_ids: Sequence[str] | None) -> list[dict[str, Any]]: ...
+
+
+class AuthStates(Protocol):
+    """AuthSessions' browser states and versions (``auth_states.py``): secrets, kept here only."""
+
+    def get(self, session_id: str) -> tuple[int, dict[str, Any] | None]: ...
+
+    def put(
+        self, session_id: str, version: int, state: dict[str, Any] | None, now: int
+    ) -> None: ...
+
+    def reset(self, session_id: str, now: int) -> None: ...
+
+    def checked(self, session_id: str, now: int) -> None: ...
+
+    def expire(self, session_id: str) -> None: ...
+
+    def forget(self, session_id: str) -> None: ...
+
+    def status(self, session_id: str) -> AuthSessionStatus: ...
+
+    def summary(self, session_id: str) -> dict[str, Any]: ...
+
+
+class PersistentStore(Protocol):
+    """The project's persistent store (``persistent_store.py``)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any, now: int) -> None: ...
+
+
+class Documents(Protocol):
+    """Definitions kept as the documents they came as, by ID (``documents.py``)."""
+
+    def all(self) -> dict[str, dict[str, Any]]: ...
+
+    def put(self, key: str, document: dict[str, Any]) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class Store(Protocol):
+    """Everything durable. One pass's ``Changes`` are saved in one transaction; the parts
+    write as they are called (one statement, committed when it returns)."""
+
+    @property
+    def deliveries(self) -> DeliveryQueue: ...
+
+    @property
+    def auth_states(self) -> AuthStates: ...
+
+    @property
+    def persistent(self) -> PersistentStore: ...
+
+    @property
+    def api_jobs(self) -> Documents: ...
+
+    @property
+    def api_auth_sessions(self) -> Documents: ...
+
+    @property
+    def direct_jobs(self) -> Documents: ...
+
+    @property
+    def run_queries(self) -> RunQueries: ...
+
+    def load(self) -> StoredState: ...
+
+    def save(self, changes: Changes) -> None: ...
+
+    def watermarks(self) -> list[Watermark]: ...
+
+    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]: ...
+
+    def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]: ...
+
+    def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None: ...
+
+    def close(self) -> None: ...

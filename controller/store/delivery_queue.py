@@ -1,6 +1,6 @@
 """The delivery queue: planned deliveries, their retry state and what became of them.
 
-Rows are inserted by ``SqliteStore.save`` in the pass that planned them and change here, one
+Rows are inserted by ``SqlStore.save`` in the pass that planned them and change here, one
 small transaction per outcome. A delivery that was being sent when the process died is still
 ``pending`` on restart and is sent again: delivery is at-least-once, and receivers deduplicate
 by the stable ID.
@@ -14,17 +14,17 @@ deliver to any more: the sink or notification was removed from the Job).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection
 from typing import Any
 
 from ..engine import Delivery
 from .base import QueuedDelivery
+from .database import Database, Row, replace_into
 
 FINAL_STATES = ("delivered", "failed", "gone", "dropped")
 
 
-def _queued(row: sqlite3.Row) -> QueuedDelivery:
+def _queued(row: Row) -> QueuedDelivery:
     delivery = Delivery(
         id=row["id"],
         kind=row["kind"],
@@ -38,8 +38,8 @@ def _queued(row: sqlite3.Row) -> QueuedDelivery:
     return QueuedDelivery(delivery, row["state"], row["due_at"], row["attempts"], row["last_error"])
 
 
-class SqliteDeliveryQueue:
-    def __init__(self, db: sqlite3.Connection) -> None:
+class SqlDeliveryQueue:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> int:
@@ -150,7 +150,9 @@ class SqliteDeliveryQueue:
 
     def mark_gone(self, job_id: str, url_hash: str, fingerprint: str) -> None:
         self._write(
-            "INSERT OR REPLACE INTO gone_targets (job_id, url_hash, fingerprint) VALUES (?, ?, ?)",
+            replace_into(
+                "gone_targets", ("job_id", "url_hash"), ("job_id", "url_hash", "fingerprint")
+            ),
             (job_id, url_hash, fingerprint),
         )
 
@@ -162,7 +164,7 @@ class SqliteDeliveryQueue:
     # ----------------------------------------------------------- results objects
     def put_results_object(self, job_run_id: str, described: dict[str, Any]) -> None:
         self._write(
-            "INSERT OR REPLACE INTO results_objects (job_run_id, object) VALUES (?, ?)",
+            replace_into("results_objects", ("job_run_id",), ("job_run_id", "object")),
             (job_run_id, json.dumps(described)),
         )
 

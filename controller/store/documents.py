@@ -3,7 +3,7 @@
 - ``api_jobs``: Jobs created through the REST API (not by a file);
 - ``api_auth_sessions``: AuthSessions created through the REST API (their credentials);
 - ``direct_jobs``: the one-off Jobs behind direct Runs and AuthSession operations, while their
-  JobRun is active (``SqliteStore.save`` deletes one in the pass that deletes its Job).
+  JobRun is active (``SqlStore.save`` deletes one in the pass that deletes its Job).
 
 A document is what the client sent, secrets included: such a definition has no other home, and
 its sink or credentials must keep working after a restart. (Files are never copied here.)
@@ -12,14 +12,15 @@ its sink or credentials must keep working after a restart. (Files are never copi
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any, Literal
+
+from .database import Database, replace_into
 
 DocumentTable = Literal["api_jobs", "api_auth_sessions", "direct_jobs"]
 
 
-class SqliteDocuments:
-    def __init__(self, db: sqlite3.Connection, table: DocumentTable) -> None:
+class SqlDocuments:
+    def __init__(self, db: Database, table: DocumentTable) -> None:
         self._db = db
         self._table = table
 
@@ -29,7 +30,7 @@ class SqliteDocuments:
 
     def put(self, key: str, document: dict[str, Any]) -> None:
         self._db.execute(
-            f"INSERT OR REPLACE INTO {self._table} (id, document) VALUES (?, ?)",
+            replace_into(self._table, ("id",), ("id", "document")),
             (key, json.dumps(document)),
         )
 

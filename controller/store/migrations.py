@@ -1,5 +1,11 @@
-"""The SQLite store's schema, as numbered migrations: a database at ``PRAGMA user_version`` N has
-had the first N applied; a new version appends one, and none is ever edited."""
+"""The store's schema, as numbered migrations: a database at schema version N has had the first
+N applied; a new version appends one, and none is ever edited. Written in SQLite's types, the
+same numbers on every backend (each takes a script as its dialect says, ``Dialect.schema``).
+"""
+
+from __future__ import annotations
+
+from .database import Database
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -169,7 +175,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     -- A result uploaded ahead of its event (up to 64 MiB), as the text it arrived as: written
     -- a piece at a time into a zeroblob, which SQLite keeps unexpanded as a row's last column.
-    -- The Run's own row holds the text's first bytes as a BLOB (its preview, and the mark).
+    -- The Run's own row holds the text's first characters (its preview).
     CREATE TABLE uploaded_results (
         run_id TEXT PRIMARY KEY,
         job_run_id TEXT NOT NULL,
@@ -178,3 +184,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX uploaded_results_by_job_run ON uploaded_results (job_run_id);
     """,
 )
+
+
+def migrate(db: Database) -> None:
+    """Apply what the database lacks, each migration in a transaction with its number."""
+    version = db.schema_version()
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"{db.where} was written by a newer jobctl (schema {version}); upgrade jobctl"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.transaction():
+            for statement in filter(str.strip, db.dialect.schema(script).split(";")):
+                db.execute(statement)
+            db.set_schema_version(number)

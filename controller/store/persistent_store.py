@@ -5,14 +5,14 @@ on it."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from .. import jsontext
+from .database import Database, replace_into
 
 
-class SqlitePersistentStore:
-    def __init__(self, db: sqlite3.Connection) -> None:
+class SqlPersistentStore:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def get(self, key: str) -> Any:
@@ -23,6 +23,6 @@ class SqlitePersistentStore:
 
     def set(self, key: str, value: Any, now: int) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO persistent_store (key, value, updated_at) VALUES (?, ?, ?)",
+            replace_into("persistent_store", ("key",), ("key", "value", "updated_at")),
             (key, jsontext.dumps(value), now),
         )

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import functools
 import operator
-import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import jsontext
 from ..engine import Job, Run
-from .run_queries import UNSUCCEEDED, WHOLE_RESULT
-from .uploaded_results import result_mark
+from .database import Row, replace_into
+from .run_queries import RESULT_PREVIEW_CHARS, UNSUCCEEDED
+from .uploaded_results import UPLOADED
 
 JOB_RUN_COLUMNS = (
     "id",
@@ -66,21 +66,18 @@ RUN_MUTABLE = (
 )
 """What a pass may change in a Run."""
 RUN_COLUMNS = RUN_FIXED + RUN_MUTABLE
-RUN_INSERT = (
-    f"INSERT OR REPLACE INTO runs ({', '.join(RUN_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})"
-)
-NEW_RUN_INSERT = (
-    f"INSERT OR REPLACE INTO runs ({', '.join(RUN_FIXED)}, status, attempts, launches) "
-    f"VALUES ({', '.join('?' * len(RUN_FIXED))}, 'PENDING', 0, 0)"
+RUN_INSERT = replace_into("runs", ("id",), RUN_COLUMNS)
+NEW_RUN_INSERT = replace_into(
+    "runs",
+    ("id",),
+    (*RUN_FIXED, "status", "attempts", "launches"),
+    values=(*("?" * len(RUN_FIXED)), "'PENDING'", "0", "0"),
+    replaced=RUN_COLUMNS[1:],
 )
 """A spilled Run, saved as it was made: ``Run``'s defaults (the rest are NULL), not bound."""
 RUN_UPDATE = f"UPDATE runs SET {', '.join(f'{c} = ?' for c in RUN_MUTABLE)} WHERE id = ?"
 RUN_UPDATED = (*RUN_MUTABLE, "id")
-JOB_RUN_INSERT = (
-    f"INSERT OR REPLACE INTO job_runs ({', '.join(JOB_RUN_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(JOB_RUN_COLUMNS))})"
-)
+JOB_RUN_INSERT = replace_into("job_runs", ("id",), JOB_RUN_COLUMNS)
 JOB_RUN_MUTABLE = tuple(
     c
     for c in JOB_RUN_COLUMNS
@@ -127,35 +124,37 @@ SELECT_JOB_RUNS = (
     "SELECT job_runs.*, snapshot FROM job_runs "
     "JOIN job_run_snapshots ON job_run_snapshots.job_run_id = job_runs.id"
 )
-
-
-# ``sqlite3`` looks for an adapter for every parameter not of an exact type it knows, None
-# included, and fails with an exception made at some cost (a quarter of a microsecond a None; a
-# Run's row has a dozen): this one is found. Process-wide, and changes no value.
-sqlite3.register_adapter(type(None), lambda value: value)
-_SELECTED = (f"{WHOLE_RESULT} AS result" if c == "result" else c for c in RUN_COLUMNS)
-SELECT_RUNS = f"SELECT {', '.join(_SELECTED)} FROM runs"
+SELECT_RUNS = f"SELECT {', '.join(RUN_COLUMNS)}, {UPLOADED} AS uploaded FROM runs"
+"""Runs' columns in ``Run``'s order, then the uploaded result, if any (``runs_from``)."""
 _RUN_JSON = tuple(i for i, c in enumerate(RUN_COLUMNS) if c in JSON_COLUMNS)
 IN_STATUS = f"job_run_id = ? AND status = ? AND {UNSUCCEEDED}"
 """A JobRun's Runs in one status other than SUCCEEDED, read by the partial index."""
 
 
-def json_text(value: Any) -> str | bytes | None:
-    """A JSON column's value; of an uploaded result, its mark (``uploaded_results``)."""
+def json_text(value: Any) -> str | None:
+    """A JSON column's value; of an uploaded result, its start (``uploaded_results``)."""
     if value is None:
         return None
-    return result_mark(value) if isinstance(value, jsontext.RawJson) else jsontext.dumps(value)
+    if isinstance(value, jsontext.RawJson):
+        return value.head(RESULT_PREVIEW_CHARS + 1)
+    return jsontext.dumps(value)
+
+
+_RESULT = RUN_COLUMNS.index("result")
 
 
 def runs_from(rows: Iterable[Iterable[Any]]) -> list[Run]:
     """Runs from ``SELECT_RUNS`` rows (a window of pending Runs per load: kept lean). The
-    columns are ``Run``'s first fields, in its order (a unit test holds them so)."""
+    columns are ``Run``'s first fields, in its order (a unit test holds them so), then the
+    uploaded result, which stays its text (the ``result`` column holds only its start)."""
     runs = []
     for row in rows:
-        values = list(row)
+        *values, uploaded = row
+        if uploaded is not None:
+            values[_RESULT] = jsontext.RawJson(bytes(uploaded))
         for index in _RUN_JSON:
-            if values[index] is not None:
-                values[index] = jsontext.from_column(values[index])
+            if isinstance(values[index], str):
+                values[index] = jsontext.loads(values[index])
         runs.append(Run(*values))
     return runs
 
@@ -186,9 +185,9 @@ def job_row(job: Job) -> tuple[Any, ...]:
     return (job.job_id, job.first_seen, job.last_tick, int(job.paused), job.pause_note, backfill)
 
 
-def loaded_row(row: sqlite3.Row, columns: Iterable[str]) -> dict[str, Any]:
+def loaded_row(row: Row, columns: Iterable[str]) -> dict[str, Any]:
     values = {c: row[c] for c in columns}
     for c in JSON_COLUMNS.intersection(columns):
         if values[c] is not None:
-            values[c] = jsontext.from_column(values[c])
+            values[c] = jsontext.loads(values[c])
     return values

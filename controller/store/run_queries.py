@@ -13,24 +13,16 @@ they are most of the rows.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .. import jsontext
 from ..engine import attempt_id
+from .database import Database, Row
+from .uploaded_results import UPLOADED
 
 RESULT_PREVIEW_CHARS = 200
-RESULT_PREVIEW_UNITS = 4 * (RESULT_PREVIEW_CHARS + 1)
-"""What a preview reads: characters of a text, or bytes of an uploaded result's mark (a BLOB),
-of which a character takes up to four; ``run_shapes`` cuts it to its length."""
-WHOLE_RESULT = (
-    "CASE WHEN typeof(result) = 'blob' "
-    "THEN (SELECT text FROM uploaded_results WHERE run_id = runs.id) ELSE result END"
-)
-"""A Run's whole stored result, as a column of a query of ``runs``: an uploaded one's row holds
-its first bytes (``uploaded_results``)."""
 IN_CHUNK = 500
 """Run IDs per ``IN (...)`` list (SQLite bounds the parameters of one statement)."""
 _RUN_FIELDS = (
@@ -52,19 +44,21 @@ class RunFilter:
     page is full, so a rare match deep in a large JobRun costs a scan, never memory."""
 
 
-def _decoded(row: sqlite3.Row) -> dict[str, Any]:
+def _decoded(row: Row) -> dict[str, Any]:
+    """A row as a record, its JSON columns read; an uploaded result (the ``uploaded`` column,
+    where ``result`` holds only its start) stays its text."""
     record = dict(row)
+    uploaded = record.pop("uploaded", None)
+    if uploaded is not None:
+        record["result"] = jsontext.RawJson(bytes(uploaded))
     for name in _JSON_FIELDS:
-        if record.get(name) is not None:
-            record[name] = jsontext.from_column(record[name])
-    preview = record.get("result_preview")
-    if isinstance(preview, bytes):  # an uploaded result's first bytes: a character may be cut
-        record["result_preview"] = preview.decode(errors="ignore")
+        if isinstance(record.get(name), str):
+            record[name] = jsontext.loads(record[name])
     return record
 
 
-class SqliteRunQueries:
-    def __init__(self, db: sqlite3.Connection) -> None:
+class SqlRunQueries:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def runs(
@@ -73,14 +67,14 @@ class SqliteRunQueries:
         """Up to ``limit`` Runs after position ``after_seq``, in order; ``result_preview`` is
         the start of the result's JSON (longer than ``RESULT_PREVIEW_CHARS``: cut)."""
         sql = (
-            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_UNITS}) "
+            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_CHARS + 1}) "
             "AS result_preview FROM runs WHERE job_run_id = ? AND seq > ?"
         )
         params: list[Any] = [job_run_id, after_seq]
         for column, value in (
             ("status", where.status),
             ("api_name", where.api),
-            ("json_extract(error, '$.code')", where.error_code),
+            (self._db.dialect.json_field("error", "code"), where.error_code),
         ):
             if value is not None:
                 sql += f" AND {column} = ?"
@@ -88,14 +82,14 @@ class SqliteRunQueries:
         if where.status not in (None, "SUCCEEDED"):
             sql += f" AND {UNSUCCEEDED}"
         if where.search:
-            sql += " AND instr(parameters, ?) > 0"
+            sql += f" AND {self._db.dialect.contains('parameters')}"
             params.append(where.search)
         rows = self._db.execute(f"{sql} ORDER BY seq LIMIT ?", (*params, limit))
         return [_decoded(row) for row in rows]
 
     def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None:
         row = self._db.execute(
-            f"SELECT {_RUN_FIELDS}, {WHOLE_RESULT} AS result FROM runs "
+            f"SELECT {_RUN_FIELDS}, result, {UPLOADED} AS uploaded FROM runs "
             "WHERE job_run_id = ? AND id = ?",
             (job_run_id, run_id),
         ).fetchone()

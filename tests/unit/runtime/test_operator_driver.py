@@ -19,7 +19,7 @@ from controller.operator.mirror import Mirror
 from controller.operator.operator import Operator
 from controller.runtime import Runtime, RuntimeSettings
 from controller.server import create_app
-from controller.store import SqliteStore
+from controller.store import open_store
 from tests.support.clock import MINUTE, FakeClock
 from tests.support.fake_kube import FakeCore, FakeCustomObjects
 from tests.support.launchers import FakeLauncher
@@ -41,7 +41,7 @@ class Cluster:
         settings = RuntimeSettings(state=self.tmp_path / "state", history_limit=self.history_limit)
         runtime = Runtime(
             settings,
-            store=SqliteStore(self.tmp_path / "state" / "state.db"),
+            store=open_store(self.tmp_path / "state" / "state.db"),
             launcher=FakeLauncher(4),
             definitions=definitions,
             clock=self.clock,

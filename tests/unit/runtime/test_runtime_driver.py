@@ -14,7 +14,7 @@ import pytest
 from controller.engine import AttemptEvent, Changes, EngineError, JobRun, spill
 from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings
 from controller.spec import JobDefinition, load_job_file_text
-from controller.store import SqliteStore
+from controller.store import open_store
 from tests.support.clock import MINUTE, FakeClock
 from tests.support.launchers import FakeLauncher
 
@@ -56,7 +56,7 @@ class Seen:
 def runtime(tmp_path: Path, clock: FakeClock, jobs: dict[str, JobDefinition]) -> Runtime:
     made = Runtime(
         RuntimeSettings(state=tmp_path / "state"),
-        store=SqliteStore(tmp_path / "state" / "state.db"),
+        store=open_store(tmp_path / "state" / "state.db"),
         launcher=FakeLauncher(4),
         definitions=Definitions(jobs),
         clock=clock,
@@ -217,7 +217,7 @@ def test_a_direct_run_survives_a_restart_and_its_one_off_job_goes_when_it_ends(
 def test_a_direct_document_saved_before_a_crash_but_never_started_is_dropped(
     tmp_path: Path,
 ) -> None:
-    store = SqliteStore(tmp_path / "state" / "state.db")
+    store = open_store(tmp_path / "state" / "state.db")
     store.direct_jobs.put("run.jr_lost", {"payload": [{"api": "a"}]})
     store.close()
     driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})

@@ -1,9 +1,9 @@
-"""The SQLite store: one file, WAL, versioned migrations, one transaction per engine pass.
+"""The store on a SQL database (a SQLite file, or a PostgreSQL server): versioned migrations,
+one transaction per engine pass.
 
-Durability: with WAL and ``synchronous=NORMAL`` a committed transaction survives the process
-being killed at any point (only an OS crash or power loss can drop the last commits). The engine's
-``Changes`` for one pass are saved in a single transaction, so state on disk is always the state
-after some whole pass, never half of one.
+The engine's ``Changes`` for one pass are saved in a single transaction, so the stored state is
+always the state after some whole pass, never half of one (how a commit survives a killed
+process is the database's: ``sqlite_database``, ``postgres``).
 
 A Run's results line is appended to the JobRun's results file after the pass that ended the Run
 is saved; the Run's ``result_seq`` is the line's position, and ``results_written_seq``/
@@ -14,7 +14,6 @@ exactly one line (the line is never stored: it is a pure function of the row).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
@@ -22,13 +21,14 @@ from typing import Any
 
 from .. import jsontext
 from ..engine import Changes, JobRun, KnownJob, Run, spill
-from .auth_states import SqliteAuthStates
+from .auth_states import SqlAuthStates
 from .base import StoredState, Watermark
-from .delivery_queue import SqliteDeliveryQueue
-from .documents import SqliteDocuments
-from .full import transaction
-from .migrations import MIGRATIONS
-from .persistent_store import SqlitePersistentStore
+from .database import Database, replace_into
+from .delivery_queue import SqlDeliveryQueue
+from .documents import SqlDocuments
+from .migrations import migrate
+from .persistent_store import SqlPersistentStore
+from .postgres import PostgresDatabase
 from .rows import (
     ATTEMPT_COLUMNS,
     IN_STATUS,
@@ -51,61 +51,51 @@ from .rows import (
     loaded_row,
     runs_from,
 )
-from .run_queries import SqliteRunQueries
+from .run_queries import SqlRunQueries
+from .sqlite_database import SqliteDatabase
 from .uploaded_results import keep_uploaded
 
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 
-class SqliteStore:
-    """``Store`` on one SQLite file. Not thread-safe: one controller loop owns it.
 
-    ``deliveries`` is the delivery queue on the same file (its rows are planned by ``save``);
-    ``auth_states`` holds AuthSession storage states; ``api_jobs``, ``api_auth_sessions`` and
-    ``direct_jobs`` definitions given through the REST API (``documents``); ``run_queries``
-    reads Runs and attempts a page at a time.
+def open_store(location: str | Path) -> SqlStore:
+    """The store at ``location``: a PostgreSQL URL, else the path of a SQLite file."""
+    if isinstance(location, str) and location.startswith(POSTGRESQL_SCHEMES):
+        return SqlStore(PostgresDatabase(location))
+    return SqlStore(SqliteDatabase(Path(location)))
+
+
+class SqlStore:
+    """``Store`` on one database (``db``). Not thread-safe: one controller loop owns it.
+
+    ``deliveries`` is the delivery queue in the same database (its rows are planned by
+    ``save``); ``auth_states`` holds AuthSession storage states; ``api_jobs``,
+    ``api_auth_sessions`` and ``direct_jobs`` definitions given through the REST API
+    (``documents``); ``run_queries`` reads Runs and attempts a page at a time.
     """
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA wal_autocheckpoint = 10000")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
-        self.deliveries = SqliteDeliveryQueue(self._db)
-        self.auth_states = SqliteAuthStates(self._db)
-        self.persistent = SqlitePersistentStore(self._db)
-        self.api_jobs = SqliteDocuments(self._db, "api_jobs")
-        self.api_auth_sessions = SqliteDocuments(self._db, "api_auth_sessions")
-        self.direct_jobs = SqliteDocuments(self._db, "direct_jobs")
-        self.run_queries = SqliteRunQueries(self._db)
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        migrate(db)
+        self.deliveries = SqlDeliveryQueue(db)
+        self.auth_states = SqlAuthStates(db)
+        self.persistent = SqlPersistentStore(db)
+        self.api_jobs = SqlDocuments(db, "api_jobs")
+        self.api_auth_sessions = SqlDocuments(db, "api_auth_sessions")
+        self.direct_jobs = SqlDocuments(db, "direct_jobs")
+        self.run_queries = SqlRunQueries(db)
         self._marks: dict[str, tuple[int, int]] = {}
         """Results-file watermarks not yet recorded: JobRun -> (last written seq, size)."""
 
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path} was written by a newer jobctl (schema {version}); upgrade jobctl"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self._db.execute("BEGIN IMMEDIATE")
-            for statement in filter(str.strip, script.split(";")):
-                self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {number}")
-            self._db.execute("COMMIT")
-
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self.db.schema_version()
 
     def close(self) -> None:
         if self._marks:
-            with transaction(self._db, self.path):
+            with self.db.transaction():
                 self._record_marks()
-        self._db.close()
+        self.db.close()
 
     def load(self) -> StoredState:
         jobs = [
@@ -117,10 +107,10 @@ class SqliteStore:
                 r["pause_note"],
                 tuple(jsontext.loads(r["backfill"] or "[]")),
             )
-            for r in self._db.execute("SELECT * FROM jobs")
+            for r in self.db.execute("SELECT * FROM jobs")
         ]
         job_runs = []
-        for row in self._db.execute(f"{SELECT_JOB_RUNS} ORDER BY created_at, id"):
+        for row in self.db.execute(f"{SELECT_JOB_RUNS} ORDER BY created_at, id"):
             job_run = JobRun(**loaded_row(row, (*JOB_RUN_COLUMNS, "snapshot")))
             if job_run.active:
                 self._load_held_runs(job_run)
@@ -134,7 +124,7 @@ class SqliteStore:
         pending = self.pending_runs(job_run.id, -1, spill.PENDING_HELD)
         for run in running + pending:
             job_run.runs[run.id] = run
-        (waiting,) = self._db.execute(
+        (waiting,) = self.db.execute(
             f"SELECT count(*) FROM runs WHERE {IN_STATUS}", (job_run.id, "PENDING")
         ).fetchone()
         job_run.spilled = waiting - len(pending)
@@ -148,17 +138,15 @@ class SqliteStore:
         )
 
     def _select_runs(self, where: str, parameters: tuple[Any, ...]) -> list[Run]:
-        cursor = self._db.cursor()
-        cursor.row_factory = None  # plain tuples, as ``runs_from`` takes them
-        return runs_from(cursor.execute(f"{SELECT_RUNS} WHERE {where}", parameters))
+        return runs_from(self.db.tuples(f"{SELECT_RUNS} WHERE {where}", parameters))
 
     def save(self, changes: Changes) -> None:
         """Everything one engine pass changed, in one transaction (with the watermarks of
         the results files written since the last one)."""
         if not changes and not self._marks:
             return
-        db = self._db
-        with transaction(db, self.path):
+        db = self.db
+        with db.transaction():
             self._record_marks()
             db.executemany(
                 "INSERT INTO jobs (job_id, first_seen, last_tick, paused, pause_note, backfill) "
@@ -177,7 +165,7 @@ class SqliteStore:
                 JOB_RUN_INSERT, (as_row(j, JOB_RUN_COLUMNS) for j in changes.new_job_runs)
             )
             db.executemany(
-                "INSERT OR REPLACE INTO job_run_snapshots (job_run_id, snapshot) VALUES (?, ?)",
+                replace_into("job_run_snapshots", ("job_run_id",), ("job_run_id", "snapshot")),
                 ((j.id, json_text(j.snapshot)) for j in changes.new_job_runs),
             )
             new = {j.id for j in changes.new_job_runs}
@@ -196,12 +184,13 @@ class SqliteStore:
                 (as_row(a, ATTEMPT_COLUMNS) for a in changes.attempts),
             )
             db.executemany(
-                "INSERT OR IGNORE INTO missed_ticks (job_id, tick) VALUES (?, ?)",
+                "INSERT INTO missed_ticks (job_id, tick) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 changes.missed_ticks,
             )
             db.executemany(
-                "INSERT OR IGNORE INTO deliveries (id, kind, job_id, job_run_id, run_id, target, "
-                "body, created_at, state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                "INSERT INTO deliveries (id, kind, job_id, job_run_id, run_id, target, body, "
+                "created_at, state, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) "
+                "ON CONFLICT DO NOTHING",
                 (
                     (
                         d.id,
@@ -233,7 +222,7 @@ class SqliteStore:
 
     def watermarks(self) -> list[Watermark]:
         """JobRuns whose results file may lag behind the store (or be ahead after a crash)."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT id, job_id, auth_session, results_seq, results_written_seq, results_size "
             "FROM job_runs WHERE results_seq > 0"
         )
@@ -255,7 +244,7 @@ class SqliteStore:
             self._marks[job_run_id] = (seq, size)
 
     def _record_marks(self) -> None:
-        db = self._db
+        db = self.db
         db.executemany(
             "UPDATE job_runs SET results_written_seq = ?, results_size = ? WHERE id = ?",
             [(seq, size, job_run_id) for job_run_id, (seq, size) in self._marks.items()],

@@ -1,0 +1,40 @@
+"""Where state is stored, shared by ``jobctl run`` and ``jobctl operator``: the SQLite file in
+the state folder (the default), or a PostgreSQL database named by a URL, which several replicas
+can share. The URL may hold a password: it comes from the environment (a Secret in a cluster)
+rather than the command line where it can, and is never printed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ..store import POSTGRESQL_SCHEMES
+
+STORE_VARIABLE = "JOBCTL_STORE"
+
+
+def add_options(parser: Any) -> None:
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        default=None,
+        help=f"a PostgreSQL URL (postgresql://user@host/db) to keep state in, instead of the "
+        f"SQLite file STATE/state.db (default: ${STORE_VARIABLE}, else that file)",
+    )
+
+
+def store_location(args: argparse.Namespace) -> str | Path:
+    """The store's URL, or the SQLite file in the state folder; ValueError for a URL that is
+    not PostgreSQL's."""
+    url = args.store or os.environ.get(STORE_VARIABLE) or None
+    if url is None:
+        return Path(args.state) / "state.db"
+    if not url.startswith(POSTGRESQL_SCHEMES):
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        raise ValueError(
+            f"--store {scheme}://...: not a PostgreSQL URL; give postgresql://user@host/db, "
+            "or leave it out for the SQLite file in the state folder"
+        )
+    return str(url)
