@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.kube_throughput",
     "bench.webhook_delivery",
     "bench.large_results",
+    "bench.postgresql",
 ]
 
 

@@ -68,7 +68,11 @@ async def _fan_out(folder: Path) -> dict[str, Any]:
     document = {"payload": payload, "configuration": {"maxConcurrentRequests": 25}}
     (jobs / "fanout.job.json").write_text(json.dumps(document))
     settings = Settings(
-        resources=folder / "resources", state=folder / "state", max_workers=25, watch=False
+        resources=folder / "resources",
+        state=folder / "state",
+        store=os.environ.get("BENCH_STORE"),  # a PostgreSQL URL (bench.postgresql)
+        max_workers=25,
+        watch=False,
     )
     with open(folder / "controller.log", "w") as log:
         controller = EmbeddedController(settings, FanOutLauncher(25), out=log)

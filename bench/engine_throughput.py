@@ -52,7 +52,11 @@ async def _run(folder: Path) -> tuple[float, Any]:
     jobs.mkdir(parents=True)
     _write_job_file(jobs / "bulk.job.json")
     settings = Settings(
-        resources=folder / "resources", state=folder / "state", max_workers=25, watch=False
+        resources=folder / "resources",
+        state=folder / "state",
+        store=os.environ.get("BENCH_STORE"),  # a PostgreSQL URL (bench.postgresql)
+        max_workers=25,
+        watch=False,
     )
     with open(folder / "controller.log", "w") as log:
         controller = EmbeddedController(settings, InstantLauncher(25), out=log)

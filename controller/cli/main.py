@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ..store import StateFullError
+from ..store.leadership import LeadershipLost
 from . import (
     apply_command,
     control_commands,
@@ -21,6 +22,7 @@ from . import (
     run_command,
     schedule_commands,
     spec_commands,
+    store_command,
 )
 
 
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     operator_command.register(commands)
     apply_command.register(commands)
     demo_command.register(commands)
+    store_command.register(commands)
     dev_command.register(commands)
     project_command.register(commands)
     return parser
@@ -51,9 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except StateFullError as exc:
+    except (StateFullError, LeadershipLost) as exc:
         print(f"jobctl {args.command}: {exc}", file=sys.stderr)
-        return 75  # EX_TEMPFAIL: try again once there is space
+        return 75  # EX_TEMPFAIL: try again once there is space, or as a standby
     except Exception as exc:  # the promise: no traceback, ever
         print(
             f"jobctl {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr

@@ -186,6 +186,8 @@ def run_operator(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         return 2
+    if warning := store_options.unshared_files(delivery["store"], args):
+        print(f"jobctl operator: {warning}", file=sys.stderr)
     from ..operator.main import run_operator as run  # noqa: PLC0415  (deliberately lazy)
 
     def serve_api(runtime: Any, control: Any, checks: Any) -> Any:

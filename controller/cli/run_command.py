@@ -14,7 +14,10 @@ from ..delivery import DeliverySettings
 from ..embedded import EmbeddedController, Settings
 from ..engine import EngineError, Identity, JobRun, Launcher
 from ..runtime import freeze_start_up
+from ..runtime.standby import keep_lead, wait_for_lead
 from ..spec.intuned_json import ProjectSettings, ProjectSettingsError
+from ..store import open_store
+from ..store.leadership import Leadership
 from . import api_serving, delivery_options, project_options, store_options
 
 
@@ -125,6 +128,8 @@ def run_controller(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         return 2
+    if warning := store_options.unshared_files(store, args):
+        print(f"jobctl run: {warning}", file=sys.stderr)
     return asyncio.run(_main(args, delivery, store, _launcher(args, project, environment)))
 
 
@@ -144,24 +149,49 @@ async def _main(
         auth_lock_timeout_s=args.auth_lock_timeout,
         auth_session_instances=args.project / "auth-sessions-instances",
     )
-    controller = EmbeddedController(settings, launcher)
+    store_opened = open_store(settings.store_location)
+    lead = Leadership(store_opened.db)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    if not await wait_for_lead(lead, _say, stopping):
+        store_opened.close()
+        return 0
+    store_opened.fenced_by = lead
+    controller = EmbeddedController(settings, launcher, store=store_opened)
     try:
         server = api_serving.start_api(args, controller.runtime, controller)
     except api_serving.ApiSetupError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         controller.close()
         return 2
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, controller.stop)
+    lost: list[str] = []
+
+    def step_down(why: str) -> None:
+        lost.append(why)
+        controller.stop()
+
+    keeping = asyncio.create_task(keep_lead(lead, step_down))
     serving = None if server is None else asyncio.create_task(server.run())
     try:
-        return await _run(args, controller)
+        code = await _run(args, controller)
     finally:
+        keeping.cancel()
         if server is not None and serving is not None:
             server.stop()
             await serving
-        controller.close()
+        controller.close()  # gives the lead up
+    if lost:
+        print(f"jobctl run: {lost[0]}", file=sys.stderr)
+        return 75
+    return code
+
+
+def _say(text: str) -> None:
+    print(f"jobctl run: {text}", flush=True)
 
 
 async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:

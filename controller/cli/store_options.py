@@ -38,3 +38,16 @@ def store_location(args: argparse.Namespace) -> str | Path:
             "or leave it out for the SQLite file in the state folder"
         )
     return str(url)
+
+
+def unshared_files(location: str | Path, args: argparse.Namespace) -> str | None:
+    """What a shared store leaves on this replica's disk without a results bucket: said at
+    start, since a standby that takes over cannot serve it (results files it makes again from
+    the store; attempts' traces and logs it cannot)."""
+    if isinstance(location, Path) or args.results_bucket is not None:
+        return None
+    return (
+        "warning: state is in a shared database, but attempts' traces and logs stay in "
+        f"{Path(args.state) / 'attempts'} on this machine, where another replica cannot serve "
+        "them; give --results-bucket to keep them in a bucket"
+    )

@@ -24,7 +24,7 @@ from ..runtime import (
     wall_clock_ms,
 )
 from ..spec import JobDefinition
-from ..store import open_store
+from ..store import Store, open_store
 from ..vocabulary import DirectKind, JobSourceKind
 from .definitions import ProjectDefinitions
 
@@ -45,8 +45,11 @@ class EmbeddedController:
         *,
         clock: Callable[[], int] = wall_clock_ms,
         out: TextIO = sys.stdout,
+        store: Store | None = None,
     ) -> None:
-        store = open_store(settings.store_location)
+        """``store``: one opened already (a replica that waited for the lead on it); by
+        default the settings' store is opened."""
+        store = open_store(settings.store_location) if store is None else store
         self.definitions = ProjectDefinitions(
             settings.resources, store.api_jobs, store.api_auth_sessions, watch=settings.watch
         )

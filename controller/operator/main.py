@@ -26,8 +26,10 @@ from ..launch.kube import KubeLauncher
 from ..launch.pods import PodSettings, PoolSettings
 from ..launch.pool import load_or_create_key
 from ..runtime import Runtime, RuntimeSettings, freeze_start_up
+from ..runtime.standby import keep_lead, wait_for_lead
 from ..server import ApiServer, Control, parse_listen
 from ..store import open_store
+from ..store.leadership import Leadership, LeadershipLost
 from .control import ResourceControl
 from .definitions import ResourceDefinitions
 from .handlers import WATCHED, build_registry
@@ -102,7 +104,7 @@ def _namespace_missing(exc: ApiException, namespace: str) -> bool:
 
 def _build(
     args: argparse.Namespace, api: client.ApiClient, delivery: dict[str, Any]
-) -> tuple[Operator, KubeLauncher]:
+) -> tuple[Operator, KubeLauncher, Leadership]:
     """The runtime with Kubernetes edges: Pods for attempts, resources for definitions. The
     mirror is made first: the launcher asks it whose Pods it makes, the operator fills it."""
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
@@ -142,9 +144,10 @@ def _build(
         worker_of=mirror.worker_of,
         pool_key_material=load_or_create_key(args.state / "worker-pool.key"),
     )
-    launcher.serve_callback(*parse_listen(args.callback_listen))
     definitions = ResourceDefinitions(mirror)
     store = open_store(settings.store_location)
+    lead = Leadership(store.db)
+    store.fenced_by = lead  # no pass runs before the lead is held (``_main``)
     runtime = Runtime(settings, store=store, launcher=launcher, definitions=definitions)
     operator = Operator(
         runtime,
@@ -154,7 +157,7 @@ def _build(
         custom=custom,
         namespace=args.namespace,
     )
-    return operator, launcher
+    return operator, launcher, lead
 
 
 class _Watches:
@@ -193,7 +196,7 @@ async def _main(
     for chatty in ("kubernetes", "urllib3"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     api, _namespace = api_client(args.kubeconfig)
-    operator, launcher = _build(args, api, delivery)
+    operator, launcher, lead = _build(args, api, delivery)
     runtime = operator.runtime
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -206,6 +209,12 @@ async def _main(
             await launcher.close()
             runtime.close()
             return 0
+    if not await wait_for_lead(lead, runtime.say, stop):  # the store's fence, held as well
+        await launcher.close()
+        runtime.close()
+        return 0
+    # Only the active replica listens: replicas may share an address (a Service, one host).
+    launcher.serve_callback(*parse_listen(args.callback_listen))
     watches = _Watches()
 
     def checks() -> dict[str, bool]:
@@ -227,7 +236,14 @@ async def _main(
     if args.peering != "off":
         await _ensure_peering(operator.custom, args.namespace, args.peering)
     kopf_ended = await _run_until_stopped(
-        args, api, operator, launcher, stop=stop, lease=lease, server=server, watches=watches
+        args,
+        api,
+        operator,
+        launcher,
+        stop=stop,
+        leads=(lease, lead),
+        server=server,
+        watches=watches,
     )
     runtime.close()
     if kopf_ended and await operator.resources_missing():
@@ -242,15 +258,24 @@ async def _run_until_stopped(
     launcher: KubeLauncher,
     *,
     stop: asyncio.Event,
-    lease: Lease | None,
+    leads: tuple[Lease | None, Leadership],
     server: ApiServer | None,
     watches: _Watches,
 ) -> bool:
-    """Run the engine, kopf and the side tasks until a signal, kopf's end or a lost Lease;
-    then let the engine and kopf finish, write the last statuses, and cancel the rest. True
-    when kopf ended by itself (not asked to stop)."""
+    """Run the engine, kopf and the side tasks until a signal, kopf's end, a lost Lease or a
+    lost lead on the store; then let the engine and kopf finish, write the last statuses, and
+    cancel the rest. True when kopf ended by itself (not asked to stop)."""
+    lease, lead = leads
     runtime = operator.runtime
     engine_task = asyncio.create_task(runtime.run())
+
+    def engine_ended(task: asyncio.Task[None]) -> None:
+        fenced = not task.cancelled() and isinstance(task.exception(), LeadershipLost)
+        if fenced:  # a pass found another replica active: stop, to start again as a standby
+            runtime.say(str(task.exception()))
+            stop.set()
+
+    engine_task.add_done_callback(engine_ended)
     sync = None
     if args.sync_dir is not None:
         sync = RepoSync(
@@ -293,6 +318,12 @@ async def _run_until_stopped(
             stop.set()
 
         side.append(lease.keep(lost))
+
+    def step_down(why: str) -> None:
+        runtime.say(why)
+        stop.set()
+
+    side.append(keep_lead(lead, step_down))
     tasks = [engine_task, kopf_task, *(asyncio.create_task(c) for c in side)]
     # kopf installs its own SIGINT/SIGTERM handlers and ends its task on them: stop on either.
     stopping = asyncio.create_task(stop.wait())

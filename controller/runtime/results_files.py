@@ -3,15 +3,16 @@
 Lines reach a file only after the store has committed them, and the store's watermark
 (last written seq, file size) advances only after the lines are written and flushed. A crash
 between the two leaves the file *longer* than the watermark says; ``reconcile`` cuts it back and
-writes the missing lines again. Flushing hands the bytes to the OS, which is what survives a
-killed process; each file is fsynced when its JobRun ends.
+writes the missing lines again. A file shorter than recorded (another replica wrote it, on
+its own disk, before this one took over; or it was cut) is made again whole from the store: a
+line is a pure function of its Run's row. Flushing hands the bytes to the OS, which is what
+survives a killed process; each file is fsynced when its JobRun ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
@@ -37,16 +38,15 @@ class ResultsFiles:
             size = path.stat().st_size if path.exists() else 0
             if size == mark.written_size and mark.written_seq == mark.results_seq:
                 continue
-            if size < mark.written_size:
-                print(
-                    f"warning: {path} is shorter than recorded; lines may be missing",
-                    file=sys.stderr,
-                )
+            after = mark.written_seq
+            if size < mark.written_size:  # not this host's file (a replica took over), or cut
+                path.unlink(missing_ok=True)
+                after = 0
             elif size > mark.written_size:
                 with path.open("r+b") as handle:
                     handle.truncate(mark.written_size)
             owner = LineOwner(mark.job_id, mark.job_run_id, mark.auth_session)
-            unwritten = self.store.unwritten_runs(mark.job_run_id, mark.written_seq)
+            unwritten = self.store.unwritten_runs(mark.job_run_id, after)
             self.append([result_record(self.identity, owner, run) for run in unwritten])
         self.close()  # ended JobRuns' files among them: the passes open what they append to
 

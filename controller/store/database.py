@@ -44,6 +44,11 @@ class Dialect:
     """column -> a condition that the column's text contains the next parameter."""
     schema: Callable[[str], str]
     """A migration script as this backend takes it (its column types)."""
+    now_ms: str
+    """The database's own clock in epoch milliseconds: replicas' clocks may disagree."""
+    for_update: str
+    """What locks the rows a SELECT reads until the transaction ends (SQLite's write
+    transaction already holds the whole database)."""
 
 
 class Database(Protocol):

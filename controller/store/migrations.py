@@ -183,6 +183,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX uploaded_results_by_job_run ON uploaded_results (job_run_id);
     """,
+    """
+    -- Which replica is active (``leadership.py``), one row: ``epoch`` grows at each takeover.
+    CREATE TABLE leadership (
+        name TEXT PRIMARY KEY,
+        holder TEXT,
+        host TEXT,
+        pid INTEGER,
+        epoch INTEGER NOT NULL,
+        renewed_at INTEGER NOT NULL
+    );
+    """,
 )
 
 

@@ -36,6 +36,8 @@ POSTGRESQL = Dialect(
     json_field=lambda column, key: f"(({column})::json ->> '{key}')",
     contains=lambda column: f"strpos({column}, ?) > 0",
     schema=_schema,
+    now_ms="CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
+    for_update=" FOR UPDATE",
 )
 
 

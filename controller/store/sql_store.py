@@ -14,6 +14,7 @@ exactly one line (the line is never stored: it is a pure function of the row).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
@@ -26,6 +27,7 @@ from .base import StoredState, Watermark
 from .database import Database, replace_into
 from .delivery_queue import SqlDeliveryQueue
 from .documents import SqlDocuments
+from .leadership import Leadership, LeadershipLost
 from .migrations import migrate
 from .persistent_store import SqlPersistentStore
 from .postgres import PostgresDatabase
@@ -86,16 +88,28 @@ class SqlStore:
         self.run_queries = SqlRunQueries(db)
         self._marks: dict[str, tuple[int, int]] = {}
         """Results-file watermarks not yet recorded: JobRun -> (last written seq, size)."""
+        self.fenced_by: Leadership | None = None
+        """With replicas: each pass is saved only while this one holds the lead."""
 
     @property
     def schema_version(self) -> int:
         return self.db.schema_version()
 
     def close(self) -> None:
-        if self._marks:
-            with self.db.transaction():
-                self._record_marks()
-        self.db.close()
+        """Record the last watermarks, unless the lead was lost (the active replica's are the
+        ones that count), give the lead up (a standby takes over at its next try) and let the
+        database go."""
+        lost = self.fenced_by is not None and self.fenced_by.epoch is None
+        try:
+            if self._marks and not lost:
+                with contextlib.suppress(LeadershipLost), self.db.transaction():
+                    if self.fenced_by is not None:
+                        self.fenced_by.fence()
+                    self._record_marks()
+        finally:
+            if self.fenced_by is not None:
+                self.fenced_by.release()
+            self.db.close()
 
     def load(self) -> StoredState:
         jobs = [
@@ -147,6 +161,8 @@ class SqlStore:
             return
         db = self.db
         with db.transaction():
+            if self.fenced_by is not None:
+                self.fenced_by.fence()
             self._record_marks()
             db.executemany(
                 "INSERT INTO jobs (job_id, first_seen, last_tick, paused, pause_note, backfill) "

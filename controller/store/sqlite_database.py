@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ SQLITE = Dialect(
     json_field=lambda column, key: f"json_extract({column}, '$.{key}')",
     contains=lambda column: f"instr({column}, ?) > 0",
     schema=lambda script: script,
+    now_ms="CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+    for_update="",
 )
 _PIECE_BYTES = 1024 * 1024
 
@@ -36,7 +39,9 @@ sqlite3.register_adapter(type(None), lambda value: value)
 
 
 class SqliteDatabase:
-    """Not thread-safe: one controller loop owns it."""
+    """One connection, used from the controller's loop and, for the lead's renewals, from a
+    thread: a statement or a transaction holds the connection's lock, so that a renewal never
+    lands inside a pass's transaction (and commits half of it)."""
 
     dialect = SQLITE
 
@@ -50,20 +55,29 @@ class SqliteDatabase:
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA wal_autocheckpoint = 10000")
         self._db.execute("PRAGMA foreign_keys = ON")
+        self._lock = threading.RLock()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return self._db.execute(sql, params)
+        with self._lock:
+            return self._db.execute(sql, params)
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterable[tuple[Any, ...]]:
-        cursor = self._db.cursor()
-        cursor.row_factory = None
-        return cursor.execute(sql, params)
+        with self._lock:
+            cursor = self._db.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
+        with self._lock:
+            self._db.executemany(sql, rows)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        with self._lock, self._transaction():
+            yield
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")

@@ -191,6 +191,7 @@ def operator(
 
     running = {"process": start()}
     yield {
+        "args": args,
         "start": start,
         "running": running,
         "log": log,

@@ -25,6 +25,7 @@ from ._kube import JOBCTL, ROOT, apply, get, wait_for
 pytestmark = pytest.mark.cluster
 CHART = ROOT / "charts" / "jobctl"
 ALL_OPTIONS = CHART / "ci" / "all-options-values.yaml"
+SHARED_STORE = CHART / "ci" / "shared-store-values.yaml"
 HELM = Path(os.environ.get("CLUSTER_BIN", ROOT / ".cache" / "cluster" / "bin")) / "helm"
 MONITORING_CRDS = ROOT / ".cache" / "cluster" / "crds"
 RELEASE = "rel"
@@ -84,7 +85,11 @@ RESTRICTED = {
 }
 
 
-@pytest.mark.parametrize("values", [[], ["-f", str(ALL_OPTIONS)]], ids=["defaults", "all-options"])
+@pytest.mark.parametrize(
+    "values",
+    [[], ["-f", str(ALL_OPTIONS)], ["-f", str(SHARED_STORE)]],
+    ids=["defaults", "all-options", "shared-store"],
+)
 def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restricted(
     values: list[str],
     kubectl,
@@ -104,9 +109,16 @@ def test_the_chart_lints_renders_and_passes_a_server_side_dry_run_under_restrict
         "Deployment",
     }
     assert expected <= kinds
-    if values:  # every option: the monitoring objects too, checked against their real CRDs
+    if ALL_OPTIONS.name in str(values):  # the monitoring objects, against their real CRDs
         assert {"ServiceMonitor", "PrometheusRule", "ConfigMap"} <= kinds
         install_monitoring_crds(kubectl)
+    if SHARED_STORE.name in str(values):  # standbys on their own nodes, no volume
+        assert "PodDisruptionBudget" in kinds and "PersistentVolumeClaim" not in kinds
+        (deployment,) = (d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Deployment")
+        assert deployment["spec"]["replicas"] == 3 and "strategy" not in deployment["spec"]
+        pod = deployment["spec"]["template"]["spec"]
+        assert "podAntiAffinity" in pod["affinity"]
+        assert {"name": "state", "emptyDir": {}} in pod["volumes"]
     applied = kubectl(
         "apply", "--dry-run=server", "--namespace", namespace, "-f", "-", stdin=rendered
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.s3 import S3Server, start_s3_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,13 +51,5 @@ def s3_server() -> Iterator[S3Server]:
 def s3_server_with_auth() -> Iterator[S3Server]:
     """moto's S3 on 127.0.0.1 checking credentials (presigned URLs do not work here)."""
     server = start_s3_server(enforce_auth=True)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A real PostgreSQL server on 127.0.0.1 (Debian's package), one per session."""
-    server = start_postgres()
     yield server
     server.stop()

@@ -52,7 +52,7 @@ def test_lines_the_previous_schema_left_unwritten_are_written_after_the_upgrade(
         "seq INTEGER NOT NULL, run_id TEXT NOT NULL, line TEXT NOT NULL, "
         "PRIMARY KEY (job_run_id, seq)); ALTER TABLE runs DROP COLUMN result_seq; "
         "DROP TABLE persistent_store; ALTER TABLE runs DROP COLUMN attributes; "  # schema 10
-        "DROP TABLE uploaded_results; "  # schema 11
+        "DROP TABLE uploaded_results; DROP TABLE leadership; "  # schemas 11 and 12
         "PRAGMA user_version = 8"
     )
     db.execute(

@@ -4,6 +4,9 @@ server (``postgres_server``). A backend passes them unchanged or is not a store.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from controller.engine import Changes, Delivery, Identity, Run, ids
 from controller.engine.spill import SpilledRuns
 from controller.runtime.results_files import ResultsFiles
 from controller.spec import PayloadItem
-from controller.store import RunFilter
+from controller.store import RunFilter, SqlStore
+from controller.store.leadership import LEASE_MS, Holder, Leadership, LeadershipLost
 from controller.store.migrations import MIGRATIONS
 from controller.store.run_queries import RESULT_PREVIEW_CHARS
 from tests.support.stores import Backend, save_all
@@ -41,7 +45,8 @@ def test_a_new_store_has_every_migration_and_one_a_newer_jobctl_wrote_is_refused
     with store.db.transaction():
         store.db.set_schema_version(len(MIGRATIONS) + 1)
     store.close()
-    with pytest.raises(RuntimeError, match=r"written by a newer jobctl \(schema 12\)"):
+    newer = rf"written by a newer jobctl \(schema {len(MIGRATIONS) + 1}\); upgrade jobctl"
+    with pytest.raises(RuntimeError, match=newer):
         backend.open()
 
 
@@ -349,3 +354,47 @@ def test_an_auth_sessions_summary_says_when_it_was_recreated_and_checked(backend
     }
     states.put("s", 2, {"cookies": []}, 3_000)  # recreated: not checked since
     assert states.summary("s")["checked_at"] is None
+
+
+def lapse(store: SqlStore, by_ms: int) -> None:
+    """As if the holder last renewed ``by_ms`` earlier (the database's clock decides)."""
+    store.db.execute("UPDATE leadership SET renewed_at = renewed_at - ?", (by_ms,))
+
+
+def test_one_replica_leads_a_standby_takes_over_once_it_lapses_and_the_old_one_is_fenced(
+    backend: Backend,
+) -> None:
+    first_store, second_store = backend.open(), backend.open()
+    first = Leadership(first_store.db, Holder("first", "host-a", 1))
+    second = Leadership(second_store.db, Holder("second", "host-b", 1))
+    assert first.try_take() is None and first.epoch == 1
+    held = second.try_take()
+    assert held is not None and held.holder == "first" and second.epoch is None
+    first.renew()
+    lapse(first_store, LEASE_MS + 1)
+    assert second.try_take() is None and second.epoch == 2
+    first_store.fenced_by = first
+    s = Scenario('{payload: [{api: "a"}]}')
+    s.engine.trigger("job", s.now)
+    s.step()
+    with pytest.raises(LeadershipLost, match="second holds the lead"):
+        save_all(s, first_store)  # a replica that came back after the takeover writes nothing
+    assert second_store.load().job_runs == []
+    second.release()
+    assert first.try_take() is None and first.epoch == 3  # released: taken at once
+
+
+def test_a_dead_holder_on_the_same_host_is_taken_over_at_once(backend: Backend) -> None:
+    store = backend.open()
+    dead = Leadership(store.db, Holder("dead", socket.gethostname(), _exited_pid()))
+    assert dead.try_take() is None
+    alive_elsewhere = Leadership(store.db, Holder("other-host", "elsewhere", 1))
+    assert alive_elsewhere.try_take() is not None  # another host's holder: wait for the lease
+    here = Leadership(store.db, Holder("here", socket.gethostname(), os.getpid()))
+    assert here.try_take() is None and here.epoch == 2
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

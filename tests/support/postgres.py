@@ -70,7 +70,8 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer:
+def start_postgres(*, durable: bool = False) -> PostgresServer:
+    """``durable``: fsync on, as a production server runs (benchmarks); off for tests."""
     found = binaries()
     assert found is not None, "PostgreSQL is missing: run `make postgres`"
     user = "postgres" if os.geteuid() == 0 else None
@@ -96,7 +97,9 @@ def start_postgres() -> PostgresServer:
         check=True,
         capture_output=True,
     )
-    options = f"-h 127.0.0.1 -p {server.port} -k {folder} -F -c max_connections=200"
+    options = f"-h 127.0.0.1 -p {server.port} -k {folder} -c max_connections=200"
+    if not durable:
+        options += " -F"
     subprocess.run(
         server._as_owner(
             str(found / "pg_ctl"),

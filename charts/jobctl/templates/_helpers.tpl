@@ -26,3 +26,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "jobctl.image" -}}
 {{- printf "%s:%s" .image.repository (.image.tag | default .appVersion) -}}
 {{- end -}}
+
+{{/* Whether state is in a database every replica reaches (PostgreSQL), not on the volume. */}}
+{{- define "jobctl.sharedStore" -}}
+{{- if or .Values.store.url .Values.store.existingSecret -}}true{{- end -}}
+{{- end -}}
+
+{{- define "jobctl.storeSecret" -}}
+{{- .Values.store.existingSecret | default (printf "%s-store" (include "jobctl.fullname" .)) -}}
+{{- end -}}

@@ -50,7 +50,9 @@ def test_an_undocumented_value_is_an_error() -> None:
     [
         yaml.safe_load((CHART / "values.yaml").read_text()),
         yaml.safe_load((CHART / "ci" / "all-options-values.yaml").read_text()),
+        yaml.safe_load((CHART / "ci" / "shared-store-values.yaml").read_text()),
     ],
+    ids=["defaults", "all-options", "shared-store"],
 )
 def test_the_defaults_and_every_option_are_valid(values: dict[str, Any]) -> None:
     jsonschema.validate(values, schema())
