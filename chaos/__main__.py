@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cluster, embedded
+from . import cluster, embedded, replicas
 from .harness import Report
 
 Scenario = Callable[[Path, bool], Report]
@@ -30,6 +30,7 @@ SCENARIOS: dict[str, Scenario] = {
     "s3-down": embedded.s3_outage,
     "volume-full": embedded.volume_full,
     "chromium-killed": embedded.chromium_killed,
+    "failover-postgresql": replicas.replicas_failover,
     "sigkill-operator": cluster.operator_sigkill,
     "apiserver-restart": cluster.apiserver_restart,
     "etcd-restart": cluster.etcd_restart,

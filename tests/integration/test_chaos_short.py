@@ -1,7 +1,7 @@
 """The chaos suite, short, as part of ``make test``: real ``jobctl run`` processes and Chromium
 workers, hurt, and nothing lost or duplicated. ``make chaos`` runs every scenario at full size;
-here the embedded ones that no other test covers with real workers (``webhook-down`` shares its
-code with ``s3-down``; the control-plane scenarios each need a control plane of their own, and
+here the embedded ones that no other test covers with real workers, and replicas on PostgreSQL
+(``webhook-down`` shares its code with ``s3-down``; the control-plane scenarios each need a control plane of their own, and
 what they found is covered by unit tests of the Lease, the launcher and the status writer)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
         "s3-down",
         "volume-full",
         "chromium-killed",
+        "failover-postgresql",
     ],
 )
 def test_a_fault_loses_and_duplicates_no_result(scenario: str) -> None:
