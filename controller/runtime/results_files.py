@@ -12,6 +12,7 @@ survives a killed process; each file is fsynced when its JobRun ends.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,9 @@ from typing import BinaryIO
 
 from ..engine import Identity, LineOwner, ResultRecord, result_record
 from ..store import StateFullError, Store, is_full
+
+RECONCILED = 1_000
+"""Lines made again per batch: a file made again whole (a million Runs) never is in memory."""
 
 
 class ResultsFiles:
@@ -47,7 +51,8 @@ class ResultsFiles:
                     handle.truncate(mark.written_size)
             owner = LineOwner(mark.job_id, mark.job_run_id, mark.auth_session)
             unwritten = self.store.unwritten_runs(mark.job_run_id, after)
-            self.append([result_record(self.identity, owner, run) for run in unwritten])
+            while batch := list(itertools.islice(unwritten, RECONCILED)):
+                self.append([result_record(self.identity, owner, run) for run in batch])
         self.close()  # ended JobRuns' files among them: the passes open what they append to
 
     def append(self, records: list[ResultRecord]) -> None:

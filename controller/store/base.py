@@ -4,7 +4,7 @@ as small Protocols. ``SqlStore`` implements it on SQLite and on PostgreSQL; the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -168,7 +168,7 @@ class Store(Protocol):
 
     def watermarks(self) -> list[Watermark]: ...
 
-    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]: ...
+    def unwritten_runs(self, job_run_id: str, after_seq: int) -> Iterator[Run]: ...
 
     def pending_runs(self, job_run_id: str, after_seq: int, limit: int) -> list[Run]: ...
 

@@ -15,6 +15,7 @@ import contextlib
 import functools
 import re
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -112,9 +113,15 @@ class PostgresDatabase:
             rows = cursor.fetchall() if cursor.description is not None else []
             return _Fetched(rows, cursor.rowcount)  # read now: the connection goes back
 
-    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterable[tuple[Any, ...]]:
-        with self._using() as connection, connection.cursor(row_factory=_plain) as cursor:
-            return cursor.execute(_statement(sql), params or None).fetchall()
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Read through a server-side cursor a thousand rows at a time: a scan of a million
+        Runs never is in memory whole. The connection is held until the rows are taken."""
+        held = self._connection()
+        if held is not None:
+            yield from _streamed(held, sql, params)
+            return
+        with self._pool.connection() as connection, connection.transaction():
+            yield from _streamed(connection, sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         batch = list(rows)
@@ -161,6 +168,16 @@ class PostgresDatabase:
 
 def _plain(cursor: PgCursor[Any]) -> RowMaker[tuple[Any, ...]]:
     return tuple
+
+
+def _streamed(
+    connection: Connection[Any], sql: str, params: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    name = f"rows_{uuid.uuid4().hex}"
+    with connection.cursor(name=name, row_factory=_plain) as cursor:
+        cursor.itersize = 1_000
+        cursor.execute(_statement(sql), params or None)
+        yield from cursor
 
 
 class _Fetched:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .. import jsontext
@@ -144,10 +144,14 @@ _RESULT = RUN_COLUMNS.index("result")
 
 
 def runs_from(rows: Iterable[Iterable[Any]]) -> list[Run]:
-    """Runs from ``SELECT_RUNS`` rows (a window of pending Runs per load: kept lean). The
-    columns are ``Run``'s first fields, in its order (a unit test holds them so), then the
-    uploaded result, which stays its text (the ``result`` column holds only its start)."""
-    runs = []
+    """Runs from ``SELECT_RUNS`` rows (a window of pending Runs per load: kept lean)."""
+    return list(iter_runs(rows))
+
+
+def iter_runs(rows: Iterable[Iterable[Any]]) -> Iterator[Run]:
+    """Runs from ``SELECT_RUNS`` rows, made as they are taken. The columns are ``Run``'s first
+    fields, in its order (a unit test holds them so), then the uploaded result, which stays
+    its text (the ``result`` column holds only its start)."""
     for row in rows:
         *values, uploaded = row
         if uploaded is not None:
@@ -155,8 +159,7 @@ def runs_from(rows: Iterable[Iterable[Any]]) -> list[Run]:
         for index in _RUN_JSON:
             if isinstance(values[index], str):
                 values[index] = jsontext.loads(values[index])
-        runs.append(Run(*values))
-    return runs
+        yield Run(*values)
 
 
 def as_row(obj: Any, columns: tuple[str, ...]) -> tuple[Any, ...]:

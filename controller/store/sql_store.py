@@ -15,7 +15,7 @@ exactly one line (the line is never stored: it is a pure function of the row).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from .rows import (
     SELECT_JOB_RUNS,
     SELECT_RUNS,
     as_row,
+    iter_runs,
     job_row,
     json_text,
     loaded_row,
@@ -244,12 +245,15 @@ class SqlStore:
         )
         return [Watermark(*row) for row in rows]
 
-    def unwritten_runs(self, job_run_id: str, after_seq: int) -> list[Run]:
-        """The ended Runs whose lines come after line ``after_seq``, in line order (a scan of
-        the JobRun's Runs: only a start-up after a crash asks)."""
-        return self._select_runs(
-            "job_run_id = ? AND result_seq > ? ORDER BY result_seq", (job_run_id, after_seq)
+    def unwritten_runs(self, job_run_id: str, after_seq: int) -> Iterator[Run]:
+        """The ended Runs whose lines come after line ``after_seq``, in line order, read as
+        they are taken (a whole million-Run JobRun on a takeover; one scan of its Runs, which
+        only a start-up after a crash or a takeover asks for)."""
+        rows = self.db.tuples(
+            f"{SELECT_RUNS} WHERE job_run_id = ? AND result_seq > ? ORDER BY result_seq",
+            (job_run_id, after_seq),
         )
+        return iter_runs(rows)
 
     def mark_results_written(self, marks: Iterable[tuple[str, int, int]]) -> None:
         """(job_run_id, last written seq, file size): the file is good up to there. Recorded
