@@ -49,6 +49,9 @@ class Dialect:
     for_update: str
     """What locks the rows a SELECT reads until the transaction ends (SQLite's write
     transaction already holds the whole database)."""
+    schema_lock: str
+    """A statement that makes migrations take turns until the transaction ends (none where a
+    write transaction already excludes the others)."""
 
 
 class Database(Protocol):

@@ -20,6 +20,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .database import Database
@@ -27,6 +28,7 @@ from .database import Database
 LEASE_MS = 5_000
 RENEW_MS = 1_000
 NAME = "controller"
+PROC = Path("/proc")
 
 
 class LeadershipLost(Exception):
@@ -72,8 +74,15 @@ def takes_over(lease: Lease | None, me: Holder, now: int, alive: bool) -> bool:
 
 
 def _running(pid: int | None) -> bool:
+    """Whether ``pid`` runs here: a zombie (killed, not yet reaped by its parent) does not."""
     if pid is None:
         return False
+    if PROC.is_dir():
+        try:
+            stat = (PROC / str(pid) / "stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -198,14 +198,20 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 def migrate(db: Database) -> None:
-    """Apply what the database lacks, each migration in a transaction with its number."""
-    version = db.schema_version()
-    if version > len(MIGRATIONS):
-        raise RuntimeError(
-            f"{db.where} was written by a newer jobctl (schema {version}); upgrade jobctl"
-        )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Apply what the database lacks, each migration in a transaction with its number. Replicas
+    starting at once on a new database take turns (``Dialect.schema_lock``): each reads the
+    version inside its transaction, so none applies a migration another just did."""
+    while True:
         with db.transaction():
-            for statement in filter(str.strip, db.dialect.schema(script).split(";")):
+            if db.dialect.schema_lock:
+                db.execute(db.dialect.schema_lock)
+            version = db.schema_version()
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{db.where} was written by a newer jobctl (schema {version}); upgrade jobctl"
+                )
+            if version == len(MIGRATIONS):
+                return
+            for statement in filter(str.strip, db.dialect.schema(MIGRATIONS[version]).split(";")):
                 db.execute(statement)
-            db.set_schema_version(number)
+            db.set_schema_version(version + 1)

@@ -39,6 +39,7 @@ POSTGRESQL = Dialect(
     schema=_schema,
     now_ms="CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
     for_update=" FOR UPDATE",
+    schema_lock="SELECT pg_advisory_xact_lock(74657370)",
 )
 
 

@@ -29,6 +29,7 @@ SQLITE = Dialect(
     schema=lambda script: script,
     now_ms="CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
     for_update="",
+    schema_lock="",
 )
 _PIECE_BYTES = 1024 * 1024
 

@@ -19,7 +19,7 @@ from tests.support.postgres import PostgresServer
 from ._kube import apply, wait_for
 
 pytestmark = pytest.mark.cluster
-ITEMS = 60
+ITEMS = 2_000
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +63,13 @@ def test_a_standby_operator_takes_over_a_killed_ones_jobrun_and_pool_pods(
             )
             return found.get("status") or {}
 
-        wait_for(lambda: status().get("successfulRuns", 0) >= 10, 180, "ten Runs")
+        wait_for(lambda: status().get("successfulRuns", 0) >= 200, 300, "200 Runs")
         first = operator["running"]["process"]
         first.kill()  # SIGKILL: attempts in flight, the Lease and the lead still held
         first.wait()
         final = wait_for(
             lambda: status() if status().get("status") == "COMPLETED" else None,
-            240,
+            900,
             "completion under the standby",
         )
         assert (final["payloads"], final["successfulRuns"], final["failedRuns"]) == (

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ def test_a_new_store_has_every_migration_and_one_a_newer_jobctl_wrote_is_refused
     newer = rf"written by a newer jobctl \(schema {len(MIGRATIONS) + 1}\); upgrade jobctl"
     with pytest.raises(RuntimeError, match=newer):
         backend.open()
+
+
+def test_replicas_starting_at_once_on_a_new_database_migrate_it_once(backend: Backend) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: backend.open(), range(4)))
+    assert [store.schema_version for store in stores] == [len(MIGRATIONS)] * 4
 
 
 def test_state_round_trips_through_the_store(backend: Backend, tmp_path: Path) -> None:
