@@ -6,7 +6,8 @@ Two replicas run at any time: the active one and a standby, each with a state fo
 (SIGSTOP: alive but silent, as a replica cut off from the database, so the standby must wait out
 its lease) and killed once the standby has taken over; a new standby is started after each. The
 JobRun must end with every Run's line exactly once in the results file of the replica that
-finished it (made again from the store where it did not write them itself).
+finished it (made again from the store where it did not write them itself), and each line
+delivered to the webhook sink under one message ID (``undelivered``: lines that never arrived).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from tests.support.postgres import start_postgres
 
 from .harness import JOBCTL, PROJECT, Processes, Report, Site, kill_all, tally, wait_for
+from .sinks import WebhookSink
 
 JOB = "chaos"
 
@@ -37,7 +39,8 @@ class Replica:
         self.processes = Processes(root, f"{root.name}-{self.name}")
         args = [str(JOBCTL), "run", "--project", str(PROJECT), "--resources"]
         args += [str(root / "resources"), "--state", str(self.state), "--store", store]
-        args += ["--listen", "127.0.0.1:0", "--trigger", JOB, "--until-idle"]
+        args += ["--listen", "127.0.0.1:0", "--allow-private-targets"]
+        args += ["--delivery-initial-delay", "200ms", "--trigger", JOB, "--until-idle"]
         self.process: subprocess.Popen[bytes] = self.processes.start(args, self.log)
 
     def said(self, text: str) -> bool:
@@ -73,10 +76,11 @@ def replicas_failover(root: Path, short: bool) -> Report:
     (root / "resources" / "jobs").mkdir(parents=True)
     rng = random.Random(7)
     try:
-        with Site() as site:
+        with Site() as site, WebhookSink() as sink:
             job = {
                 "payload": site.items(count),
                 "configuration": {"maxConcurrentRequests": 4, "retry": {"maximumAttempts": 3}},
+                "sink": sink.spec(),
             }
             (root / "resources" / "jobs" / f"{JOB}.job.json").write_text(json.dumps(job))
             active, standby = Replica(root, 1, store), None
@@ -109,6 +113,7 @@ def replicas_failover(root: Path, short: bool) -> Report:
             tally(lines, count, report)
             per_run = Counter(json.loads(line)["apiInfo"]["runId"] for line in lines)
             report.details["lines_per_run_max"] = max(per_run.values(), default=0)
+            sink.check(lines, report)
             if standby is not None:
                 standby.kill()
     finally:

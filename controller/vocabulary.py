@@ -147,6 +147,12 @@ FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
 )
 """Worker event types after which the attempt is over."""
 
+API_KEY_VARIABLE = "JOBCTL_API_KEY"
+"""The REST API's key, in the environment of the controller and of ``jobctl`` clients."""
+STORE_VARIABLE = "JOBCTL_STORE"
+"""The store's PostgreSQL URL (a password in it), in the controller's environment."""
+CONTROLLER_SECRET_VARIABLES = (API_KEY_VARIABLE, STORE_VARIABLE)
+"""The controller's own secrets: never in the environment of the workers it starts."""
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 """The largest result an attempt may return, as JSON text: larger ones fail with
 ``result-too-large`` in the worker, before they travel."""

@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
+from ..vocabulary import API_KEY_VARIABLE
+
 SERVER_ENV = "JOBCTL_SERVER"
-API_KEY_ENV = "JOBCTL_API_KEY"
 DEFAULT_SERVER = "http://127.0.0.1:8642"
 
 
@@ -31,7 +32,9 @@ def add_connection_options(parser: Any) -> None:
         help=f"controller URL (default: ${SERVER_ENV} or {DEFAULT_SERVER})",
     )
     parser.add_argument(
-        "--api-key", default=os.environ.get(API_KEY_ENV), help=f"API key (default: ${API_KEY_ENV})"
+        "--api-key",
+        default=os.environ.get(API_KEY_VARIABLE),
+        help=f"API key (default: ${API_KEY_VARIABLE})",
     )
     parser.add_argument("--workspace", help="workspace ID (default: the server's)")
     parser.add_argument("-p", "--project", help="project name (default: the server's)")

@@ -22,9 +22,9 @@ from ..server import (
     is_loopback,
     parse_listen,
 )
+from ..vocabulary import API_KEY_VARIABLE
 
 DEFAULT_LISTEN = "127.0.0.1:8642"
-API_KEY_ENV = "JOBCTL_API_KEY"
 
 
 def uuid_text(text: str) -> str:
@@ -67,7 +67,7 @@ def add_options(run: Any) -> None:
         "--api-key-file",
         type=Path,
         metavar="FILE",
-        help=f"require this API key in x-api-key (default: ${API_KEY_ENV}; "
+        help=f"require this API key in x-api-key (default: ${API_KEY_VARIABLE}; "
         "without a key the API is served on loopback only)",
     )
 
@@ -85,7 +85,7 @@ def _api_key(args: argparse.Namespace) -> str | None:
         if not key:
             raise ApiSetupError(f"--api-key-file {args.api_key_file} is empty")
         return key
-    return os.environ.get(API_KEY_ENV) or None
+    return os.environ.get(API_KEY_VARIABLE) or None
 
 
 def start_api(
@@ -109,7 +109,7 @@ def start_api(
     if key is None and not is_loopback(host):
         raise ApiSetupError(
             f"--listen {host}: without an API key the REST API is served on loopback only; "
-            f"set ${API_KEY_ENV} or --api-key-file, or listen on 127.0.0.1"
+            f"set ${API_KEY_VARIABLE} or --api-key-file, or listen on 127.0.0.1"
         )
     try:
         sock = bind(host, port)

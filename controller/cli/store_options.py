@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import POSTGRESQL_SCHEMES
-
-STORE_VARIABLE = "JOBCTL_STORE"
+from ..vocabulary import STORE_VARIABLE
 
 
 def add_options(parser: Any) -> None:

@@ -40,7 +40,12 @@ from ..engine import (
     AuthBroker,
 )
 from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
-from ..vocabulary import FINAL_WORKER_EVENTS, PROJECT_ENV_NAMES, error
+from ..vocabulary import (
+    CONTROLLER_SECRET_VARIABLES,
+    FINAL_WORKER_EVENTS,
+    PROJECT_ENV_NAMES,
+    error,
+)
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
 from .credentials import Credentials
 
@@ -186,8 +191,9 @@ class LocalLauncher:
         self._spawned += 1
         logs = self.artifacts / "workers"
         logs.mkdir(parents=True, exist_ok=True)
+        inherited = {k: v for k, v in os.environ.items() if k not in CONTROLLER_SECRET_VARIABLES}
         env = {
-            **os.environ,
+            **inherited,
             **self.defaults.environment,
             PROJECT_ENV_NAMES: ",".join(self.defaults.environment),
             "JOBCTL_CALLBACK": self.callback_url,

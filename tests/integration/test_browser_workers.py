@@ -18,7 +18,7 @@ import pytest
 
 from examples.demo_site.server import static_server
 
-from .conftest import ROOT
+from .conftest import ROOT, jobctl_env
 
 pytestmark = pytest.mark.integration
 
@@ -352,3 +352,34 @@ def test_results_up_to_64_mib_arrive_whole_and_larger_ones_fail_at_once(
     assert "over the limit of 67,108,864" in too_large["error"]["message"]
     runs = {line["apiInfo"]["runId"] for line in lines}
     assert len(runs) == 4
+
+
+ENVIRONMENT = """
+import os
+
+async def automation(page, params, **_kwargs):
+    return {"names": sorted(os.environ), "values": sorted(os.environ.values())}
+"""
+
+
+def test_the_controllers_own_secrets_never_reach_user_codes_environment(
+    jobctl, tmp_path: Path
+) -> None:
+    """The API key and the store's URL (a database password in it) are the controller's: a
+    worker's environment, which user code reads, has neither; the project's own variables
+    (``.env``) it has."""
+    project = write_project(tmp_path / "project", {"environment.py": ENVIRONMENT})
+    (project / ".env").write_text("SITE_TOKEN=for-the-project\n")
+    secrets = {"JOBCTL_API_KEY": "canary-api-key-5b1f", "JOBCTL_STORE": ""}
+    done, lines = run_job(
+        lambda *args: jobctl(*args, env=jobctl_env(**secrets)),
+        tmp_path,
+        project,
+        "environment",
+        {"payload": [{"api": "environment"}]},
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    seen = lines[0]["apiInfo"]["result"]
+    assert "JOBCTL_API_KEY" not in seen["names"] and "JOBCTL_STORE" not in seen["names"]
+    assert "canary-api-key-5b1f" not in seen["values"]
+    assert "SITE_TOKEN" in seen["names"]

@@ -196,6 +196,11 @@ def test_runs_are_read_a_page_at_a_time_and_attempts_go_with_their_pruned_jobrun
     assert [r["parameters"]["n"] for r in retried] == [0, 3, 6]  # their retry runs
     assert [a["outcome"] for a in queries.attempts(retried[0])] == ["failed"]
     assert queries.runs(first.id, RunFilter(error_code="boom"), after_seq=-1, limit=9) == retried
+    found = queries.runs(first.id, RunFilter(search='"n":4'), after_seq=-1, limit=9)
+    assert [r["parameters"]["n"] for r in found] == [4]  # text in its parameters' JSON
+    assert queries.items(first.id, None) == []  # no Run ended FAILED: they are retrying
+    chosen = queries.items(first.id, [page[2]["id"], page[0]["id"]])
+    assert [item["parameters"]["n"] for item in chosen] == [0, 2]
     one = queries.run(first.id, page[1]["id"])
     assert one is not None and one["result"] == {"ok": page[1]["id"]}
     (implied,) = queries.attempts(one)  # its only launch succeeded: its row says it all

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.cli.store_options import STORE_VARIABLE, store_location, unshared_files
+from controller.cli.store_options import store_location, unshared_files
+from controller.vocabulary import STORE_VARIABLE
 
 URL = "postgresql://jobctl:secret@db:5432/state"
 
