@@ -15,11 +15,36 @@ VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
 """The ``apiVersion`` of every resource kind (Job, JobRun, AuthSession)."""
 
+JOB_LABEL = f"{GROUP}/job"
+"""On JobRun resources and attempt Pods: the Job's name."""
+JOB_RUN_LABEL = f"{GROUP}/jobrun"
+RUN_LABEL = f"{GROUP}/run"
+ATTEMPT_LABEL = f"{GROUP}/attempt"
+ATTEMPT_POD_LABELS = (JOB_LABEL, JOB_RUN_LABEL, RUN_LABEL, ATTEMPT_LABEL)
+"""An attempt Pod's labels, in the order of its Job, JobRun, Run and attempt IDs."""
+POOL_LABEL = f"{GROUP}/pool"
+"""On pool Pods: the key of their pool."""
+CREATED_BY_LABEL = f"{GROUP}/created-by"
+"""``jobctl`` on the JobRun resources the engine made (a schedule tick, the REST API)."""
+ENGINE_ID_ANNOTATION = f"{GROUP}/jobrun-id"
+"""On a JobRun resource: the engine's JobRun ID, where its name is not."""
+SOURCE_LABEL = f"{GROUP}/source"
+"""``code`` on resources made from files in git (``jobctl apply``, the repo sync)."""
+PATH_ANNOTATION = f"{GROUP}/path"
+COMMIT_ANNOTATION = f"{GROUP}/commit"
+BACKFILL_ANNOTATION = f"jobctl.{GROUP}/backfill"
+"""On a Job resource: ``FROM/TO`` (ISO 8601 instants) queues the Job's ticks in [FROM, TO).
+Not under ``intuned.io/``: kopf keeps its diff base there and leaves that prefix out of the
+changes it reports, so an annotation in it would never be seen to change."""
+FINALIZER = f"{GROUP}/jobctl"
+
 JobRunStatus = Literal[
     "PENDING", "PAUSING", "PAUSED", "RESUMING", "COMPLETED", "FAILURE", "TERMINATED", "CANCELED"
 ]
 JOB_RUN_STATUSES: tuple[JobRunStatus, ...] = get_args(JobRunStatus)
 ACTIVE_JOB_RUN: frozenset[JobRunStatus] = frozenset({"PENDING", "PAUSING", "PAUSED", "RESUMING"})
+FINAL_JOB_RUN: frozenset[JobRunStatus] = frozenset(JOB_RUN_STATUSES) - ACTIVE_JOB_RUN
+"""A JobRun in one of these has ended: COMPLETED, FAILURE, TERMINATED, CANCELED."""
 ApiJobRunStatus = Literal[JobRunStatus, "SUCCESS"]
 """What the reference API may answer: ours, and ``SUCCESS`` (which this controller never sets)."""
 

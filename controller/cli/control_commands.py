@@ -22,13 +22,12 @@ from ..spec import (
     load_job_file_text,
     parse_json5,
 )
-from ..vocabulary import RUN_STATUSES
+from ..vocabulary import FINAL_JOB_RUN, RUN_STATUSES
 from . import operating_commands
 from .api_client import ApiClient, ClientError
 from .verbs import out as _out
 from .verbs import verb as _verb
 
-FINAL = {"COMPLETED", "FAILURE", "TERMINATED", "CANCELED"}
 WATCH_INTERVAL_S = 0.5
 DEFINITION_PARTS = (
     "payload",
@@ -316,7 +315,7 @@ def jobruns_watch(client: ApiClient, args: argparse.Namespace) -> int:
             if state != last:
                 print(json.dumps(state), flush=True)
                 last = state
-            if state["status"] in FINAL:
+            if state["status"] in FINAL_JOB_RUN:
                 return _watch_code(state)
             time.sleep(WATCH_INTERVAL_S)
             state = client.project("GET", path)
@@ -336,7 +335,7 @@ def jobruns_watch(client: ApiClient, args: argparse.Namespace) -> int:
                 + waiting_text(state.get("waitingFor"))
             )
             progress.update(task, total=max(1, state["payloads"]), completed=done, counts=counts)
-            if state["status"] in FINAL:
+            if state["status"] in FINAL_JOB_RUN:
                 break
             time.sleep(WATCH_INTERVAL_S)
             state = client.project("GET", path)

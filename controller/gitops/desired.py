@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..spec.kube import COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_LABEL
-from ..vocabulary import API_VERSION
+from ..vocabulary import API_VERSION, COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_LABEL
 
 Action = Literal["created", "configured", "unchanged", "pruned"]
 KINDS = {"jobs": "Job", "authsessions": "AuthSession"}

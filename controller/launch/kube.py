@@ -32,14 +32,13 @@ from ..engine import (
     AttemptRequest,
     AuthBroker,
 )
-from ..vocabulary import FINAL_WORKER_EVENTS
+from ..vocabulary import ATTEMPT_POD_LABELS, FINAL_WORKER_EVENTS, POOL_LABEL
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
 from .credentials import Credentials
 from .pods import MANAGED_BY, PodSettings, create_pod, kube_name, worker_pod
-from .pool import POOL_LABEL, WorkerPools
+from .pool import WorkerPools
 
 __all__ = ["MANAGED_BY", "KubeLauncher", "PodSettings", "kube_name", "pod_name"]
-LABELS = ("intuned.io/job", "intuned.io/jobrun", "intuned.io/run", "intuned.io/attempt")
 
 
 def pod_name(request: AttemptRequest) -> str:
@@ -322,7 +321,7 @@ class KubeLauncher:
         return worker_pod(
             self.settings,
             name=pod_name(request),
-            labels=dict(zip(LABELS, values, strict=True)),
+            labels=dict(zip(ATTEMPT_POD_LABELS, values, strict=True)),
             owner=self.owner_of(request),
             command=["python", "-m", "controller.worker.pod"],
             env=env,

@@ -41,11 +41,10 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.rest import ApiException
 
 from ..engine import AttemptRequest
-from ..vocabulary import GROUP
+from ..vocabulary import POOL_LABEL
 from .credentials import Credentials
 from .pods import PoolSettings, create_pod
 
-POOL_LABEL = f"{GROUP}/pool"
 PULL_WAIT_S = 20.0
 """How long a Pod's poll is held open when there is nothing for it."""
 CANCEL_GRACE_S = 10.0

@@ -10,16 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import JobRun, iso_ms
-from ..vocabulary import API_VERSION
+from ..vocabulary import API_VERSION, CREATED_BY_LABEL, ENGINE_ID_ANNOTATION, JOB_LABEL
 from .status import kube_job_run_name
-
-CREATED_BY = "intuned.io/created-by"
-ENGINE_ID = "intuned.io/jobrun-id"
 
 
 def engine_id(job_run: dict[str, Any]) -> str:
     annotations = job_run.get("metadata", {}).get("annotations") or {}
-    return str(annotations.get(ENGINE_ID) or job_run["metadata"]["name"])
+    return str(annotations.get(ENGINE_ID_ANNOTATION) or job_run["metadata"]["name"])
 
 
 def job_run_body(job_run: JobRun, job_uid: str | None) -> dict[str, Any]:
@@ -27,8 +24,8 @@ def job_run_body(job_run: JobRun, job_uid: str | None) -> dict[str, Any]:
     its Job's resource when that is known (``job_uid``)."""
     metadata: dict[str, Any] = {
         "name": kube_job_run_name(job_run.id),
-        "labels": {"intuned.io/job": job_run.job_id, CREATED_BY: "jobctl"},
-        "annotations": {ENGINE_ID: job_run.id},
+        "labels": {JOB_LABEL: job_run.job_id, CREATED_BY_LABEL: "jobctl"},
+        "annotations": {ENGINE_ID_ANNOTATION: job_run.id},
     }
     if job_uid:
         owner = {"apiVersion": API_VERSION, "kind": "Job", "name": job_run.job_id, "uid": job_uid}

@@ -17,8 +17,14 @@ import kopf
 
 from ..engine import NotFoundError
 from ..launch.kube import MANAGED_BY, KubeLauncher
-from ..spec.kube import BACKFILL_ANNOTATION, SOURCE_LABEL
-from ..vocabulary import GROUP, VERSION, WarningReason
+from ..vocabulary import (
+    BACKFILL_ANNOTATION,
+    FINALIZER,
+    GROUP,
+    SOURCE_LABEL,
+    VERSION,
+    WarningReason,
+)
 from .diffbase import CompactDiffBaseStorage
 from .operator import Operator
 
@@ -152,6 +158,6 @@ def _register_settings(
         settings.watching.connect_timeout = 30
         settings.scanning.disabled = not scan_cluster
         settings.posting.level = logging.WARNING
-        settings.persistence.finalizer = f"{GROUP}/jobctl"
+        settings.persistence.finalizer = FINALIZER
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
         settings.persistence.diffbase_storage = CompactDiffBaseStorage(prefix=GROUP)

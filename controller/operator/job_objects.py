@@ -8,7 +8,7 @@ import contextlib
 from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..vocabulary import GROUP, VERSION
+from ..vocabulary import GROUP, JOB_LABEL, VERSION
 
 
 async def delete_children(
@@ -21,7 +21,7 @@ async def delete_children(
         await asyncio.to_thread(
             core.delete_collection_namespaced_pod,
             namespace,
-            label_selector=f"intuned.io/job={job_name}",
+            label_selector=f"{JOB_LABEL}={job_name}",
             grace_period_seconds=5,
         )
     try:

@@ -34,8 +34,8 @@ from ..spec import (
     SecretLookup,
     parse_resource_spec,
 )
-from ..vocabulary import GROUP, VERSION, WarningReason
-from .bodies import CREATED_BY, engine_id, job_run_body
+from ..vocabulary import CREATED_BY_LABEL, GROUP, VERSION, WarningReason
+from .bodies import engine_id, job_run_body
 from .definitions import ResourceDefinitions, suspension
 from .events import EventPoster
 from .job_objects import delete_children, patch_suspend
@@ -288,7 +288,7 @@ class Operator:
         ``NotFoundError`` while its Job is unknown (the two are often applied together, and
         their events may arrive in either order) unless this is the ``last_try``."""
         identifier = engine_id(body)
-        if (body["metadata"].get("labels") or {}).get(CREATED_BY) == "jobctl":
+        if (body["metadata"].get("labels") or {}).get(CREATED_BY_LABEL) == "jobctl":
             if self.query.job_run(identifier) is not None:
                 self.mirror.job_run_resource_seen(identifier, body)
             return None

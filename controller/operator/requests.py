@@ -7,7 +7,8 @@ from typing import Any
 
 from ..engine import EngineError, JobRun, NotFoundError
 from ..runtime import Runtime
-from ..spec.kube import BACKFILL_ANNOTATION, parse_interval
+from ..spec.kube import parse_interval
+from ..vocabulary import BACKFILL_ANNOTATION
 from .status import kube_job_run_name
 
 

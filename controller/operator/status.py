@@ -19,9 +19,6 @@ from typing import Any, NamedTuple
 from ..engine import Job, JobRun, iso_ms
 from ..launch.kube import kube_name
 from ..spec.kube import (
-    COMMIT_ANNOTATION,
-    PATH_ANNOTATION,
-    SOURCE_LABEL,
     AuthSessionStatus,
     Condition,
     JobRunReference,
@@ -32,7 +29,7 @@ from ..spec.kube import (
     RerunReference,
     ResultsReference,
 )
-from ..vocabulary import JobRunStatus
+from ..vocabulary import COMMIT_ANNOTATION, PATH_ANNOTATION, SOURCE_LABEL, JobRunStatus
 
 
 def condition(

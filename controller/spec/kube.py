@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..vocabulary import (
-    GROUP,
     ErrorCategory,
     JobRunStatus,
     JobRunType,
@@ -25,12 +24,6 @@ from ._base import StrictModel
 from ._durations import instant_ms
 from ._types import JobId
 from .job import JobDefinition
-
-SOURCE_LABEL = f"{GROUP}/source"
-"""``code`` on resources made from files in git (``jobctl apply``, the repo sync)."""
-PATH_ANNOTATION = f"{GROUP}/path"
-COMMIT_ANNOTATION = f"{GROUP}/commit"
-
 
 Quantity = Annotated[
     str | int,
@@ -82,12 +75,6 @@ class WorkerSettings(StrictModel):
     env: list[WorkerEnvVar] = Field(
         default=[], description="Extra environment of the worker container (e.g. site URLs)."
     )
-
-
-BACKFILL_ANNOTATION = f"jobctl.{GROUP}/backfill"
-"""On a Job resource: ``FROM/TO`` (ISO 8601 instants) queues the Job's ticks in [FROM, TO).
-Not under ``intuned.io/``: kopf keeps its diff base there and leaves that prefix out of the
-changes it reports, so an annotation in it would never be seen to change."""
 
 
 def parse_interval(text: str) -> tuple[int, int]:

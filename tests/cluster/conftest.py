@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config
 
-from controller.launch.pool import POOL_LABEL
+from controller.vocabulary import POOL_LABEL
 
 from ._kube import JOBCTL, free_port
 

@@ -14,8 +14,7 @@ from kubernetes import client
 
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
-from controller.spec.kube import BACKFILL_ANNOTATION
-from controller.vocabulary import GROUP, VERSION
+from controller.vocabulary import BACKFILL_ANNOTATION, GROUP, VERSION
 
 from ._kube import apply, conditions, get, status_of, wait_for
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from kubernetes import client
 
-from controller.launch.pool import POOL_LABEL
+from controller.vocabulary import POOL_LABEL
 
 from ._kube import apply, status_of, wait_for
 
