@@ -14,14 +14,17 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from ..store.leadership import LEASE_MS, RENEW_MS, Leadership, LeadershipLost
+from ..store.leadership import LEASE_MS, RENEW_MS, Leadership, LeadershipLost, Lease
 
 
 async def wait_for_lead(lead: Leadership, say: Callable[[str], None], stop: asyncio.Event) -> bool:
     """Hold the lead (True), or be told to stop first (False)."""
     told: str | None = None
     while True:
-        holder = await asyncio.to_thread(lead.try_take)
+        try:
+            holder = await asyncio.to_thread(lead.try_take)
+        except Exception:  # the row locked by a holder that stalled, the store unreachable
+            holder = Lease("(a replica that does not answer)", None, None, 0, 0)
         if holder is None:
             if told is not None:  # a replica that never waited has nothing to say
                 say(f"this replica is active now ({lead.me.identity}, epoch {lead.epoch})")

@@ -47,8 +47,8 @@ class Dialect:
     now_ms: str
     """The database's own clock in epoch milliseconds: replicas' clocks may disagree."""
     for_update: str
-    """What locks the rows a SELECT reads until the transaction ends (SQLite's write
-    transaction already holds the whole database)."""
+    """What locks the rows a SELECT reads until the transaction ends, or fails at once when
+    another transaction holds them (SQLite's write transaction already holds the database)."""
     schema_lock: str
     """A statement that makes migrations take turns until the transaction ends (none where a
     write transaction already excludes the others)."""

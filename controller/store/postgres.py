@@ -38,9 +38,12 @@ POSTGRESQL = Dialect(
     contains=lambda column: f"strpos({column}, ?) > 0",
     schema=_schema,
     now_ms="CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)",
-    for_update=" FOR UPDATE",
+    for_update=" FOR UPDATE NOWAIT",
     schema_lock="SELECT pg_advisory_xact_lock(74657370)",
 )
+
+
+IDLE_IN_TRANSACTION_MS = 5_000
 
 
 @functools.lru_cache(maxsize=512)
@@ -88,7 +91,13 @@ class PostgresDatabase:
             url,
             min_size=1,
             max_size=connections,
-            kwargs={"autocommit": True, "row_factory": _named_rows},
+            kwargs={
+                "autocommit": True,
+                "row_factory": _named_rows,
+                # a replica frozen mid-transaction (cut off, stopped) keeps no lock past this:
+                # the server ends its transaction, and a standby can take over
+                "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+            },
             open=True,
         )
         self._pool.wait(timeout=30)
