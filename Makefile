@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium postgres run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium postgres images run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -35,6 +35,18 @@ postgres:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# The controller and worker images (images/*.Dockerfile), built with podman and runc on a Debian
+# root filesystem made by mmdebstrap (Debian's packages, installed here when missing); the tags
+# land in .cache/images/images.json. PROJECT=path puts another automation project in the worker.
+PROJECT ?= examples/bookstore
+images: setup
+	@if command -v mmdebstrap >/dev/null && command -v podman >/dev/null && command -v runc >/dev/null; \
+	then true; else \
+	  echo "installing Debian's mmdebstrap, podman and runc"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap podman runc uidmap >/dev/null; \
+	fi
+	$(BIN)/python hack/images/build.py --project $(PROJECT)
+
 # The demo: serve the offline bookstore (and its members area and webhook receiver), run the
 # embedded controller on the sample jobs with the bookstore project, trigger the demo jobs and
 # show their progress and deliveries; the first line is the dashboard's URL. Ctrl-C stops it;
@@ -60,7 +72,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck postgres cluster-binaries ecosystem-tools intuned-sdk
+test: lint typecheck postgres images cluster-binaries ecosystem-tools intuned-sdk
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the
@@ -86,7 +98,7 @@ cluster-up: cluster-binaries
 cluster-down:
 	@$(BIN)/python hack/cluster/cluster.py down
 
-bench: setup postgres
+bench: setup postgres images
 	$(BIN)/python -m bench
 
 # Faults injected into real processes (SIGKILLs, sinks and control-plane components down, a full

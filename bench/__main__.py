@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.webhook_delivery",
     "bench.large_results",
     "bench.postgresql",
+    "bench.images",
 ]
 
 

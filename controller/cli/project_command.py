@@ -55,6 +55,7 @@ def run_install(args: argparse.Namespace) -> int:
     if args.link is not None:
         if args.link.is_symlink() or args.link.exists():
             args.link.unlink()
+        args.link.parent.mkdir(parents=True, exist_ok=True)
         root = environment.python.parent.parent if environment.key else Path(sys.prefix)
         os.symlink(root.resolve(), args.link)
     print(environment.python)

@@ -125,6 +125,13 @@ def build_registry(
     return registry
 
 
+def bearer_token(authorization: str) -> str:
+    """The token of an ``Authorization`` value: a kubeconfig gives ``Bearer ...``, the in-cluster
+    configuration ``bearer ...`` (the scheme is case-insensitive)."""
+    scheme, _, credential = authorization.strip().partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" else authorization.strip()
+
+
 def _register_settings(
     registry: kopf.OperatorRegistry, api: Any, probe: Callable[[], None], *, scan_cluster: bool
 ) -> None:
@@ -133,7 +140,7 @@ def _register_settings(
     @kopf.on.login(registry=registry)
     def login(**_: Any) -> kopf.ConnectionInfo:
         settings = api.configuration
-        token = (settings.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
+        token = bearer_token((settings.api_key or {}).get("authorization", ""))
         return kopf.ConnectionInfo(
             server=settings.host,
             ca_path=settings.ssl_ca_cert,

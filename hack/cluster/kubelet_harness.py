@@ -1,18 +1,22 @@
 """Plays scheduler and kubelet for the test control plane, so that Pods really run.
 
-There is no container runtime here: a Pod's (single) container command runs as a local process
-(``python`` means this repository's virtualenv, or the interpreter ``HARNESS_IMAGES_FILE`` maps
-the Pod's image to: an image that carries a project's environment), with the container's
-environment (literal values, Secret and field references resolved; ``HOSTNAME`` the Pod's name
-as a kubelet sets it, ``HARNESS_POD`` its namespace and name, so tests can find its process) and
-the repository as working directory. The harness binds pending Pods to its Node, writes the
-phase, container state and exit code back, kills the process when the Pod is deleted and then
-confirms the deletion, as a kubelet does. It also creates each namespace's ``default``
-ServiceAccount (the controller-manager's job, which this control plane does not run).
+A Pod whose image is in this machine's image store (``make images``) runs as a container, with
+podman and runc, as its spec says (``containers.py``: user, read-only root, capabilities,
+limits, emptyDir volumes, the ServiceAccount token). Any other Pod's (single) container command
+runs as a local process, which is quicker (``python`` means this repository's virtualenv, or the
+interpreter ``HARNESS_IMAGES_FILE`` maps the Pod's image to: an image that carries a project's
+environment), with the container's environment (literal values, Secret and field references
+resolved; ``HOSTNAME`` the Pod's name as a kubelet sets it, ``HARNESS_POD`` its namespace and
+name, so tests can find its process) and the repository as working directory. The harness
+binds pending Pods to its Node, writes the phase, container state and exit code back, stops the
+process or container when the Pod is deleted and then confirms the deletion, as a kubelet does.
+It also creates each namespace's ``default`` ServiceAccount (the controller-manager's job, which
+this control plane does not run).
 
-Deliberately small: one container per Pod, no probes, no volumes, no resource enforcement. A
-Pod can start late, as on a real node (container creation from a warm image): the seconds in
-``HARNESS_START_DELAY_FILE``, read per Pod, pass before its process starts.
+Deliberately small: one container per Pod, no probes, no restarts (a Deployment's Pod that ended
+is replaced: ``deployments.py`` plays the Deployment controller); a process gets no volumes and
+no resource limits. A Pod can start late, as on a real node (container creation from a warm
+image): the seconds in ``HARNESS_START_DELAY_FILE``, read per Pod, pass before it starts.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import datetime
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +34,10 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from containers import ServiceAccountToken, UnsupportedPodError, needs_token, run_command
+from deployments import Deployments
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
@@ -46,6 +54,13 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _image_is_local(image: str) -> bool:
+    if shutil.which("podman") is None:
+        return False
+    exists = subprocess.run(["podman", "image", "exists", image], capture_output=True, check=False)
+    return exists.returncode == 0
+
+
 def image_python(image: str) -> str:
     try:
         images = json.loads(IMAGES.read_text())
@@ -57,8 +72,11 @@ def image_python(image: str) -> str:
 class Harness:
     def __init__(self) -> None:
         config.load_kube_config()
-        self.core = client.CoreV1Api()
+        self.api = client.ApiClient()
+        self.core = client.CoreV1Api(self.api)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.containers: dict[str, str] = {}
+        """Pods run as containers: their container's name."""
         self.starting: set[str] = set()
         self.lock = threading.Lock()
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -104,6 +122,7 @@ class Harness:
     def run(self) -> None:
         self.register_node()
         threading.Thread(target=self.default_service_accounts, daemon=True).start()
+        threading.Thread(target=Deployments().run, daemon=True).start()
         while True:
             try:
                 self.watch_pods()
@@ -170,30 +189,28 @@ class Harness:
 
     def start(self, pod: Any, key: str) -> None:
         container = pod.spec.containers[0]
-        command = [*(container.command or []), *(container.args or [])]
-        if command and command[0] in ("python", "python3"):
-            command[0] = image_python(container.image)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": "/tmp",
-            "PYTHONPATH": str(ROOT),
-            "HOSTNAME": pod.metadata.name,  # as a kubelet sets it
-            "HARNESS_POD": f"{pod.metadata.namespace}/{pod.metadata.name}",
-        }
-        for variable in container.env or []:
-            env[variable.name] = self.resolve(pod, variable)
+        env = {variable.name: self.resolve(pod, variable) for variable in container.env or []}
         log = (LOGS / f"{pod.metadata.namespace}_{pod.metadata.name}.log").open("ab")
         try:
+            if _image_is_local(container.image):
+                command = self.container_command(pod, env)
+                with self.lock:
+                    self.containers[key] = command[command.index("--name") + 1]
+                command = ["podman", "--runtime", "runc", *command]
+                cwd: Path | None = None
+                environ: dict[str, str] | None = None
+            else:
+                command, cwd, environ = self.process_command(pod, env)
             process = subprocess.Popen(
                 command,
-                env=env,
-                cwd=ROOT,
+                env=environ,
+                cwd=cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        except OSError as exc:
-            log.write(f"harness: cannot start {command[:1]}: {exc}\n".encode())
+        except (OSError, UnsupportedPodError, ApiException) as exc:
+            log.write(f"harness: cannot start {container.image}: {exc}\n".encode())
             self.finish(pod, 127, "StartError")
             return
         finally:
@@ -222,6 +239,58 @@ class Harness:
         )
         threading.Thread(target=self.wait, args=(pod, key, process), daemon=True).start()
 
+    def process_command(
+        self, pod: Any, env: dict[str, str]
+    ) -> tuple[list[str], Path, dict[str, str]]:
+        container = pod.spec.containers[0]
+        command = [*(container.command or []), *(container.args or [])]
+        if command and command[0] in ("python", "python3"):
+            command[0] = image_python(container.image)
+        environ = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": "/tmp",
+            "PYTHONPATH": str(ROOT),
+            "HOSTNAME": pod.metadata.name,  # as a kubelet sets it
+            "HARNESS_POD": f"{pod.metadata.namespace}/{pod.metadata.name}",
+            **env,
+        }
+        return command, ROOT, environ
+
+    def container_command(self, pod: Any, env: dict[str, str]) -> list[str]:
+        """``podman run`` for the Pod, with what a kubelet adds: the apiserver's address and,
+        where the Pod has the projected volume for it, a token of its ServiceAccount."""
+        configuration = client.Configuration.get_default_copy()
+        address = urlsplit(configuration.host)
+        env = {
+            "KUBERNETES_SERVICE_HOST": address.hostname or "127.0.0.1",
+            "KUBERNETES_SERVICE_PORT": str(address.port or 443),
+            **env,
+        }
+        body = self.api.sanitize_for_serialization(pod)
+        token = None
+        if any(needs_token(volume) for volume in body["spec"].get("volumes") or []):
+            account = pod.spec.service_account_name or "default"
+            issued = self.core.create_namespaced_service_account_token(
+                account,
+                pod.metadata.namespace,
+                {"spec": {"expirationSeconds": 86400}},
+            )
+            token = ServiceAccountToken(
+                token=issued.status.token,
+                ca=Path(configuration.ssl_ca_cert).read_bytes(),
+                namespace=pod.metadata.namespace,
+            )
+        services = self.core.list_namespaced_service(pod.metadata.namespace).items
+        sandbox = LOGS / "sandboxes" / f"{pod.metadata.namespace}_{pod.metadata.name}"
+        sandbox.mkdir(parents=True, exist_ok=True)
+        return run_command(
+            body,
+            env=env,
+            sandbox=sandbox,
+            services=[service.metadata.name for service in services],
+            token=token,
+        )
+
     def resolve(self, pod: Any, variable: Any) -> str:
         if variable.value is not None or variable.value_from is None:
             return str(variable.value or "")
@@ -244,6 +313,7 @@ class Harness:
         code = process.wait()
         with self.lock:
             self.processes.pop(key, None)
+            self.containers.pop(key, None)
         self.finish(pod, code, "Completed" if code == 0 else "Error")
 
     def finish(self, pod: Any, code: int, reason: str) -> None:
@@ -273,10 +343,21 @@ class Harness:
     def stop(self, pod: Any, key: str) -> None:
         with self.lock:
             process = self.processes.get(key)
+            name = self.containers.get(key)
         if process is not None and process.poll() is None:
+            grace = pod.metadata.deletion_grace_period_seconds or 0
+            if name is not None:  # SIGTERM to its first process, SIGKILL after the grace period
+                stop = [
+                    "podman",
+                    "--runtime",
+                    "runc",
+                    "stop",
+                    "--time",
+                    str(max(1, min(grace, 30))),
+                ]
+                subprocess.run([*stop, name], capture_output=True, check=False)
             with contextlib.suppress(OSError):
                 os.killpg(process.pid, signal.SIGTERM)
-            grace = pod.metadata.deletion_grace_period_seconds or 0
             try:
                 process.wait(timeout=max(1, min(grace, 30)))
             except subprocess.TimeoutExpired:
@@ -305,6 +386,13 @@ def stop_all_on_sigterm(harness: Harness) -> None:
     def stop(_signum: int, _frame: Any) -> None:
         with harness.lock:
             processes = list(harness.processes.values())
+            containers = list(harness.containers.values())
+        if containers:
+            subprocess.run(
+                ["podman", "rm", "--force", "--time", "0", *containers],
+                capture_output=True,
+                check=False,
+            )
         for process in processes:
             with contextlib.suppress(OSError):
                 os.killpg(process.pid, signal.SIGKILL)

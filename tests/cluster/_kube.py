@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -18,12 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 JOBCTL = Path(sys.executable).with_name("jobctl")
 
 PLURALS = {"Job": "jobs", "JobRun": "jobruns", "AuthSession": "authsessions"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def objects(api: client.ApiClient, namespace: str, plural: str) -> list[dict[str, Any]]:

@@ -19,8 +19,9 @@ import pytest
 from kubernetes import client, config
 
 from controller.vocabulary import POOL_LABEL
+from tests.support.ports import free_port
 
-from ._kube import JOBCTL, free_port
+from ._kube import JOBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("CLUSTER_BIN", ROOT / ".cache" / "cluster" / "bin"))

@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from .ports import free_port
 
 
 def binaries() -> Path | None:
@@ -30,12 +31,6 @@ def binaries() -> Path | None:
 
 def _major(path: str) -> int:
     return int(Path(path).parent.parent.name)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -79,7 +74,7 @@ def start_postgres(*, durable: bool = False) -> PostgresServer:
     if user:
         entry = pwd.getpwnam(user)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    server = PostgresServer(folder, _free_port(), found, user)
+    server = PostgresServer(folder, free_port(), found, user)
     data = folder / "data"
     subprocess.run(
         server._as_owner(

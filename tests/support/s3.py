@@ -21,6 +21,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .ports import free_port
+
 MOTO = Path(sys.executable).with_name("moto_server")
 REGION = "us-east-1"
 
@@ -60,15 +62,9 @@ class S3Server:
         self.process.wait(timeout=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_s3_server(*, enforce_auth: bool = False) -> S3Server:
     assert MOTO.exists(), f"{MOTO} is missing: run `make setup`"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
     if enforce_auth:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
