@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium postgres images run test lint typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
 
 setup: $(STAMP) chromium
 
@@ -56,15 +56,27 @@ DEMO_MEMBER_PASSWORD ?= bookworm
 export DEMO_MEMBER_PASSWORD
 run: setup
 	@$(BIN)/jobctl validate intuned-resources 2>/dev/null >&2 || $(BIN)/jobctl validate intuned-resources
-	@$(BIN)/jobctl demo-site --quiet --member-password "$$DEMO_MEMBER_PASSWORD" & site=$$!; \
+	@$(BIN)/python -m examples.demo_site --quiet --member-password "$$DEMO_MEMBER_PASSWORD" & site=$$!; \
 	trap 'kill $$site 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do $(BIN)/python -c 'import urllib.request as u; u.urlopen("http://127.0.0.1:8765/", timeout=1)' 2>/dev/null && break; sleep 0.1; done; \
 	$(BIN)/jobctl run --project examples/bookstore --allow-private-targets \
 	  --trigger bookstore-demo --trigger members-orders $(if $(ONCE),--until-idle)
 
-lint: setup
+# Biome (from npm, into .cache/js-tools) formats and lints the dashboard's JavaScript (biome.json).
+BIOME_VERSION := 2.6.9
+BIOME := .cache/js-tools/node_modules/.bin/biome
+$(BIOME):
+	npm install --silent --no-audit --no-fund --prefix .cache/js-tools @biomejs/biome@$(BIOME_VERSION)
+
+lint: setup $(BIOME)
 	$(BIN)/ruff check controller tests bench chaos hack examples/demo_site
 	$(BIN)/ruff format --check controller tests bench chaos hack examples/demo_site
+	$(BIOME) ci --error-on-warnings --colors=off
+
+# Rewrite what the formatters would: ruff for Python, Biome for the dashboard's JavaScript.
+format: setup $(BIOME)
+	$(BIN)/ruff format controller tests bench chaos hack examples/demo_site
+	$(BIOME) check --write
 
 typecheck: setup
 	$(BIN)/mypy

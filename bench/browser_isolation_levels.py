@@ -58,7 +58,7 @@ async def pages_per_second(base: str, isolation: str, trace: str, folder: Path) 
     controller.start()
     loop = asyncio.get_running_loop()
     started = loop.time()
-    job_run = controller.trigger("pages")
+    job_run = controller.commands.trigger("pages")
     await controller.run(until_idle=True)
     elapsed = loop.time() - started
     controller.close()

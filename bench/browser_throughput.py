@@ -88,7 +88,7 @@ async def embedded_run(urls: list[str], folder: Path) -> tuple[float, Any]:
     controller = EmbeddedController(settings, launcher, out=io.StringIO())
     controller.start()
     started = time.perf_counter()
-    job_run = controller.trigger("pages")
+    job_run = controller.commands.trigger("pages")
     await controller.run(until_idle=True)
     elapsed = time.perf_counter() - started
     controller.close()

@@ -79,7 +79,7 @@ async def _fan_out(folder: Path) -> dict[str, Any]:
         controller.start()
         freeze_start_up()  # as ``jobctl run`` does
         started = time.perf_counter()
-        job_run = controller.trigger("fanout")
+        job_run = controller.commands.trigger("fanout")
         await controller.run(until_idle=True)
         elapsed = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -101,7 +101,7 @@ async def _fan_out(folder: Path) -> dict[str, Any]:
 async def _query(controller: EmbeddedController, job_run_id: str) -> dict[str, float]:
     """p99 milliseconds of each page kind, through the real app (routing, validation, the
     store's query, serialisation), in-process."""
-    app = create_app(controller, api_key=None, metrics=lambda: b"")
+    app = create_app(controller.commands, api_key=None, metrics=lambda: b"")
     identity = controller.query.identity
     base = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
     deep = str(int(controller.query.job_run(job_run_id).payloads * 0.9))  # type: ignore[union-attr]

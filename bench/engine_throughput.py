@@ -63,7 +63,7 @@ async def _run(folder: Path) -> tuple[float, Any]:
         controller.start()
         freeze_start_up()  # as ``jobctl run`` does
         started = time.perf_counter()
-        job_run = controller.trigger("bulk")
+        job_run = controller.commands.trigger("bulk")
         await controller.run(until_idle=True)
         elapsed = time.perf_counter() - started
         controller.close()

@@ -26,19 +26,10 @@ from kubernetes import client, config
 
 from controller.operator.lease import RENEW_DEADLINE_S
 from controller.vocabulary import GROUP, VERSION
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
 
-from .harness import (
-    JOBCTL,
-    PROJECT,
-    ROOT,
-    Processes,
-    Report,
-    Site,
-    count_runs_run_twice,
-    free_port,
-    tally,
-    wait_for,
-)
+from .harness import JOBCTL, PROJECT, ROOT, Processes, Report, Site, count_runs_run_twice, tally
 
 CLUSTER = ROOT / "hack" / "cluster" / "cluster.py"
 NAMESPACE = "chaos"
@@ -125,6 +116,7 @@ class Operator:
             lambda: self._active_count() >= starts or self.process.poll() is not None,  # type: ignore[union-attr]
             90,
             f"the operator to become active (log: {self.log})",
+            step=0.05,
         )
 
     def _active_count(self) -> int:
@@ -262,7 +254,9 @@ def _component_restart(root: Path, short: bool, component: str, name: str) -> Re
                 operator.ensure_running()
                 return _status(plane.api, probe).get("status") == "COMPLETED"
 
-            wait_for(probed, 300, f"{probe} after {component} came back (log: {operator.log})")
+            wait_for(
+                probed, 300, f"{probe} after {component} came back (log: {operator.log})", step=0.05
+            )
             report.recovered(time.monotonic() - back)
         _finish(plane, operator, report, count)
     report.details["operator_restarts"] = operator.exits
@@ -309,10 +303,12 @@ def crds_deleted(root: Path, short: bool) -> Report:
             time.sleep(0.5)
         for manifest in manifests:
             name = manifest["metadata"]["name"]
-            wait_for(functools.partial(_crd_gone, extensions, name), 120, f"{name} to go")
+            wait_for(
+                functools.partial(_crd_gone, extensions, name), 120, f"{name} to go", step=0.05
+            )
             extensions.create_custom_resource_definition(manifest)
         back = time.monotonic()
-        wait_for(lambda: _crds_served(plane.api), 120, "the CRDs to be served again")
+        wait_for(lambda: _crds_served(plane.api), 120, "the CRDs to be served again", step=0.05)
         _create_when_served(plane.api, "Job", "after", {"payload": site.items(4)})
         _create_when_served(plane.api, "JobRun", "after-1", {"jobRef": {"name": "after"}})
 
@@ -320,7 +316,9 @@ def crds_deleted(root: Path, short: bool) -> Report:
             operator.ensure_running()
             return _status(plane.api, "after-1").get("status") == "COMPLETED"
 
-        wait_for(completed, 300, f"a JobRun after the CRDs came back (log: {operator.log})")
+        wait_for(
+            completed, 300, f"a JobRun after the CRDs came back (log: {operator.log})", step=0.05
+        )
         report.recovered(time.monotonic() - back)
         path = operator.state / "results" / "after" / "after-1.jsonl"
         tally(path.read_text().splitlines(), 4, report)
@@ -363,4 +361,4 @@ def _create_when_served(api: client.ApiClient, kind: str, name: str, spec: dict[
             return False
         return True
 
-    wait_for(created, 60, f"the {kind} to be accepted")
+    wait_for(created, 60, f"the {kind} to be accepted", step=0.05)

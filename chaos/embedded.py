@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.waiting import wait_for
+
 from .harness import (
     JOBCTL,
     PROJECT,
@@ -28,7 +30,6 @@ from .harness import (
     kill_all,
     marked_processes,
     tally,
-    wait_for,
 )
 from .sinks import S3Sink, Sink, WebhookSink
 from .volume import SmallVolume
@@ -92,6 +93,7 @@ class Project:
             lambda: len(self.lines()) >= target or process.poll() is not None,
             timeout,
             f"{target} results (log: {self.log})",
+            step=0.05,
         )
         return len(self.lines()) >= target
 
@@ -244,7 +246,10 @@ def sink_outage(root: Path, short: bool, sink: Sink, name: str) -> Report:
 
 def _wait_deliveries(sink: Sink, process: subprocess.Popen[bytes], target: int) -> None:
     wait_for(
-        lambda: sink.count() >= target or process.poll() is not None, 300, f"{target} deliveries"
+        lambda: sink.count() >= target or process.poll() is not None,
+        300,
+        f"{target} deliveries",
+        step=0.05,
     )
 
 

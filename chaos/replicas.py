@@ -22,8 +22,9 @@ from collections import Counter
 from pathlib import Path
 
 from tests.support.postgres import start_postgres
+from tests.support.waiting import wait_for
 
-from .harness import JOBCTL, PROJECT, Processes, Report, Site, kill_all, tally, wait_for
+from .harness import JOBCTL, PROJECT, Processes, Report, Site, kill_all, tally
 from .sinks import WebhookSink
 
 JOB = "chaos"
@@ -84,25 +85,32 @@ def replicas_failover(root: Path, short: bool) -> Report:
             }
             (root / "resources" / "jobs" / f"{JOB}.job.json").write_text(json.dumps(job))
             active, standby = Replica(root, 1, store), None
-            wait_for(lambda: bool(active.lines()), 120, f"a first result ({active.log})")
+            wait_for(lambda: bool(active.lines()), 120, f"a first result ({active.log})", step=0.05)
             for number in range(2, kills + 2):
                 standby = Replica(root, number, store)
-                wait_for(functools.partial(standby.said, "standby"), 60, "the standby")
+                wait_for(functools.partial(standby.said, "standby"), 60, "the standby", step=0.05)
                 target = len(active.lines()) + rng.randint(2, max(3, count // (kills + 2)))
-                wait_for(functools.partial(active.reached, target), 300, f"{target} results")
+                wait_for(
+                    functools.partial(active.reached, target), 300, f"{target} results", step=0.05
+                )
                 if active.process.poll() is not None:
                     break
                 frozen = rng.random() < 0.5
                 active.process.send_signal(signal.SIGSTOP if frozen else signal.SIGKILL)
                 stopped, before = time.monotonic(), _ended_lines([active, standby])
-                wait_for(functools.partial(standby.said, "active now"), 60, "the takeover")
+                wait_for(
+                    functools.partial(standby.said, "active now"), 60, "the takeover", step=0.05
+                )
                 leaked = active.kill()
                 report.details["leaked_processes"] = report.details.get(
                     "leaked_processes", 0
                 ) + len(leaked)
                 report.faults += 1
                 wait_for(
-                    functools.partial(standby.reached, before + 1), 120, "the standby's progress"
+                    functools.partial(standby.reached, before + 1),
+                    120,
+                    "the standby's progress",
+                    step=0.05,
                 )
                 report.recovered(time.monotonic() - stopped)
                 active, standby = standby, None

@@ -19,7 +19,9 @@ import boto3
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from .harness import Report, free_port
+from tests.support.ports import free_port
+
+from .harness import Report
 
 
 class Sink(ABC):

@@ -152,7 +152,7 @@ async def _once(
     controller.start()
     if kind == "create" and session is not None:
         controller.runtime.reset_auth_session(session)
-    job_run = controller.start_direct(kind, document)
+    job_run = controller.commands.start_direct(kind, document)
     await controller.run(until_idle=True, job_run_ids=[job_run.id])
     ended = controller.query.job_run(job_run.id)
     assert ended is not None

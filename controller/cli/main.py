@@ -15,7 +15,6 @@ from ..store.leadership import LeadershipLost
 from . import (
     apply_command,
     control_commands,
-    demo_command,
     dev_command,
     operator_command,
     project_command,
@@ -38,7 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     control_commands.register(commands)
     operator_command.register(commands)
     apply_command.register(commands)
-    demo_command.register(commands)
     store_command.register(commands)
     dev_command.register(commands)
     project_command.register(commands)

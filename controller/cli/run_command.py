@@ -161,7 +161,7 @@ async def _main(
     store_opened.fenced_by = lead
     controller = EmbeddedController(settings, launcher, store=store_opened)
     try:
-        server = api_serving.start_api(args, controller.runtime, controller)
+        server = api_serving.start_api(args, controller.runtime, controller.commands)
     except api_serving.ApiSetupError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         controller.close()
@@ -200,7 +200,7 @@ async def _run(args: argparse.Namespace, controller: EmbeddedController) -> int:
     job_run_ids = []
     for job_id in args.trigger:
         try:
-            job_run = controller.trigger(job_id)
+            job_run = controller.commands.trigger(job_id)
         except EngineError as exc:
             print(f"jobctl run: {exc}", file=sys.stderr)
             await controller.run(until_idle=True)
@@ -232,17 +232,14 @@ def _summary(controller: EmbeddedController, job_run_id: str) -> int:
     job_run = controller.query.job_run(job_run_id)
     if job_run is None:
         return 2
-    link = controller.results_link(job_run.id)
+    link = controller.commands.results_link(job_run.id)
     in_bucket = link is not None and link.bucket is not None
     path = (
         link.signed_url
         if link and in_bucket
         else controller.query.results_path(job_run.job_id, job_run.id)
     )
-    print(
-        f"{job_run.id} {job_run.status}: {job_run.successful_runs} succeeded, "
-        f"{job_run.failed_runs} failed of {job_run.payloads}; results: {path}"
-    )
+    print(f"{job_run.id} {job_run.status}: {job_run.summary}; results: {path}")
     if job_run.status != "COMPLETED":
         return 2
     return 1 if job_run.failed_runs else 0

@@ -11,21 +11,18 @@ import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from ..delivery import ResultsLink
-from ..engine import BackfillTick, JobRun, Launcher
+from ..engine import Launcher
 from ..runtime import (
+    Commands,
     Observer,
-    RunChoice,
     Runtime,
     RuntimeQuery,
     RuntimeSettings,
     wall_clock_ms,
 )
-from ..spec import JobDefinition
 from ..store import Store, open_store
-from ..vocabulary import DirectKind, JobSourceKind
 from .definitions import ProjectDefinitions
 
 
@@ -63,6 +60,8 @@ class EmbeddedController:
         )
         self.query: RuntimeQuery = self.runtime.query
         self.observers: list[Observer] = self.runtime.observers
+        self.commands = Commands(self.runtime, self.definitions)
+        """What the REST API (and the command line) asks of it."""
 
     # ------------------------------------------------------------ the runtime
     def start(self) -> None:
@@ -88,56 +87,3 @@ class EmbeddedController:
 
     def say(self, text: str) -> None:
         self.runtime.say(text)
-
-    # ----------------------------------------------- what the REST API acts on
-    def trigger(self, job_id: str) -> JobRun:
-        return self.runtime.trigger(job_id)
-
-    def pause(self, job_id: str, note: str | None = None) -> None:
-        self.runtime.pause(job_id, note)
-
-    def rerun(self, job_run_id: str, runs: RunChoice) -> JobRun:
-        return self.runtime.rerun(job_run_id, runs)
-
-    def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
-        return self.runtime.backfill(job_id, start, end, dry_run=dry_run)
-
-    def resume(self, job_id: str) -> None:
-        self.runtime.resume(job_id)
-
-    def terminate(self, job_run_id: str) -> JobRun:
-        return self.runtime.terminate(job_run_id)
-
-    def job_source(self, job_id: str) -> JobSourceKind | None:
-        return self.definitions.source_of(job_id)
-
-    def job_origin(self, job_id: str) -> dict[str, str]:
-        return self.definitions.origin_of(job_id)
-
-    def put_api_job(self, job_id: str, document: Any, *, create: bool) -> JobDefinition:
-        definition = self.definitions.put_api_job(job_id, document, create=create)
-        self.runtime.change_definitions(lambda target: target.put_job(job_id, definition))
-        return definition
-
-    def delete_api_job(self, job_id: str) -> None:
-        self.definitions.delete_api_job(job_id)
-        self.runtime.change_definitions(lambda target: target.delete_job(job_id))
-
-    def put_api_auth_session(self, session_id: str, document: Any, *, create: bool) -> None:
-        """Its stored state is dropped, so that the next attempt recreates it."""
-        definition = self.definitions.put_api_auth_session(session_id, document, create=create)
-        self.runtime.change_definitions(
-            lambda target: target.put_auth_session(session_id, definition)
-        )
-        self.runtime.reset_auth_session(session_id)
-
-    def delete_api_auth_session(self, session_id: str) -> None:
-        self.definitions.delete_api_auth_session(session_id)
-        self.runtime.change_definitions(lambda target: target.remove_auth_session(session_id))
-        self.runtime.forget_auth_session(session_id)
-
-    def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
-        return self.runtime.start_direct(kind, document)
-
-    def results_link(self, job_run_id: str) -> ResultsLink | None:
-        return self.runtime.query.results_link(job_run_id)

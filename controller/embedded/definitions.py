@@ -175,6 +175,9 @@ class ProjectDefinitions:
         self.api_auth_sessions.delete(session_id)
         self._api_sessions.discard(session_id)
 
+    def paused(self, job_id: str, paused: bool, note: str | None) -> None:
+        """Nothing to write back: a pause lives in the engine's store, not in a job file."""
+
     def _apply(self, reload: Reload, target: DefinitionTarget) -> None:
         for problem in reload.problems:
             target.say(f"invalid: {problem}")

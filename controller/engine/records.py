@@ -151,6 +151,15 @@ class JobRun:
         """Pending Runs, held or spilled."""
         return len(self.pending) + self.spilled
 
+    @property
+    def summary(self) -> str:
+        """Its counts in one sentence, the same wherever a person reads them (status messages,
+        Events, notices, the command line)."""
+        text = f"{self.successful_runs} succeeded, {self.failed_runs} failed of {self.payloads}"
+        if self.dropped_items:
+            text += f"; {self.dropped_items} extend_payload items dropped at maxRuns"
+        return text
+
 
 def timeout_ms(job_run: JobRun, run: Run) -> int:
     """How long one attempt of ``run`` may take: its item's ``requestTimeout``, else the Job's."""

@@ -400,10 +400,7 @@ class RunBook:
         for attempt_id in job_run.canceling:
             self._attempts.pop(attempt_id, None)
         job_run.canceling.clear()
-        summary = f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed"
-        if job_run.dropped_items:
-            summary += f"; {job_run.dropped_items} extend_payload items dropped at maxRuns"
-        self._notice(job_run, f"ended {status}: {summary}")
+        self._notice(job_run, f"ended {status}: {job_run.summary}")
         self._pause_on_failure(job_run)
         self._prune(job_run.job_id)
         if ids.direct_kind(job_run.job_id) is not None:  # its one-off Job ends with it

@@ -48,10 +48,7 @@ class EventPoster:
     async def job_run(self, job_run: JobRun, uid: str | None, redactor: Redactor) -> None:
         """An Event on the JobRun resource for each status it reaches (what ``kubectl
         describe`` shows a person)."""
-        text = (
-            f"JobRun {job_run.status}: {job_run.successful_runs} succeeded, "
-            f"{job_run.failed_runs} failed of {job_run.payloads}"
-        )
+        text = f"JobRun {job_run.status}: {job_run.summary}"
         if job_run.reason:
             text += f"; {job_run.reason['type']}: {job_run.reason['message']}"
         await self.post(

@@ -25,12 +25,12 @@ from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher
 from ..launch.pods import PodSettings, PoolSettings
 from ..launch.pool import load_or_create_key
-from ..runtime import Runtime, RuntimeSettings, freeze_start_up
+from ..runtime import Commands, Runtime, RuntimeSettings, freeze_start_up
 from ..runtime.standby import keep_lead, wait_for_lead
 from ..server import ApiServer, Control, parse_listen
 from ..store import open_store
 from ..store.leadership import Leadership, LeadershipLost
-from .control import ResourceControl
+from .control import ResourceCatalog
 from .definitions import ResourceDefinitions
 from .handlers import WATCHED, build_registry
 from .lease import Lease
@@ -221,7 +221,7 @@ async def _main(
         return {"engine": runtime.running, "watches": not watches.problems()}
 
     try:
-        server = serve_api(runtime, ResourceControl(operator), checks)
+        server = serve_api(runtime, Commands(runtime, ResourceCatalog(operator)), checks)
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         await launcher.close()

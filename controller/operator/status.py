@@ -96,15 +96,10 @@ def job_run_conditions(
 
 
 def _job_run_message(job_run: JobRun) -> str:
-    done = job_run.successful_runs + job_run.failed_runs
-    counts = (
-        f"{job_run.successful_runs} succeeded, {job_run.failed_runs} failed, "
-        f"{done} of {job_run.payloads} Runs finished"
-    )
     why = job_run.error or job_run.reason
     if why:
-        return f"{job_run.status}: {why['message']} ({counts})"
-    return f"{job_run.status}: {counts}"
+        return f"{job_run.status}: {why['message']} ({job_run.summary})"
+    return f"{job_run.status}: {job_run.summary}"
 
 
 def job_run_status(

@@ -1,10 +1,11 @@
 """The runtime both modes share: the pass loop (``Runtime``), its ports, and read-only queries.
 
 ``embedded`` gives it job files and local workers; ``operator`` gives it Kubernetes resources
-and Pods. Neither reaches into the engine: commands go through ``Runtime``, reads through
-``RuntimeQuery``.
+and Pods. Neither reaches into the engine: commands go through ``Runtime`` (the REST API's
+through ``Commands``, one surface for both modes), reads through ``RuntimeQuery``.
 """
 
+from .commands import Catalog, Commands
 from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
 from .heap import freeze_start_up
@@ -14,7 +15,9 @@ from .reruns import RunChoice
 from .settings import RuntimeSettings, wall_clock_ms
 
 __all__ = [
+    "Catalog",
     "Change",
+    "Commands",
     "DefinitionSource",
     "DefinitionTarget",
     "JobConflictError",

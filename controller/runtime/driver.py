@@ -41,12 +41,13 @@ from ..engine import (
     direct_kind,
     loading_limit,
 )
-from ..spec import AuthSessionDefinition, JobDefinition, Redactor, secret_values
+from ..spec import JobDefinition, Redactor
 from ..store import Store
 from ..vocabulary import DirectKind, reason
 from .attempt_questions import AttemptQuestions
 from .documents import parse_job_document
 from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
+from .known_definitions import KnownDefinitions
 from .pass_target import PassTarget
 from .ports import Change, DefinitionSource, Observer
 from .progress import ProgressLines
@@ -88,10 +89,7 @@ class Runtime:
         self._progress = ProgressLines()
         self._todo = Effects()
         self._stopping = False
-        self.auth_definitions: dict[str, AuthSessionDefinition] = {}
-        self._job_definitions: dict[str, JobDefinition] = {}
-        """Every Job definition given in this process, deleted Jobs' too: their last deliveries
-        (the TERMINATED notification, results still queued) need their targets."""
+        self.known = KnownDefinitions(self.redactor)
         clients = S3Clients()
         self.public_url = PublicUrl()
         """Set when the API listens: links to results files and artifacts are made under it."""
@@ -103,7 +101,7 @@ class Runtime:
             results_storage,
             clock,
             results_path=self.results.path,
-            auth_sessions=self.auth_definitions,
+            auth_sessions=self.known.auth_sessions,
             auth_status=store.auth_states.status,
             auth_summary=store.auth_states.summary,
             run_records=store.run_queries,
@@ -112,7 +110,7 @@ class Runtime:
         self.deliverer = Deliverer(
             store.deliveries,
             settings.delivery,
-            definitions=self._job_definitions.get,
+            definitions=self.known.job,
             results_path=self.results.path,
             results_storage=results_storage,
             redactor=self.redactor,
@@ -124,7 +122,7 @@ class Runtime:
         )
         self.auth = AuthSessions(
             store.auth_states,
-            self.auth_definitions.get,
+            self.known.auth_sessions.get,
             say=self.say,
             lock_timeout_s=settings.auth_lock_timeout_s,
             clock=clock,
@@ -145,7 +143,7 @@ class Runtime:
         stored = self.store.load()
         self.artifacts.sweep({job_run.id for job_run in stored.job_runs})
         self.engine.restore(stored.jobs, stored.job_runs, now)
-        self.definitions.load(PassTarget(self, now))
+        self.definitions.load(self._pass_target(now))
         self._resume_direct(now)
         self.engine.forget_unknown_jobs(now)
         self._take_back_restored(now)
@@ -235,7 +233,7 @@ class Runtime:
         now = self.clock()
         job_run = self.engine.start_direct(kind, definition, now)
         self.store.direct_jobs.put(job_run.job_id, document)
-        self.know_job(job_run.job_id, definition)
+        self.known.put_job(job_run.job_id, definition)
         self._command_done(now)
         return job_run
 
@@ -249,7 +247,7 @@ class Runtime:
     def change_definitions(self, change: Change) -> None:
         """Apply a change of definitions now, in a pass of its own."""
         now = self.clock()
-        change(PassTarget(self, now))
+        change(self._pass_target(now))
         self._command_done(now)
 
     def _command_done(self, now: int) -> None:
@@ -318,7 +316,7 @@ class Runtime:
         now = self.clock()
         for item in items:
             if isinstance(item, DefinitionsChanged):
-                item.change(PassTarget(self, now))
+                item.change(self._pass_target(now))
             elif isinstance(item, SinkRefused):
                 self._pause_for_sink(item, now)
             elif isinstance(item, ResultsStored):
@@ -342,6 +340,8 @@ class Runtime:
         for job_run in output.changes.job_runs:
             if not job_run.active:
                 self.results.sync(job_run.job_id, job_run.id)
+                self.known.job_run_ended(job_run.job_id, job_run.id)
+        self.known.release_delivered(self.store.deliveries.outstanding)
         for job_run in output.changes.pruned_job_runs:
             self.results.remove(job_run.job_id, job_run.id)
             # Off the loop (a bucket's objects are listed and deleted); one killed half-way
@@ -399,13 +399,22 @@ class Runtime:
                 self.store.direct_jobs.delete(job_id)
                 continue
             definition = parse_job_document(kind, document)
-            self.know_job(job_id, definition)
+            self.known.put_job(job_id, definition)
             self.engine.put_job(job_id, definition, now)
 
-    def know_job(self, job_id: str, definition: JobDefinition) -> None:
-        """Its secrets are redacted from every line, and deliveries find their targets."""
-        self.redactor.add(secret_values(definition))
-        self._job_definitions[job_id] = definition
+    def _pass_target(self, now: int) -> PassTarget:
+        return PassTarget(
+            engine=self.engine,
+            query=self.query,
+            known=self.known,
+            deliverer=self.deliverer,
+            say=self.say,
+            now=now,
+        )
+
+    def definition(self, job_id: str) -> JobDefinition | None:
+        """The definition this process knows a Job by (what its deliveries are sent with)."""
+        return self.known.job(job_id)
 
     # ----------------------------------------------------------------- output
     def say(self, text: str) -> None:

@@ -98,11 +98,13 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
     async def job_run_overview(
         workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
     ) -> Any:
-        """A JobRun as the Get JobRun API has it, with its progress counts."""
+        """A JobRun as the Get JobRun API has it, with its progress counts and whether it is
+        still active (the dashboard keeps no list of final statuses of its own)."""
         views.project(workspace_id, project_name)
         job_run = views.find_run(None, job_run_id)
         return {
             **views.job_run(job_run),
+            "active": job_run.active,
             "progress": _progress(views, job_run),
             "results_url": f"/results/{job_run.id}",
         }

@@ -131,7 +131,7 @@ def static_server(
 
 def run_demo_site(args: argparse.Namespace) -> int:
     if not (args.root / "index.html").exists():
-        print(f"jobctl demo-site: {args.root}/index.html not found; pass --root", file=sys.stderr)
+        print(f"demo site: {args.root}/index.html not found; pass --root", file=sys.stderr)
         return 2
     try:
         members = MembersArea(args.member, args.member_password, args.session_ttl)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +20,6 @@ PLURALS = {"Job": "jobs", "JobRun": "jobruns", "AuthSession": "authsessions"}
 def objects(api: client.ApiClient, namespace: str, plural: str) -> list[dict[str, Any]]:
     custom = client.CustomObjectsApi(api)
     return list(custom.list_namespaced_custom_object(GROUP, VERSION, namespace, plural)["items"])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def apply(api: client.ApiClient, namespace: str, kind: str, name: str, spec: dict) -> None:

@@ -20,6 +20,7 @@ from kubernetes import client, config
 
 from controller.vocabulary import POOL_LABEL
 from tests.support.ports import free_port
+from tests.support.tiers import mark_tier
 
 from ._kube import JOBCTL
 
@@ -116,13 +117,15 @@ def site() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
-            str(JOBCTL),
-            "demo-site",
+            sys.executable,
+            "-m",
+            "examples.demo_site",
             "--port",
             str(port),
             "--root",
             str(ROOT / "examples" / "bookstore" / "site"),
         ],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -215,3 +218,7 @@ def operator(
         # not share the machine with them
         core = client.CoreV1Api(config.new_client_from_config(config_file=str(cluster)))
         core.delete_collection_namespaced_pod(namespace, label_selector=POOL_LABEL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_tier(items, Path(__file__).parent, pytest.mark.cluster)

@@ -13,8 +13,6 @@ from kubernetes import client
 
 from ._kube import JOBCTL, apply, get, objects
 
-pytestmark = pytest.mark.cluster
-
 
 def job_file(apis: list[str], every: str = "1h") -> str:
     items = ", ".join(f'{{"apiName": "{a}"}}' for a in apis)

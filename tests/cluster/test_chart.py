@@ -19,10 +19,10 @@ from kubernetes import client
 
 from controller.engine import AttemptRequest
 from controller.launch.kube import KubeLauncher, PodSettings
+from tests.support.waiting import wait_for
 
-from ._kube import JOBCTL, ROOT, apply, get, wait_for
+from ._kube import JOBCTL, ROOT, apply, get
 
-pytestmark = pytest.mark.cluster
 CHART = ROOT / "charts" / "jobctl"
 ALL_OPTIONS = CHART / "ci" / "all-options-values.yaml"
 SHARED_STORE = CHART / "ci" / "shared-store-values.yaml"

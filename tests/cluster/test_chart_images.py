@@ -20,10 +20,9 @@ import pytest
 from kubernetes import client
 
 from tests.support.ports import free_port
+from tests.support.waiting import wait_for
 
-from ._kube import apply, status_of, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import apply, status_of
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / ".cache" / "images" / "images.json"

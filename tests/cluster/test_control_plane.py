@@ -5,10 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-import pytest
 from kubernetes import client
-
-pytestmark = pytest.mark.cluster
 
 VALID = """
 apiVersion: intuned.io/v1alpha1

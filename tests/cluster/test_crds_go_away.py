@@ -13,10 +13,10 @@ import pytest
 from kubernetes import client
 
 from controller.vocabulary import GROUP, VERSION
+from tests.support.waiting import wait_for
 
-from ._kube import apply, status_of, wait_for
+from ._kube import apply, status_of
 
-pytestmark = pytest.mark.cluster
 ROOT = Path(__file__).resolve().parents[2]
 
 QUICK = """

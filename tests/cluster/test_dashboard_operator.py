@@ -9,7 +9,6 @@ import zipfile
 from typing import Any
 
 import httpx
-import pytest
 from kubernetes import client
 from playwright.sync_api import expect
 
@@ -21,10 +20,9 @@ from tests.e2e.dashboard import (
     shot,
     watch_until_completed,
 )
+from tests.support.waiting import wait_for
 
-from ._kube import apply, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import apply
 
 
 def test_pod_artifacts_outlive_their_pods_and_open_in_the_operators_dashboard(

@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 from kubernetes import client
 
 from controller.vocabulary import GROUP, VERSION
 from tests.support.ecosystem import ARGOCD, captured, statuses
+from tests.support.waiting import wait_for
 
-from ._kube import apply, get, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import apply, get
 
 EXPECTED = {
     # (kind, fixture name): (kstatus, Argo CD, Flux)

@@ -16,10 +16,10 @@ import pytest
 from kubernetes import client
 
 from tests.support.intuned_project import write_project
+from tests.support.waiting import wait_for
 
-from ._kube import JOBCTL, add_pod_image, apply, status_of, wait_for
+from ._kube import JOBCTL, add_pod_image, apply, status_of
 
-pytestmark = pytest.mark.cluster
 IMAGE = "example.com/bookstore-intuned-worker:1"
 
 

@@ -7,17 +7,15 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 from kubernetes import client
 
 from controller.engine import Identity
 from controller.launch.kube import kube_name
 from controller.vocabulary import GROUP, VERSION
 from tests.support.intuned_sdk import SESSIONS_CALLS, drive
+from tests.support.waiting import wait_for
 
-from ._kube import apply, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import apply
 
 
 def test_every_sdk_call_works_against_the_operator_on_resource_jobs(

@@ -9,16 +9,15 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from kubernetes import client
 
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
 from controller.vocabulary import BACKFILL_ANNOTATION, GROUP, VERSION
+from tests.support.waiting import wait_for
 
-from ._kube import apply, conditions, get, status_of, wait_for
+from ._kube import apply, conditions, get, status_of
 
-pytestmark = pytest.mark.cluster
 MINUTE = 60_000
 
 

@@ -17,10 +17,9 @@ from kubernetes import client
 from controller.engine.ids import scheduled_job_run_id
 from controller.operator.status import kube_job_run_name
 from controller.vocabulary import GROUP, VERSION
+from tests.support.waiting import wait_for
 
-from ._kube import JOBCTL, ROOT, apply, objects, status_of, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import JOBCTL, ROOT, apply, objects, status_of
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from kubernetes import client
 
 from controller.vocabulary import GROUP, VERSION
 from tests.support.postgres import PostgresServer
+from tests.support.waiting import wait_for
 
-from ._kube import apply, wait_for
+from ._kube import apply
 
-pytestmark = pytest.mark.cluster
 ITEMS = 2_000
 
 

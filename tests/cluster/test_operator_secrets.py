@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import pytest
 from kubernetes import client
 from pytest_httpserver import HTTPServer
 
-from ._kube import apply, conditions, get, wait_for
+from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.cluster
+from ._kube import apply, conditions, get
+
 TOKEN_1 = "Bearer canary-token-7f3a9c1e"
 TOKEN_2 = "Bearer canary-token-2b8d4e6f"
 INLINE = "inline-canary-5d1e9a"

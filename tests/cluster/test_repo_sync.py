@@ -13,10 +13,10 @@ import pytest
 from kubernetes import client
 
 from controller.operator.repo_sync import SETTLE_S
+from tests.support.waiting import wait_for
 
-from ._kube import apply, conditions, get, objects, status_of, wait_for
+from ._kube import apply, conditions, get, objects, status_of
 
-pytestmark = pytest.mark.cluster
 FOLLOW_S = 15
 """How soon the resources must follow a file change ("within seconds")."""
 

@@ -15,8 +15,6 @@ from controller.operator.writer import StatusWriter
 
 from ._kube import apply, get
 
-pytestmark = pytest.mark.cluster
-
 
 class StaleFirstWrites(client.CustomObjectsApi):  # type: ignore[misc]
     """Sends the first ``stale`` status patches with an outdated ``resourceVersion``, which the

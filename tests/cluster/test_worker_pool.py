@@ -14,10 +14,9 @@ import pytest
 from kubernetes import client
 
 from controller.vocabulary import POOL_LABEL
+from tests.support.waiting import wait_for
 
-from ._kube import apply, status_of, wait_for
-
-pytestmark = pytest.mark.cluster
+from ._kube import apply, status_of
 
 IDLE_TIMEOUT_S = 4
 PAUSE = """

@@ -26,8 +26,6 @@ from .dashboard import (
     watch_until_completed,
 )
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.fixture
 def bookstore() -> Iterator[str]:

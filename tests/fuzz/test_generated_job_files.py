@@ -23,8 +23,6 @@ from tests.fuzz.generate import job_files
 from tests.support.controller_process import JOBCTL
 from tests.support.launchers import FakeLauncher
 
-pytestmark = pytest.mark.fuzz
-
 COUNT = 2_000
 BATCHES = 8
 PER_FILE_S = 2.0
@@ -90,7 +88,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.AsyncC
     settings = Settings(resources=root / "resources", state=root / "state", watch=False)
     controller = EmbeddedController(settings, FakeLauncher(2), out=io.StringIO())
     controller.start()
-    app = create_app(controller, api_key=None, metrics=lambda: b"")
+    app = create_app(controller.commands, api_key=None, metrics=lambda: b"")
     identity = controller.query.identity
     base = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api")

@@ -24,8 +24,6 @@ from controller.launch.callback import CallbackServer
 from controller.worker import link
 from controller.worker.agent import Agent
 
-pytestmark = pytest.mark.fuzz
-
 TOKEN = "attempt-token"
 REQUESTS = 400
 MESSAGES = 600

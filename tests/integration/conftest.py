@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.s3 import S3Server, start_s3_server
+from tests.support.tiers import mark_tier
 
 ROOT = Path(__file__).resolve().parents[2]
 JOBCTL = Path(sys.executable).with_name("jobctl")
@@ -53,3 +54,7 @@ def s3_server_with_auth() -> Iterator[S3Server]:
     server = start_s3_server(enforce_auth=True)
     yield server
     server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_tier(items, Path(__file__).parent, pytest.mark.integration)

@@ -18,8 +18,6 @@ import pytest
 from tests.support.controller_process import RunningController, start_controller
 from tests.support.s3 import REGION, S3Server
 
-pytestmark = pytest.mark.integration
-
 GREET = """
 async def automation(page, params, **_kwargs):
     print("hello from attempt", params["n"])

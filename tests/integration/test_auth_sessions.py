@@ -29,7 +29,6 @@ from tests.support.receivers import Receiver
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.integration
 PROJECT = ROOT / "examples" / "bookstore"
 PASSWORD = "open-sesame-4f9a1c"
 
@@ -95,7 +94,7 @@ async def _until(job_run: JobRun, statuses: set[str], timeout: float = 90) -> No
 
 def run_to_end(ctl: EmbeddedController, job_id: str = "members") -> JobRun:
     async def scenario() -> JobRun:
-        job_run = ctl.trigger(job_id)
+        job_run = ctl.commands.trigger(job_id)
         await asyncio.wait_for(ctl.run(until_idle=True), 120)
         return job_run
 
@@ -164,7 +163,7 @@ def test_wrong_credentials_pause_the_jobrun_then_resume_after_the_fix_completes_
         ctl.start()
 
         async def scenario() -> JobRun:
-            job_run = ctl.trigger("members")
+            job_run = ctl.commands.trigger("members")
             task = asyncio.create_task(ctl.run())
             await _until(job_run, {"PAUSED"})
             assert job_run.reason is not None
@@ -172,7 +171,7 @@ def test_wrong_credentials_pause_the_jobrun_then_resume_after_the_fix_completes_
             assert "refused the sign-in" in job_run.reason["message"]
             assert job_run.runs[next(iter(job_run.runs))].attempts == 0  # no retry used
             monkeypatch.setenv("MEMBER_PASSWORD", PASSWORD)  # a person fixes the secret
-            ctl.resume("members")
+            ctl.commands.resume("members")
             await _until(job_run, {"COMPLETED", "FAILURE", "TERMINATED"})
             while not ctl.idle():  # the COMPLETED notification is on its way
                 await asyncio.sleep(0.05)
@@ -200,7 +199,7 @@ def test_an_unknown_session_pauses_the_jobrun_with_auth_session_not_found(
     ctl.start()
 
     async def scenario() -> JobRun:
-        job_run = ctl.trigger("members")
+        job_run = ctl.commands.trigger("members")
         task = asyncio.create_task(ctl.run())
         await _until(job_run, {"PAUSED"})
         ctl.stop()
@@ -265,7 +264,7 @@ def test_an_attempt_without_the_auth_session_cannot_read_it_with_any_credential(
     ctl.start()
 
     async def both() -> tuple[JobRun, JobRun]:
-        runs = ctl.trigger("members"), ctl.trigger("thief")
+        runs = ctl.commands.trigger("members"), ctl.commands.trigger("thief")
         await asyncio.wait_for(ctl.run(until_idle=True), 120)
         return runs
 

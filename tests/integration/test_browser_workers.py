@@ -20,8 +20,6 @@ from examples.demo_site.server import static_server
 
 from .conftest import ROOT, jobctl_env
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def serve() -> Iterator[Any]:

@@ -10,8 +10,6 @@ import pytest
 
 from tests.support.chaos import run_short
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.mark.parametrize(
     "scenario",

@@ -11,7 +11,6 @@ import pytest
 
 from tests.support.controller_process import JOBCTL, RunningController, start_controller
 
-pytestmark = pytest.mark.integration
 CODE_JOB = {
     "payload": [{"apiName": "fanout", "parameters": {"count": 8}}],
     "configuration": {"maxConcurrentRequests": 2},

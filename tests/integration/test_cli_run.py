@@ -16,7 +16,6 @@ import pytest
 
 from .conftest import JOBCTL, jobctl_env
 
-pytestmark = pytest.mark.integration
 FAKE = "tests.support.launchers:create"
 
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from controller.spec import job_file_schema
 
 from .conftest import ROOT
-
-pytestmark = pytest.mark.integration
 
 
 def test_sample_resources_validate(jobctl) -> None:

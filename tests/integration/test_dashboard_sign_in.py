@@ -11,7 +11,6 @@ import pytest
 
 from tests.support.controller_process import RunningController, start_controller
 
-pytestmark = pytest.mark.integration
 JOB = {"payload": [{"apiName": "a"}]}
 
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from werkzeug import Response
 
 from tests.support.receivers import Receiver, always
@@ -19,7 +18,6 @@ from tests.support.s3 import REGION, S3Server
 
 from .conftest import JOBCTL, jobctl_env
 
-pytestmark = pytest.mark.integration
 FAKE = "tests.support.launchers:create"
 
 

@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from controller.delivery import DeliverySettings, RetryPolicy, S3Target
 from controller.embedded import EmbeddedController, Settings
 from tests.support.launchers import FakeLauncher
 from tests.support.receivers import Receiver
 from tests.support.s3 import REGION, S3Server
-
-pytestmark = pytest.mark.integration
 
 FAST = RetryPolicy(initial_delay_ms=50, max_delay_ms=200, horizon_ms=20_000)
 
@@ -84,12 +81,12 @@ def test_one_object_per_result_and_the_results_file_behind_a_presigned_url(
 
         async def scenario() -> str:
             controller.start()
-            job_run = controller.trigger("demo")
+            job_run = controller.commands.trigger("demo")
             await asyncio.wait_for(controller.run(until_idle=True), 30)
             return job_run.id
 
         job_run_id = asyncio.run(scenario())
-        link = controller.results_link(job_run_id)
+        link = controller.commands.results_link(job_run_id)
         controller.close()
 
         local = (tmp_path / "state" / "results" / "demo" / f"{job_run_id}.jsonl").read_bytes()
@@ -114,7 +111,7 @@ def test_one_object_per_result_and_the_results_file_behind_a_presigned_url(
 def _run_until_paused(controller: EmbeddedController) -> tuple[str, Any]:
     async def scenario() -> tuple[str, Any]:
         controller.start()
-        job_run = controller.trigger("demo")
+        job_run = controller.commands.trigger("demo")
         task = asyncio.create_task(controller.run())
         for _ in range(300):
             await asyncio.sleep(0.05)
@@ -154,7 +151,7 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
 
         async def resume() -> None:
             resumed.start()
-            resumed.resume("demo")
+            resumed.commands.resume("demo")
             await asyncio.wait_for(resumed.run(until_idle=True), 30)
 
         asyncio.run(resume())

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from standardwebhooks import Webhook
 from werkzeug import Response
 
@@ -24,8 +23,6 @@ from controller.delivery import DeliverySettings, RetryPolicy
 from controller.embedded import EmbeddedController, Settings
 from tests.support.launchers import FakeLauncher
 from tests.support.receivers import Receiver, always, failing_first
-
-pytestmark = pytest.mark.integration
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 FAST = RetryPolicy(initial_delay_ms=50, max_delay_ms=200, horizon_ms=20_000)
@@ -51,7 +48,7 @@ def controller_for(
 def run_once(controller: EmbeddedController, job_id: str, timeout: float = 30) -> str:
     async def scenario() -> str:
         controller.start()
-        job_run = controller.trigger(job_id)
+        job_run = controller.commands.trigger(job_id)
         await asyncio.wait_for(controller.run(until_idle=True), timeout)
         return job_run.id
 
@@ -219,7 +216,7 @@ def test_a_stop_lets_sends_under_way_finish_so_the_restart_sends_nothing_twice(
 
         async def stop_while_sending() -> None:
             controller.start()
-            controller.trigger("demo")
+            controller.commands.trigger("demo")
             running = asyncio.create_task(controller.run())
             assert await asyncio.to_thread(sending.wait, 20), "no delivery was sent"
             controller.stop()

@@ -8,12 +8,8 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
 from controller.embedded import EmbeddedController, Settings
 from tests.support.launchers import FakeLauncher
-
-pytestmark = pytest.mark.integration
 
 
 def make(tmp_path: Path, jobs: dict[str, str], **settings: object) -> EmbeddedController:
@@ -32,7 +28,7 @@ def test_a_triggered_jobrun_runs_to_completion_with_a_results_file(tmp_path: Pat
             {"demo": '{payload: [{api: "fanout", parameters: {count: 5}}, {api: "fail-once"}]}'},
         )
         controller.start()
-        job_run = controller.trigger("demo")
+        job_run = controller.commands.trigger("demo")
         await controller.run(until_idle=True)
         assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == ("COMPLETED", 7, 0)
         lines = controller.query.results_path("demo", job_run.id).read_text().splitlines()
@@ -109,7 +105,7 @@ def test_old_jobruns_are_pruned_with_their_results_files(tmp_path: Path) -> None
         controller.start()
         ids = []
         for _ in range(3):
-            ids.append(controller.trigger("demo").id)
+            ids.append(controller.commands.trigger("demo").id)
             await controller.run(until_idle=True)
             controller.close()
             controller = make(tmp_path, {}, history_limit=2)

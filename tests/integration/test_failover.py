@@ -21,8 +21,6 @@ import pytest
 from tests.integration.conftest import JOBCTL, jobctl_env
 from tests.support.postgres import PostgresServer
 
-pytestmark = pytest.mark.integration
-
 ITEMS = 300
 
 

@@ -17,8 +17,6 @@ from controller.operator.status import job_run_status
 from controller.vocabulary import JOB_RUN_STATUSES
 from tests.support.ecosystem import ARGOCD, ROOT, evaluator, statuses
 
-pytestmark = pytest.mark.integration
-
 TESTDATA = {
     # testdata file: (kstatus, Argo CD, Flux)
     "Job/just-created": ("InProgress", "Progressing", "InProgress"),

@@ -20,8 +20,6 @@ from controller.embedded import EmbeddedController, Settings
 from tests.support.controller_process import JOBCTL, RunningController, start_controller
 from tests.support.launchers import FakeLauncher
 
-pytestmark = pytest.mark.integration
-
 GOOD = {"payload": [{"apiName": "a"}]}
 SURROGATE_JSON = '{"id": "hostile", "payload": [{"apiName": "a", "parameters": {"x": "\\ud800"}}]}'
 

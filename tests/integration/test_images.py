@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from controller.engine import AttemptRequest
+from controller.launch.kube import KubeLauncher, PodSettings
+from controller.worker.browser import SYSTEM_CHROMIUM
 from tests.support.ports import free_port
-
-pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = ROOT / ".cache" / "images" / "images.json"
@@ -184,3 +185,29 @@ def test_the_worker_image_runs_chromium_as_its_user_with_only_tmp_and_shm_writab
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["rendered", "True"]
+
+
+def test_the_worker_images_command_is_the_one_worker_pods_are_given(
+    images: dict[str, str],
+) -> None:
+    launcher = KubeLauncher(
+        None,
+        PodSettings(namespace="ns", callback_url="http://cb"),
+        capacity=1,
+        owner_of=lambda _r: None,
+    )
+    request = AttemptRequest(
+        attempt_id="ru_a.1",
+        job_id="j",
+        job_run_id="jr_a",
+        run_id="ru_a",
+        attempt_number=1,
+        api_name="a",
+        parameters={},
+        timeout_s=5,
+    )
+    command = launcher.pod_manifest(request, token="t")["spec"]["containers"][0]["command"]
+    for name in ("worker-base", "worker"):
+        config = json.loads(podman("image", "inspect", images[name]).stdout)[0]["Config"]
+        assert config["Cmd"] == command, name
+        assert f"CHROMIUM_PATH={SYSTEM_CHROMIUM}" in config["Env"], name

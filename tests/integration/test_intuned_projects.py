@@ -21,7 +21,6 @@ from tests.support.intuned_project import write_project
 
 from .conftest import JOBCTL, jobctl_env
 
-pytestmark = pytest.mark.integration
 PASSWORD = "open-sesame-33"
 
 

@@ -13,8 +13,6 @@ from controller.engine import Identity
 from tests.support.controller_process import RunningController, start_controller
 from tests.support.intuned_sdk import SDK_PYTHON, drive
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningController]:

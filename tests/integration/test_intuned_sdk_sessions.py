@@ -14,7 +14,6 @@ from tests.support.controller_process import ROOT, RunningController, start_cont
 from tests.support.demo_site import demo_site
 from tests.support.intuned_sdk import SDK_PYTHON, SESSIONS_CALLS, drive
 
-pytestmark = pytest.mark.integration
 PASSWORD = "sdk-member-7c2e"
 
 

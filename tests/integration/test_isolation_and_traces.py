@@ -18,8 +18,6 @@ from controller.embedded import EmbeddedController, Settings
 from controller.launch import LocalLauncher
 from examples.demo_site.server import static_server
 
-pytestmark = pytest.mark.integration
-
 COOKIE_API = """
 async def automation(page, params, **kwargs):
     await page.goto(params["site"])
@@ -154,7 +152,7 @@ def test_at_page_level_a_later_jobrun_on_the_same_worker_starts_with_nothing_sha
         loop = asyncio.create_task(controller.run())  # one worker process serves both JobRuns
         seen = []
         for _ in range(2):
-            job_run = controller.trigger("probe")
+            job_run = controller.commands.trigger("probe")
             for _wait in range(600):
                 if not job_run.active:
                     break

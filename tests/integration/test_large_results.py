@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.support.controller_process import start_controller
 from tests.support.receivers import Receiver, always
-
-pytestmark = pytest.mark.integration
 
 SIZED = """
 async def automation(page, params, **_kwargs):

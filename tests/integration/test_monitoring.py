@@ -13,12 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.support.controller_process import ROOT, start_controller
-
-pytestmark = pytest.mark.integration
 
 CHART = ROOT / "charts" / "jobctl"
 RULES = CHART / "files" / "prometheus-rules.yaml"

@@ -15,7 +15,6 @@ from tests.support.controller_process import RunningController, start_controller
 
 from .test_cli_control import cli
 
-pytestmark = pytest.mark.integration
 MINUTE = 60_000
 TWENTY = {
     "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(15)]

@@ -9,11 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.support.controller_process import ROOT
-
-pytestmark = pytest.mark.integration
 
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 

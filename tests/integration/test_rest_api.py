@@ -15,8 +15,6 @@ import yaml
 from controller.engine import Identity
 from tests.support.controller_process import ROOT, RunningController, start_controller
 
-pytestmark = pytest.mark.integration
-
 REFERENCE = yaml.safe_load(
     (ROOT / "tests" / "support" / "reference" / "get-job-run.openapi.yaml").read_text()
 )

@@ -15,8 +15,6 @@ from controller.store.migrations import MIGRATIONS
 from tests.support.stores import save_all
 from tests.unit.engine.harness import Scenario
 
-pytestmark = pytest.mark.integration
-
 
 def test_a_new_store_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
     store = open_store(tmp_path / "state.db")

@@ -25,8 +25,6 @@ from controller.store.run_queries import RESULT_PREVIEW_CHARS
 from tests.support.stores import Backend, save_all
 from tests.unit.engine.harness import Scenario
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from controller import jsontext
 from controller.engine import Identity
 from controller.runtime.results_files import ResultsFiles
@@ -14,8 +12,6 @@ from controller.store import RunFilter, open_store
 from tests.support.postgres import PostgresServer
 from tests.support.stores import save_all
 from tests.unit.engine.harness import Scenario
-
-pytestmark = pytest.mark.integration
 
 
 def test_a_state_copied_into_postgresql_reads_the_same_and_makes_the_same_results_files(

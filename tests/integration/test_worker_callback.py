@@ -20,7 +20,6 @@ from controller.launch import callback
 from controller.launch.callback import CallbackServer
 from controller.vocabulary import MAX_RESULT_BYTES
 
-pytestmark = pytest.mark.integration
 TOKEN = "known-token"
 
 

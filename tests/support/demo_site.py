@@ -1,5 +1,5 @@
-"""``jobctl demo-site`` (the bookstore example's site, with its members' area) in a process of
-its own, as users run it, on a free port of 127.0.0.1."""
+"""``python -m examples.demo_site`` (the bookstore example's site, with its members' area) in a
+process of its own, as users run it, on a free port of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 JOBCTL = Path(sys.executable).with_name("jobctl")
-SITE = Path(__file__).resolve().parents[2] / "examples" / "bookstore" / "site"
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "examples" / "bookstore" / "site"
 
 
 @contextlib.contextmanager
@@ -22,9 +23,11 @@ def demo_site(password: str, *, ttl_s: float = 600.0) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    command = [str(JOBCTL), "demo-site", "--root", str(SITE), "--port", str(port)]
+    command = [sys.executable, "-m", "examples.demo_site", "--root", str(SITE), "--port", str(port)]
     command += ["--member-password", password, "--session-ttl", str(ttl_s)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

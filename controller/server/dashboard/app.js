@@ -1,7 +1,8 @@
 // jobctl dashboard: routing, sign-in and start. No dependencies, no build step.
-import { h, request, serially, show, state } from "./ui.js";
+
 import { authSessionsPage, jobPage, jobsPage } from "./pages.js";
 import { jobRunPage, runPage } from "./runs.js";
+import { h, request, serially, show, state } from "./ui.js";
 
 const ROUTES = [
   [/^#?\/?$/, "jobs", () => jobsPage()],
@@ -44,8 +45,11 @@ function signIn() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await request("/login", { method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ key: document.getElementById("api-key").value }) });
+      await request("/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ key: document.getElementById("api-key").value }),
+      });
       await start();
     } catch (error) {
       document.getElementById("login-error").textContent = error.message;

@@ -1,12 +1,33 @@
 // The JobRun and Run pages: live progress, the Runs table paged by the server, attempts.
-import { action, api, duration, facts, h, poll, post, progressBar, refreshQuietly, request, samePath, show, state, status, table, waitingText, when } from "./ui.js";
+import {
+  action,
+  api,
+  duration,
+  facts,
+  h,
+  poll,
+  post,
+  progressBar,
+  refreshQuietly,
+  request,
+  samePath,
+  show,
+  state,
+  status,
+  table,
+  waitingText,
+  when,
+} from "./ui.js";
 
 const PAGE_SIZE = 20;
 const runsView = { jobRunId: null, cursors: [null], page: 0, filter: {} };
 const rates = { jobRunId: null, samples: [] };
 
 function rateAndEta(p) {
-  if (rates.jobRunId !== p.id) { rates.jobRunId = p.id; rates.samples = []; }
+  if (rates.jobRunId !== p.id) {
+    rates.jobRunId = p.id;
+    rates.samples = [];
+  }
   const ended = p.succeeded + p.failed;
   rates.samples.push([Date.now(), ended]);
   rates.samples = rates.samples.slice(-15);
@@ -20,69 +41,115 @@ function rateAndEta(p) {
 
 export async function jobRunPage(jobRunId) {
   const jobRun = await api(`/dashboard/job-runs/${encodeURIComponent(jobRunId)}`);
-  if (state.route !== "jobrun") return;  // left while it loaded
+  if (state.route !== "jobrun") return; // left while it loaded
   if (runsView.jobRunId !== jobRunId) Object.assign(runsView, { jobRunId, cursors: [null], page: 0, filter: {} });
   const p = jobRun.progress;
-  const active = !["COMPLETED", "FAILURE", "TERMINATED", "CANCELED"].includes(jobRun.status);
+  const active = jobRun.active;
   const [rate, eta] = active ? rateAndEta(p) : ["–", "–"];
   show(
     h("h1", {}, "JobRun ", h("code", { text: jobRun.id })),
-    h("div", { class: "actions" },
+    h(
+      "div",
+      { class: "actions" },
       active ? action("Terminate", () => post(`/jobs/${jobRun.job_id}/runs/${jobRun.id}/terminate`)) : null,
-      p.failed > 0 ? action("Rerun failed Runs", async () => {
-        const made = await post(`/job-runs/${jobRun.id}/rerun`, { runs: "failed" });
-        location.hash = `#/job-runs/${made.jobRunId}`;
-      }) : null,
+      p.failed > 0
+        ? action("Rerun failed Runs", async () => {
+            const made = await post(`/job-runs/${jobRun.id}/rerun`, { runs: "failed" });
+            location.hash = `#/job-runs/${made.jobRunId}`;
+          })
+        : null,
       action("Rerun selected Runs", async () => {
         const runs = [...document.querySelectorAll("#runs input[type=checkbox]:checked")].map((c) => c.value);
         if (!runs.length) throw new Error("select Runs to rerun first");
         const made = await post(`/job-runs/${jobRun.id}/rerun`, { runs });
         location.hash = `#/job-runs/${made.jobRunId}`;
       }),
-      h("a", { href: jobRun.results_url, download: "" }, "Download results (JSONL)")),
-    facts([["Job", h("a", { href: `#/jobs/${encodeURIComponent(jobRun.job_id)}`, text: jobRun.job_id })],
-      ["Status", status(jobRun.status)], ["Type", jobRun.type],
+      h("a", { href: jobRun.results_url, download: "" }, "Download results (JSONL)"),
+    ),
+    facts([
+      ["Job", h("a", { href: `#/jobs/${encodeURIComponent(jobRun.job_id)}`, text: jobRun.job_id })],
+      ["Status", status(jobRun.status)],
+      ["Type", jobRun.type],
       ["Scheduled for", jobRun.scheduled_time ? when(jobRun.scheduled_time) : null],
-      ["Reason", jobRun.reason && jobRun.reason.message], ["Error", jobRun.error && jobRun.error.message],
+      ["Reason", jobRun.reason?.message],
+      ["Error", jobRun.error?.message],
       ["Waiting for", waitingText(p.waitingFor)],
-      ["Rerun of", jobRun.rerunOf ? h("span", {},
-        h("a", { href: `#/job-runs/${jobRun.rerunOf.jobRunId}`, text: jobRun.rerunOf.jobRunId }),
-        ` (${jobRun.rerunOf.runIds.length} Run(s))`) : null],
-      ["Started", when(jobRun.start_time)], ["Ended", when(jobRun.end_time)],
+      [
+        "Rerun of",
+        jobRun.rerunOf
+          ? h(
+              "span",
+              {},
+              h("a", { href: `#/job-runs/${jobRun.rerunOf.jobRunId}`, text: jobRun.rerunOf.jobRunId }),
+              ` (${jobRun.rerunOf.runIds.length} Run(s))`,
+            )
+          : null,
+      ],
+      ["Started", when(jobRun.start_time)],
+      ["Ended", when(jobRun.end_time)],
       ["Progress", progressBar(p)],
-      ["Counts", h("span", { id: "counts", text: `${p.pending} pending, ${p.running} running, ` +
-        `${p.succeeded} succeeded, ${p.failed} failed, ${p.terminated} terminated (of ${p.payloads})` })],
-      ["Rate", rate], ["ETA", eta]]),
+      [
+        "Counts",
+        h("span", {
+          id: "counts",
+          text:
+            `${p.pending} pending, ${p.running} running, ` +
+            `${p.succeeded} succeeded, ${p.failed} failed, ${p.terminated} terminated (of ${p.payloads})`,
+        }),
+      ],
+      ["Rate", rate],
+      ["ETA", eta],
+    ]),
     h("h2", { text: "Runs" }),
     runFilters(),
-    h("div", { id: "runs" }, h("p", { class: "muted", text: "Loading Runs…" })));
+    h("div", { id: "runs" }, h("p", { class: "muted", text: "Loading Runs…" })),
+  );
   await loadRuns();
-  if (active) poll(async () => { if (state.route === "jobrun") await refreshQuietly(() => jobRunPage(jobRunId)); });
+  if (active)
+    poll(async () => {
+      if (state.route === "jobrun") await refreshQuietly(() => jobRunPage(jobRunId));
+    });
 }
 
 function runFilters() {
   const f = runsView.filter;
-  const statusSelect = h("select", { id: "filter-status" },
+  const statusSelect = h(
+    "select",
+    { id: "filter-status" },
     ["", "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"].map((s) =>
-      h("option", { value: s, selected: (f.status || "") === s, text: s || "any" })));
-  const field = (id, label, value) => [h("label", { for: id, text: label }),
-    h("input", { id, type: "search", value: value || "", size: 14, class: "filter" })];
-  return h("form", {
-    class: "filters", role: "search", "aria-label": "Filter Runs",
-    onsubmit: (event) => {
-      event.preventDefault();
-      runsView.filter = {
-        status: statusSelect.value || null,
-        api: document.getElementById("filter-api").value.trim() || null,
-        errorCode: document.getElementById("filter-error").value.trim() || null,
-        search: document.getElementById("filter-search").value.trim() || null,
-      };
-      runsView.cursors = [null]; runsView.page = 0;
-      loadRuns();
+      h("option", { value: s, selected: (f.status || "") === s, text: s || "any" }),
+    ),
+  );
+  const field = (id, label, value) => [
+    h("label", { for: id, text: label }),
+    h("input", { id, type: "search", value: value || "", size: 14, class: "filter" }),
+  ];
+  return h(
+    "form",
+    {
+      class: "filters",
+      role: "search",
+      "aria-label": "Filter Runs",
+      onsubmit: (event) => {
+        event.preventDefault();
+        runsView.filter = {
+          status: statusSelect.value || null,
+          api: document.getElementById("filter-api").value.trim() || null,
+          errorCode: document.getElementById("filter-error").value.trim() || null,
+          search: document.getElementById("filter-search").value.trim() || null,
+        };
+        runsView.cursors = [null];
+        runsView.page = 0;
+        loadRuns();
+      },
     },
-  }, h("label", { for: "filter-status", text: "Status" }), statusSelect,
-  field("filter-api", "API", f.api), field("filter-error", "Error code", f.errorCode),
-  field("filter-search", "Parameters contain", f.search), h("button", { type: "submit" }, "Filter"));
+    h("label", { for: "filter-status", text: "Status" }),
+    statusSelect,
+    field("filter-api", "API", f.api),
+    field("filter-error", "Error code", f.errorCode),
+    field("filter-search", "Parameters contain", f.search),
+    h("button", { type: "submit" }, "Filter"),
+  );
 }
 
 async function loadRuns() {
@@ -92,26 +159,60 @@ async function loadRuns() {
   if (cursor) params.set("cursor", cursor);
   const page = await api(`/job-runs/${runsView.jobRunId}/runs?${params}`);
   runsView.cursors[runsView.page + 1] = page.nextCursor;
-  const rows = page.runs.map((run) => h("tr", {},
-    h("td", {}, h("input", { type: "checkbox", value: run.id, "aria-label": `Select ${run.id}` })),
-    h("td", {}, h("a", { href: `#/job-runs/${runsView.jobRunId}/runs/${run.id}`, text: run.id })),
-    h("td", { text: run.api }), h("td", {}, status(run.status),
-      run.waitingFor ? h("div", { class: "muted", text: `waiting: ${run.waitingFor.reason}` }) : null),
-    h("td", { class: "num", text: run.attempts }),
-    h("td", {}, h("code", { text: JSON.stringify(run.parameters) })),
-    h("td", { text: run.error ? `${run.error.code}: ${run.error.message}` : (run.resultPreview || "") })));
+  const rows = page.runs.map((run) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, h("input", { type: "checkbox", value: run.id, "aria-label": `Select ${run.id}` })),
+      h("td", {}, h("a", { href: `#/job-runs/${runsView.jobRunId}/runs/${run.id}`, text: run.id })),
+      h("td", { text: run.api }),
+      h(
+        "td",
+        {},
+        status(run.status),
+        run.waitingFor ? h("div", { class: "muted", text: `waiting: ${run.waitingFor.reason}` }) : null,
+      ),
+      h("td", { class: "num", text: run.attempts }),
+      h("td", {}, h("code", { text: JSON.stringify(run.parameters) })),
+      h("td", { text: run.error ? `${run.error.code}: ${run.error.message}` : run.resultPreview || "" }),
+    ),
+  );
   const first = runsView.page * PAGE_SIZE + 1;
   const where = page.runs.length ? `Runs ${first}–${first + page.runs.length - 1}` : "No Runs match.";
   const target = document.getElementById("runs");
   if (!target) return;
   target.replaceChildren(
     table(["Select", "Run", "API", "Status", "Attempts#", "Parameters", "Result or error"], rows, where),
-    h("nav", { class: "actions", "aria-label": "Runs pages" },
-      h("button", { type: "button", disabled: runsView.page === 0,
-        onclick: () => { runsView.page -= 1; loadRuns(); } }, "Previous page"),
+    h(
+      "nav",
+      { class: "actions", "aria-label": "Runs pages" },
+      h(
+        "button",
+        {
+          type: "button",
+          disabled: runsView.page === 0,
+          onclick: () => {
+            runsView.page -= 1;
+            loadRuns();
+          },
+        },
+        "Previous page",
+      ),
       h("span", { class: "muted", text: `Page ${runsView.page + 1}` }),
-      h("button", { type: "button", disabled: !page.nextCursor,
-        onclick: () => { runsView.page += 1; loadRuns(); } }, "Next page")));
+      h(
+        "button",
+        {
+          type: "button",
+          disabled: !page.nextCursor,
+          onclick: () => {
+            runsView.page += 1;
+            loadRuns();
+          },
+        },
+        "Next page",
+      ),
+    ),
+  );
 }
 
 export async function runPage(jobRunId, runId) {
@@ -123,38 +224,68 @@ export async function runPage(jobRunId, runId) {
     const trace = samePath(a.traceUrl);
     const log = samePath(a.logUrl);
     const viewer = trace ? `/trace/index.html?trace=${encodeURIComponent(location.origin + trace)}` : null;
-    return h("tr", {},
-      h("td", { class: "num", text: a.number }), h("td", {}, status(a.outcome)),
+    return h(
+      "tr",
+      {},
+      h("td", { class: "num", text: a.number }),
+      h("td", {}, status(a.outcome)),
       h("td", { text: a.error ? `${a.error.code} (${a.error.category}): ${a.error.message}` : "" }),
-      h("td", { text: when(a.startedAt) }), h("td", { class: "num", text: duration(a.durationMs) }),
-      h("td", {}, h("div", { class: "actions" },
-        log ? h("button", {
-          type: "button", "aria-label": `View log of attempt ${a.number}`,
-          onclick: async () => {
-            const text = await (await request(log)).text();
-            logView.replaceChildren(h("h2", { text: `Log of attempt ${a.number}` }),
-              h("pre", { tabindex: "0", text: text || "(empty)" }));
-            logView.querySelector("pre").focus();
-          },
-        }, "View log") : null,
-        log ? h("a", { href: log, download: "" }, "Download log") : null,
-        viewer ? h("a", { href: viewer, target: "_blank", rel: "noopener" }, "Open trace") : null,
-        trace ? h("a", { href: trace, download: "" }, "Download trace") : null)));
+      h("td", { text: when(a.startedAt) }),
+      h("td", { class: "num", text: duration(a.durationMs) }),
+      h(
+        "td",
+        {},
+        h(
+          "div",
+          { class: "actions" },
+          log
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  "aria-label": `View log of attempt ${a.number}`,
+                  onclick: async () => {
+                    const text = await (await request(log)).text();
+                    logView.replaceChildren(
+                      h("h2", { text: `Log of attempt ${a.number}` }),
+                      h("pre", { tabindex: "0", text: text || "(empty)" }),
+                    );
+                    logView.querySelector("pre").focus();
+                  },
+                },
+                "View log",
+              )
+            : null,
+          log ? h("a", { href: log, download: "" }, "Download log") : null,
+          viewer ? h("a", { href: viewer, target: "_blank", rel: "noopener" }, "Open trace") : null,
+          trace ? h("a", { href: trace, download: "" }, "Download trace") : null,
+        ),
+      ),
+    );
   });
   show(
     h("h1", {}, "Run ", h("code", { text: run.id })),
-    facts([["JobRun", h("a", { href: `#/job-runs/${jobRunId}`, text: jobRunId })],
-      ["API", run.api], ["Status", status(run.status)], ["Attempts", String(run.attempts)],
-      ["Reason", run.reason && run.reason.message], ["Waiting for", waitingText(run.waitingFor)],
+    facts([
+      ["JobRun", h("a", { href: `#/job-runs/${jobRunId}`, text: jobRunId })],
+      ["API", run.api],
+      ["Status", status(run.status)],
+      ["Attempts", String(run.attempts)],
+      ["Reason", run.reason?.message],
+      ["Waiting for", waitingText(run.waitingFor)],
       ["Extended from", run.extendedFrom],
-      ["Started", when(run.startedAt)], ["Ended", when(run.endedAt)]]),
-    h("h2", { text: "Parameters" }), h("pre", { text: JSON.stringify(run.parameters, null, 2) }),
+      ["Started", when(run.startedAt)],
+      ["Ended", when(run.endedAt)],
+    ]),
+    h("h2", { text: "Parameters" }),
+    h("pre", { text: JSON.stringify(run.parameters, null, 2) }),
     run.attributes ? h("h2", { text: "Attributes" }) : null,
     run.attributes ? facts(Object.entries(run.attributes).map(([k, v]) => [k, String(v)])) : null,
     h("h2", { text: run.error ? "Error" : "Result" }),
     h("pre", { text: JSON.stringify(run.error || run.result, null, 2) ?? "null" }),
     h("h2", { text: "Attempts" }),
-    detail.attempts.length ? table(["#", "Outcome", "Error", "Started", "Duration#", "Trace and log"], attempts)
+    detail.attempts.length
+      ? table(["#", "Outcome", "Error", "Started", "Duration#", "Trace and log"], attempts)
       : h("p", { class: "muted", text: "No attempt has ended yet." }),
-    logView);
+    logView,
+  );
 }

@@ -21,14 +21,21 @@ export function h(tag, attrs, ...children) {
 }
 
 export class ApiFailure extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 
 export async function request(url, options = {}) {
   const response = await fetch(url, { credentials: "same-origin", ...options });
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
-    try { message = (await response.json()).message || message; } catch (_) { /* not JSON */ }
+    try {
+      message = (await response.json()).message || message;
+    } catch (_) {
+      /* not JSON */
+    }
     throw new ApiFailure(response.status, message);
   }
   return response.status === 204 ? null : response;
@@ -51,7 +58,11 @@ export function post(path, body) {
 export function when(iso) {
   if (!iso) return "–";
   const date = new Date(iso);
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z").replace(/Z$/, " UTC");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/Z$/, " UTC");
 }
 
 export function duration(ms) {
@@ -71,11 +82,16 @@ export function progressBar(p) {
   const total = Math.max(p.payloads, 1);
   const part = (name, count) =>
     count > 0 ? h("span", { class: name, style: `width:${(100 * count) / total}%` }) : null;
-  const label = `${p.succeeded} succeeded, ${p.failed} failed, ${p.running} running, ` +
-    `${p.pending} pending of ${p.payloads}`;
-  return h("div", { class: "bar", role: "img", "aria-label": label, title: label },
-    part("succeeded", p.succeeded), part("failed", p.failed),
-    part("running", p.running), part("terminated", p.terminated));
+  const label =
+    `${p.succeeded} succeeded, ${p.failed} failed, ${p.running} running, ` + `${p.pending} pending of ${p.payloads}`;
+  return h(
+    "div",
+    { class: "bar", role: "img", "aria-label": label, title: label },
+    part("succeeded", p.succeeded),
+    part("failed", p.failed),
+    part("running", p.running),
+    part("terminated", p.terminated),
+  );
 }
 
 export function counts(p) {
@@ -88,9 +104,13 @@ export function waitingText(w) {
 }
 
 export function facts(entries) {
-  return h("dl", { class: "facts" },
-    entries.filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v)]));
+  return h(
+    "dl",
+    { class: "facts" },
+    entries
+      .filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => [h("dt", { text: k }), h("dd", {}, v)]),
+  );
 }
 
 export function origin(o) {
@@ -103,16 +123,25 @@ export function origin(o) {
 }
 
 export function action(label, run, extra = {}) {
-  return h("button", {
-    type: "button", ...extra,
-    onclick: async (event) => {
-      const button = event.currentTarget;
-      button.disabled = true;
-      try { await run(); } catch (error) { notify(error.message, true); }
-      button.disabled = false;
-      state.render();
+  return h(
+    "button",
+    {
+      type: "button",
+      ...extra,
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        try {
+          await run();
+        } catch (error) {
+          notify(error.message, true);
+        }
+        button.disabled = false;
+        state.render();
+      },
     },
-  }, label);
+    label,
+  );
 }
 
 export function notify(text, bad) {
@@ -128,22 +157,34 @@ export function samePath(url) {
   try {
     const parsed = new URL(url, location.href);
     return parsed.protocol.startsWith("http") ? parsed.pathname : null;
-  } catch (_) { return null; }
+  } catch (_) {
+    return null;
+  }
 }
 
 export function table(headers, rows, caption) {
-  return h("table", {},
+  return h(
+    "table",
+    {},
     caption ? h("caption", { class: "muted", text: caption, style: "text-align:left" }) : null,
-    h("thead", {}, h("tr", {}, headers.map((t) =>
-      h("th", { scope: "col", class: t.endsWith("#") ? "num" : null, text: t.replace(/#$/, "") })))),
-    h("tbody", {}, rows));
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        headers.map((t) => h("th", { scope: "col", class: t.endsWith("#") ? "num" : null, text: t.replace(/#$/, "") })),
+      ),
+    ),
+    h("tbody", {}, rows),
+  );
 }
 
 export function show(...nodes) {
   const main = document.getElementById("main");
   const notice = document.getElementById("notice");
   main.replaceChildren(...nodes.filter((node) => node != null));
-  if (notice && notice.classList.contains("error")) main.prepend(notice);
+  if (notice?.classList.contains("error")) main.prepend(notice);
 }
 
 let drawing = Promise.resolve();
@@ -160,11 +201,19 @@ export function poll(refresh) {
   // Only while the page it was armed on is the one asked for (its location).
   clearTimeout(state.timer);
   const where = location.hash;
-  state.timer = setTimeout(() => serially(async () => {
-    if (location.hash !== where) return;
-    try { await refresh(); } catch (_) { /* shown on the next full render */ }
-    if (location.hash === where) poll(refresh);
-  }), POLL_MS);
+  state.timer = setTimeout(
+    () =>
+      serially(async () => {
+        if (location.hash !== where) return;
+        try {
+          await refresh();
+        } catch (_) {
+          /* shown on the next full render */
+        }
+        if (location.hash === where) poll(refresh);
+      }),
+    POLL_MS,
+  );
 }
 
 // ------------------------------------------------------------------ redraws
@@ -172,8 +221,7 @@ export function editing() {
   // Something typed, chosen or shown on request would be lost by a redraw: skip it until done.
   const active = document.activeElement;
   if (active && ["INPUT", "SELECT"].includes(active.tagName)) return true;
-  const typed = [...document.querySelectorAll("main input:not([type=checkbox]):not(.filter)")]
-    .some((i) => i.value);
+  const typed = [...document.querySelectorAll("main input:not([type=checkbox]):not(.filter)")].some((i) => i.value);
   const ticked = document.querySelector("main input[type=checkbox]:checked");
   const shown = document.querySelector("#backfill-result *, #log *");
   return typed || Boolean(ticked) || Boolean(shown);
@@ -182,7 +230,10 @@ export function editing() {
 export async function refreshQuietly(page) {
   // A poll redraws the page in place; focus and the Runs page the user is on are kept.
   if (editing()) return;
-  const focused = document.activeElement && document.activeElement.id;
+  const focused = document.activeElement?.id;
   await page();
-  if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
+  if (focused) {
+    const again = document.getElementById(focused);
+    if (again) again.focus();
+  }
 }

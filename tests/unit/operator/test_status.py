@@ -135,7 +135,7 @@ def test_a_completed_jobrun_with_failed_runs_is_ready_and_says_how_many_failed()
     job_run.pending.clear()
     ready = job_run_status(job_run, None)["conditions"][0]
     assert (ready["type"], ready["status"]) == ("Ready", "True")
-    assert ready["message"] == "COMPLETED: 6000 succeeded, 10 failed, 6010 of 10000 Runs finished"
+    assert ready["message"] == "COMPLETED: 6000 succeeded, 10 failed of 10000"
 
 
 def test_an_invalid_job_is_stalled_so_kstatus_reports_it_failed() -> None:

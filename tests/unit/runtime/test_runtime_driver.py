@@ -206,6 +206,8 @@ def test_a_direct_run_survives_a_restart_and_its_one_off_job_goes_when_it_ends(
         assert line["apiInfo"]["parameters"] == {"n": 1}
         assert again.query.job(job_run.job_id) is None
         assert again.store.direct_jobs.all() == {}
+        assert again.definition(job_run.job_id) is None, "a direct Run's definition is kept"
+        assert again.definition("books") is not None
         again.close()
         third = runtime(tmp_path, clock, {"books": BOOKS})  # nothing left to resume
         assert third.query.job_ids() == ["books"]

@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from controller.engine import NotFoundError
-from controller.operator.control import ResourceControl
+from controller.operator.control import ResourceCatalog
 from controller.operator.definitions import ResourceDefinitions
 from controller.operator.mirror import Mirror
 from controller.operator.operator import Operator
-from controller.runtime import Runtime, RuntimeSettings
+from controller.runtime import Commands, Runtime, RuntimeSettings
 from controller.server import create_app
 from controller.store import open_store
 from tests.support.clock import MINUTE, FakeClock
@@ -108,7 +108,9 @@ def test_a_jobrun_resource_for_a_paused_job_is_canceled_everywhere_alike(tmp_pat
         assert problem == "job 'books' is paused; resume it before triggering it"
         status = cluster.custom.status_of("jobruns", "books-now")
         assert (status["status"], status["reason"]["type"]) == ("CANCELED", "user-request")
-        app = create_app(ResourceControl(operator), api_key=None, metrics=lambda: b"")
+        app = create_app(
+            Commands(operator.runtime, ResourceCatalog(operator)), api_key=None, metrics=lambda: b""
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             identity = operator.query.identity
