@@ -6,11 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import WORKER_MODES
 from . import api_serving, delivery_options, store_options
+
+if TYPE_CHECKING:
+    from ..operator.settings import OperatorSettings
 
 
 def register(commands: Any) -> None:
@@ -178,19 +182,63 @@ def run_operator(args: argparse.Namespace) -> int:
         print("jobctl operator: --pool-min is above --pool-max; lower it", file=sys.stderr)
         return 2
     try:
-        delivery = {
-            "store": store_options.store_location(args),
-            "delivery": delivery_options.delivery_settings(args),
-            **delivery_options.results_settings(args),
-        }
+        settings = operator_settings(args)
     except ValueError as exc:
         print(f"jobctl operator: {exc}", file=sys.stderr)
         return 2
-    if warning := store_options.unshared_files(delivery["store"], args):
+    if warning := store_options.unshared_files(settings.store_location, args):
         print(f"jobctl operator: {warning}", file=sys.stderr)
     from ..operator.main import run_operator as run  # noqa: PLC0415  (deliberately lazy)
 
     def serve_api(runtime: Any, control: Any, checks: Any) -> Any:
         return api_serving.start_api(args, runtime, control, checks=checks)
 
-    return run(args, delivery, serve_api)
+    return run(settings, serve_api)
+
+
+def operator_settings(args: argparse.Namespace) -> OperatorSettings:
+    """The typed settings, from the options (the only place that reads them); raises
+    ``ValueError`` saying which option is wrong."""
+    from ..engine import Identity  # noqa: PLC0415  (the operator's weight, when it runs)
+    from ..launch.pods import PodSettings, PoolSettings  # noqa: PLC0415
+    from ..operator.settings import OperatorSettings  # noqa: PLC0415
+
+    pool = PoolSettings(
+        minimum=args.pool_min,
+        maximum=args.pool_max,
+        idle_timeout_s=args.pool_idle_timeout,
+        attempts_per_pod=args.pool_attempts_per_pod,
+    )
+    if args.pool_resources is not None:
+        pool = replace(pool, resources=args.pool_resources)
+    pods = PodSettings(
+        namespace=args.namespace,
+        callback_url=args.callback_url,
+        image=args.worker_image,
+        image_pull_policy=args.worker_image_pull_policy,
+        image_pull_secrets=tuple(args.worker_image_pull_secret),
+        project=args.project,
+        env=tuple(args.worker_env),
+        mode=args.worker_mode,
+        pool=pool,
+    )
+    if args.worker_resources is not None:
+        pods = replace(pods, resources=args.worker_resources)
+    return OperatorSettings(
+        state=args.state,
+        store=store_options.store_location(args),
+        max_workers=args.max_workers,
+        identity=Identity.named(args.workspace_id, args.namespace, args.project_id),
+        delivery=delivery_options.delivery_settings(args),
+        **delivery_options.results_settings(args),
+        namespace=args.namespace,
+        pods=pods,
+        kubeconfig=args.kubeconfig,
+        callback_listen=args.callback_listen,
+        liveness=args.liveness,
+        peering=args.peering,
+        scan_cluster=args.scan_cluster,
+        sync_dir=args.sync_dir,
+        sync_root=args.sync_root,
+        verbose=args.verbose,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -13,19 +12,15 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
 import kopf
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from ..engine import Identity
 from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher
-from ..launch.pods import PodSettings, PoolSettings
 from ..launch.pool import load_or_create_key
-from ..runtime import Commands, Runtime, RuntimeSettings, freeze_start_up
+from ..runtime import Commands, Runtime, freeze_start_up
 from ..runtime.standby import keep_lead, wait_for_lead
 from ..server import ApiServer, Control, parse_listen
 from ..store import open_store
@@ -38,6 +33,7 @@ from .liveness import WatcherMonitor
 from .mirror import Mirror
 from .operator import Operator
 from .repo_sync import RepoSync
+from .settings import OperatorSettings
 
 SHUTDOWN_S = 10
 """How long a stopping operator lets kopf and the controller finish before cancelling them."""
@@ -65,15 +61,14 @@ ServeApi = Callable[[Runtime, Control, Callable[[], dict[str, bool]]], ApiServer
 checks; raises ``ValueError`` saying what is wrong."""
 
 
-def run_operator(args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi) -> int:
-    """``delivery``: the delivery and results-file fields of ``RuntimeSettings``; both it and
-    ``serve_api`` come from the CLI, which owns the options."""
+def run_operator(settings: OperatorSettings, serve_api: ServeApi) -> int:
+    """Both come from the command line, which owns the options."""
     try:
-        code = asyncio.run(_main(args, delivery, serve_api))
+        code = asyncio.run(_main(settings, serve_api))
     except ApiException as exc:
-        if _namespace_missing(exc, args.namespace):
+        if _namespace_missing(exc, settings.namespace):
             print(
-                f"jobctl operator: namespace {args.namespace!r} does not exist; create it "
+                f"jobctl operator: namespace {settings.namespace!r} does not exist; create it "
                 "(kubectl create namespace ...) or pass the one to watch with --namespace",
                 file=sys.stderr,
             )
@@ -103,46 +98,19 @@ def _namespace_missing(exc: ApiException, namespace: str) -> bool:
 
 
 def _build(
-    args: argparse.Namespace, api: client.ApiClient, delivery: dict[str, Any]
+    settings: OperatorSettings, api: client.ApiClient
 ) -> tuple[Operator, KubeLauncher, Leadership]:
     """The runtime with Kubernetes edges: Pods for attempts, resources for definitions. The
     mirror is made first: the launcher asks it whose Pods it makes, the operator fills it."""
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
-    settings = RuntimeSettings(
-        state=args.state,
-        max_workers=args.max_workers,
-        identity=Identity.named(args.workspace_id, args.namespace, args.project_id),
-        **delivery,
-    )
-    pool = PoolSettings(
-        minimum=args.pool_min,
-        maximum=args.pool_max,
-        idle_timeout_s=args.pool_idle_timeout,
-        attempts_per_pod=args.pool_attempts_per_pod,
-    )
-    if args.pool_resources is not None:
-        pool = replace(pool, resources=args.pool_resources)
-    pods = PodSettings(
-        namespace=args.namespace,
-        callback_url=args.callback_url,
-        image=args.worker_image,
-        image_pull_policy=args.worker_image_pull_policy,
-        image_pull_secrets=tuple(args.worker_image_pull_secret),
-        project=args.project,
-        env=tuple(args.worker_env),
-        mode=args.worker_mode,
-        pool=pool,
-    )
-    if args.worker_resources is not None:
-        pods = replace(pods, resources=args.worker_resources)
     mirror = Mirror()
     launcher = KubeLauncher(
         core,
-        pods,
-        capacity=args.max_workers,
+        settings.pods,
+        capacity=settings.max_workers,
         owner_of=mirror.owner_of,
         worker_of=mirror.worker_of,
-        pool_key_material=load_or_create_key(args.state / "worker-pool.key"),
+        pool_key_material=load_or_create_key(settings.state / "worker-pool.key"),
     )
     definitions = ResourceDefinitions(mirror)
     store = open_store(settings.store_location)
@@ -155,7 +123,7 @@ def _build(
         definitions=definitions,
         core=core,
         custom=custom,
-        namespace=args.namespace,
+        namespace=settings.namespace,
     )
     return operator, launcher, lead
 
@@ -184,27 +152,26 @@ def _liveness(engine_task: asyncio.Task[None], watches: _Watches) -> Callable[[]
     return alive
 
 
-async def _main(
-    args: argparse.Namespace, delivery: dict[str, Any], serve_api: ServeApi
-) -> int | None:
+async def _main(settings: OperatorSettings, serve_api: ServeApi) -> int | None:
     """The exit code; None when kopf ended because the CRDs went away: the process then starts
     again in place (same PID, so no container restart), and the start waits for them. Its Lease
     is released first, and its Pods and their attempts are taken back by the next start."""
     # INFO at most: at DEBUG kopf prints whole resources (inline secrets of Job specs) and the
     # kubernetes client whole responses (Secrets).
-    kopf.configure(quiet=not args.verbose, log_format=kopf.LogFormat.PLAIN)
+    kopf.configure(quiet=not settings.verbose, log_format=kopf.LogFormat.PLAIN)
     for chatty in ("kubernetes", "urllib3"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    api, _namespace = api_client(args.kubeconfig)
-    operator, launcher, lead = _build(args, api, delivery)
+    api, _namespace = api_client(settings.kubeconfig)
+    operator, launcher, lead = _build(settings, api)
     runtime = operator.runtime
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     lease = None
-    if args.peering != "off":
-        lease = Lease(client.CoordinationV1Api(api), args.namespace, f"jobctl-{args.peering}")
+    if not settings.standalone:
+        coordination = client.CoordinationV1Api(api)
+        lease = Lease(coordination, settings.namespace, f"jobctl-{settings.peering}")
         if not await lease.acquire(runtime.say, stop):
             await launcher.close()
             runtime.close()
@@ -214,7 +181,7 @@ async def _main(
         runtime.close()
         return 0
     # Only the active replica listens: replicas may share an address (a Service, one host).
-    launcher.serve_callback(*parse_listen(args.callback_listen))
+    launcher.serve_callback(*parse_listen(settings.callback_listen))
     watches = _Watches()
 
     def checks() -> dict[str, bool]:
@@ -232,11 +199,11 @@ async def _main(
     runtime.start()
     freeze_start_up()
     await operator.sync()
-    print(f"operator: namespace {args.namespace}, callback {launcher.callback_url}", flush=True)
-    if args.peering != "off":
-        await _ensure_peering(operator.custom, args.namespace, args.peering)
+    print(f"operator: namespace {settings.namespace}, callback {launcher.callback_url}", flush=True)
+    if not settings.standalone:
+        await _ensure_peering(operator.custom, settings.namespace, settings.peering)
     kopf_ended = await _run_until_stopped(
-        args,
+        settings,
         api,
         operator,
         launcher,
@@ -252,7 +219,7 @@ async def _main(
 
 
 async def _run_until_stopped(
-    args: argparse.Namespace,
+    settings: OperatorSettings,
     api: client.ApiClient,
     operator: Operator,
     launcher: KubeLauncher,
@@ -277,12 +244,12 @@ async def _run_until_stopped(
 
     engine_task.add_done_callback(engine_ended)
     sync = None
-    if args.sync_dir is not None:
+    if settings.sync_dir is not None:
         sync = RepoSync(
-            args.sync_dir,
-            watch_root=args.sync_root,
+            settings.sync_dir,
+            watch_root=settings.sync_root,
             custom=operator.custom,
-            namespace=args.namespace,
+            namespace=settings.namespace,
             say=runtime.say,
             file_problems=operator.file_problems,
         )
@@ -292,17 +259,17 @@ async def _run_until_stopped(
         api,
         probe=_liveness(engine_task, watches),
         code_changed=sync.request if sync else lambda: None,
-        scan_cluster=args.scan_cluster,
+        scan_cluster=settings.scan_cluster,
     )
-    standalone = args.peering == "off"
+    liveness = settings.liveness
     kopf_task = asyncio.create_task(
         kopf.operator(
             registry=registry,
-            namespaces=[args.namespace],
-            standalone=standalone,
-            peering_name=None if standalone else args.peering,
+            namespaces=[settings.namespace],
+            standalone=settings.standalone,
+            peering_name=None if settings.standalone else settings.peering,
             priority=random.randint(1, 1_000_000),
-            liveness_endpoint=f"http://{args.liveness}/healthz" if args.liveness else None,
+            liveness_endpoint=f"http://{liveness}/healthz" if liveness else None,
             stop_flag=stop,
         )
     )

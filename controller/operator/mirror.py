@@ -85,6 +85,26 @@ class Mirror:
             for job_run_id in [i for i, r in self.job_runs.items() if r.job_id == name]:
                 del self.job_runs[job_run_id]
 
+    def definition_read(self, key: Key, body: dict[str, Any], secrets: frozenset[str]) -> None:
+        self.definitions[key] = DefinitionRecord(body, secrets)
+
+    def spec_invalid(self, key: Key, problem: str) -> None:
+        self.spec_problems[key] = problem
+
+    def spec_valid(self, key: Key) -> None:
+        self.spec_problems.pop(key, None)
+
+    def file_problems_changed(self, problems: dict[str, str]) -> list[str]:
+        """The repo sync's verdict on every job file replaces the last one; the Jobs whose
+        problem changed (appeared, went or is another), sorted."""
+        changed = sorted(
+            job_id
+            for job_id in set(self.file_problems) | set(problems)
+            if self.file_problems.get(job_id) != problems.get(job_id)
+        )
+        self.file_problems = dict(problems)
+        return changed
+
     def invalid(self) -> int:
         """Job and AuthSession resources or files that cannot be used now."""
         return len(set(self.spec_problems) | {("jobs", j) for j in self.file_problems})

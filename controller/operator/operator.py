@@ -3,15 +3,16 @@
 It is the runtime with other edges: Job definitions come from ``Job`` resources (kopf handlers
 parse them and hand them to the runtime), attempts run as Pods (``KubeLauncher``), and after
 every saved pass the JobRuns and Jobs it touched are projected onto their resources' status, one
-write per object per pass (``StatusWriter``). The engine's state stays in its SQLite store (a
-PersistentVolume in a cluster), so a restarted operator resumes where it was; scheduled JobRuns
+write per object per pass (``StatusWriter``). The engine's state stays in its store (SQLite on a
+PersistentVolume, or PostgreSQL), so a restarted operator resumes where it was; scheduled JobRuns
 have deterministic names, so a tick is never run twice even if the operator dies between saving
 a JobRun and creating its resource (the resource is created on restart).
 
-Where a JobRun's status is written to its resource: ``observe_changes`` (every saved pass) ->
-``_mark_job_run`` -> ``StatusWriter.mark`` with ``status.job_run_status``; a Job's likewise
-through ``_mark_job`` and ``status.job_status``. What the operator remembers of each object is
-in ``Mirror`` (one record per object, removed when the object goes).
+Where a JobRun's status is written to its resource: ``Projection.observe_changes`` (every saved
+pass, ``projection.py``) -> ``mark_job_run`` -> ``StatusWriter.mark`` with
+``status.job_run_status``; a Job's likewise through ``mark_job`` and ``status.job_status``. What
+the operator remembers of each object is in ``Mirror`` (one record per object, removed when the
+object goes). This class handles what kopf reports: resources changed, created, deleted.
 
 Names: a Job resource's name is its Job ID; JobRuns are named as ``bodies`` says.
 """
@@ -25,7 +26,7 @@ from typing import Any
 from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.rest import ApiException
 
-from ..engine import AttemptEvent, Changes, EngineError, JobRun, NotFoundError, direct_kind
+from ..engine import EngineError, NotFoundError, direct_kind
 from ..runtime import DefinitionTarget, Runtime
 from ..spec import (
     AuthSessionDefinition,
@@ -35,14 +36,15 @@ from ..spec import (
     parse_resource_spec,
 )
 from ..vocabulary import CREATED_BY_LABEL, GROUP, VERSION, WarningReason
-from .bodies import engine_id, job_run_body
+from .bodies import engine_id
 from .definitions import ResourceDefinitions, suspension
 from .events import EventPoster
 from .job_objects import delete_children, patch_suspend
-from .mirror import DefinitionRecord, Key, Mirror
+from .mirror import Key, Mirror
+from .projection import Projection
 from .requests import backfill_requested, rerun_requested
 from .secrets import SecretReader
-from .status import job_run_status, job_source, job_status, kube_job_run_name, validity_status
+from .status import job_source, validity_status
 from .writer import StatusWriter
 
 CLUSTER_ONLY_KEYS = ("suspend", "suspendNote", "worker")
@@ -74,7 +76,16 @@ class Operator:
         self.secrets = SecretReader(core, namespace)
         self._tasks: set[asyncio.Task[None]] = set()
         """Writes and Events started from handlers and passes (held until they end)."""
-        runtime.observers.append(self)
+        self.projection = Projection(
+            runtime,
+            mirror=mirror,
+            writer=self.writer,
+            events=self.events,
+            custom=custom,
+            namespace=namespace,
+            spawn=self._spawn,
+        )
+        runtime.observers.append(self.projection)
 
     # ------------------------------------------------------------------ startup
     async def list_jobs(self) -> None:
@@ -97,9 +108,9 @@ class Operator:
         for job_run in self.query.job_runs():
             known = self.query.job(job_run.job_id) is not None
             if known and direct_kind(job_run.job_id) is None:
-                await self._ensure_resource(job_run)
+                await self.projection.ensure_resource(job_run)
         for job_id in self.query.job_ids():
-            self._mark_job(job_id)
+            self.projection.mark_job(job_id)
 
     async def resources_missing(self) -> bool:
         """Whether the CRD of a resource this operator serves (or its namespace) is gone."""
@@ -158,7 +169,7 @@ class Operator:
             target.set_paused(name, suspend, note)
 
         self.runtime.change_definitions(change)
-        self._mark_job(name)
+        self.projection.mark_job(name)
 
     def backfill_asked(self, name: str, body: dict[str, Any]) -> None:
         """The Job's backfill annotation appeared or changed (after ``job_changed`` made the
@@ -177,7 +188,7 @@ class Operator:
         except ResourceSpecError as exc:
             self._spec_error(("jobs", name), "Job", body, str(exc))
             return None
-        self.mirror.spec_problems.pop(("jobs", name), None)
+        self.mirror.spec_valid(("jobs", name))
         return definition
 
     async def job_deleted(self, name: str) -> None:
@@ -200,7 +211,7 @@ class Operator:
         except ResourceSpecError as exc:
             self._spec_error(key, "AuthSession", body, str(exc))
             return
-        self.mirror.spec_problems.pop(key, None)
+        self.mirror.spec_valid(key)
         self.runtime.change_definitions(lambda target: target.put_auth_session(name, session))
         status = validity_status(
             None,
@@ -217,18 +228,11 @@ class Operator:
 
     def file_problems(self, problems: dict[str, str]) -> None:
         """The repo sync's verdict on every job file: report what became invalid or valid."""
-        known = self.mirror.file_problems
-        for job_id in sorted(set(known) | set(problems)):
+        for job_id in self.mirror.file_problems_changed(problems):
             problem = problems.get(job_id)
-            if known.get(job_id) == problem:
-                continue
-            if problem is None:
-                del known[job_id]
-            else:
-                known[job_id] = problem
             if self.query.job(job_id) is None:
                 continue
-            self._mark_job(job_id)
+            self.projection.mark_job(job_id)
             if problem is not None:
                 record = self.mirror.jobs.get(job_id)
                 text = f"{problem}; the last valid version keeps running"
@@ -254,16 +258,16 @@ class Operator:
 
     async def _remember(self, key: Key, body: dict[str, Any]) -> SecretLookup:
         lookup, secrets = await self.secrets.lookup_for(body.get("spec") or {})
-        self.mirror.definitions[key] = DefinitionRecord(body, frozenset(secrets))
+        self.mirror.definition_read(key, body, frozenset(secrets))
         return lookup
 
     def _spec_error(self, key: Key, kind: str, body: dict[str, Any], problem: str) -> None:
         metadata = body["metadata"]
         text = self.runtime.redactor.redact(problem)
         self.runtime.say(f"{kind} {metadata['name']}: invalid: {text}")
-        self.mirror.spec_problems[key] = text
+        self.mirror.spec_invalid(key, text)
         if key[0] == "jobs" and self.query.job(metadata["name"]) is not None:
-            self._mark_job(metadata["name"])  # the full status says so from now on
+            self.projection.mark_job(metadata["name"])  # the full status says so from now on
         else:
             status = validity_status(
                 text,
@@ -304,7 +308,7 @@ class Operator:
             refused = job_run.status == "CANCELED"
         else:
             job_run = self.runtime.trigger(job_name, job_run_id=identifier)
-        self._mark_job_run(job_run)
+        self.projection.mark_job_run(job_run)
         return job_run.reason["message"] if refused and job_run.reason else None
 
     def terminate_requested(self, body: dict[str, Any]) -> None:
@@ -319,33 +323,7 @@ class Operator:
             self._warn("JobRun", metadata["name"], metadata.get("uid"), "TerminateFailed", text)
             return
         self.mirror.job_run_resource_seen(identifier, body)
-        self._mark_job_run(job_run)
-
-    async def _ensure_resource(self, job_run: JobRun) -> None:
-        record = self.mirror.job_run(job_run.id, job_run.job_id)
-        if record.has_resource:
-            return
-        record.has_resource = True
-        job = self.mirror.jobs.get(job_run.job_id)
-        body = job_run_body(job_run, job.uid if job else None)
-        try:
-            created = await asyncio.to_thread(
-                self.custom.create_namespaced_custom_object,
-                GROUP,
-                VERSION,
-                self.namespace,
-                "jobruns",
-                body,
-            )
-        except ApiException as exc:
-            if exc.status != 409:
-                record.has_resource = False
-                raise
-        else:
-            held = self.query.job_run(job_run.id) is not None  # not pruned meanwhile
-            if held and job_run.job_id in self.mirror.jobs:  # nor its Job deleted
-                self.mirror.job_run_resource_seen(job_run.id, created)
-        self._mark_job_run(job_run)
+        self.projection.mark_job_run(job_run)
 
     async def drain(self) -> None:
         """Wait for the resource creations and Events started so far, then write the statuses
@@ -358,74 +336,3 @@ class Operator:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    # ------------------------------------------------------------- projection
-    def observe_event(self, event: AttemptEvent, now: int) -> None:
-        return
-
-    def observe_changes(self, changes: Changes) -> None:
-        self._mark_waiting()
-        for pruned in changes.pruned_job_runs:
-            self.mirror.job_run_pruned(pruned.id)
-        for job_run in changes.new_job_runs:
-            if direct_kind(job_run.job_id) is not None:
-                continue  # a direct Run or an AuthSession operation: the API's, no resource
-            if not self.mirror.job_run(job_run.id, job_run.job_id).has_resource:
-                self._spawn(self._ensure_resource(job_run))
-        for job_run in changes.job_runs:
-            self._mark_job_run(job_run)
-            self._mark_job(job_run.job_id)
-        for job in changes.jobs:
-            self._mark_job(job.job_id)
-
-    def _mark_waiting(self) -> None:
-        """Active JobRuns whose reason to wait changed get their status written (it changes
-        with other JobRuns' passes, not only with their own)."""
-        waitings = self.query.waitings()
-        for job_run in self.query.active_job_runs():
-            record = self.mirror.job_runs.get(job_run.id)
-            waiting = waitings.get(job_run.id)
-            short = None if waiting is None else waiting.short()
-            if record is not None and record.waiting != short:
-                record.waiting = short
-                self._mark_job_run(job_run)
-
-    def _mark_job_run(self, job_run: JobRun) -> None:
-        identifier = job_run.id
-        record = self.mirror.job_runs.get(identifier)
-        if record is None:
-            return  # pruned: its resource is no longer written
-        if record.announced != job_run.status:
-            record.announced = job_run.status
-            self._spawn(self.events.job_run(job_run, record.uid, self.runtime.redactor))
-
-        def status() -> dict[str, Any] | None:
-            current, known = self.query.job_run(identifier), self.mirror.job_runs.get(identifier)
-            if current is None or known is None:
-                return None
-            results = self.query.results_object(identifier)
-            waiting = self.query.waiting(identifier)
-            short = None if waiting is None else waiting.short()
-            return job_run_status(current, results, generation=known.generation, waiting=short)
-
-        self.writer.mark("jobruns", kube_job_run_name(identifier), status)
-
-    def _mark_job(self, job_id: str) -> None:
-        def status() -> dict[str, Any] | None:
-            job, record = self.query.job(job_id), self.mirror.jobs.get(job_id)
-            if job is None or record is None:
-                return None
-            problem = self.mirror.file_problems.get(job_id)
-            written = job_status(
-                job,
-                self.query.job_runs(job_id),
-                generation=record.generation,
-                previous=record.conditions,
-                source=record.source,
-                problem=problem or self.mirror.spec_problems.get(("jobs", job_id)),
-                now=self.runtime.clock(),
-            )
-            record.conditions = written["conditions"]
-            return written
-
-        self.writer.mark("jobs", job_id, status)
