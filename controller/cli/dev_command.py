@@ -22,8 +22,8 @@ from .. import jsontext
 from ..auth.instances import FILE as INSTANCE_FILE
 from ..embedded import EmbeddedController, Settings
 from ..engine import JobRun
-from ..server.direct_models import RetryIn, RunAuthSessionIn, RunStartIn, SessionSteps
-from ..server.direct_shapes import operation_document, run_document
+from ..server.intuned.direct_models import RetryIn, RunAuthSessionIn, RunStartIn, SessionSteps
+from ..server.intuned.direct_shapes import operation_document, run_document
 from ..spec.intuned_json import ProjectSettingsError
 from . import project_options
 

@@ -47,4 +47,4 @@ class KnownDefinitions:
         for job_id, job_run_id in list(self._ended_direct.items()):
             if not outstanding([job_run_id]):
                 del self._ended_direct[job_id]
-                del self._jobs[job_id]
+                self._jobs.pop(job_id, None)  # a restart may not have defined it again

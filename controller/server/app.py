@@ -24,12 +24,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..engine import JobRun
-from .dashboard import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
-from .dashboard_routes import add_dashboard_routes
-from .direct_routes import add_auth_session_routes, add_run_routes
+from .dashboard.routes import add_dashboard_routes
+from .dashboard.sessions import DashboardSessions
+from .dashboard.site import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
 from .errors import error_response
-from .listing import DEFAULT_SORT, SortError, page, sorted_job_runs
-from .models import (
+from .extensions.listing import DEFAULT_SORT, SortError, page, sorted_job_runs
+from .extensions.operating_routes import add_operating_routes
+from .extensions.runs_routes import add_runs_routes
+from .intuned.direct_routes import add_auth_session_routes, add_run_routes
+from .intuned.models import (
     CreatedResponse,
     JobDetailsOut,
     JobOut,
@@ -43,13 +46,10 @@ from .models import (
     TriggerResponse,
     UpdatedResponse,
 )
+from .intuned.shapes import progress_object
 from .openapi import add_job_schema
-from .operating_routes import add_operating_routes
 from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from .request_bodies import BodyRules
-from .runs_routes import add_runs_routes
-from .sessions import DashboardSessions
-from .shapes import progress_object
 from .views import ApiError, Control, Views
 
 JOB_RUN_RESPONSE: dict[str, Any] = {

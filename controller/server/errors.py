@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from .shapes import error_body
+from .intuned.shapes import error_body
 
 ERROR_CODES = {
     400: "bad-request",

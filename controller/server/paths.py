@@ -8,7 +8,7 @@ from fastapi import Path, Response
 
 from .. import jsontext
 from .errors import ERROR_CODES
-from .models import ErrorOut
+from .intuned.models import ErrorOut
 
 API = "/api/v1/workspace/{workspaceId}/projects/{projectName}"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

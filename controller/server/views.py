@@ -11,7 +11,7 @@ from ..engine import BackfillTick, EngineError, InvalidDefinitionError, JobRun, 
 from ..runtime import RunChoice, RuntimeQuery
 from ..spec import JobDefinition
 from ..vocabulary import DirectKind, JobSourceKind
-from .shapes import job_details_object, job_object, job_run_object
+from .intuned.shapes import job_details_object, job_object, job_run_object
 
 
 class Control(Protocol):

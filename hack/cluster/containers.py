@@ -6,8 +6,10 @@ its command and arguments (``command`` replaces the image's entrypoint, ``args``
 environment, user and groups (``runAsUser``, ``runAsGroup``, ``fsGroup``), a read-only root
 filesystem with no writable folder but its volumes, dropped and added capabilities, no privilege
 escalation, memory and CPU limits, and its volumes: ``emptyDir`` as a folder of its own
-(``medium: Memory`` as a tmpfs of the size limit) and the projected ServiceAccount token that
-the apiserver's admission adds (``kube-api-access-*``: a token, the cluster's CA, the namespace).
+(``medium: Memory`` as a tmpfs of the size limit), a ``persistentVolumeClaim`` as a folder per
+claim that outlives the Pod (a node-local provisioner's volume), and the projected
+ServiceAccount token that the apiserver's admission adds (``kube-api-access-*``: a token, the
+cluster's CA, the namespace).
 
 Every Pod shares the node's network (the node is 127.0.0.1), so a Service's name resolves to
 127.0.0.1 (an ``/etc/hosts`` entry per name form) and works where its port is the container's
@@ -60,12 +62,14 @@ def run_command(
     *,
     env: dict[str, str],
     sandbox: Path,
+    claims: Path,
     services: list[str],
     token: ServiceAccountToken | None,
 ) -> list[str]:
     """``podman run`` for the Pod's first container. ``pod`` is the Pod as the API returns it
     (camelCase), ``env`` its container's environment resolved, ``sandbox`` a fresh folder of
-    this Pod's (its volumes live there), ``services`` the names of its namespace's Services."""
+    this Pod's (its emptyDirs live there), ``claims`` where claims' volumes live, ``services``
+    the names of its namespace's Services."""
     spec = pod["spec"]
     metadata = pod["metadata"]
     container = spec["containers"][0]
@@ -116,7 +120,8 @@ def run_command(
             ]
     for key, value in env.items():
         args += ["--env", f"{key}={value}"]
-    args += _volumes(spec, container, sandbox, owner, token)
+    volumes = Volumes(sandbox, claims / metadata["namespace"], owner, token)
+    args += volumes.mounts(spec, container)
     if container.get("workingDir"):
         args += ["--workdir", container["workingDir"]]
     if container.get("command"):
@@ -124,54 +129,55 @@ def run_command(
     return [*args, container["image"], *(container.get("args") or [])]
 
 
-def _volumes(
-    spec: dict[str, Any],
-    container: dict[str, Any],
-    sandbox: Path,
-    owner: tuple[int, int],
-    token: ServiceAccountToken | None,
-) -> list[str]:
-    volumes = {volume["name"]: volume for volume in spec.get("volumes") or []}
-    args: list[str] = []
-    for mount in container.get("volumeMounts") or []:
-        volume = volumes.get(mount["name"]) or {}
-        read_only = ",ro" if mount.get("readOnly") else ""
-        if "emptyDir" in volume:
-            args += _empty_dir(volume["emptyDir"] or {}, mount, sandbox, owner, read_only)
-        elif needs_token(volume) and token is not None:
-            folder = _token_folder(sandbox / "serviceaccount", token)
-            args += ["--mount", f"type=bind,source={folder},destination={mount['mountPath']},ro"]
-        else:
-            kinds = sorted(k for k in volume if k != "name")
-            raise UnsupportedPodError(
-                f"volume {mount['name']!r} ({', '.join(kinds) or 'undefined'}): the harness "
-                "mounts emptyDir volumes and the ServiceAccount token only"
-            )
-    return args
+@dataclass(frozen=True)
+class Volumes:
+    sandbox: Path
+    claims: Path
+    owner: tuple[int, int]
+    """Who owns a new folder (the Pod's user and ``fsGroup``), as a kubelet sets a volume's."""
+    token: ServiceAccountToken | None
+
+    def mounts(self, spec: dict[str, Any], container: dict[str, Any]) -> list[str]:
+        volumes = {volume["name"]: volume for volume in spec.get("volumes") or []}
+        args: list[str] = []
+        for mount in container.get("volumeMounts") or []:
+            volume = volumes.get(mount["name"]) or {}
+            target = f"destination={mount['mountPath']}" + (",ro" if mount.get("readOnly") else "")
+            if "emptyDir" in volume and (volume["emptyDir"] or {}).get("medium") == "Memory":
+                size = quantity_bytes(str(volume["emptyDir"].get("sizeLimit") or "64Mi"))
+                args += ["--mount", f"type=tmpfs,{target},tmpfs-size={size},tmpfs-mode=1777"]
+            elif "emptyDir" in volume:
+                folder = self._folder(self.sandbox / "volumes" / mount["name"])
+                args += ["--mount", f"type=bind,source={folder},{target}"]
+            elif "persistentVolumeClaim" in volume:
+                claim = volume["persistentVolumeClaim"]["claimName"]
+                args += [
+                    "--mount",
+                    f"type=bind,source={self._folder(self.claims / claim)},{target}",
+                ]
+            elif needs_token(volume) and self.token is not None:
+                folder = _token_folder(self.sandbox / "serviceaccount", self.token)
+                args += ["--mount", f"type=bind,source={folder},{target}"]
+            else:
+                kinds = sorted(k for k in volume if k != "name")
+                raise UnsupportedPodError(
+                    f"volume {mount['name']!r} ({', '.join(kinds) or 'undefined'}): the harness "
+                    "mounts emptyDir and persistentVolumeClaim volumes and the ServiceAccount "
+                    "token only"
+                )
+        return args
+
+    def _folder(self, folder: Path) -> Path:
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            os.chown(folder, *self.owner)
+        return folder
 
 
 def needs_token(volume: dict[str, Any]) -> bool:
     """A projected volume with a ServiceAccount token in it (what admission adds)."""
     sources = (volume.get("projected") or {}).get("sources") or []
     return any("serviceAccountToken" in source for source in sources)
-
-
-def _empty_dir(
-    empty: dict[str, Any],
-    mount: dict[str, Any],
-    sandbox: Path,
-    owner: tuple[int, int],
-    read_only: str,
-) -> list[str]:
-    if empty.get("medium") == "Memory":
-        size = quantity_bytes(str(empty.get("sizeLimit") or "64Mi"))
-        target = f"destination={mount['mountPath']},tmpfs-size={size},tmpfs-mode=1777"
-        return ["--mount", f"type=tmpfs,{target}{read_only}"]
-    folder = sandbox / "volumes" / mount["name"]
-    if not folder.exists():
-        folder.mkdir(parents=True)
-        os.chown(folder, *owner)
-    return ["--mount", f"type=bind,source={folder},destination={mount['mountPath']}{read_only}"]
 
 
 def _token_folder(folder: Path, token: ServiceAccountToken) -> Path:

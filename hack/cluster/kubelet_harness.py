@@ -287,6 +287,7 @@ class Harness:
             body,
             env=env,
             sandbox=sandbox,
+            claims=LOGS / "claims",
             services=[service.metadata.name for service in services],
             token=token,
         )

@@ -11,8 +11,11 @@ and PyPI, with podman and runc (no Docker daemon, no registry).
    (``worker-base``) and with one (``--project``, the demo bookstore by default).
 
 Each image's tag is the digest of its inputs (base, Dockerfile, jobctl's sources, the project):
-run again with nothing changed, it builds nothing. ``.cache/images/images.json`` names the tags
-(the tests, the test cluster and ``make bench`` read it).
+run again with nothing changed, it builds nothing. It is also tagged ``latest``, and the
+controller and worker images with the chart's default names too (``ghcr.io/jobctl/NAME:VERSION``,
+as a node that pulled them would have them), so the chart installed with its defaults runs
+them. ``.cache/images/images.json`` names the digest tags (the tests, the test cluster and
+``make bench`` read it).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ SLIM = [  # dpkg filters, kept in the image (/etc/dpkg/dpkg.cfg.d) for later ins
     "path-include=/usr/share/doc/*/copyright",
     "path-exclude=/usr/share/locale/*",
 ]
+CHART_IMAGES = "ghcr.io/jobctl/"
+"""Where the chart's values say its images are (``image.repository``, ``worker.image``)."""
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 """The host's trust store (a TLS-inspecting proxy's CA included), lent to pip and uv while
 building; the images keep Debian's own."""
@@ -145,15 +150,25 @@ def build(
     *,
     target: str | None = None,
     project: Path | None = None,
+    chart_name: str | None = None,
 ) -> str:
     base_id = podman("image", "inspect", "--format", "{{.Id}}", BASE, capture=True).strip()
     inputs = [ROOT / "images" / dockerfile, *(ROOT / p for p in SOURCES_OF_JOBCTL)]
     inputs += [project] if project else []
     tag = f"{repository}:{digest_of(inputs, base_id, target or '')}"
-    if exists(tag):
-        return tag
-    print(f"images: building {tag}", flush=True)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    aliases = [f"{repository}:latest", *([f"{chart_name}:{version}"] if chart_name else [])]
+    if not exists(tag):
+        _build(dockerfile, tag, version, target=target, project=project)
+    for alias in aliases:
+        podman("tag", tag, alias)
+    return tag
+
+
+def _build(
+    dockerfile: str, tag: str, version: str, *, target: str | None, project: Path | None
+) -> None:
+    print(f"images: building {tag}", flush=True)
     args = [
         "build",
         "--network",
@@ -167,8 +182,6 @@ def build(
         f"org.opencontainers.image.version={version}",
         "--tag",
         tag,
-        "--tag",
-        f"{repository}:latest",
     ]
     revision = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
@@ -184,7 +197,6 @@ def build(
     if project:
         args += ["--build-context", f"project={project}"]
     podman(*args, str(ROOT), capture=False)
-    return tag
 
 
 def main() -> int:
@@ -205,11 +217,20 @@ def main() -> int:
         )
         return 2
     manifest = build_base(args.rebase)
-    manifest["controller"] = build("controller.Dockerfile", "localhost/jobctl/controller")
+    manifest["controller"] = build(
+        "controller.Dockerfile",
+        "localhost/jobctl/controller",
+        chart_name=CHART_IMAGES + "controller",
+    )
     manifest["worker-base"] = build(
         "worker.Dockerfile", "localhost/jobctl/worker-base", target="worker-base"
     )
-    manifest["worker"] = build("worker.Dockerfile", "localhost/jobctl/worker", project=project)
+    manifest["worker"] = build(
+        "worker.Dockerfile",
+        "localhost/jobctl/worker",
+        project=project,
+        chart_name=CHART_IMAGES + "worker",
+    )
     manifest["project"] = str(project)
     CACHE.mkdir(parents=True, exist_ok=True)
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")

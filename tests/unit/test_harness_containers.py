@@ -52,6 +52,7 @@ def test_a_worker_pod_runs_as_its_security_context_says(tmp_path: Path) -> None:
         a_worker_pod(),
         env={"JOBCTL_ATTEMPT_ID": "a1"},
         sandbox=tmp_path,
+        claims=tmp_path / "claims",
         services=["jobctl"],
         token=None,
     )
@@ -87,7 +88,9 @@ def test_the_service_account_token_is_mounted_where_clients_look(tmp_path: Path)
     pod["spec"]["containers"][0]["volumeMounts"].append(
         {"name": "kube-api-access-x", "mountPath": path, "readOnly": True}
     )
-    command = module.run_command(pod, env={}, sandbox=tmp_path, services=[], token=token)
+    command = module.run_command(
+        pod, env={}, sandbox=tmp_path, claims=tmp_path / "claims", services=[], token=token
+    )
     folder = tmp_path / "serviceaccount"
     assert (folder / "token").read_text() == "t0ken"
     assert (folder / "namespace").read_text() == "jobs"
@@ -98,15 +101,31 @@ def test_args_alone_keep_the_images_entrypoint(tmp_path: Path) -> None:
     pod = a_worker_pod()
     container = pod["spec"]["containers"][0]
     container["args"] = container.pop("command")
-    command = containers().run_command(pod, env={}, sandbox=tmp_path, services=[], token=None)
+    command = containers().run_command(
+        pod, env={}, sandbox=tmp_path, claims=tmp_path / "claims", services=[], token=None
+    )
     assert "--entrypoint" not in command
     assert command[-4:] == ["localhost/jobctl/worker:abc", "python", "-m", "controller.worker.pod"]
+
+
+def test_a_claims_volume_outlives_the_pod_in_a_folder_of_the_claim(tmp_path: Path) -> None:
+    pod = a_worker_pod()
+    pod["spec"]["volumes"].append({"name": "state", "persistentVolumeClaim": {"claimName": "db"}})
+    pod["spec"]["containers"][0]["volumeMounts"].append({"name": "state", "mountPath": "/state"})
+    for sandbox in (tmp_path / "first", tmp_path / "second"):  # two Pods, one claim
+        command = containers().run_command(
+            pod, env={}, sandbox=sandbox, claims=tmp_path / "claims", services=[], token=None
+        )
+        claim = tmp_path / "claims" / "jobs" / "db"
+        assert f"type=bind,source={claim},destination=/state" in flag_values(command, "--mount")
 
 
 def test_a_volume_the_harness_cannot_give_fails_the_pod_saying_which(tmp_path: Path) -> None:
     module = containers()
     pod = a_worker_pod()
-    pod["spec"]["volumes"].append({"name": "data", "persistentVolumeClaim": {"claimName": "d"}})
+    pod["spec"]["volumes"].append({"name": "data", "hostPath": {"path": "/etc"}})
     pod["spec"]["containers"][0]["volumeMounts"].append({"name": "data", "mountPath": "/data"})
-    with pytest.raises(module.UnsupportedPodError, match="'data' \\(persistentVolumeClaim\\)"):
-        module.run_command(pod, env={}, sandbox=tmp_path, services=[], token=None)
+    with pytest.raises(module.UnsupportedPodError, match="'data' \\(hostPath\\)"):
+        module.run_command(
+            pod, env={}, sandbox=tmp_path, claims=tmp_path / "claims", services=[], token=None
+        )

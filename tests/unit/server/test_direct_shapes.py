@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from controller.engine import JobRun
-from controller.server.direct_models import RunStartIn, SessionSteps
-from controller.server.direct_shapes import (
+from controller.server.intuned.direct_models import RunStartIn, SessionSteps
+from controller.server.intuned.direct_shapes import (
     operation_document,
     operation_result_object,
     run_document,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from controller.engine import JobRun
-from controller.server.listing import SortError, page, sorted_job_runs
+from controller.server.extensions.listing import SortError, page, sorted_job_runs
 
 
 def _job_run(id: str, created_at: int, status: str) -> JobRun:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controller.server import sessions as sessions_module
-from controller.server.sessions import DashboardSessions
+from controller.server.dashboard import sessions as sessions_module
+from controller.server.dashboard.sessions import DashboardSessions
 
 
 def test_sessions_end_when_revoked_or_expired() -> None:

@@ -22,12 +22,12 @@ from fastapi import Body, FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ..delivery import ArtifactPathError
-from .errors import error_response
+from ...delivery import ArtifactPathError
+from ..errors import error_response
+from ..views import ApiError, Views
 from .sessions import SESSION_TTL_S, DashboardSessions
-from .views import ApiError, Views
 
-PAGES = Path(__file__).parent / "dashboard"
+PAGES = Path(__file__).parent / "static"
 TRACE_VIEWER = Path(playwright.__file__).parent / "driver/package/lib/vite/traceViewer"
 SESSION_COOKIE = "jobctl_session"
 PROTECTED = ("/api/", "/artifacts/", "/results/")

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..engine import BackfillTick, JobRun, iso_ms
-from ..spec import instant_ms
-from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
-from .views import ApiError, Views
+from ...engine import BackfillTick, JobRun, iso_ms
+from ...spec import instant_ms
+from ..paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
+from ..views import ApiError, Views
 
 RunId = Annotated[str, Field(min_length=1, max_length=64)]
 

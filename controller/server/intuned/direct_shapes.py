@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import JobRun
-from ..vocabulary import (
+from ...engine import JobRun
+from ...vocabulary import (
     AUTHENTICATE_ONLY_API,
     INTUNED_RUN_ERROR_CODES,
     DirectKind,

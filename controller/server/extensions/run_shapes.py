@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import jsontext
-from ..engine import Waiting, iso_ms
-from ..store.run_queries import RESULT_PREVIEW_CHARS
-from .shapes import waiting_object
+from ... import jsontext
+from ...engine import Waiting, iso_ms
+from ...store.run_queries import RESULT_PREVIEW_CHARS
+from ..intuned.shapes import waiting_object
 
 
 def run_object(record: dict[str, Any], waiting: Waiting | None = None) -> dict[str, Any]:

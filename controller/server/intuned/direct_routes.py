@@ -15,8 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Response
 
-from ..engine import JobRun, direct_kind
-from ..vocabulary import DirectKind
+from ...engine import JobRun, direct_kind
+from ...vocabulary import DirectKind
+from ..paths import API, ERROR_RESPONSES, ProjectName, Workspace, answer
+from ..views import ApiError, Views
 from .direct_models import (
     AuthSessionCreateIn,
     AuthSessionOut,
@@ -34,8 +36,6 @@ from .direct_shapes import (
     run_document,
     run_result_object,
 )
-from .paths import API, ERROR_RESPONSES, ProjectName, Workspace, answer
-from .views import ApiError, Views
 
 RunId = Annotated[str, Path(alias="runId", description="The Run's ID (run/start's runId).")]
 SessionId = Annotated[str, Path(alias="authSessionId", description="The AuthSession ID.")]

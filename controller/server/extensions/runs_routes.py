@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
-from ..store import RunFilter
-from ..vocabulary import RunStatus
-from .models import RunDetail, RunsPage
-from .paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace, answer
+from ...store import RunFilter
+from ...vocabulary import RunStatus
+from ..intuned.models import RunDetail, RunsPage
+from ..paths import API, ERROR_RESPONSES, JobRunId, ProjectName, Workspace, answer
+from ..views import ApiError, Views
 from .run_shapes import attempt_object, run_object
-from .views import ApiError, Views
 
 RunId = Annotated[str, Path(alias="runId", description="The Run ID (ru_...).")]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Identity, Job, JobRun, Waiting, iso_ms
-from ..vocabulary import JobSourceKind
+from ...engine import Identity, Job, JobRun, Waiting, iso_ms
+from ...vocabulary import JobSourceKind
 
 
 def job_run_object(job_run: JobRun, identity: Identity) -> dict[str, Any]:

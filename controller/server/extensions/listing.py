@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..engine import JobRun
+from ...engine import JobRun
 
 DEFAULT_SORT = "created_at,desc"
 SORT_KEYS: dict[str, Callable[[JobRun], Any]] = {

@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ..engine import JobRun, iso_ms
-from ..schedule import CompiledSchedule, preview_rows
-from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
-from .shapes import progress_object
-from .views import Views
+from ...engine import JobRun, iso_ms
+from ...schedule import CompiledSchedule, preview_rows
+from ..intuned.shapes import progress_object
+from ..paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
+from ..views import Views
 
 PREVIEW_TICKS = 10
 MISSED_SHOWN = 20

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..vocabulary import AuthSessionStatus, DirectRunStatus, OperationStatus
+from ...vocabulary import AuthSessionStatus, DirectRunStatus, OperationStatus
 
 
 class _In(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..vocabulary import (
+from ...vocabulary import (
     ApiJobRunStatus,
     ApiJobSource,
     AttemptOutcome,
