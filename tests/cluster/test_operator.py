@@ -441,7 +441,7 @@ def test_liveness_fails_while_a_watch_stream_is_gone(operator, kubectl) -> None:
     crd = ROOT / "crds" / "intuned.io_authsessions.yaml"
     assert kubectl("delete", "-f", str(crd), "--wait=true").returncode == 0
     try:
-        wait_for(lambda: health() == 500, 60, "the liveness probe to fail")
+        wait_for(lambda: health() == 500, 150, "the liveness probe to fail")
         assert "the watch of authsessions has stopped" in operator["log"].read_text()
     finally:
         assert kubectl("apply", "-f", str(crd)).returncode == 0
