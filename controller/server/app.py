@@ -1,11 +1,12 @@
-"""The REST API: Intuned's Jobs API paths and shapes, served from the controller's own loop.
+"""The REST API assembled: Intuned's API (``intuned/``), jobctl's extensions (``extensions/``)
+and the dashboard (``dashboard/``), served from the controller's own loop.
 
 Handlers run on the controller's event loop, so they read the runtime's state (``RuntimeQuery``)
 and command it between passes, with no locking. Every error is the reference error object with a
 fresh ``correlationId``; no handler lets an exception escape as a traceback.
 
 Authentication: with an API key configured, every ``/api``, ``/artifacts`` and ``/results``
-request needs it in ``x-api-key``, or the dashboard's session cookie (``dashboard.py``).
+request needs it in ``x-api-key``, or the dashboard's session cookie (``dashboard/site.py``).
 ``/openapi.json``, ``/healthz``, ``/metrics`` and the dashboard's static pages are open (they
 reveal no Job contents).
 """
@@ -13,62 +14,30 @@ reveal no Job contents).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from ..engine import JobRun
 from .dashboard.routes import add_dashboard_routes
 from .dashboard.sessions import DashboardSessions
 from .dashboard.site import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
 from .errors import error_response
-from .extensions.listing import DEFAULT_SORT, SortError, page, sorted_job_runs
 from .extensions.operating_routes import add_operating_routes
 from .extensions.runs_routes import add_runs_routes
 from .intuned.direct_routes import add_auth_session_routes, add_run_routes
+from .intuned.jobs_routes import add_job_routes, add_job_run_routes
 from .intuned.models import (
-    CreatedResponse,
-    JobDetailsOut,
-    JobOut,
-    JobRunResponse,
-    JobRunsResponse,
-    PausedResponse,
-    ProgressOut,
-    ResumedResponse,
     ServerInfo,
-    TerminateResponse,
-    TriggerResponse,
-    UpdatedResponse,
 )
-from .intuned.shapes import progress_object
 from .openapi import add_job_schema
-from .paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
+from .paths import ERROR_RESPONSES
 from .request_bodies import BodyRules
 from .views import ApiError, Control, Views
-
-JOB_RUN_RESPONSE: dict[str, Any] = {
-    "response_model": JobRunResponse,
-    "response_model_exclude_unset": True,  # no "results" until the file is stored (not null)
-    "tags": ["job runs"],
-    "responses": ERROR_RESPONSES,
-}
-
-
-Document = Annotated[dict[str, Any], Body(description="A Job definition.")]
-
-
-class PauseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=1000, description="Why it is paused.")
-
-
-PauseBody = Annotated[PauseRequest | None, Body()]
 
 
 def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
@@ -83,8 +52,8 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     sessions = DashboardSessions()
     _install_errors(app, api_key, sessions)
     views = Views(control)
-    _add_job_routes(app, views)
-    _add_job_run_routes(app, views)
+    add_job_routes(app, views)
+    add_job_run_routes(app, views)
     add_run_routes(app, views)
     add_auth_session_routes(app, views)
     add_runs_routes(app, views)
@@ -147,196 +116,3 @@ def _install_errors(app: FastAPI, api_key: str | None, sessions: DashboardSessio
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         return error_response(500, f"internal error ({type(exc).__name__}); see the controller log")
-
-
-def _add_job_routes(app: FastAPI, views: Views) -> None:
-    control = views.control
-
-    @app.get(f"{API}/jobs", response_model=list[JobOut], tags=["jobs"], responses=ERROR_RESPONSES)
-    async def list_jobs(workspace_id: Workspace, project_name: ProjectName) -> Any:
-        views.project(workspace_id, project_name)
-        return views.jobs()
-
-    @app.post(
-        f"{API}/jobs",
-        response_model=CreatedResponse,
-        status_code=201,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-        openapi_extra={"x-job-body": "create"},
-    )
-    async def create_job(
-        workspace_id: Workspace, project_name: ProjectName, document: Document
-    ) -> Any:
-        """Create a Job: a Job definition with its ``id``."""
-        views.project(workspace_id, project_name)
-        job_id = document.get("id")
-        if not isinstance(job_id, str) or not job_id:
-            raise ApiError(400, 'the Job needs an "id" (a lowercase name like daily-sync)')
-        views.command(lambda: control.put_api_job(job_id, document, create=True))
-        return {"id": job_id, "message": "created"}
-
-    @app.get(
-        f"{API}/jobs/{{jobId}}",
-        response_model=JobDetailsOut,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def get_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
-        views.project(workspace_id, project_name)
-        return views.job_details(job_id)
-
-    @app.put(
-        f"{API}/jobs/{{jobId}}",
-        response_model=UpdatedResponse,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-        openapi_extra={"x-job-body": "update"},
-    )
-    async def update_job(
-        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, document: Document
-    ) -> Any:
-        """Replace a Job created through the API (code-defined Jobs are read-only: 409)."""
-        views.project(workspace_id, project_name)
-        views.command(lambda: control.put_api_job(job_id, document, create=False))
-        return {"id": job_id, "message": "updated job successfully"}
-
-    @app.delete(
-        f"{API}/jobs/{{jobId}}",
-        status_code=204,
-        response_class=Response,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def delete_job(
-        workspace_id: Workspace, project_name: ProjectName, job_id: JobId
-    ) -> Response:
-        """Delete a Job created through the API; its active JobRun is terminated."""
-        views.project(workspace_id, project_name)
-        views.command(lambda: control.delete_api_job(job_id))
-        return Response(status_code=204)
-
-    @app.post(
-        f"{API}/jobs/{{jobId}}/trigger",
-        response_model=TriggerResponse,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def trigger_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
-        views.project(workspace_id, project_name)
-        views.job(job_id)
-        job_run: JobRun = views.command(lambda: control.trigger(job_id))
-        return {
-            "jobRunId": job_run.id,
-            "message": f"triggered: JobRun {job_run.id} is {job_run.status}",
-            "jobRun": views.job_run(job_run),
-        }
-
-    @app.post(
-        f"{API}/jobs/{{jobId}}/pause",
-        response_model=PausedResponse,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def pause_job(
-        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, body: PauseBody = None
-    ) -> Any:
-        """No new JobRuns; the active one pauses (in-flight attempts are re-run on resume).
-        Extension: ``{"note": "..."}`` says why, shown wherever the paused state is."""
-        views.project(workspace_id, project_name)
-        views.job(job_id)
-        note = None if body is None else body.note
-        views.command(lambda: control.pause(job_id, note))
-        return {"message": "Paused"}
-
-    @app.post(
-        f"{API}/jobs/{{jobId}}/resume",
-        response_model=ResumedResponse,
-        tags=["jobs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def resume_job(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
-        views.project(workspace_id, project_name)
-        views.job(job_id)
-        views.command(lambda: control.resume(job_id))
-        return {"message": "Resumed"}
-
-
-def _add_job_run_routes(app: FastAPI, views: Views) -> None:
-    control = views.control
-
-    @app.get(
-        f"{API}/jobs/{{jobId}}/runs",
-        response_model=JobRunsResponse,
-        response_model_exclude_unset=True,  # "rerunOf" only on reruns
-        tags=["job runs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def list_job_runs(
-        workspace_id: Workspace,
-        project_name: ProjectName,
-        job_id: JobId,
-        *,
-        page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100,
-        page_number: Annotated[int, Query(alias="pageNumber", ge=0)] = 0,
-        sort_by: Annotated[
-            str, Query(alias="sortBy", description="e.g. start_time,desc/status,asc")
-        ] = DEFAULT_SORT,
-    ) -> Any:
-        """The Job's JobRuns a page at a time (``pageNumber`` counts from 0), newest first
-        unless ``sortBy`` says otherwise; the controller keeps ``--history-limit`` ended ones."""
-        views.project(workspace_id, project_name)
-        views.job(job_id)
-        job_runs = views.runs_of(job_id)
-        try:
-            ordered = sorted_job_runs(job_runs, sort_by)
-        except SortError as exc:
-            raise ApiError(400, str(exc)) from None
-        return {
-            "jobRuns": [views.job_run(r) for r in page(ordered, page_size, page_number)],
-            "totalCount": len(job_runs),
-        }
-
-    @app.get(f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
-    async def get_job_run(
-        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
-    ) -> Any:
-        """The JobRun and, once it has ended and its file is stored, its results file."""
-        views.project(workspace_id, project_name)
-        return views.job_run_with_results(views.find_run(job_id, job_run_id))
-
-    @app.post(
-        f"{API}/jobs/{{jobId}}/runs/{{jobRunId}}/terminate",
-        **{**JOB_RUN_RESPONSE, "response_model": TerminateResponse},
-    )
-    async def terminate_job_run(
-        workspace_id: Workspace, project_name: ProjectName, job_id: JobId, job_run_id: JobRunId
-    ) -> Any:
-        """Stop the JobRun: in-flight attempts are cancelled, the rest never run."""
-        views.project(workspace_id, project_name)
-        views.find_run(job_id, job_run_id)
-        ended: JobRun = views.command(lambda: control.terminate(job_run_id))
-        message = f"JobRun {job_run_id} is {ended.status}"
-        return {"message": message, **views.job_run_with_results(ended)}
-
-    @app.get(f"{API}/job-runs/{{jobRunId}}", **JOB_RUN_RESPONSE)
-    async def find_job_run(
-        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
-    ) -> Any:
-        """A JobRun by its ID alone (a jobctl extension, for clients that only have the ID)."""
-        views.project(workspace_id, project_name)
-        return views.job_run_with_results(views.find_run(None, job_run_id))
-
-    @app.get(
-        f"{API}/job-runs/{{jobRunId}}/progress",
-        response_model=ProgressOut,
-        tags=["job runs"],
-        responses=ERROR_RESPONSES,
-    )
-    async def job_run_progress(
-        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
-    ) -> Any:
-        """Run counts of a JobRun, running ones included (a jobctl extension, for watching)."""
-        views.project(workspace_id, project_name)
-        job_run = views.find_run(None, job_run_id)
-        return progress_object(job_run, views.query.waiting(job_run.id))

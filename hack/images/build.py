@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,8 @@ HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 """The host's trust store (a TLS-inspecting proxy's CA included), lent to pip and uv while
 building; the images keep Debian's own."""
 SOURCES_OF_JOBCTL = ["pyproject.toml", "README.md", "controller"]
+KEPT_BUILDS = 3
+"""Digest tags kept per repository (the current one included), for checkouts side by side."""
 RUN_FLAGS = ["--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"]
 """podman's default limits are above what this kernel lets a container set."""
 
@@ -162,7 +165,30 @@ def build(
         _build(dockerfile, tag, version, target=target, project=project)
     for alias in aliases:
         podman("tag", tag, alias)
+    _forget_older(repository, tag)
     return tag
+
+
+def _forget_older(repository: str, current: str) -> None:
+    """Builds of older sources pile up (each a few hundred MB of its own): past the newest
+    ``KEPT_BUILDS`` of a repository, their tags go, then the layers nothing uses."""
+    listed = podman(
+        "images",
+        "--filter",
+        f"reference={repository}",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+        capture=True,
+    ).split()  # newest first; an image's other names are listed too
+    built = [
+        name for name in listed if re.fullmatch(rf"{re.escape(repository)}:[0-9a-f]{{16}}", name)
+    ]
+    older = [name for name in built if name != current]
+    if len(older) < KEPT_BUILDS:
+        return
+    for name in older[KEPT_BUILDS - 1 :]:
+        podman("untag", name, name)  # this name only (alone, untag removes every name)
+    podman("image", "prune", "--force", capture=True)
 
 
 def _build(
