@@ -135,7 +135,9 @@ def test_an_idle_controller_uses_no_cpu(tmp_path: Path) -> None:
         before = _cpu_seconds(process.pid)
         time.sleep(3.0)
         used = _cpu_seconds(process.pid) - before
-        assert used <= 0.06, f"idle controller used {used:.2f}s of CPU in 3s"
+        # What it does when idle (the lease renewed every second, the file watcher's and the
+        # API server's ticks) is 0.05-0.09 s per 3 s here; a busy loop would be seconds.
+        assert used <= 0.15, f"idle controller used {used:.2f}s of CPU in 3s"
     finally:
         process.terminate()
         process.wait(10)
