@@ -101,7 +101,10 @@ def active_and_standby(
     try:
         wait_until(lambda: ended_runs(url) >= 20, "the first replica to make progress")
         second = replica(root, "second", url)
-        wait_until(lambda: "standby" in (root / "second.log").read_text(), "the standby")
+        # the line, not the word: the test's own folder name has "standby" in it too
+        wait_until(
+            lambda: "jobctl run: standby:" in (root / "second.log").read_text(), "the standby"
+        )
         yield first, second
     finally:
         stop(first, second)
