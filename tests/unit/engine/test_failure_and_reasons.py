@@ -4,7 +4,7 @@ interrupted, ``job-run-terminated`` on Runs their JobRun's end stopped."""
 
 from __future__ import annotations
 
-from controller.engine.runbook import INFRASTRUCTURE_FAILURES_IN_A_ROW
+from controller.engine.transitions import INFRASTRUCTURE_FAILURES_IN_A_ROW
 
 from .harness import Scenario
 

@@ -13,7 +13,7 @@ from controller.engine import (
     KnownJob,
 )
 from controller.engine.ids import scheduled_job_run_id
-from controller.engine.runbook import RESTORED_WAIT_MS
+from controller.engine.transitions import RESTORED_WAIT_MS
 
 from .harness import Scenario, definition
 
