@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm
+.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm axe-core
 
 setup: $(STAMP) chromium
 
@@ -68,6 +68,14 @@ BIOME := .cache/js-tools/node_modules/.bin/biome
 $(BIOME):
 	npm install --silent --no-audit --no-fund --prefix .cache/js-tools @biomejs/biome@$(BIOME_VERSION)
 
+# axe-core (from npm, beside Biome): the e2e tier checks each dashboard page with it.
+AXE_VERSION := 4.14.1
+AXE := .cache/js-tools/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache/js-tools axe-core@$(AXE_VERSION)
+
+axe-core: $(AXE)
+
 lint: setup $(BIOME)
 	$(BIN)/ruff check controller tests bench chaos hack examples/demo_site
 	$(BIN)/ruff format --check controller tests bench chaos hack examples/demo_site
@@ -84,7 +92,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck postgres images cluster-binaries ecosystem-tools intuned-sdk
+test: lint typecheck postgres images cluster-binaries ecosystem-tools intuned-sdk $(AXE)
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the

@@ -29,6 +29,9 @@ TARGET = 2_000
 class InstantLauncher:
     """Every attempt succeeds the moment it starts."""
 
+    browsers = None
+    adopter = None
+
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.queue: asyncio.Queue[AttemptEvent] = asyncio.Queue()

@@ -123,19 +123,19 @@ def start_api(
         )
         return None
     sources = StateSources(
-        deliveries=lambda: runtime.deliverer.counts,
+        deliveries=runtime.delivery_counts,
         checks=checks or (lambda: {"engine": runtime.running}),
-        invalid_definitions=runtime.definitions.broken,
+        invalid_definitions=runtime.broken_definitions,
     )
     metrics = ControllerMetrics(runtime.query, sources)
-    runtime.observers.append(metrics)
+    runtime.add_observer(metrics)
     app = create_app(control, api_key=key, metrics=metrics.render)
     server = ApiServer(app, sock)
     identity = runtime.query.identity
     shown = f"[{host}]" if ":" in host else host
     note = "API key required" if key else "no API key: loopback only"
     base = f"http://{shown}:{server.port}"
-    runtime.public_url.base = (args.public_url or base).rstrip("/")
+    runtime.serve_at(args.public_url or base)
     path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}/"
     print(f"Dashboard on {base}/ ({note})", flush=True)
     print(f"REST API on {base}{path} and metrics on {base}/metrics", flush=True)

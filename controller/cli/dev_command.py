@@ -198,7 +198,7 @@ def _shown(result: Any) -> str:
 
 
 def _save_instance(controller: EmbeddedController, session: str, project_dir: Path) -> None:
-    _version, state = controller.runtime.store.auth_states.get(session)
+    state = controller.runtime.saved_auth_state(session)
     if state is None:
         return
     folder = project_dir / "auth-sessions-instances" / session

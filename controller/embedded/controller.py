@@ -16,10 +16,9 @@ from typing import TextIO
 from ..engine import Launcher
 from ..runtime import (
     Commands,
-    Observer,
-    Runtime,
     RuntimeQuery,
     RuntimeSettings,
+    assemble,
     wall_clock_ms,
 )
 from ..store import Store, open_store
@@ -50,7 +49,7 @@ class EmbeddedController:
         self.definitions = ProjectDefinitions(
             settings.resources, store.api_jobs, store.api_auth_sessions, watch=settings.watch
         )
-        self.runtime = Runtime(
+        self.runtime = assemble(
             settings,
             store=store,
             launcher=launcher,
@@ -59,7 +58,6 @@ class EmbeddedController:
             out=out,
         )
         self.query: RuntimeQuery = self.runtime.query
-        self.observers: list[Observer] = self.runtime.observers
         self.commands = Commands(self.runtime, self.definitions)
         """What the REST API (and the command line) asks of it."""
 

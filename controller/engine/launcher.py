@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol
 
 from ..vocabulary import ArtifactName
 
@@ -142,7 +142,6 @@ class ArtifactStore(Protocol):
     ) -> None: ...
 
 
-@runtime_checkable
 class BrowserLauncher(Protocol):
     """A launcher whose workers run browser attempts: they may need AuthSessions, and they
     leave artifacts."""
@@ -150,7 +149,6 @@ class BrowserLauncher(Protocol):
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None: ...
 
 
-@runtime_checkable
 class AttemptAdopter(Protocol):
     """A launcher whose workers outlive the controller (Pods): after a restart it can take back
     attempts still running there, or whose outcomes they still hold and resend."""
@@ -167,6 +165,18 @@ class Launcher(Protocol):
 
     capacity: int
     """How many attempts it can run at once (the global ``--max-workers`` cap)."""
+
+    @property
+    def browsers(self) -> BrowserLauncher | None:
+        """Itself when its workers run browser attempts (the runtime attaches its AuthSession
+        broker and artifact store); None when they need neither."""
+        ...
+
+    @property
+    def adopter(self) -> AttemptAdopter | None:
+        """Itself when its workers outlive the controller (Pods) and it can take their attempts
+        back at a restart; None when attempts die with the controller."""
+        ...
 
     async def start(self, request: AttemptRequest) -> None: ...
 

@@ -26,11 +26,13 @@ from kubernetes.client.rest import ApiException
 
 from ..engine import (
     ArtifactStore,
+    AttemptAdopter,
     AttemptEvent,
     AttemptExited,
     AttemptHeartbeat,
     AttemptRequest,
     AuthBroker,
+    BrowserLauncher,
 )
 from ..vocabulary import ATTEMPT_POD_LABELS, FINAL_WORKER_EVENTS, POOL_LABEL
 from .callback import ARTIFACTS_PATH, CallbackServer, Handler, LauncherArtifacts
@@ -108,6 +110,14 @@ class KubeLauncher:
         )
         self.callback_url = settings.callback_url or ""
         """Where Pods report (set when the callback is served, unless configured)."""
+
+    @property
+    def browsers(self) -> BrowserLauncher:
+        return self
+
+    @property
+    def adopter(self) -> AttemptAdopter:
+        return self
 
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
         self._auth, self._artifacts.store = auth, artifacts

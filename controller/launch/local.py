@@ -38,6 +38,7 @@ from ..engine import (
     AttemptFailed,
     AttemptRequest,
     AuthBroker,
+    BrowserLauncher,
 )
 from ..projectenv import ProjectEnvironment, ProjectEnvironmentError
 from ..vocabulary import (
@@ -104,6 +105,13 @@ class LocalLauncher:
         self._server: CallbackServer | None = None
         self._auth: AuthBroker | None = None
         self._artifacts = LauncherArtifacts()
+
+    adopter = None
+    """Its workers are this process's children: their attempts end with it."""
+
+    @property
+    def browsers(self) -> BrowserLauncher:
+        return self
 
     def attach(self, auth: AuthBroker, artifacts: ArtifactStore) -> None:
         """``artifacts`` keeps its files where workers write them (``artifacts`` here), unless

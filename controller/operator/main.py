@@ -20,7 +20,7 @@ from kubernetes.client.rest import ApiException
 from ..kubeclient import api_client
 from ..launch.kube import KubeLauncher
 from ..launch.pool import load_or_create_key
-from ..runtime import Commands, Runtime, freeze_start_up
+from ..runtime import Commands, Runtime, assemble, freeze_start_up
 from ..runtime.standby import keep_lead, wait_for_lead
 from ..server import ApiServer, Control, parse_listen
 from ..store import open_store
@@ -116,7 +116,7 @@ def _build(
     store = open_store(settings.store_location)
     lead = Leadership(store.db)
     store.fenced_by = lead  # no pass runs before the lead is held (``_main``)
-    runtime = Runtime(settings, store=store, launcher=launcher, definitions=definitions)
+    runtime = assemble(settings, store=store, launcher=launcher, definitions=definitions)
     operator = Operator(
         runtime,
         mirror=mirror,

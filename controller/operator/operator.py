@@ -85,7 +85,7 @@ class Operator:
             namespace=namespace,
             spawn=self._spawn,
         )
-        runtime.observers.append(self.projection)
+        runtime.add_observer(self.projection)
 
     # ------------------------------------------------------------------ startup
     async def list_jobs(self) -> None:

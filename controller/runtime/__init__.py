@@ -5,9 +5,11 @@ and Pods. Neither reaches into the engine: commands go through ``Runtime`` (the 
 through ``Commands``, one surface for both modes), reads through ``RuntimeQuery``.
 """
 
+from .assembly import assemble
 from .commands import Catalog, Commands
 from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
+from .failures import FailureGroup
 from .heap import freeze_start_up
 from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
 from .query import RuntimeQuery
@@ -20,12 +22,14 @@ __all__ = [
     "Commands",
     "DefinitionSource",
     "DefinitionTarget",
+    "FailureGroup",
     "JobConflictError",
     "Observer",
     "RunChoice",
     "Runtime",
     "RuntimeQuery",
     "RuntimeSettings",
+    "assemble",
     "freeze_start_up",
     "parse_auth_session_document",
     "parse_job_document",

@@ -19,19 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import threading
-import time
+from collections import Counter
 from collections.abc import Callable, Collection
-from typing import Any, TextIO
+from typing import Any
 
-from ..auth import AuthSessions, saved_states
-from ..delivery import Deliverer, PublicUrl, S3Clients
+from ..delivery import AttemptArtifacts, Deliverer, PublicUrl
 from ..engine import (
-    AttemptAdopter,
     AttemptEvent,
     BackfillTick,
-    BrowserLauncher,
     Effects,
     Engine,
     EngineError,
@@ -44,17 +40,17 @@ from ..engine import (
 from ..spec import JobDefinition, Redactor
 from ..store import Store
 from ..vocabulary import DirectKind, reason
-from .attempt_questions import AttemptQuestions
 from .documents import parse_job_document
-from .inbox import DefinitionsChanged, InboxItem, ResultsStored, SinkRefused, Wake
+from .inbox import DefinitionsChanged, Inbox, ResultsStored, SinkRefused, Wake
 from .known_definitions import KnownDefinitions
+from .lines import Lines
 from .pass_target import PassTarget
 from .ports import Change, DefinitionSource, Observer
 from .progress import ProgressLines
 from .query import RuntimeQuery
 from .reruns import RunChoice, rerun_of
 from .results_files import ResultsFiles
-from .settings import RuntimeSettings, wall_clock_ms
+from .settings import RuntimeSettings
 
 
 class Runtime:
@@ -62,102 +58,92 @@ class Runtime:
         self,
         settings: RuntimeSettings,
         *,
+        engine: Engine,
         store: Store,
         launcher: Launcher,
         definitions: DefinitionSource,
-        clock: Callable[[], int] = wall_clock_ms,
-        out: TextIO = sys.stdout,
+        deliverer: Deliverer,
+        known: KnownDefinitions,
+        results: ResultsFiles,
+        artifacts: AttemptArtifacts,
+        query: RuntimeQuery,
+        public_url: PublicUrl,
+        redactor: Redactor,
+        lines: Lines,
+        inbox: Inbox,
+        clock: Callable[[], int],
     ) -> None:
-        self.settings = settings
-        self.store = store
-        self.launcher = launcher
-        self.definitions = definitions
-        self.clock = clock
-        self.out = out
-        self.redactor = Redactor()
-        self.results = ResultsFiles(settings.state / "results", store, settings.identity)
-        self.engine = Engine(
-            identity=settings.identity,
-            max_workers=min(settings.max_workers, launcher.capacity),
-            history_limit=settings.history_limit,
-        )
-        self.observers: list[Observer] = []
-        """Told of every attempt event and every saved pass, in the order they were added."""
-        self.running = False
-        """The pass loop is running (``run`` has started and not returned)."""
-        self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        """Its parts come from ``assembly.assemble``: the runtime builds none of them."""
+        self._settings = settings
+        self._engine = engine
+        self._store = store
+        self._launcher = launcher
+        self._definitions = definitions
+        self._deliverer = deliverer
+        self._known = known
+        self._results = results
+        self._artifacts = artifacts
+        self._public_url = public_url
+        self._lines = lines
+        self._inbox = inbox
+        self._observers: list[Observer] = []
         self._progress = ProgressLines()
         self._todo = Effects()
         self._stopping = False
-        self.known = KnownDefinitions(self.redactor)
-        clients = S3Clients()
-        self.public_url = PublicUrl()
-        """Set when the API listens: links to results files and artifacts are made under it."""
-        results_storage = settings.results_storage(self.results.root, clients, self.public_url)
-        self.artifacts = settings.artifacts(clients, self.public_url)
-        self.query = RuntimeQuery(
-            self.engine,
-            store.deliveries,
-            results_storage,
-            clock,
-            results_path=self.results.path,
-            auth_sessions=self.known.auth_sessions,
-            auth_status=store.auth_states.status,
-            auth_summary=store.auth_states.summary,
-            run_records=store.run_queries,
-            artifacts=self.artifacts,
-        )
-        self.deliverer = Deliverer(
-            store.deliveries,
-            settings.delivery,
-            definitions=self.known.job,
-            results_path=self.results.path,
-            results_storage=results_storage,
-            redactor=self.redactor,
-            say=self.say,
-            on_sink_refused=lambda *refused: self._inbox.put_nowait(SinkRefused(*refused)),
-            on_results_stored=lambda job_run_id: self._inbox.put_nowait(ResultsStored(job_run_id)),
-            clock=clock,
-            s3_clients=clients,
-        )
-        self.auth = AuthSessions(
-            store.auth_states,
-            self.known.auth_sessions.get,
-            say=self.say,
-            lock_timeout_s=settings.auth_lock_timeout_s,
-            clock=clock,
-            first_state=saved_states(settings.auth_session_instances),
-        )
-        if isinstance(launcher, BrowserLauncher):
-            questions = AttemptQuestions(
-                self.auth, store.persistent, clock, self.engine.attempt_auth_session
-            )
-            launcher.attach(questions, self.artifacts)
+        self.query = query
+        """What the API server, the operator's projection and the metrics read."""
+        self.redactor = redactor
+        """Every definition's secrets, as read: what people see goes through it."""
+        self.clock = clock
+        self.running = False
+        """The pass loop is running (``run`` has started and not returned)."""
+
+    # ------------------------------------------------- for the API server and the operator
+    def add_observer(self, observer: Observer) -> None:
+        """Told of every attempt event and every saved pass, after those added before it."""
+        self._observers.append(observer)
+
+    def serve_at(self, base_url: str) -> None:
+        """The API listens at ``base_url``: links to results files and artifacts are made under
+        it from now on."""
+        self._public_url.base = base_url.rstrip("/")
+
+    def delivery_counts(self) -> Counter[tuple[str, str]]:
+        """(kind, outcome) -> delivery attempts so far."""
+        return self._deliverer.counts
+
+    def broken_definitions(self) -> int:
+        """Definitions that cannot be used now (each keeps its last valid version)."""
+        return self._definitions.broken()
+
+    def saved_auth_state(self, session_id: str) -> dict[str, Any] | None:
+        """The AuthSession's stored browser state (None: it has none yet)."""
+        return self._store.auth_states.get(session_id)[1]
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
         """Reload state, repair results files, load definitions, and make the first pass."""
         now = self.clock()
-        self.results.reconcile()
-        self.store.deliveries.release_all(now)  # a restart retries what was held
-        stored = self.store.load()
-        self.artifacts.sweep({job_run.id for job_run in stored.job_runs})
-        self.engine.restore(stored.jobs, stored.job_runs, now)
-        self.definitions.load(self._pass_target(now))
+        self._results.reconcile()
+        self._store.deliveries.release_all(now)  # a restart retries what was held
+        stored = self._store.load()
+        self._artifacts.sweep({job_run.id for job_run in stored.job_runs})
+        self._engine.restore(stored.jobs, stored.job_runs, now)
+        self._definitions.load(self._pass_target(now))
         self._resume_direct(now)
-        self.engine.forget_unknown_jobs(now)
+        self._engine.forget_unknown_jobs(now)
         self._take_back_restored(now)
-        active = [j for j in self.engine.job_runs.values() if j.active]
-        self.say(f"state {self.settings.state}: {len(active)} active JobRun(s) resumed")
+        active = [j for j in self._engine.job_runs.values() if j.active]
+        self.say(f"state {self._settings.state}: {len(active)} active JobRun(s) resumed")
         self._pass(now)
 
     def _take_back_restored(self, now: int) -> None:
         """Attempts in flight at the last stop whose workers may have outlived it (Pods) are
         expected back; the others run again at once."""
-        requests = self.engine.restored_requests()
-        adopter = self.launcher if isinstance(self.launcher, AttemptAdopter) else None
-        expected = adopter.expect(requests) if adopter else set()
-        self.engine.requeue_restored(expected, now)
+        requests = self._engine.restored_requests()
+        adopter = self._launcher.adopter
+        expected = adopter.expect(requests) if adopter is not None else set()
+        self._engine.requeue_restored(expected, now)
 
     # ---------------------------------------------------------------- commands
     # Commands change the engine at once and save the pass; the loop performs the effects
@@ -166,13 +152,13 @@ class Runtime:
         """Raises ``NotFoundError`` or ``EngineError`` (a paused Job) for a trigger of a person
         that names no JobRun; a named one (a JobRun resource) is recorded CANCELED instead."""
         now = self.clock()
-        job_run = self.engine.trigger(job_id, now, job_run_id=job_run_id)
+        job_run = self._engine.trigger(job_id, now, job_run_id=job_run_id)
         self._command_done(now)
         return job_run
 
     def pause(self, job_id: str, note: str | None = None) -> None:
         now = self.clock()
-        self.engine.pause_job(job_id, now, note=note)
+        self._engine.pause_job(job_id, now, note=note)
         self._command_done(now)
 
     def rerun(
@@ -188,23 +174,23 @@ class Runtime:
             raise NotFoundError(f"no JobRun {job_run_id!r}")
         if direct_kind(origin.job_id) is not None:
             raise EngineError(f"JobRun {job_run_id} is a direct Run: start another instead")
-        rerun = rerun_of(job_run_id, runs, self.store.run_queries)
+        rerun = rerun_of(job_run_id, runs, self._store.run_queries)
         now = self.clock()
-        job_run = self.engine.trigger(origin.job_id, now, job_run_id=new_job_run_id, rerun=rerun)
+        job_run = self._engine.trigger(origin.job_id, now, job_run_id=new_job_run_id, rerun=rerun)
         self._command_done(now)
         return job_run
 
     def refuse(self, job_id: str, job_run_id: str, message: str) -> JobRun:
         """A JobRun a person asked for (a resource) that cannot run: recorded CANCELED."""
         now = self.clock()
-        job_run = self.engine.refuse(job_id, job_run_id, now, reason("user-request", message))
+        job_run = self._engine.refuse(job_id, job_run_id, now, reason("user-request", message))
         self._command_done(now)
         return job_run
 
     def backfill(self, job_id: str, start: int, end: int, *, dry_run: bool) -> list[BackfillTick]:
         """Queue the Job's ticks in ``[start, end)`` (see ``Engine.backfill``)."""
         now = self.clock()
-        plan = self.engine.backfill(job_id, start, end, dry_run=dry_run)
+        plan = self._engine.backfill(job_id, start, end, dry_run=dry_run)
         if not dry_run:
             self._command_done(now)
         return plan
@@ -212,15 +198,15 @@ class Runtime:
     def resume(self, job_id: str) -> None:
         """Resume the Job and its paused JobRun, and retry its held deliveries."""
         now = self.clock()
-        self.engine.resume_job(job_id, now)
-        self.deliverer.release(job_id)
+        self._engine.resume_job(job_id, now)
+        self._deliverer.release(job_id)
         self._command_done(now)
 
     def terminate(self, job_run_id: str) -> JobRun:
         """Its spilled Runs are loaded first, so that it has ended when this returns."""
         now = self.clock()
         self._load_spilled([job_run_id], now, everything=True)
-        job_run = self.engine.terminate(job_run_id, now)
+        job_run = self._engine.terminate(job_run_id, now)
         self._command_done(now)
         return job_run
 
@@ -231,18 +217,18 @@ class Runtime:
         its JobRun was saved is dropped on start-up."""
         definition = parse_job_document(kind, document)
         now = self.clock()
-        job_run = self.engine.start_direct(kind, definition, now)
-        self.store.direct_jobs.put(job_run.job_id, document)
-        self.known.put_job(job_run.job_id, definition)
+        job_run = self._engine.start_direct(kind, definition, now)
+        self._store.direct_jobs.put(job_run.job_id, document)
+        self._known.put_job(job_run.job_id, definition)
         self._command_done(now)
         return job_run
 
     def reset_auth_session(self, session_id: str) -> None:
         """New credentials: the stored state is dropped, so the next attempt recreates it."""
-        self.store.auth_states.reset(session_id, self.clock())
+        self._store.auth_states.reset(session_id, self.clock())
 
     def forget_auth_session(self, session_id: str) -> None:
-        self.store.auth_states.forget(session_id)
+        self._store.auth_states.forget(session_id)
 
     def change_definitions(self, change: Change) -> None:
         """Apply a change of definitions now, in a pass of its own."""
@@ -252,7 +238,7 @@ class Runtime:
 
     def _command_done(self, now: int) -> None:
         self._pass(now)
-        self._inbox.put_nowait(Wake())
+        self._inbox.put(Wake())
 
     # -------------------------------------------------------------------- loop
     async def run(
@@ -261,9 +247,9 @@ class Runtime:
         """Until ``stop()``, or with ``until_idle`` until ``idle(job_run_ids)``."""
         tasks = [
             asyncio.create_task(self._forward_events()),
-            asyncio.create_task(self.deliverer.run()),
+            asyncio.create_task(self._deliverer.run()),
             asyncio.create_task(
-                self.definitions.follow(lambda c: self._inbox.put_nowait(DefinitionsChanged(c)))
+                self._definitions.follow(lambda c: self._inbox.put(DefinitionsChanged(c)))
             ),
         ]
         self.running = True
@@ -281,16 +267,16 @@ class Runtime:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await self.launcher.close()
+            await self._launcher.close()
 
     def close(self) -> None:
         """Release the store; after ``run`` has returned (its state stays readable until then)."""
-        self.results.close()
-        self.store.close()
+        self._results.close()
+        self._store.close()
 
     def stop(self) -> None:
         self._stopping = True
-        self._inbox.put_nowait(None)
+        self._inbox.put(None)
 
     def idle(self, job_run_ids: Collection[str] | None = None) -> bool:
         """No active JobRun and nothing left to deliver (held deliveries wait for a person); with
@@ -300,19 +286,14 @@ class Runtime:
             watched = self.query.active_job_runs()
         else:
             watched = [r for r in map(self.query.job_run, job_run_ids) if r is not None]
-        return not any(j.active for j in watched) and self.deliverer.idle(job_run_ids)
+        return not any(j.active for j in watched) and self._deliverer.idle(job_run_ids)
 
     async def _wait(self, max_sleep_s: float | None = None) -> None:
-        wakeup = self.engine.next_wakeup()
+        wakeup = self._engine.next_wakeup()
         timeout = None if wakeup is None else max(0, wakeup - self.clock()) / 1000
         if max_sleep_s is not None:
             timeout = max_sleep_s if timeout is None else min(timeout, max_sleep_s)
-        items: list[InboxItem] = []
-        with contextlib.suppress(TimeoutError):
-            items.append(await asyncio.wait_for(self._inbox.get(), timeout))
-        await asyncio.sleep(0)  # let the tasks that feed the inbox hand over what is ready
-        while not self._inbox.empty():
-            items.append(self._inbox.get_nowait())
+        items = await self._inbox.wait(timeout)
         now = self.clock()
         for item in items:
             if isinstance(item, DefinitionsChanged):
@@ -320,10 +301,10 @@ class Runtime:
             elif isinstance(item, SinkRefused):
                 self._pause_for_sink(item, now)
             elif isinstance(item, ResultsStored):
-                self.engine.touch(item.job_run_id)
+                self._engine.touch(item.job_run_id)
             elif item is not None and not isinstance(item, Wake):
-                self.engine.handle(item, now)
-                for observer in self.observers:
+                self._engine.handle(item, now)
+                for observer in self._observers:
                     observer.observe_event(item, now)
         self._pass(now)
         await self._perform()
@@ -333,26 +314,26 @@ class Runtime:
         make its changes durable; queue the effects to perform."""
         self._load_spilled(self._todo.loads, now)
         self._todo.loads = []
-        self.engine.advance(now)
-        output = self.engine.take_output()
-        self.store.save(output.changes)
-        self.results.append(output.changes.results)
+        self._engine.advance(now)
+        output = self._engine.take_output()
+        self._store.save(output.changes)
+        self._results.append(output.changes.results)
         for job_run in output.changes.job_runs:
             if not job_run.active:
-                self.results.sync(job_run.job_id, job_run.id)
-                self.known.job_run_ended(job_run.job_id, job_run.id)
-        self.known.release_delivered(self.store.deliveries.outstanding)
+                self._results.sync(job_run.job_id, job_run.id)
+                self._known.job_run_ended(job_run.job_id, job_run.id)
+        self._known.release_delivered(self._store.deliveries.outstanding)
         for job_run in output.changes.pruned_job_runs:
-            self.results.remove(job_run.job_id, job_run.id)
+            self._results.remove(job_run.job_id, job_run.id)
             # Off the loop (a bucket's objects are listed and deleted); one killed half-way
             # leaves files that the next start-up's sweep removes.
-            threading.Thread(target=self.artifacts.remove, args=(job_run.id,), daemon=True).start()
-        for observer in self.observers:
+            threading.Thread(target=self._artifacts.remove, args=(job_run.id,), daemon=True).start()
+        for observer in self._observers:
             observer.observe_changes(output.changes)
         for notice in output.effects.notices:
             self.say(notice)
         if output.changes.deliveries:
-            self.deliverer.poke()
+            self._deliverer.poke()
         for line in self._progress.lines(now, output.changes.job_runs):
             self.say(line)
         self._todo.cancels += output.effects.cancels
@@ -364,16 +345,16 @@ class Runtime:
         spilled Runs to load, make another pass at once (nothing else may wake the loop)."""
         todo, self._todo = self._todo, Effects(loads=self._todo.loads)
         if todo.loads:
-            self._inbox.put_nowait(Wake())
+            self._inbox.put(Wake())
         for attempt_id in todo.cancels:
-            await self.launcher.cancel(attempt_id)
+            await self._launcher.cancel(attempt_id)
         for request in todo.starts:
-            await self.launcher.start(request)
+            await self._launcher.start(request)
 
     async def _forward_events(self) -> None:
         event: AttemptEvent
-        async for event in self.launcher.events():
-            self._inbox.put_nowait(event)
+        async for event in self._launcher.events():
+            self._inbox.put(event)
 
     def _load_spilled(self, job_run_ids: list[str], now: int, *, everything: bool = False) -> None:
         """Hand the engine the next spilled Runs of these JobRuns (``everything``: all)."""
@@ -382,42 +363,41 @@ class Runtime:
             if job_run is None or not job_run.active or not job_run.spilled:
                 continue
             limit = job_run.spilled if everything else loading_limit(job_run)
-            runs = self.store.pending_runs(job_run_id, job_run.held_through, limit)
-            self.engine.hold_loaded(job_run_id, runs, now)
+            runs = self._store.pending_runs(job_run_id, job_run.held_through, limit)
+            self._engine.hold_loaded(job_run_id, runs, now)
 
     def _pause_for_sink(self, refused: SinkRefused, now: int) -> None:
         job_run = self.query.job_run(refused.job_run_id)
         if job_run is None or not job_run.active:
             return  # it ended meanwhile: its results wait, held, for the Job's next resume
         with contextlib.suppress(EngineError):
-            self.engine.pause_job(refused.job_id, now, why=reason("s3-sink-error", refused.why))
+            self._engine.pause_job(refused.job_id, now, why=reason("s3-sink-error", refused.why))
 
     def _resume_direct(self, now: int) -> None:
-        for job_id, document in self.store.direct_jobs.all().items():
+        for job_id, document in self._store.direct_jobs.all().items():
             kind = direct_kind(job_id)
             if kind is None or not any(r.active for r in self.query.job_runs(job_id)):
-                self.store.direct_jobs.delete(job_id)
+                self._store.direct_jobs.delete(job_id)
                 continue
             definition = parse_job_document(kind, document)
-            self.known.put_job(job_id, definition)
-            self.engine.put_job(job_id, definition, now)
+            self._known.put_job(job_id, definition)
+            self._engine.put_job(job_id, definition, now)
 
     def _pass_target(self, now: int) -> PassTarget:
         return PassTarget(
-            engine=self.engine,
+            engine=self._engine,
             query=self.query,
-            known=self.known,
-            deliverer=self.deliverer,
+            known=self._known,
+            deliverer=self._deliverer,
             say=self.say,
             now=now,
         )
 
     def definition(self, job_id: str) -> JobDefinition | None:
         """The definition this process knows a Job by (what its deliveries are sent with)."""
-        return self.known.job(job_id)
+        return self._known.job(job_id)
 
     # ----------------------------------------------------------------- output
     def say(self, text: str) -> None:
         """One line for people: stamped with the injected clock, secrets redacted."""
-        stamp = time.strftime("%H:%M:%S", time.localtime(self.clock() / 1000))
-        print(f"{stamp} {self.redactor.redact(text)}", file=self.out, flush=True)
+        self._lines.say(text)

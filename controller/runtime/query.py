@@ -16,6 +16,11 @@ from ..engine import Engine, Identity, Job, JobRun, Waiting, read_results_line, 
 from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue, RunQueries
 from ..vocabulary import AuthSessionStatus
+from .failures import FailureGroup, group_failures
+
+FAILURE_ROWS = 2_000
+"""(code, exact message) groups read per JobRun: the most frequent, when messages vary past
+what their shape folds together."""
 
 
 class RuntimeQuery:
@@ -87,6 +92,11 @@ class RuntimeQuery:
         """JobRuns held (the history limit's worth per Job), of one Job if given, newest first."""
         found = [r for r in self._engine.job_runs.values() if job_id is None or r.job_id == job_id]
         return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def failures(self, job_run_ids: list[str]) -> list[FailureGroup]:
+        """These JobRuns' failed Runs grouped by error code and message shape, the latest
+        failure first (``failures.py``)."""
+        return group_failures(self.run_records.failures(job_run_ids, FAILURE_ROWS))
 
     def active_job_runs(self) -> list[JobRun]:
         return [r for r in self._engine.job_runs.values() if r.active]

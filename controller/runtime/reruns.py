@@ -8,20 +8,26 @@ from typing import Literal
 
 from ..engine import EngineError, NotFoundError, Rerun
 from ..spec import PayloadItem
-from ..store import RunQueries
+from ..store import RunFilter, RunQueries
 
-RunChoice = Literal["failed"] | list[str]
-"""Which Runs of a JobRun to rerun: every Run that ended FAILED, or these Run IDs."""
+RunChoice = Literal["failed"] | list[str] | RunFilter
+"""Which Runs of a JobRun to rerun: every Run that ended FAILED, these Run IDs, or every Run
+that matches a filter (the dashboard's and the Runs list's)."""
 
 
 def rerun_of(job_run_id: str, runs: RunChoice, queries: RunQueries) -> Rerun:
-    chosen = None if runs == "failed" else list(dict.fromkeys(runs))
+    chosen: list[str] | RunFilter | None
+    if isinstance(runs, RunFilter):
+        chosen = runs
+    else:
+        chosen = None if runs == "failed" else list(dict.fromkeys(runs))
     records = queries.items(job_run_id, chosen)
-    if chosen is not None and len(records) < len(chosen):
+    if isinstance(chosen, list) and len(records) < len(chosen):
         missing = sorted(set(chosen) - {r["id"] for r in records})
         raise NotFoundError(f"no Run {', '.join(missing[:5])} in JobRun {job_run_id}")
     if not records:
-        raise EngineError(f"JobRun {job_run_id} has no failed Runs to rerun")
+        what = "failed Runs" if chosen is None else "Runs that match the filter"
+        raise EngineError(f"JobRun {job_run_id} has no {what} to rerun")
     items = [
         PayloadItem(
             apiName=r["api_name"],

@@ -81,8 +81,8 @@ class DeliveryQueue(Protocol):
 
 
 class RunQueries(Protocol):
-    """A JobRun's Runs a page at a time, one Run, a Run's attempts, a Job's missed ticks
-    (``run_queries.py``)."""
+    """A JobRun's Runs a page at a time or counted, one Run, a Run's attempts, failures grouped,
+    a Job's missed ticks (``run_queries.py``)."""
 
     def runs(
         self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
@@ -94,7 +94,13 @@ class RunQueries(Protocol):
 
     def missed_ticks(self, job_id: str, limit: int) -> list[int]: ...
 
-    def items(self, job_run_id: str, run_ids: Sequence[str] | None) -> list[dict[str, Any]]: ...
+    def count(self, job_run_id: str, where: RunFilter) -> int: ...
+
+    def failures(self, job_run_ids: Sequence[str], limit: int) -> list[dict[str, Any]]: ...
+
+    def items(
+        self, job_run_id: str, chosen: Sequence[str] | RunFilter | None
+    ) -> list[dict[str, Any]]: ...
 
 
 class AuthStates(Protocol):

@@ -61,16 +61,9 @@ class SqlRunQueries:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def runs(
-        self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
-    ) -> list[dict[str, Any]]:
-        """Up to ``limit`` Runs after position ``after_seq``, in order; ``result_preview`` is
-        the start of the result's JSON (longer than ``RESULT_PREVIEW_CHARS``: cut)."""
-        sql = (
-            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_CHARS + 1}) "
-            "AS result_preview FROM runs WHERE job_run_id = ? AND seq > ?"
-        )
-        params: list[Any] = [job_run_id, after_seq]
+    def _matching(self, where: RunFilter) -> tuple[str, list[Any]]:
+        """The conditions (after ``job_run_id = ?``) for Runs that match ``where``."""
+        sql, params = "", []
         for column, value in (
             ("status", where.status),
             ("api_name", where.api),
@@ -84,8 +77,46 @@ class SqlRunQueries:
         if where.search:
             sql += f" AND {self._db.dialect.contains('parameters')}"
             params.append(where.search)
-        rows = self._db.execute(f"{sql} ORDER BY seq LIMIT ?", (*params, limit))
+        return sql, params
+
+    def runs(
+        self, job_run_id: str, where: RunFilter, *, after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` Runs after position ``after_seq``, in order; ``result_preview`` is
+        the start of the result's JSON (longer than ``RESULT_PREVIEW_CHARS``: cut)."""
+        matching, params = self._matching(where)
+        sql = (
+            f"SELECT {_RUN_FIELDS}, substr(result, 1, {RESULT_PREVIEW_CHARS + 1}) "
+            f"AS result_preview FROM runs WHERE job_run_id = ? AND seq > ?{matching} "
+            "ORDER BY seq LIMIT ?"
+        )
+        rows = self._db.execute(sql, (job_run_id, after_seq, *params, limit))
         return [_decoded(row) for row in rows]
+
+    def count(self, job_run_id: str, where: RunFilter) -> int:
+        """How many of the JobRun's Runs match ``where`` (what a bulk action would act on)."""
+        matching, params = self._matching(where)
+        sql = f"SELECT count(*) FROM runs WHERE job_run_id = ?{matching}"
+        row = self._db.execute(sql, (job_run_id, *params)).fetchone()
+        return int(row[0]) if row else 0
+
+    def failures(self, job_run_ids: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """The FAILED Runs of these JobRuns grouped by error code and message: per group its
+        count, first and last end, and the Run that ended last (``job_run_id``, ``run_id``);
+        the ``limit`` largest groups."""
+        code = self._db.dialect.json_field("error", "code")
+        message = self._db.dialect.json_field("error", "message")
+        found: list[dict[str, Any]] = []
+        for job_run_id in job_run_ids:
+            rows = self._db.execute(
+                f"SELECT {code} AS code, {message} AS message, count(*) AS count, "
+                "min(ended_at) AS first_ended_at, max(ended_at) AS last_ended_at "
+                f"FROM runs WHERE job_run_id = ? AND status = 'FAILED' AND {UNSUCCEEDED} "
+                f"GROUP BY {code}, {message} ORDER BY count(*) DESC LIMIT ?",
+                (job_run_id, limit),
+            )
+            found += [{**dict(row), "job_run_id": job_run_id} for row in rows]
+        return found
 
     def run(self, job_run_id: str, run_id: str) -> dict[str, Any] | None:
         row = self._db.execute(
@@ -128,16 +159,22 @@ class SqlRunQueries:
         )
         return [int(row[0]) for row in rows]
 
-    def items(self, job_run_id: str, run_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+    def items(
+        self, job_run_id: str, chosen: Sequence[str] | RunFilter | None
+    ) -> list[dict[str, Any]]:
         """What a rerun needs of Runs (id, api_name, parameters, request_timeout_ms), in
-        position order: the JobRun's FAILED Runs (``run_ids`` None), or these of its Runs."""
+        position order: the JobRun's FAILED Runs (``chosen`` None), these of its Runs, or those
+        matching a filter."""
         fields = "id, api_name, parameters, request_timeout_ms FROM runs WHERE job_run_id = ?"
-        if run_ids is None:
-            sql = f"SELECT seq, {fields} AND status = 'FAILED' AND {UNSUCCEEDED}"
-            return [_decoded(r) for r in self._db.execute(f"{sql} ORDER BY seq", (job_run_id,))]
+        if chosen is None:
+            chosen = RunFilter(status="FAILED")
+        if isinstance(chosen, RunFilter):
+            matching, params = self._matching(chosen)
+            sql = f"SELECT seq, {fields}{matching} ORDER BY seq"
+            return [_decoded(r) for r in self._db.execute(sql, (job_run_id, *params))]
         found: list[dict[str, Any]] = []
-        for start in range(0, len(run_ids), IN_CHUNK):
-            chunk = run_ids[start : start + IN_CHUNK]
+        for start in range(0, len(chosen), IN_CHUNK):
+            chunk = chosen[start : start + IN_CHUNK]
             sql = f"SELECT seq, {fields} AND id IN ({', '.join('?' * len(chunk))})"
             found += [_decoded(r) for r in self._db.execute(sql, (job_run_id, *chunk))]
         return sorted(found, key=lambda record: int(record["seq"]))

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from controller.worker.browser import LAUNCH_ARGS, SYSTEM_CHROMIUM
 
 SHOTS = Path(__file__).resolve().parents[2] / ".cache" / "test-artifacts" / "dashboard"
+JS_TOOLS = Path(__file__).resolve().parents[2] / ".cache" / "js-tools"
 WAIT_MS = 120_000
 
 
@@ -42,8 +43,14 @@ def sign_in(page: Page, url: str, key: str) -> None:
     expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
 
 
+def job_actions(page: Page, job_id: str) -> None:
+    """Open the Job's row menu on the Jobs page."""
+    page.get_by_label(f"Actions for {job_id}").click()
+
+
 def open_job_run_from_trigger(page: Page, job_id: str, prefix: str) -> str:
     """Trigger the Job from the Jobs page, open it and its new JobRun; the JobRun's ID."""
+    job_actions(page, job_id)
     page.get_by_role("button", name=f"Trigger {job_id}").click()
     page.get_by_role("link", name=job_id, exact=True).click()
     expect(page.get_by_role("heading", name=f"Job {job_id}")).to_be_visible()
@@ -119,11 +126,15 @@ def rerun_one_run(page: Page, job_run_id: str, prefix: str) -> None:
 
 def pause_with_note(page: Page, job_id: str, note: str, prefix: str) -> None:
     page.get_by_role("link", name="Jobs", exact=True).click()
-    page.get_by_label("Note").first.fill(note)
+    job_actions(page, job_id)
+    page.locator(f"[id='note-{job_id}']").fill(note)
     page.get_by_role("button", name=f"Pause {job_id}").click()
     expect(page.get_by_text(note)).to_be_visible()
     shot(page, f"{prefix}-paused")
+    job_actions(page, job_id)
     page.get_by_role("button", name=f"Resume {job_id}").click()
+    expect(page.get_by_text(note)).to_have_count(0)  # resumed, the page drawn again
+    job_actions(page, job_id)
     expect(page.get_by_role("button", name=f"Pause {job_id}")).to_be_visible()
 
 
@@ -143,3 +154,51 @@ def backfill_from_the_job_page(page: Page, job_id: str, hours: int, prefix: str)
     shot(page, f"{prefix}-backfill")
     page.reload()
     expect(page.get_by_role("cell", name="SCHEDULED")).to_have_count(hours, timeout=WAIT_MS)
+
+
+def failures_grouped_then_rerun(page: Page, job_id: str, failed: int, prefix: str) -> None:
+    """On the JobRun page of a Job whose Runs all fail one way: one group with their count,
+    its Runs shown by one click, and rerun after the count is shown and confirmed."""
+    origin = open_job_run_from_trigger(page, job_id, f"{prefix}-failing")
+    expect(page.locator("dd .status").first).to_have_text("COMPLETED", timeout=WAIT_MS)
+    groups = page.locator("#failures tbody tr")
+    expect(groups).to_have_count(1)
+    expect(groups.first.locator("td").first).to_have_text(str(failed))
+    expect(groups.first).to_contain_text("api-not-found")
+    shot(page, f"{prefix}-failures")
+    page.get_by_role("button", name="Show Runs that failed with api-not-found").click()
+    expect(page.get_by_label("Error code")).to_have_value("api-not-found")
+    expect(page.locator("#runs tbody tr")).to_have_count(failed)
+    page.get_by_role("button", name="Rerun Runs that failed with api-not-found").click()
+    expect(page.locator(".confirm .question")).to_have_text(
+        f"Rerun {failed} Run(s) that failed with api-not-found?"
+    )
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Rerun every matching Run").click()
+    expect(page.locator(".confirm .question")).to_have_text(
+        f"Rerun {failed} Run(s) that match the filter?"
+    )
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("link", name=origin)).to_be_visible()  # "Rerun of"
+    expect(page.get_by_text(f"({failed} Run(s))")).to_be_visible()
+
+
+def axe_script() -> str:
+    """axe-core from npm (``make test`` installs it under ``.cache/js-tools``)."""
+    path = JS_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+    assert path.exists(), f"{path} is missing: `make test` (or `make axe-core`) installs it"
+    return path.read_text()
+
+
+def accessible(page: Page, what: str) -> None:
+    """axe-core's WCAG 2 A/AA rules on the page as it is: no serious or critical violation, and
+    nothing wider than the window (no sideways scrolling)."""
+    page.add_script_tag(content=axe_script())
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']}))"
+        ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.map(n => n.target).join(' ')}`)"
+    )
+    assert found == [], f"{what}: {found}"
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{what} is {width[0]} px wide in a {width[1]} px window"

@@ -13,8 +13,10 @@ from examples.demo_site.server import static_server
 from tests.support.controller_process import ROOT, RunningController, start_controller
 
 from .dashboard import (
+    accessible,
     backfill_from_the_job_page,
     chromium,
+    failures_grouped_then_rerun,
     open_job_run_from_trigger,
     open_run_with_two_attempts,
     open_trace,
@@ -55,7 +57,8 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
         ],
         "schedule": {"intervals": [{"every": "1h"}]},
     }
-    jobs = {"bookstore-demo": job, "hourly": hourly}
+    unknown = [{"apiName": f"no-such-api-{n}", "parameters": {}} for n in range(3)]
+    jobs = {"bookstore-demo": job, "hourly": hourly, "misnamed": {"payload": unknown}}
     running = start_controller(tmp_path, jobs, project=ROOT / "examples" / "bookstore")
     yield running
     running.stop()
@@ -64,20 +67,30 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
 def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningController) -> None:
     """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
     Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions,
-    rerun one Run, pause the Job with a note, backfill a scheduled Job."""
+    rerun one Run, see a failing Job's failures grouped and rerun them by filter, pause the Job
+    with a note, backfill a scheduled Job; every page accessible and as wide as a 1,280 px
+    window."""
     with chromium() as browser:
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, controller.url + "/", controller.api_key)
         shot(page, "embedded-jobs")
+        accessible(page, "the Jobs page")
         job_run_id = open_job_run_from_trigger(page, "bookstore-demo", "embedded")
+        accessible(page, "the Job page")
         watch_until_completed(page, "embedded")
         assert page.get_by_text("47 succeeded, 0 failed").count() == 1
+        accessible(page, "the JobRun page")
         page_through_runs(page, 47)
         open_run_with_two_attempts(page, "flaky", "embedded")
+        accessible(page, "the Run page")
         open_trace(page, "embedded")
         page.get_by_role("link", name="AuthSessions").click()
         expect(page.get_by_role("heading", name="AuthSessions")).to_be_visible()
         shot(page, "embedded-auth-sessions")
+        accessible(page, "the AuthSessions page")
         rerun_one_run(page, job_run_id, "embedded")
+        page.get_by_role("link", name="Jobs", exact=True).click()
+        failures_grouped_then_rerun(page, "misnamed", 3, "embedded")
+        accessible(page, "a rerun's JobRun page")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
         backfill_from_the_job_page(page, "hourly", 3, "embedded")

@@ -68,7 +68,9 @@ def members_job(passes: int = 1, **extra: Any) -> dict[str, Any]:
 SESSION = {"credentials": {"username": "reader", "password": {"env": "MEMBER_PASSWORD"}}}
 
 
-def controller(tmp_path: Path, project: Path = PROJECT) -> EmbeddedController:
+def controller(
+    tmp_path: Path, project: Path = PROJECT, *, out: io.StringIO | None = None
+) -> EmbeddedController:
     settings = Settings(
         resources=tmp_path / "resources",
         state=tmp_path / "state",
@@ -81,7 +83,7 @@ def controller(tmp_path: Path, project: Path = PROJECT) -> EmbeddedController:
         capacity=3,
         attempts_per_worker=3,
     )
-    return EmbeddedController(settings, launcher, out=io.StringIO())
+    return EmbeddedController(settings, launcher, out=out or io.StringIO())
 
 
 async def _until(job_run: JobRun, statuses: set[str], timeout: float = 90) -> None:
@@ -115,10 +117,11 @@ def test_a_session_that_expires_mid_run_is_recreated_and_every_run_succeeds(
 ) -> None:
     base = site(ttl_s=4.0)  # longer than one attempt, much shorter than the JobRun
     write(tmp_path, members_job(passes=4), SESSION)
-    ctl = controller(tmp_path)
+    out = io.StringIO()
+    ctl = controller(tmp_path, out=out)
     ctl.start()
     job_run = run_to_end(ctl)
-    output = ctl.runtime.out.getvalue()  # type: ignore[attr-defined]
+    output = out.getvalue()
     assert (job_run.status, job_run.successful_runs, job_run.failed_runs) == ("COMPLETED", 25, 0)
     assert stats(base)["logins"] >= 2, "the session never expired during the run"
     assert "AuthSession member: recreated (version 2)" in output
@@ -159,7 +162,8 @@ def test_wrong_credentials_pause_the_jobrun_then_resume_after_the_fix_completes_
     with Receiver() as receiver:
         notify = [{"type": "webhook", "url": receiver.url("/notify")}]
         write(tmp_path, members_job(notifications=notify), SESSION)
-        ctl = controller(tmp_path)
+        out = io.StringIO()
+        ctl = controller(tmp_path, out=out)
         ctl.start()
 
         async def scenario() -> JobRun:
@@ -180,7 +184,7 @@ def test_wrong_credentials_pause_the_jobrun_then_resume_after_the_fix_completes_
             return job_run
 
         job_run = asyncio.run(scenario())
-        output = ctl.runtime.out.getvalue()  # type: ignore[attr-defined]
+        output = out.getvalue()
         ctl.close()
         assert (job_run.status, job_run.successful_runs) == ("COMPLETED", 7)
         statuses = [r.json()["status"] for r in receiver.delivered("/notify")]

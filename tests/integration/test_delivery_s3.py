@@ -33,7 +33,15 @@ def s3_sink(server: S3Server, bucket: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def controller_for(tmp_path: Path, job: dict[str, Any], **settings: Any) -> EmbeddedController:
+def controller_for(
+    tmp_path: Path,
+    job: dict[str, Any],
+    *,
+    out: io.StringIO | None = None,
+    delay_s: tuple[float, float] = (0.0, 0.0),
+    **settings: Any,
+) -> EmbeddedController:
+    """``out``: where its lines go; ``delay_s``: how long each fake attempt takes."""
     folder = tmp_path / "resources" / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "demo.job.json").write_text(json.dumps(job))
@@ -45,7 +53,8 @@ def controller_for(tmp_path: Path, job: dict[str, Any], **settings: Any) -> Embe
         "delivery": delivery,
         **settings,
     }
-    return EmbeddedController(Settings(**options), FakeLauncher(8), out=io.StringIO())
+    launcher = FakeLauncher(8, delay_s=delay_s)
+    return EmbeddedController(Settings(**options), launcher, out=out or io.StringIO())
 
 
 def bucket_name() -> str:
@@ -135,8 +144,7 @@ def test_a_missing_bucket_pauses_the_jobrun_and_resume_delivers_everything(
             "sink": s3_sink(s3_server, bucket),
             "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
         }
-        controller = controller_for(tmp_path, job)
-        controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
+        controller = controller_for(tmp_path, job, delay_s=(0.05, 0.05))
         job_run_id, job_run = _run_until_paused(controller)
         assert job_run.status == "PAUSED"
         assert job_run.reason["type"] == "s3-sink-error"
@@ -173,13 +181,13 @@ def test_wrong_credentials_pause_the_jobrun_without_echoing_them(
         "configuration": {"maxConcurrentRequests": 1},
         "sink": s3_sink(s3_server_with_auth, bucket, secretAccessKey=wrong),
     }
-    controller = controller_for(tmp_path, job)
-    controller.runtime.launcher.delay_s = (0.05, 0.05)  # type: ignore[attr-defined]
+    out = io.StringIO()
+    controller = controller_for(tmp_path, job, out=out, delay_s=(0.05, 0.05))
     _, job_run = _run_until_paused(controller)
     controller.close()
     assert job_run.status == "PAUSED"
     assert job_run.reason["type"] == "s3-sink-error"
     assert "SignatureDoesNotMatch" in job_run.reason["message"]
-    output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
+    output = out.getvalue()
     assert "sink deliveries held: S3 SignatureDoesNotMatch" in output
     assert wrong not in output and wrong not in json.dumps(job_run.reason)

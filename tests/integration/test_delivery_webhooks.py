@@ -29,8 +29,13 @@ FAST = RetryPolicy(initial_delay_ms=50, max_delay_ms=200, horizon_ms=20_000)
 
 
 def controller_for(
-    tmp_path: Path, jobs: dict[str, dict[str, Any]], **delivery: Any
+    tmp_path: Path,
+    jobs: dict[str, dict[str, Any]],
+    *,
+    out: io.StringIO | None = None,
+    **delivery: Any,
 ) -> EmbeddedController:
+    """``out``: where its lines go, for a test that reads them."""
     folder = tmp_path / "resources" / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
     for name, document in jobs.items():
@@ -42,7 +47,7 @@ def controller_for(
         watch=False,
         delivery=DeliverySettings(**options),
     )
-    return EmbeddedController(settings, FakeLauncher(8), out=io.StringIO())
+    return EmbeddedController(settings, FakeLauncher(8), out=out or io.StringIO())
 
 
 def run_once(controller: EmbeddedController, job_id: str, timeout: float = 30) -> str:
@@ -128,8 +133,8 @@ def test_410_stops_deliveries_to_that_url_until_the_job_changes(tmp_path: Path) 
     with Receiver() as receiver:
         receiver.script("/sink", always(410))
         job = {"payload": items(5), "sink": {"type": "webhook", "url": receiver.url("/sink")}}
-        controller = controller_for(tmp_path, {"demo": job}, max_in_flight=1)
-        out = controller.runtime.out
+        out = io.StringIO()
+        controller = controller_for(tmp_path, {"demo": job}, out=out, max_in_flight=1)
         run_once(controller, "demo")
         assert len(receiver.on("/sink")) == 1
         assert delivery_states(tmp_path) == {"gone": 1, "dropped": 4, "delivered": 1}  # + file
@@ -154,12 +159,15 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_horizon(tmp_path: P
         receiver.script("/sink", hang)
         job = {"payload": items(1), "sink": {"type": "webhook", "url": receiver.url("/sink")}}
         policy = RetryPolicy(initial_delay_ms=50, max_delay_ms=100, horizon_ms=1_000)
-        controller = controller_for(tmp_path, {"demo": job}, policy=policy, webhook_timeout_s=0.3)
+        out = io.StringIO()
+        controller = controller_for(
+            tmp_path, {"demo": job}, out=out, policy=policy, webhook_timeout_s=0.3
+        )
         started = time.monotonic()
         run_once(controller, "demo")
         assert time.monotonic() - started < 5
         assert delivery_states(tmp_path) == {"failed": 1, "delivered": 1}
-        output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
+        output = out.getvalue()
         assert "given up after" in output and "no answer within 0.3s" in output
 
 
@@ -179,11 +187,12 @@ def test_private_targets_are_held_until_allowed_then_delivered(tmp_path: Path) -
             "sink": {"type": "webhook", "url": receiver.url("/sink")},
             "notifications": [{"type": "webhook", "url": receiver.url("/notify")}],
         }
-        controller = controller_for(tmp_path, {"demo": job}, allow_private_targets=False)
+        out = io.StringIO()
+        controller = controller_for(tmp_path, {"demo": job}, out=out, allow_private_targets=False)
         job_run_id = run_once(controller, "demo")
         assert receiver.received == []
         assert delivery_states(tmp_path) == {"held": 4, "delivered": 1}
-        output = controller.runtime.out.getvalue()  # type: ignore[attr-defined]
+        output = out.getvalue()
         assert "--allow-private-targets" in output and "127.0.0.1 resolves to" in output
         final = controller.query.job_run(job_run_id)
         assert final is not None and final.status == "COMPLETED"  # webhooks never pause

@@ -12,13 +12,15 @@ from controller.embedded import EmbeddedController, Settings
 from tests.support.launchers import FakeLauncher
 
 
-def make(tmp_path: Path, jobs: dict[str, str], **settings: object) -> EmbeddedController:
+def make(
+    tmp_path: Path, jobs: dict[str, str], *, out: io.StringIO | None = None, **settings: object
+) -> EmbeddedController:
     folder = tmp_path / "resources" / "jobs"
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in jobs.items():
         (folder / f"{name}.job.jsonc").write_text(text)
     options = {"resources": tmp_path / "resources", "state": tmp_path / "state", **settings}
-    return EmbeddedController(Settings(**options), FakeLauncher(8), out=io.StringIO())  # type: ignore[arg-type]
+    return EmbeddedController(Settings(**options), FakeLauncher(8), out=out or io.StringIO())  # type: ignore[arg-type]
 
 
 def test_a_triggered_jobrun_runs_to_completion_with_a_results_file(tmp_path: Path) -> None:
@@ -54,7 +56,8 @@ async def _until(condition, timeout: float = 1.0) -> float:
 
 def test_job_files_hot_reload_within_a_second(tmp_path: Path) -> None:
     async def scenario() -> None:
-        controller = make(tmp_path, {"first": '{payload: [{api: "a"}]}'})
+        out = io.StringIO()
+        controller = make(tmp_path, {"first": '{payload: [{api: "a"}]}'}, out=out)
         controller.start()
         task = asyncio.create_task(controller.run())
         await asyncio.sleep(0.3)  # the watcher is up
@@ -68,9 +71,9 @@ def test_job_files_hot_reload_within_a_second(tmp_path: Path) -> None:
         await _until(lambda: query.job("second").definition.payload[0].apiName == "changed")  # type: ignore[union-attr]
 
         (jobs / "second.job.jsonc").write_text('{payload: [{api: "broken"}], schedul: {}}')
-        await _until(lambda: "schedul" in controller.runtime.out.getvalue())  # type: ignore[attr-defined]
+        await _until(lambda: "schedul" in out.getvalue())
         assert query.job("second").definition.payload[0].apiName == "changed"  # type: ignore[union-attr]
-        assert "second: keeps running its last valid version" in controller.runtime.out.getvalue()  # type: ignore[attr-defined]
+        assert "second: keeps running its last valid version" in out.getvalue()
 
         (jobs / "second.job.jsonc").unlink()
         await _until(lambda: query.job("second") is None)

@@ -75,6 +75,40 @@ def test_rerun_failed_runs_exactly_the_failed_items(controller: RunningControlle
     assert refused.returncode != 0 and "no Run ru_nope" in refused.stderr
 
 
+def test_failures_are_grouped_and_a_filter_reruns_what_it_counted(
+    controller: RunningController,
+) -> None:
+    origin = json_of(controller, "jobs", "trigger", "twenty")["jobRunId"]
+    finished(controller, origin)
+    failures = json_of(controller, "jobruns", "failures", origin)
+    (group,) = failures["groups"]  # five messages, one shape
+    assert (failures["failedRuns"], group["count"]) == (5, 5)
+    assert (group["errorCode"], group["shape"]) == ("api-not-found", "no such API (item <n>)")
+    assert group["latestMessage"].startswith("no such API (item ") and group["jobRunIds"] == [
+        origin
+    ]
+    assert group["firstSeen"] <= group["lastSeen"]
+    by_job = json_of(controller, "jobs", "failures", "twenty")
+    assert origin in by_job["groups"][0]["jobRunIds"] and by_job["failedRuns"] >= 5
+
+    matching = ("--error-code", "api-not-found", "--search", "1")
+    counted = json_of(controller, "jobruns", "rerun", origin, *matching, "--dry-run")
+    assert (counted["dryRun"], counted["count"]) == (True, 5)  # n 15-19, each with a 1
+    rerun = json_of(controller, "jobruns", "rerun", origin, *matching)
+    assert rerun["jobRun"]["payloads"] == counted["count"]
+    with controller.client() as http:
+        path = f"{controller.base}/job-runs/{origin}/rerun"
+        none = http.post(path, json={"filter": {"api": "nope"}, "dryRun": True}).json()
+        assert none["count"] == 0
+        refused = http.post(path, json={"filter": {"api": "nope"}})
+        assert refused.status_code == 409 and "no Runs that match" in refused.text
+        both = http.post(path, json={"runs": "failed", "filter": {"api": "echo"}})
+        assert both.status_code == 400 and "either" in both.text
+    unsaid = cli(controller, "jobruns", "rerun", origin)
+    assert unsaid.returncode == 2 and "say which Runs" in unsaid.stderr
+    finished(controller, rerun["jobRunId"])
+
+
 def test_a_backfill_creates_each_tick_once_even_when_repeated(
     controller: RunningController,
 ) -> None:

@@ -408,3 +408,35 @@ def _exited_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_failed_runs_are_counted_by_filter_and_grouped_by_code_and_message(
+    backend: Backend,
+) -> None:
+    store = backend.open()
+    items = ", ".join(
+        f'{{api: "{"a" if n < 4 else "b"}", parameters: {{n: {n}}}}}' for n in range(6)
+    )
+    s = Scenario(f"{{payload: [{items}], configuration: {{maxConcurrentRequests: 6}}}}")
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    for request in s.running():
+        if request.api_name == "a":
+            s.fail(request, category="user", code="gone" if request.parameters["n"] else "other")
+        else:
+            s.succeed(request)
+    s.step()
+    save_all(s, store)
+    queries = store.run_queries
+    assert queries.count(job_run.id, RunFilter(status="FAILED")) == 4
+    assert queries.count(job_run.id, RunFilter(status="FAILED", error_code="gone")) == 3
+    assert queries.count(job_run.id, RunFilter(api="b")) == 2
+    chosen = queries.items(job_run.id, RunFilter(error_code="gone", search='"n":2'))
+    assert [r["parameters"]["n"] for r in chosen] == [2]
+    groups = sorted(queries.failures([job_run.id], limit=10), key=lambda g: -g["count"])
+    assert [(g["code"], g["message"], g["count"], g["job_run_id"]) for g in groups] == [
+        ("gone", "gone", 3, job_run.id),
+        ("other", "other", 1, job_run.id),
+    ]
+    assert groups[0]["first_ended_at"] == groups[0]["last_ended_at"] == s.now
+    store.close()

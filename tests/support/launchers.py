@@ -28,6 +28,9 @@ from controller.engine import (
 
 
 class FakeLauncher:
+    browsers = None  # no browser, no AuthSessions, no artifacts
+    adopter = None
+
     def __init__(
         self, capacity: int = 8, *, delay_s: tuple[float, float] = (0.0, 0.0), seed: int = 0
     ) -> None:
@@ -76,7 +79,11 @@ class FakeLauncher:
             put(
                 AttemptFailed(
                     request.attempt_id,
-                    {"code": "api-not-found", "category": "user", "message": "no such API"},
+                    {
+                        "code": "api-not-found",
+                        "category": "user",
+                        "message": f"no such API (item {request.parameters.get('n', 0)})",
+                    },
                 )
             )
         elif name == "crash":

@@ -8,21 +8,53 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...engine import BackfillTick, JobRun, iso_ms
+from ...runtime import RunChoice
 from ...spec import instant_ms
+from ...store import RunFilter
+from ...vocabulary import RunStatus
 from ..paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspace
 from ..views import ApiError, Views
 
 RunId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class RunsMatching(BaseModel):
+    """The Runs list's filter: every Run that matches all of what is given."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: RunStatus | None = None
+    api: str | None = Field(default=None, max_length=200)
+    errorCode: str | None = Field(default=None, max_length=200)
+    search: str | None = Field(default=None, max_length=200)
+
+    def run_filter(self) -> RunFilter:
+        return RunFilter(self.status, self.api, self.errorCode, self.search or None)
+
+
 class RerunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    runs: Literal["failed"] | Annotated[list[RunId], Field(min_length=1, max_length=100_000)] = (
-        Field(description='"failed": every Run that ended FAILED; or these Run IDs.')
+    runs: (
+        Literal["failed"] | Annotated[list[RunId], Field(min_length=1, max_length=100_000)] | None
+    ) = Field(default=None, description='"failed": every Run that ended FAILED; or these Run IDs.')
+    filter: RunsMatching | None = Field(
+        default=None, description="Instead of runs: every Run that matches this filter."
     )
+    dryRun: bool = Field(default=False, description="Count the Runs it would rerun; run nothing.")
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> RerunRequest:
+        if (self.runs is None) == (self.filter is None):
+            raise ValueError('give either "runs" or "filter"')
+        return self
+
+    def choice(self) -> RunChoice:
+        if self.filter is not None:
+            return self.filter.run_filter()
+        assert self.runs is not None
+        return self.runs
 
 
 class BackfillRequest(BaseModel):
@@ -36,6 +68,17 @@ def tick_object(tick: BackfillTick) -> dict[str, Any]:
     return {"scheduledTime": iso_ms(tick.tick), "jobRunId": tick.job_run_id, "state": tick.state}
 
 
+def _would_rerun(views: Views, job_run_id: str, choice: RunChoice) -> dict[str, Any]:
+    records = views.query.run_records
+    if isinstance(choice, RunFilter):
+        count = records.count(job_run_id, choice)
+    elif choice == "failed":
+        count = records.count(job_run_id, RunFilter(status="FAILED"))
+    else:
+        count = len(set(choice))
+    return {"count": count, "message": f"would rerun {count} Run(s) of {job_run_id}"}
+
+
 def add_operating_routes(app: FastAPI, views: Views) -> None:
     control = views.control
 
@@ -46,12 +89,16 @@ def add_operating_routes(app: FastAPI, views: Views) -> None:
         job_run_id: JobRunId,
         request: Annotated[RerunRequest, Body()],
     ) -> Any:
-        """A new MANUAL JobRun of the same Job running the chosen Runs' items with the Job's
-        configuration of now, linked to them (``rerunOf``). CANCELED like any trigger while
-        another JobRun of the Job is active."""
+        """A new MANUAL JobRun of the same Job running the chosen Runs' items (``runs``, or
+        every Run matching ``filter``) with the Job's configuration of now, linked to them
+        (``rerunOf``). CANCELED like any trigger while another JobRun of the Job is active.
+        ``dryRun`` counts the Runs it would rerun and runs nothing."""
         views.project(workspace_id, project_name)
         views.find_run(None, job_run_id)
-        job_run: JobRun = views.command(lambda: control.rerun(job_run_id, request.runs))
+        choice = request.choice()
+        if request.dryRun:
+            return {"dryRun": True, **_would_rerun(views, job_run_id, choice)}
+        job_run: JobRun = views.command(lambda: control.rerun(job_run_id, choice))
         return {
             "jobRunId": job_run.id,
             "message": f"rerun of {job_run_id}: JobRun {job_run.id} is {job_run.status}",

@@ -3,14 +3,13 @@
 Takes `url` (a category page) or `category` (a name, resolved against `baseUrl`).
 """
 
-from typing import Any, Dict
-
-from playwright.async_api import Page
+from typing import Any
 
 from intuned_runtime import extend_payload
+from playwright.async_api import Page
 
 
-async def automation(page: Page, params: Dict[str, Any], **_kwargs):
+async def automation(page: Page, params: dict[str, Any], **_kwargs):
     url = params.get("url")
     if url is None:
         base = params.get("baseUrl", "http://127.0.0.1:8765/").rstrip("/")

@@ -17,7 +17,7 @@ from controller.operator.control import ResourceCatalog
 from controller.operator.definitions import ResourceDefinitions
 from controller.operator.mirror import Mirror
 from controller.operator.operator import Operator
-from controller.runtime import Commands, Runtime, RuntimeSettings
+from controller.runtime import Commands, RuntimeSettings, assemble
 from controller.server import create_app
 from controller.store import open_store
 from tests.support.clock import MINUTE, FakeClock
@@ -31,6 +31,8 @@ class Cluster:
     def __init__(self, tmp_path: Path, *, history_limit: int = 100) -> None:
         self.tmp_path, self.history_limit = tmp_path, history_limit
         self.custom, self.core, self.clock = FakeCustomObjects(), FakeCore(), FakeClock()
+        self.out = io.StringIO()
+        """The operator's lines."""
 
     def job(self, name: str, spec: dict[str, Any]) -> None:
         self.custom.add("jobs", {"metadata": {"name": name}, "spec": spec})
@@ -39,13 +41,13 @@ class Cluster:
         mirror = Mirror()
         definitions = ResourceDefinitions(mirror)
         settings = RuntimeSettings(state=self.tmp_path / "state", history_limit=self.history_limit)
-        runtime = Runtime(
+        runtime = assemble(
             settings,
             store=open_store(self.tmp_path / "state" / "state.db"),
             launcher=FakeLauncher(4),
             definitions=definitions,
             clock=self.clock,
-            out=io.StringIO(),
+            out=self.out,
         )
         operator = Operator(
             runtime,
@@ -267,7 +269,7 @@ def test_an_operator_starting_without_its_crds_waits_for_them(
         cluster.custom.crds_missing = 3  # deleted, then installed again
         operator = await cluster.start_operator()
         assert operator.query.job("books") is not None
-        said = operator.runtime.out.getvalue()  # type: ignore[attr-defined]
+        said = cluster.out.getvalue()
         assert said.count("the CRDs or the namespace are missing") == 1
         cluster.custom.crds_missing = 1
         await operator.job_deleted("books")  # the JobRun CRD gone too: nothing to remove

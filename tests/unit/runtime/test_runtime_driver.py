@@ -8,11 +8,12 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from controller.engine import AttemptEvent, Changes, EngineError, JobRun, spill
-from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings
+from controller.runtime import Change, DefinitionTarget, Runtime, RuntimeSettings, assemble
 from controller.spec import JobDefinition, load_job_file_text
 from controller.store import open_store
 from tests.support.clock import MINUTE, FakeClock
@@ -54,7 +55,7 @@ class Seen:
 
 
 def runtime(tmp_path: Path, clock: FakeClock, jobs: dict[str, JobDefinition]) -> Runtime:
-    made = Runtime(
+    made = assemble(
         RuntimeSettings(state=tmp_path / "state"),
         store=open_store(tmp_path / "state" / "state.db"),
         launcher=FakeLauncher(4),
@@ -64,6 +65,15 @@ def runtime(tmp_path: Path, clock: FakeClock, jobs: dict[str, JobDefinition]) ->
     )
     made.start()
     return made
+
+
+def stored_direct_jobs(tmp_path: Path) -> dict[str, Any]:
+    """What the store keeps of direct Runs' documents, read as another process would."""
+    store = open_store(tmp_path / "state" / "state.db")
+    try:
+        return store.direct_jobs.all()
+    finally:
+        store.close()
 
 
 BOOKS = definition('{payload: [{api: "a"}, {api: "fail-once"}, {api: "b"}]}')
@@ -76,7 +86,7 @@ def test_a_trigger_runs_to_the_end_and_the_stored_results_cause_another_pass(
     async def scenario() -> None:
         driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
         seen = Seen()
-        driver.observers.append(seen)
+        driver.add_observer(seen)
         job_run = driver.trigger("books")
         await driver.run(until_idle=True)
         assert (job_run.status, job_run.successful_runs) == ("COMPLETED", 3)
@@ -205,7 +215,7 @@ def test_a_direct_run_survives_a_restart_and_its_one_off_job_goes_when_it_ends(
         (line,) = again.query.final_run_lines(resumed)
         assert line["apiInfo"]["parameters"] == {"n": 1}
         assert again.query.job(job_run.job_id) is None
-        assert again.store.direct_jobs.all() == {}
+        assert stored_direct_jobs(tmp_path) == {}
         assert again.definition(job_run.job_id) is None, "a direct Run's definition is kept"
         assert again.definition("books") is not None
         again.close()
@@ -223,7 +233,7 @@ def test_a_direct_document_saved_before_a_crash_but_never_started_is_dropped(
     store.direct_jobs.put("run.jr_lost", {"payload": [{"api": "a"}]})
     store.close()
     driver = runtime(tmp_path, FakeClock(), {"books": BOOKS})
-    assert driver.store.direct_jobs.all() == {} and driver.query.job_ids() == ["books"]
+    assert stored_direct_jobs(tmp_path) == {} and driver.query.job_ids() == ["books"]
     driver.close()
 
 

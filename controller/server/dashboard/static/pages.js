@@ -39,6 +39,22 @@ function pauseControls(job) {
   );
 }
 
+function jobMenu(job) {
+  // A row's actions in a menu, so that a row is one line: opened by click or keyboard, kept
+  // open across polls (``editing``).
+  return h(
+    "details",
+    { class: "menu" },
+    h("summary", { "aria-label": `Actions for ${job.id}` }, "Actions"),
+    h(
+      "div",
+      { class: "menu-items" },
+      action("Trigger", () => post(`/jobs/${job.id}/trigger`), { "aria-label": `Trigger ${job.id}` }),
+      pauseControls(job),
+    ),
+  );
+}
+
 export async function jobsPage() {
   const jobs = await api("/dashboard/jobs");
   if (state.route !== "jobs") return; // left while it loaded
@@ -47,7 +63,7 @@ export async function jobsPage() {
       "tr",
       {},
       h("td", {}, h("a", { href: `#/jobs/${encodeURIComponent(job.id)}`, text: job.id })),
-      h("td", { text: origin(job.origin) }),
+      h("td", { class: "wrap", text: origin(job.origin) }),
       h("td", { text: job.schedule.join("; ") || "manual only" }),
       h("td", { text: job.state === "PAUSED" ? "paused" : when(job.next_run_time) }),
       h(
@@ -68,16 +84,7 @@ export async function jobsPage() {
           : "–",
       ),
       h("td", {}, job.active_job_run ? progressBar(job.active_job_run) : "–"),
-      h(
-        "td",
-        {},
-        h(
-          "div",
-          { class: "actions" },
-          action("Trigger", () => post(`/jobs/${job.id}/trigger`), { "aria-label": `Trigger ${job.id}` }),
-          pauseControls(job),
-        ),
-      ),
+      h("td", {}, jobMenu(job)),
     ),
   );
   show(

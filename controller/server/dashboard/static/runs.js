@@ -2,6 +2,7 @@
 import {
   action,
   api,
+  confirmed,
   duration,
   facts,
   h,
@@ -100,18 +101,98 @@ export async function jobRunPage(jobRunId) {
       ["Rate", rate],
       ["ETA", eta],
     ]),
+    p.failed > 0 ? h("h2", { text: "Failures" }) : null,
+    p.failed > 0 ? h("div", { id: "failures" }, h("p", { class: "muted", text: "Loading failures…" })) : null,
     h("h2", { text: "Runs" }),
-    runFilters(),
+    runFilters(jobRun.id),
     h("div", { id: "runs" }, h("p", { class: "muted", text: "Loading Runs…" })),
   );
-  await loadRuns();
+  await Promise.all([loadRuns(), p.failed > 0 ? loadFailures(jobRun.id) : null]);
   if (active)
     poll(async () => {
       if (state.route === "jobrun") await refreshQuietly(() => jobRunPage(jobRunId));
     });
 }
 
-function runFilters() {
+function rerunMatching(jobRunId, filterOf, label, ariaLabel, what) {
+  // Every Run that matches the filter (as it is when asked) into a new JobRun, after saying
+  // how many there are.
+  return confirmed(label, {
+    ariaLabel,
+    count: async () => (await post(`/job-runs/${jobRunId}/rerun`, { filter: filterOf(), dryRun: true })).count,
+    describe: (n) => (n ? `Rerun ${n} Run(s) ${what}?` : `No Run ${what}.`),
+    run: async () => {
+      const made = await post(`/job-runs/${jobRunId}/rerun`, { filter: filterOf() });
+      location.hash = `#/job-runs/${made.jobRunId}`;
+    },
+  });
+}
+
+function showRuns(filter) {
+  // The Runs table filtered as asked, its form showing the filter.
+  runsView.filter = { status: null, api: null, errorCode: null, search: null, ...filter };
+  Object.assign(runsView, { cursors: [null], page: 0 });
+  const inputs = {
+    "filter-status": "status",
+    "filter-api": "api",
+    "filter-error": "errorCode",
+    "filter-search": "search",
+  };
+  for (const [id, key] of Object.entries(inputs)) {
+    const input = document.getElementById(id);
+    if (input) input.value = runsView.filter[key] || "";
+  }
+  document.getElementById("runs")?.scrollIntoView();
+  return loadRuns();
+}
+
+async function loadFailures(jobRunId) {
+  // Failed Runs grouped by error code and message shape, the latest failure first.
+  const found = await api(`/job-runs/${jobRunId}/failures`);
+  const target = document.getElementById("failures");
+  if (!target) return;
+  const rows = found.groups.map((g) =>
+    h(
+      "tr",
+      {},
+      h("td", { class: "num", text: g.count }),
+      h("td", {}, h("code", { text: g.errorCode })),
+      h("td", { text: g.latestMessage }),
+      h("td", { text: when(g.firstSeen) }),
+      h("td", { text: when(g.lastSeen) }),
+      h(
+        "td",
+        {},
+        h(
+          "div",
+          { class: "actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              "aria-label": `Show Runs that failed with ${g.errorCode}`,
+              onclick: () => showRuns({ status: "FAILED", errorCode: g.errorCode }),
+            },
+            "Show Runs",
+          ),
+          rerunMatching(
+            jobRunId,
+            () => ({ status: "FAILED", errorCode: g.errorCode }),
+            "Rerun…",
+            `Rerun Runs that failed with ${g.errorCode}`,
+            `that failed with ${g.errorCode}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  const caption = `${found.failedRuns} failed Run(s) in ${found.groups.length} group(s), the latest failure first`;
+  target.replaceChildren(
+    table(["Runs#", "Error code", "Latest message", "First seen", "Last seen", "Actions"], rows, caption),
+  );
+}
+
+function runFilters(jobRunId) {
   const f = runsView.filter;
   const statusSelect = h(
     "select",
@@ -149,6 +230,13 @@ function runFilters() {
     field("filter-error", "Error code", f.errorCode),
     field("filter-search", "Parameters contain", f.search),
     h("button", { type: "submit" }, "Filter"),
+    rerunMatching(
+      jobRunId,
+      () => runsView.filter,
+      "Rerun matching…",
+      "Rerun every matching Run",
+      "that match the filter",
+    ),
   );
 }
 
@@ -174,7 +262,7 @@ async function loadRuns() {
       ),
       h("td", { class: "num", text: run.attempts }),
       h("td", {}, h("code", { text: JSON.stringify(run.parameters) })),
-      h("td", { text: run.error ? `${run.error.code}: ${run.error.message}` : run.resultPreview || "" }),
+      h("td", { class: "wrap", text: run.error ? `${run.error.code}: ${run.error.message}` : run.resultPreview || "" }),
     ),
   );
   const first = runsView.page * PAGE_SIZE + 1;

@@ -144,6 +144,35 @@ export function action(label, run, extra = {}) {
   );
 }
 
+export function confirmed(label, { count, describe, run, ariaLabel }) {
+  // A bulk action: first the number of items it would act on, then Confirm or Cancel. While
+  // the question is shown, polls do not redraw the page (``editing``).
+  const area = h("span", { class: "confirm" });
+  const ask = h(
+    "button",
+    {
+      type: "button",
+      "aria-label": ariaLabel || label,
+      onclick: async () => {
+        ask.disabled = true;
+        try {
+          const n = await count();
+          const yes = action("Confirm", run, { disabled: n === 0 });
+          const no = h("button", { type: "button", onclick: () => area.replaceChildren(ask) }, "Cancel");
+          area.replaceChildren(h("span", { class: "question", role: "status", text: describe(n) }), yes, no);
+          (n === 0 ? no : yes).focus();
+        } catch (error) {
+          notify(error.message, true);
+        }
+        ask.disabled = false;
+      },
+    },
+    label,
+  );
+  area.append(ask);
+  return area;
+}
+
 export function notify(text, bad) {
   const old = document.getElementById("notice");
   if (old) old.remove();
@@ -223,7 +252,7 @@ export function editing() {
   if (active && ["INPUT", "SELECT"].includes(active.tagName)) return true;
   const typed = [...document.querySelectorAll("main input:not([type=checkbox]):not(.filter)")].some((i) => i.value);
   const ticked = document.querySelector("main input[type=checkbox]:checked");
-  const shown = document.querySelector("#backfill-result *, #log *");
+  const shown = document.querySelector("#backfill-result *, #log *, .confirm .question, details.menu[open]");
   return typed || Boolean(ticked) || Boolean(shown);
 }
 

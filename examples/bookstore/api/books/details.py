@@ -1,11 +1,11 @@
 """Read one book's page (a nested API: its name is `books/details`)."""
 
-from typing import Any, Dict
+from typing import Any
 
 from playwright.async_api import Page
 
 
-async def automation(page: Page, params: Dict[str, Any], **_kwargs):
+async def automation(page: Page, params: dict[str, Any], **_kwargs):
     await page.goto(params["url"])
     rating = await page.get_attribute("p.rating", "data-stars")
     return {

@@ -1,11 +1,11 @@
 """Read one order (members only)."""
 
-from typing import Any, Dict
+from typing import Any
 
 from playwright.async_api import Page
 
 
-async def automation(page: Page, params: Dict[str, Any], **_kwargs):
+async def automation(page: Page, params: dict[str, Any], **_kwargs):
     await page.goto(params["url"])
     if "/login" in page.url:
         raise RuntimeError("not signed in: the order page redirected to the login form")

@@ -2,16 +2,15 @@
 (`passes` times over, to make a longer JobRun)."""
 
 import os
-from typing import Any, Dict
-
-from playwright.async_api import Page
+from typing import Any
 
 from intuned_runtime import extend_payload
+from playwright.async_api import Page
 
 BASE = os.environ.get("BOOKSTORE_URL", "http://127.0.0.1:8765").rstrip("/")
 
 
-async def automation(page: Page, params: Dict[str, Any], **_kwargs):
+async def automation(page: Page, params: dict[str, Any], **_kwargs):
     await page.goto(f"{params.get('baseUrl', BASE).rstrip('/')}/members/")
     if await page.locator("#signed-in").count() == 0:
         raise RuntimeError("not signed in: the members page redirected to the login form")
