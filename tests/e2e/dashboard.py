@@ -87,6 +87,7 @@ def page_through_runs(page: Page, total: int) -> set[str]:
 def open_run_with_two_attempts(page: Page, api: str, prefix: str) -> None:
     page.get_by_label("API").fill(api)
     page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#runs tbody tr td:nth-child(3)")).to_have_text([api])  # filtered
     page.locator("#runs tbody tr a").first.click()
     expect(page.get_by_role("heading", name="Attempts")).to_be_visible()
     outcomes = page.locator("table tbody tr td:nth-child(2)")
@@ -181,6 +182,11 @@ def failures_grouped_then_rerun(page: Page, job_id: str, failed: int, prefix: st
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("link", name=origin)).to_be_visible()  # "Rerun of"
     expect(page.get_by_text(f"({failed} Run(s))")).to_be_visible()
+    page.get_by_role("link", name=job_id, exact=True).click()
+    groups = page.locator("#job-failures tbody tr")
+    expect(groups).to_have_count(1)  # the origin's and the rerun's Runs failed the same way
+    expect(groups.first.get_by_role("link", name=origin)).to_be_visible()
+    shot(page, f"{prefix}-job-failures")
 
 
 def axe_script() -> str:

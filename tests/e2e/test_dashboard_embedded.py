@@ -91,6 +91,6 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         rerun_one_run(page, job_run_id, "embedded")
         page.get_by_role("link", name="Jobs", exact=True).click()
         failures_grouped_then_rerun(page, "misnamed", 3, "embedded")
-        accessible(page, "a rerun's JobRun page")
+        accessible(page, "the Job page with its failures")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
         backfill_from_the_job_page(page, "hourly", 3, "embedded")

@@ -4,6 +4,7 @@ import {
   api,
   counts,
   facts,
+  failuresTable,
   h,
   origin,
   poll,
@@ -147,6 +148,8 @@ export async function jobPage(jobId) {
     history.length
       ? table(["JobRun", "Type", "Status", "Created", "Ended", "Progress", "Counts#"], history)
       : h("p", { class: "muted", text: "No JobRuns yet." }),
+    h("h2", { text: "Failures in recent JobRuns" }),
+    h("div", { id: "job-failures" }, h("p", { class: "muted", text: "Loading failures…" })),
     job.schedule.length ? backfillForm(job.id) : null,
     h("h2", { text: "Missed ticks" }),
     job.missed_ticks.length
@@ -157,11 +160,29 @@ export async function jobPage(jobId) {
         )
       : h("p", { class: "muted", text: "None." }),
     h("h2", { text: "Definition (secrets masked)" }),
-    h("pre", { text: JSON.stringify(job.definition, null, 2) }),
+    h("pre", { tabindex: "0", "aria-label": "Definition", text: JSON.stringify(job.definition, null, 2) }),
   );
+  await loadJobFailures(job.id);
   poll(async () => {
     if (state.route === "job") await refreshQuietly(() => jobPage(jobId));
   });
+}
+
+async function loadJobFailures(jobId) {
+  const found = await api(`/jobs/${encodeURIComponent(jobId)}/failures`);
+  const target = document.getElementById("job-failures");
+  if (!target) return;
+  target.replaceChildren(
+    found.groups.length
+      ? failuresTable(found, "In JobRuns", (g) =>
+          h(
+            "ul",
+            { class: "plain" },
+            g.jobRunIds.map((id) => h("li", {}, h("a", { href: `#/job-runs/${id}`, text: id }))),
+          ),
+        )
+      : h("p", { class: "muted", text: "None." }),
+  );
 }
 
 function backfillForm(jobId) {

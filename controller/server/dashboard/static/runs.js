@@ -5,6 +5,7 @@ import {
   confirmed,
   duration,
   facts,
+  failuresTable,
   h,
   poll,
   post,
@@ -151,44 +152,29 @@ async function loadFailures(jobRunId) {
   const found = await api(`/job-runs/${jobRunId}/failures`);
   const target = document.getElementById("failures");
   if (!target) return;
-  const rows = found.groups.map((g) =>
-    h(
-      "tr",
-      {},
-      h("td", { class: "num", text: g.count }),
-      h("td", {}, h("code", { text: g.errorCode })),
-      h("td", { text: g.latestMessage }),
-      h("td", { text: when(g.firstSeen) }),
-      h("td", { text: when(g.lastSeen) }),
+  target.replaceChildren(
+    failuresTable(found, "Actions", (g) =>
       h(
-        "td",
-        {},
+        "div",
+        { class: "actions" },
         h(
-          "div",
-          { class: "actions" },
-          h(
-            "button",
-            {
-              type: "button",
-              "aria-label": `Show Runs that failed with ${g.errorCode}`,
-              onclick: () => showRuns({ status: "FAILED", errorCode: g.errorCode }),
-            },
-            "Show Runs",
-          ),
-          rerunMatching(
-            jobRunId,
-            () => ({ status: "FAILED", errorCode: g.errorCode }),
-            "Rerun…",
-            `Rerun Runs that failed with ${g.errorCode}`,
-            `that failed with ${g.errorCode}`,
-          ),
+          "button",
+          {
+            type: "button",
+            "aria-label": `Show Runs that failed with ${g.errorCode}`,
+            onclick: () => showRuns({ status: "FAILED", errorCode: g.errorCode }),
+          },
+          "Show Runs",
+        ),
+        rerunMatching(
+          jobRunId,
+          () => ({ status: "FAILED", errorCode: g.errorCode }),
+          "Rerun…",
+          `Rerun Runs that failed with ${g.errorCode}`,
+          `that failed with ${g.errorCode}`,
         ),
       ),
     ),
-  );
-  const caption = `${found.failedRuns} failed Run(s) in ${found.groups.length} group(s), the latest failure first`;
-  target.replaceChildren(
-    table(["Runs#", "Error code", "Latest message", "First seen", "Last seen", "Actions"], rows, caption),
   );
 }
 
@@ -365,11 +351,15 @@ export async function runPage(jobRunId, runId) {
       ["Ended", when(run.endedAt)],
     ]),
     h("h2", { text: "Parameters" }),
-    h("pre", { text: JSON.stringify(run.parameters, null, 2) }),
+    h("pre", { tabindex: "0", "aria-label": "Parameters", text: JSON.stringify(run.parameters, null, 2) }),
     run.attributes ? h("h2", { text: "Attributes" }) : null,
     run.attributes ? facts(Object.entries(run.attributes).map(([k, v]) => [k, String(v)])) : null,
     h("h2", { text: run.error ? "Error" : "Result" }),
-    h("pre", { text: JSON.stringify(run.error || run.result, null, 2) ?? "null" }),
+    h("pre", {
+      tabindex: "0",
+      "aria-label": run.error ? "Error" : "Result",
+      text: JSON.stringify(run.error || run.result, null, 2) ?? "null",
+    }),
     h("h2", { text: "Attempts" }),
     detail.attempts.length
       ? table(["#", "Outcome", "Error", "Started", "Duration#", "Trace and log"], attempts)

@@ -144,6 +144,25 @@ export function action(label, run, extra = {}) {
   );
 }
 
+export function failuresTable(found, lastHeader, lastCell) {
+  // Failed Runs grouped by error code and message shape (the API's ``failures``), the latest
+  // failure first; ``lastCell(group)`` fills the last column.
+  const rows = found.groups.map((g) =>
+    h(
+      "tr",
+      {},
+      h("td", { class: "num", text: g.count }),
+      h("td", {}, h("code", { text: g.errorCode })),
+      h("td", { class: "wrap", text: g.latestMessage }),
+      h("td", { text: when(g.firstSeen) }),
+      h("td", { text: when(g.lastSeen) }),
+      h("td", {}, lastCell(g)),
+    ),
+  );
+  const caption = `${found.failedRuns} failed Run(s) in ${found.groups.length} group(s), the latest failure first`;
+  return table(["Runs#", "Error code", "Latest message", "First seen", "Last seen", lastHeader], rows, caption);
+}
+
 export function confirmed(label, { count, describe, run, ariaLabel }) {
   // A bulk action: first the number of items it would act on, then Confirm or Cancel. While
   // the question is shown, polls do not redraw the page (``editing``).
