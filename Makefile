@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm axe-core
+.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm axe-core vendor-js
 
 setup: $(STAMP) chromium
 
@@ -75,6 +75,16 @@ $(AXE):
 	npm install --silent --no-audit --no-fund --prefix .cache/js-tools axe-core@$(AXE_VERSION)
 
 axe-core: $(AXE)
+
+# uPlot (MIT, from npm) draws the Job page's charts. It is committed under the dashboard's
+# static/vendor/uplot/, served by the dashboard itself (nothing is fetched from elsewhere);
+# `make vendor-js` fetches the pinned version again.
+UPLOT_VERSION := 1.6.32
+vendor-js:
+	cd "$$(mktemp -d)" && npm pack --silent uplot@$(UPLOT_VERSION) >/dev/null && \
+	  tar xzf uplot-$(UPLOT_VERSION).tgz && \
+	  cp package/dist/uPlot.iife.min.js package/dist/uPlot.min.css package/LICENSE \
+	    "$(CURDIR)/controller/server/dashboard/static/vendor/uplot/"
 
 lint: setup $(BIOME)
 	$(BIN)/ruff check controller tests bench chaos hack examples/demo_site

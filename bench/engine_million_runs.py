@@ -8,8 +8,10 @@ and results file. Every hundredth extended Run fails (a user error, not retried)
 ``runs`` query has a status filter that picks a sparse few. ``BENCH_SEEDS`` and ``BENCH_FANOUT``
 make it smaller.
 
-Prints two lines: ``engine_million_runs`` and ``runs_query_ms`` (p99 over the first page and a
-page deep in the list, unfiltered and filtered by status, read through the real app in-process).
+Prints three lines: ``engine_million_runs``, ``timeline_ms`` (the JobRun's timeline, its
+attempts counted in slices, read through the real app in-process; issue: under a second) and
+``runs_query_ms`` (p99 over the first page and a page deep in the list, unfiltered and filtered by
+status, read the same way).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from controller.vocabulary import error
 SEEDS = int(os.environ.get("BENCH_SEEDS", "1000"))
 FANOUT = int(os.environ.get("BENCH_FANOUT", "999"))
 QUERIES = 200
+TIMELINES = 5
 
 
 class FanOutLauncher(InstantLauncher):
@@ -123,6 +126,15 @@ async def _query(controller: EmbeddedController, job_run_id: str) -> dict[str, f
                 assert response.status_code == 200 and response.json()["runs"], response.text
             timings[f"{name}_p99_ms"] = round(statistics.quantiles(spent, n=100)[98], 2)
             timings[f"{name}_median_ms"] = round(statistics.median(spent), 2)
+        drawn = []
+        for _ in range(TIMELINES):
+            began = time.perf_counter()
+            response = await client.get(f"{base}/job-runs/{job_run_id}/timeline")
+            drawn.append((time.perf_counter() - began) * 1000)
+            timeline = response.json()
+            assert response.status_code == 200 and timeline["slices"], response.text
+        timings["timeline_max_ms"] = round(max(drawn), 1)
+        timings["timeline_attempts"] = timeline["attempts"]
     return timings
 
 
@@ -140,6 +152,13 @@ def run() -> list[dict[str, Any]]:
             "goal": 20_000,
             **found,
             "peak_rss_target_mb": 300,
+        },
+        {
+            "benchmark": "timeline_ms",
+            "value": queries.pop("timeline_max_ms"),
+            "unit": "ms (slowest of 5 timelines of the JobRun, through the app)",
+            "target": 1000,
+            "attempts": queries.pop("timeline_attempts"),
         },
         {
             "benchmark": "runs_query_ms",

@@ -11,10 +11,12 @@ from .documents import parse_auth_session_document, parse_job_document
 from .driver import Runtime
 from .failures import FailureGroup
 from .heap import freeze_start_up
+from .job_figures import JobRunFigures
 from .ports import Change, DefinitionSource, DefinitionTarget, JobConflictError, Observer
 from .query import RuntimeQuery
 from .reruns import RunChoice
 from .settings import RuntimeSettings, wall_clock_ms
+from .timeline import Timeline
 
 __all__ = [
     "Catalog",
@@ -24,11 +26,13 @@ __all__ = [
     "DefinitionTarget",
     "FailureGroup",
     "JobConflictError",
+    "JobRunFigures",
     "Observer",
     "RunChoice",
     "Runtime",
     "RuntimeQuery",
     "RuntimeSettings",
+    "Timeline",
     "assemble",
     "freeze_start_up",
     "parse_auth_session_document",

@@ -17,7 +17,12 @@ from ..spec import AuthSessionDefinition
 from ..store import DeliveryQueue, RunQueries
 from ..vocabulary import AuthSessionStatus
 from .failures import FailureGroup, group_failures
+from .job_figures import DURATION_SAMPLE, JobRunFigures, figures
+from .timeline import Timeline, in_lanes, sliced
 
+TIMELINE_BARS = 2_000
+"""Attempts a timeline draws one by one; past that it counts them in slices."""
+TIMELINE_SLICES = 120
 FAILURE_ROWS = 2_000
 """(code, exact message) groups read per JobRun: the most frequent, when messages vary past
 what their shape folds together."""
@@ -92,6 +97,40 @@ class RuntimeQuery:
         """JobRuns held (the history limit's worth per Job), of one Job if given, newest first."""
         found = [r for r in self._engine.job_runs.values() if job_id is None or r.job_id == job_id]
         return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def timeline(self, job_run: JobRun) -> Timeline:
+        """The JobRun's attempts on a time axis (``timeline.py``): each one in its lane up to
+        ``TIMELINE_BARS``, counted in ``TIMELINE_SLICES`` slices of its time past that."""
+        start = job_run.start_time or job_run.created_at
+        end = max(job_run.end_time or self.clock(), start + 1)
+        running = [
+            (run.id, run.attempts + 1, run.attempt_started_at or start)
+            for run in job_run.runs.values()
+            if run.status == "RUNNING" and job_run.active
+        ]
+        ended = self.run_records.ended_attempts(job_run.id, TIMELINE_BARS + 1)
+        if len(ended) + len(running) <= TIMELINE_BARS:
+            bars = in_lanes(ended, running)
+            return Timeline(start, end, len(bars), bars=bars)
+        width = -(-(end - start) // TIMELINE_SLICES)
+        counted = self.run_records.attempt_histogram(job_run.id, start, width, TIMELINE_SLICES)
+        slices = sliced(counted, len(running), start, width, TIMELINE_SLICES)
+        total = sum(sum(s.counts.values()) for s in slices)
+        return Timeline(start, start + width * TIMELINE_SLICES, total, slices=slices)
+
+    def job_figures(self, job_id: str, job_runs: int) -> list[JobRunFigures]:
+        """What the Job's charts show of its latest ``job_runs`` JobRuns that started, oldest
+        first (``job_figures.py``)."""
+        started = [r for r in self.job_runs(job_id) if r.start_time is not None][:job_runs]
+        now = self.clock()
+        return [
+            figures(
+                job_run,
+                [e[3] - e[2] for e in self.run_records.ended_attempts(job_run.id, DURATION_SAMPLE)],
+                now,
+            )
+            for job_run in reversed(started)
+        ]
 
     def failures(self, job_run_ids: list[str]) -> list[FailureGroup]:
         """These JobRuns' failed Runs grouped by error code and message shape, the latest

@@ -27,8 +27,8 @@ from .dashboard.routes import add_dashboard_routes
 from .dashboard.sessions import DashboardSessions
 from .dashboard.site import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
 from .errors import error_response
-from .extensions.failures_routes import add_failures_routes
 from .extensions.operating_routes import add_operating_routes
+from .extensions.recent_routes import add_recent_routes
 from .extensions.runs_routes import add_runs_routes
 from .intuned.direct_routes import add_auth_session_routes, add_run_routes
 from .intuned.jobs_routes import add_job_routes, add_job_run_routes
@@ -60,7 +60,7 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     add_runs_routes(app, views)
     add_dashboard_routes(app, views)
     add_operating_routes(app, views)
-    add_failures_routes(app, views)
+    add_recent_routes(app, views)
     add_dashboard(app, views, api_key, sessions)
 
     @app.get(

@@ -96,6 +96,14 @@ class RunQueries(Protocol):
 
     def count(self, job_run_id: str, where: RunFilter) -> int: ...
 
+    def ended_attempts(
+        self, job_run_id: str, limit: int
+    ) -> list[tuple[str, int, int, int, str]]: ...
+
+    def attempt_histogram(
+        self, job_run_id: str, start: int, width: int, buckets: int
+    ) -> list[tuple[int, str, int]]: ...
+
     def failures(self, job_run_ids: Sequence[str], limit: int) -> list[dict[str, Any]]: ...
 
     def items(

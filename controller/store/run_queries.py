@@ -31,6 +31,8 @@ _RUN_FIELDS = (
 )
 _JSON_FIELDS = ("parameters", "error", "reason", "result", "attributes")
 UNSUCCEEDED = "status != 'SUCCEEDED'"
+IMPLIED_ATTEMPT = "status = 'SUCCEEDED' AND launches = 1"
+"""A Run whose row is its only attempt's record (``implied_by_run``)."""
 """The partial index's own condition: SQLite uses the index only for a query that states it."""
 
 
@@ -158,6 +160,39 @@ class SqlRunQueries:
             (job_id, limit),
         )
         return [int(row[0]) for row in rows]
+
+    def ended_attempts(self, job_run_id: str, limit: int) -> list[tuple[str, int, int, int, str]]:
+        """Up to ``limit`` of the JobRun's ended attempts as (Run ID, number, started, ended,
+        outcome), in no order (the first ``limit`` found: a caller that gets ``limit`` asks
+        for ``attempt_histogram`` instead). A Run that succeeded at its only launch is its own
+        attempt (``implied_by_run``)."""
+        rows = self._db.execute(
+            "SELECT run_id, number, started_at, ended_at, outcome FROM attempts "
+            "WHERE job_run_id = ? UNION ALL "
+            "SELECT id, 1, started_at, ended_at, 'succeeded' FROM runs "
+            f"WHERE job_run_id = ? AND {IMPLIED_ATTEMPT} LIMIT ?",
+            (job_run_id, job_run_id, limit),
+        )
+        return [(r[0], int(r[1]), int(r[2] or r[3]), int(r[3]), str(r[4])) for r in rows]
+
+    def attempt_histogram(
+        self, job_run_id: str, start: int, width: int, buckets: int
+    ) -> list[tuple[int, str, int]]:
+        """The JobRun's ended attempts counted by when they ended, in ``buckets`` slices of
+        ``width`` ms from ``start``: (slice, outcome, count); what a timeline of more attempts
+        than it can draw shows."""
+        rows = self._db.execute(
+            "SELECT (ended_at - ?) / ? AS slice, outcome, count(*) FROM attempts "
+            "WHERE job_run_id = ? GROUP BY slice, outcome UNION ALL "
+            "SELECT (ended_at - ?) / ? AS slice, 'succeeded', count(*) FROM runs "
+            f"WHERE job_run_id = ? AND {IMPLIED_ATTEMPT} GROUP BY slice",
+            (start, width, job_run_id, start, width, job_run_id),
+        )
+        counted: dict[tuple[int, str], int] = {}
+        for slice_, outcome, count in rows:  # an end outside the range counts at its edge
+            key = (min(max(int(slice_), 0), buckets - 1), str(outcome))
+            counted[key] = counted.get(key, 0) + int(count)
+        return [(slice_, outcome, count) for (slice_, outcome), count in counted.items()]
 
     def items(
         self, job_run_id: str, chosen: Sequence[str] | RunFilter | None

@@ -67,6 +67,28 @@ def watch_until_completed(page: Page, prefix: str) -> None:
     shot(page, f"{prefix}-jobrun")
 
 
+def timeline_synced_with_the_runs_table(page: Page, attempts: int) -> None:
+    """Every attempt a bar; hovering a bar marks its Run's row and hovering a row marks its
+    bars; zooming in narrows the time shown."""
+    bars = page.locator("#timeline svg rect[data-run]")
+    expect(bars).to_have_count(attempts)
+    first_row = page.locator("#runs tbody tr").first
+    run_id = first_row.get_attribute("data-run")
+    page.locator(f"#timeline rect[data-run='{run_id}']").first.hover()
+    expect(first_row).to_have_class(re.compile(r"\bhl\b"))
+    page.locator("#runs tbody tr").nth(1).hover()
+    expect(first_row).not_to_have_class(re.compile(r"\bhl\b"))
+    second = page.locator("#runs tbody tr").nth(1).get_attribute("data-run")
+    expect(page.locator(f"#timeline rect[data-run='{second}']").first).to_have_class("hl")
+    shown = page.locator("#timeline [role=toolbar] .muted")
+    before = shown.inner_text()
+    page.get_by_role("button", name="Zoom in").click()
+    expect(shown).not_to_have_text(before)
+    expect(shown).to_contain_text("×2")
+    page.get_by_role("button", name="Zoom out").click()
+    expect(shown).to_contain_text("×1")
+
+
 def page_through_runs(page: Page, total: int) -> set[str]:
     """Every Run ID the Runs table shows, page by page."""
     seen: set[str] = set()
@@ -186,6 +208,10 @@ def failures_grouped_then_rerun(page: Page, job_id: str, failed: int, prefix: st
     groups = page.locator("#job-failures tbody tr")
     expect(groups).to_have_count(1)  # the origin's and the rerun's Runs failed the same way
     expect(groups.first.get_by_role("link", name=origin)).to_be_visible()
+    charts = page.locator("#job-charts figure.chart")
+    expect(charts).to_have_count(3)  # Runs per minute, success rate, attempt durations
+    expect(charts.locator("canvas")).to_have_count(3)
+    expect(charts.nth(1)).to_have_attribute("aria-label", "Runs that succeeded (%)")
     shot(page, f"{prefix}-job-failures")
 
 

@@ -25,6 +25,7 @@ from .dashboard import (
     rerun_one_run,
     shot,
     sign_in,
+    timeline_synced_with_the_runs_table,
     watch_until_completed,
 )
 
@@ -80,6 +81,7 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         watch_until_completed(page, "embedded")
         assert page.get_by_text("47 succeeded, 0 failed").count() == 1
         accessible(page, "the JobRun page")
+        timeline_synced_with_the_runs_table(page, 48)  # 47 Runs, the flaky one twice
         page_through_runs(page, 47)
         open_run_with_two_attempts(page, "flaky", "embedded")
         accessible(page, "the Run page")

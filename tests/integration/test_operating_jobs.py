@@ -75,7 +75,7 @@ def test_rerun_failed_runs_exactly_the_failed_items(controller: RunningControlle
     assert refused.returncode != 0 and "no Run ru_nope" in refused.stderr
 
 
-def test_failures_are_grouped_and_a_filter_reruns_what_it_counted(
+def test_failures_grouped_a_timeline_charts_and_a_filter_rerun_of_what_it_counted(
     controller: RunningController,
 ) -> None:
     origin = json_of(controller, "jobs", "trigger", "twenty")["jobRunId"]
@@ -88,6 +88,20 @@ def test_failures_are_grouped_and_a_filter_reruns_what_it_counted(
         origin
     ]
     assert group["firstSeen"] <= group["lastSeen"]
+    with controller.client() as http:
+        timeline = http.get(f"{controller.base}/job-runs/{origin}/timeline").json()
+    bars = timeline["bars"]
+    assert timeline["attempts"] == len(bars) == 20 and timeline["slices"] is None
+    assert {b["lane"] for b in bars} <= set(range(5))  # maxConcurrentRequests: 5 slots
+    assert sorted(b["outcome"] for b in bars).count("failed") == 5
+    assert all(timeline["start"] <= b["start"] < b["end"] <= timeline["end"] for b in bars)
+    with controller.client() as http:
+        charts = http.get(f"{controller.base}/jobs/twenty/charts").json()["jobRuns"]
+    (point,) = [c for c in charts if c["jobRunId"] == origin]
+    assert (point["endedRuns"], point["successRate"]) == (20, 0.75)
+    assert (
+        point["runsPerMinute"] > 0 and 0 < point["durationMs"]["p50"] <= point["durationMs"]["p99"]
+    )
     by_job = json_of(controller, "jobs", "failures", "twenty")
     assert origin in by_job["groups"][0]["jobRunIds"] and by_job["failedRuns"] >= 5
 

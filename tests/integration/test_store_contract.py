@@ -440,3 +440,39 @@ def test_failed_runs_are_counted_by_filter_and_grouped_by_code_and_message(
     ]
     assert groups[0]["first_ended_at"] == groups[0]["last_ended_at"] == s.now
     store.close()
+
+
+def test_a_jobruns_ended_attempts_are_read_whole_or_counted_in_slices(backend: Backend) -> None:
+    store = backend.open()
+    s = Scenario(
+        '{payload: [{api: "a"}, {api: "b"}, {api: "c"}], configuration: {maxConcurrentRequests: 3}}'
+    )
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    first = s.now
+    a, b, c = s.running()
+    s.now += 1_000
+    s.fail(a)  # a failed attempt: a row of its own; it is retried
+    s.succeed(b)  # its only launch: its Run's row is its attempt
+    s.step()
+    s.now += 1_000
+    (again,) = [r for r in s.running() if r.run_id == a.run_id]
+    s.succeed(again)
+    s.succeed(c)
+    s.step()
+    save_all(s, store)
+    queries = store.run_queries
+    ended = queries.ended_attempts(job_run.id, 10)
+    assert sorted((run, number, outcome) for run, number, _, _, outcome in ended) == sorted(
+        [
+            (a.run_id, 1, "failed"),
+            (a.run_id, 2, "succeeded"),
+            (b.run_id, 1, "succeeded"),
+            (c.run_id, 1, "succeeded"),
+        ]
+    )
+    assert all(started >= first and ended_at > started for _, _, started, ended_at, _ in ended)
+    assert len(queries.ended_attempts(job_run.id, 2)) == 2
+    counted = sorted(queries.attempt_histogram(job_run.id, first, 1_000, 3))
+    assert counted == [(1, "failed", 1), (1, "succeeded", 1), (2, "succeeded", 2)]
+    store.close()

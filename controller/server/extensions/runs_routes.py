@@ -1,5 +1,6 @@
-"""A JobRun's Runs and a Run's attempts (extensions under ``job-runs/``): keyset pages, read from
-the store, so a page costs the same at any depth of a large JobRun and in both runtimes."""
+"""A JobRun's Runs, a Run's attempts and the JobRun's attempts on a time axis (extensions under
+``job-runs/``): keyset pages and timelines read from the store, so they cost the same at any depth
+of a large JobRun and in both runtimes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
 
+from ...runtime import Timeline
 from ...store import RunFilter
 from ...vocabulary import RunStatus
 from ..intuned.models import RunDetail, RunsPage
@@ -25,7 +27,44 @@ def _after(cursor: str | None) -> int:
     return int(cursor)
 
 
+def timeline_object(timeline: Timeline) -> dict[str, Any]:
+    """Times in epoch milliseconds (what a chart draws with)."""
+    bars = None
+    if timeline.bars is not None:
+        bars = [
+            {
+                "runId": b.run_id,
+                "attempt": b.attempt,
+                "lane": b.lane,
+                "start": b.start,
+                "end": b.end,
+                "outcome": b.outcome,
+            }
+            for b in timeline.bars
+        ]
+    slices = None
+    if timeline.slices is not None:
+        slices = [{"start": s.start, "end": s.end, "counts": s.counts} for s in timeline.slices]
+    return {
+        "start": timeline.start,
+        "end": timeline.end,
+        "attempts": timeline.attempts,
+        "bars": bars,
+        "slices": slices,
+    }
+
+
 def add_runs_routes(app: FastAPI, views: Views) -> None:
+    @app.get(f"{API}/job-runs/{{jobRunId}}/timeline", tags=["job runs"], responses=ERROR_RESPONSES)
+    async def timeline(
+        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
+    ) -> Any:
+        """The JobRun's attempts on a time axis: ``bars``, each attempt in a lane (the worker
+        slot it held) with its outcome (``running`` while in flight); past 2,000 attempts,
+        ``slices`` instead: attempts counted by outcome in 120 equal slices of its time."""
+        views.project(workspace_id, project_name)
+        return timeline_object(views.query.timeline(views.find_run(None, job_run_id)))
+
     @app.get(
         f"{API}/job-runs/{{jobRunId}}/runs",
         response_model=RunsPage,

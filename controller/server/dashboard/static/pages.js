@@ -1,4 +1,6 @@
 // The Jobs, Job and AuthSessions pages.
+
+import { loadJobCharts } from "./charts.js";
 import {
   action,
   api,
@@ -148,6 +150,8 @@ export async function jobPage(jobId) {
     history.length
       ? table(["JobRun", "Type", "Status", "Created", "Ended", "Progress", "Counts#"], history)
       : h("p", { class: "muted", text: "No JobRuns yet." }),
+    h("h2", { text: "Recent JobRuns" }),
+    h("div", { id: "job-charts", class: "charts" }),
     h("h2", { text: "Failures in recent JobRuns" }),
     h("div", { id: "job-failures" }, h("p", { class: "muted", text: "Loading failures…" })),
     job.schedule.length ? backfillForm(job.id) : null,
@@ -162,7 +166,7 @@ export async function jobPage(jobId) {
     h("h2", { text: "Definition (secrets masked)" }),
     h("pre", { tabindex: "0", "aria-label": "Definition", text: JSON.stringify(job.definition, null, 2) }),
   );
-  await loadJobFailures(job.id);
+  await Promise.all([loadJobFailures(job.id), loadJobCharts(job.id)]);
   poll(async () => {
     if (state.route === "job") await refreshQuietly(() => jobPage(jobId));
   });

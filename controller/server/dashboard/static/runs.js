@@ -1,4 +1,7 @@
-// The JobRun and Run pages: live progress, the Runs table paged by the server, attempts.
+// The JobRun and Run pages: live progress, the timeline, failures grouped, the Runs table paged by
+// the server, bulk reruns, attempts.
+
+import { loadTimeline, markRun } from "./timeline.js";
 import {
   action,
   api,
@@ -102,13 +105,15 @@ export async function jobRunPage(jobRunId) {
       ["Rate", rate],
       ["ETA", eta],
     ]),
+    h("h2", { text: "Timeline" }),
+    h("div", { id: "timeline" }, h("p", { class: "muted", text: "Loading the timeline…" })),
     p.failed > 0 ? h("h2", { text: "Failures" }) : null,
     p.failed > 0 ? h("div", { id: "failures" }, h("p", { class: "muted", text: "Loading failures…" })) : null,
     h("h2", { text: "Runs" }),
     runFilters(jobRun.id),
     h("div", { id: "runs" }, h("p", { class: "muted", text: "Loading Runs…" })),
   );
-  await Promise.all([loadRuns(), p.failed > 0 ? loadFailures(jobRun.id) : null]);
+  await Promise.all([loadRuns(), loadTimeline(jobRun.id), p.failed > 0 ? loadFailures(jobRun.id) : null]);
   if (active)
     poll(async () => {
       if (state.route === "jobrun") await refreshQuietly(() => jobRunPage(jobRunId));
@@ -236,7 +241,11 @@ async function loadRuns() {
   const rows = page.runs.map((run) =>
     h(
       "tr",
-      {},
+      {
+        "data-run": run.id,
+        onmouseenter: () => markRun(run.id, true),
+        onmouseleave: () => markRun(run.id, false),
+      },
       h("td", {}, h("input", { type: "checkbox", value: run.id, "aria-label": `Select ${run.id}` })),
       h("td", {}, h("a", { href: `#/job-runs/${runsView.jobRunId}/runs/${run.id}`, text: run.id })),
       h("td", { text: run.api }),

@@ -1,6 +1,7 @@
-"""Failed Runs grouped by kind (extensions): per JobRun, and per Job over its recent JobRuns.
-A group is one error code and one message shape (``runtime.failures``), with its count, first
-and last failure, and the JobRuns it occurred in; the latest failure first."""
+"""How a Job's recent JobRuns went (extensions): failed Runs grouped by kind, per JobRun and per
+Job, and the figures of the Job's charts. A group is one error code and one message shape
+(``runtime.failures``), with its count, first and last failure, and the JobRuns it occurred in;
+the latest failure first."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..paths import API, ERROR_RESPONSES, JobId, JobRunId, ProjectName, Workspac
 from ..views import Views
 
 JOB_RUNS_PER_JOB = 20
-"""A Job's failures are its latest JobRuns' (the history limit may hold more)."""
+"""A Job's failures and charts are its latest JobRuns' (the history limit may hold more)."""
 
 
 def group_object(group: FailureGroup) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def failures_object(groups: list[FailureGroup]) -> dict[str, Any]:
     }
 
 
-def add_failures_routes(app: FastAPI, views: Views) -> None:
+def add_recent_routes(app: FastAPI, views: Views) -> None:
     @app.get(f"{API}/job-runs/{{jobRunId}}/failures", tags=["job runs"], responses=ERROR_RESPONSES)
     async def job_run_failures(
         workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId
@@ -46,6 +47,26 @@ def add_failures_routes(app: FastAPI, views: Views) -> None:
         views.project(workspace_id, project_name)
         views.find_run(None, job_run_id)
         return failures_object(views.query.failures([job_run_id]))
+
+    @app.get(f"{API}/jobs/{{jobId}}/charts", tags=["jobs"], responses=ERROR_RESPONSES)
+    async def job_charts(workspace_id: Workspace, project_name: ProjectName, job_id: JobId) -> Any:
+        """What the Job's charts show of each of its latest JobRuns, oldest first: Runs ended
+        per minute, the share that succeeded, attempt duration percentiles (epoch ms)."""
+        views.project(workspace_id, project_name)
+        views.job(job_id)
+        return {
+            "jobRuns": [
+                {
+                    "jobRunId": f.job_run_id,
+                    "startedAt": f.started_at,
+                    "endedRuns": f.ended_runs,
+                    "runsPerMinute": f.runs_per_minute,
+                    "successRate": f.success_rate,
+                    "durationMs": f.duration_ms,
+                }
+                for f in views.query.job_figures(job_id, JOB_RUNS_PER_JOB)
+            ]
+        }
 
     @app.get(f"{API}/jobs/{{jobId}}/failures", tags=["jobs"], responses=ERROR_RESPONSES)
     async def job_failures(
