@@ -164,8 +164,10 @@ WorkerEventType = Literal[
     "failed",
     "auth-failed",
     "cancelled",
+    "log",
 ]
-"""The ``type`` of an event a worker posts about an attempt."""
+"""The ``type`` of an event a worker posts about an attempt (``log``: what it printed since
+the last one, for the live log; the engine never sees it)."""
 WORKER_EVENT_TYPES: tuple[WorkerEventType, ...] = get_args(WorkerEventType)
 FINAL_WORKER_EVENTS: frozenset[WorkerEventType] = frozenset(
     {"result", "failed", "cancelled", "auth-failed"}

@@ -7,6 +7,7 @@ from the Job's current definition each time.
 
 from .artifacts import ArtifactPathError, AttemptArtifacts
 from .deliverer import Deliverer, DeliverySettings
+from .live_logs import LiveLogs
 from .outcome import Outcome
 from .policy import RetryPolicy, next_attempt_at, parse_retry_after
 from .public_url import PublicUrl
@@ -20,6 +21,7 @@ __all__ = [
     "AttemptArtifacts",
     "Deliverer",
     "DeliverySettings",
+    "LiveLogs",
     "LocalResultsStorage",
     "Outcome",
     "PublicUrl",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..vocabulary import ARTIFACT_NAMES, ArtifactName
+from .live_logs import LiveLogs
 from .public_url import PublicUrl
 from .s3 import S3Clients, S3Target, presigned_get, presigned_put
 
@@ -61,8 +62,11 @@ class AttemptArtifacts:
         clients: S3Clients | None = None,
         expiry_s: int = 3_600,
         public: PublicUrl | None = None,
+        live: LiveLogs | None = None,
     ) -> None:
         self.root = root
+        self.live = live or LiveLogs()
+        """The logs of attempts in flight, until their ``log.txt`` is kept."""
         self.bucket, self.prefix, self.expiry_s = bucket, prefix, expiry_s
         self.clients = clients or S3Clients()
         self.public = public or PublicUrl()
@@ -105,6 +109,12 @@ class AttemptArtifacts:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+    def live_log(self, attempt_id: str, text: str) -> None:
+        self.live.append(attempt_id, text)
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        self.live.ended(attempt_id)
 
     def locate(self, job_run_id: str, attempt_id: str, name: str) -> Path | str | None:
         """This machine's copy, else a presigned GET of the bucket's (None: neither).

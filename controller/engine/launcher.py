@@ -141,6 +141,12 @@ class ArtifactStore(Protocol):
         self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
     ) -> None: ...
 
+    def live_log(self, attempt_id: str, text: str) -> None:
+        """What the attempt in flight printed since its last ``log`` event."""
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        """The attempt is over: its log is its ``log.txt`` from now on."""
+
 
 class BrowserLauncher(Protocol):
     """A launcher whose workers run browser attempts: they may need AuthSessions, and they

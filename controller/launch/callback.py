@@ -60,6 +60,8 @@ ARTIFACTS_PATH = "/artifacts"
 MAX_ARTIFACT_BYTES = 1 << 30
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_LOG_EVENT_CHARS = 64 * 1024
+"""Of one ``log`` event's text (a worker sends about one a second while user code prints)."""
 MAX_CONNECTIONS = 128
 """Connections served at once (workers keep one or two each); more are closed at once."""
 IDLE_TIMEOUT_S = 60.0
@@ -136,6 +138,14 @@ class LauncherArtifacts:
         self, job_run_id: str, attempt_id: str, name: ArtifactName, body: BinaryIO, length: int
     ) -> None:
         self._attached().write(job_run_id, attempt_id, name, body, length)
+
+    def live_log(self, attempt_id: str, payload: dict[str, Any]) -> None:
+        """A worker's ``log`` event: what its attempt printed since the last one."""
+        self._attached().live_log(attempt_id, str(payload.get("text", ""))[:MAX_LOG_EVENT_CHARS])
+
+    def attempt_ended(self, attempt_id: str) -> None:
+        if self.store is not None:
+            self.store.attempt_ended(attempt_id)
 
     def link(self, job_run_id: str, attempt_id: str) -> Link:
         return functools.partial(self._attached().link, job_run_id, attempt_id)

@@ -267,6 +267,7 @@ class KubeLauncher:
         if attempt.done:
             return
         attempt.done = True
+        self._artifacts.attempt_ended(attempt.request.attempt_id)
         self._attempts.pop(attempt.request.attempt_id, None)
         self._tokens.discard(attempt.token)
         if attempt.pod:
@@ -374,6 +375,9 @@ class KubeLauncher:
         if attempt is None:
             return False
         request = attempt.request
+        if payload.get("type") == "log":
+            self._artifacts.live_log(request.attempt_id, payload)
+            return True
         link = self._artifacts.link(request.job_run_id, request.attempt_id)
         assert self._server is not None  # an event came through it
         event = self._server.event(request.attempt_id, payload, link)

@@ -235,6 +235,7 @@ class LocalLauncher:
         worker.attempts.clear()
 
     def _ended(self, attempt_id: str) -> None:
+        self._artifacts.attempt_ended(attempt_id)
         if self._server is not None:
             self._server.forget(attempt_id)
         if self._auth is not None:
@@ -257,6 +258,9 @@ class LocalLauncher:
         if worker is None:
             return False
         assert isinstance(attempt_id, str)
+        if payload.get("type") == "log":
+            self._artifacts.live_log(attempt_id, payload)
+            return True
         link = self._artifacts.link(worker.attempts[attempt_id], attempt_id)
         assert self._server is not None  # an event came through it
         event = self._server.event(attempt_id, payload, link)

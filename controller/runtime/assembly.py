@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..auth import AuthSessions, saved_states
-from ..delivery import Deliverer, PublicUrl, S3Clients
+from ..delivery import Deliverer, LiveLogs, PublicUrl, S3Clients
 from ..engine import Engine, Launcher
 from ..spec import Redactor
 from ..store import Store
@@ -49,7 +49,7 @@ def assemble(
     clients = S3Clients()
     public_url = PublicUrl()
     results_storage = settings.results_storage(results.root, clients, public_url)
-    artifacts = settings.artifacts(clients, public_url)
+    artifacts = settings.artifacts(clients, public_url, LiveLogs(redactor.redact))
     query = RuntimeQuery(
         engine,
         store.deliveries,

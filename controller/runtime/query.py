@@ -7,7 +7,7 @@ passes, on the loop, and must not change them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,10 @@ class RuntimeQuery:
             )
             for job_run in reversed(started)
         ]
+
+    def follow_log(self, attempt_id: str, in_flight: Callable[[], bool]) -> AsyncIterator[str]:
+        """The log of an attempt in flight as its worker writes it (``delivery.live_logs``)."""
+        return self.artifacts.live.follow(attempt_id, in_flight)
 
     def failures(self, job_run_ids: list[str]) -> list[FailureGroup]:
         """These JobRuns' failed Runs grouped by error code and message shape, the latest

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..delivery import (
     AttemptArtifacts,
     DeliverySettings,
+    LiveLogs,
     LocalResultsStorage,
     PublicUrl,
     ResultsStorage,
@@ -57,7 +58,7 @@ class RuntimeSettings:
             self.results_bucket, self.results_prefix, clients, self.results_url_expiry_s
         )
 
-    def artifacts(self, clients: S3Clients, public: PublicUrl) -> AttemptArtifacts:
+    def artifacts(self, clients: S3Clients, public: PublicUrl, live: LiveLogs) -> AttemptArtifacts:
         """Where attempts' traces and logs are kept: ``state/attempts``, and the results bucket
         (under ``{results_prefix}artifacts/``) when there is one."""
         return AttemptArtifacts(
@@ -67,4 +68,5 @@ class RuntimeSettings:
             clients=clients,
             expiry_s=self.results_url_expiry_s,
             public=public,
+            live=live,
         )

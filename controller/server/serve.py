@@ -52,10 +52,21 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+STREAMS_END_S = 3
+"""At a stop, how long a response still streaming (a live log followed in the dashboard) may go
+on before it is cut."""
+
+
 class ApiServer:
     def __init__(self, app: FastAPI, sock: socket.socket) -> None:
         self.sock = sock
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=STREAMS_END_S,
+        )
         self._server = _Server(config)
 
     @property

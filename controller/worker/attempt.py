@@ -88,7 +88,9 @@ async def run_attempt(
     options: dict[str, Any] = {}
     if request.get("proxy"):
         options["proxy"] = playwright_proxy(request["proxy"])
-    log = AttemptLog(log_path, project_secrets())
+    log = AttemptLog(
+        log_path, project_secrets(), live=lambda text: send(worker_event("log", text=text))
+    )
     log_token = current_log.set(log)
     attempt = AttemptContext(request, send, ask)
     attempt_token = current_attempt.set(attempt)

@@ -8,9 +8,10 @@ process's own stream.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +19,8 @@ from typing import TextIO
 from ..vocabulary import PROJECT_ENV_NAMES
 
 MASK = "***"
+LIVE_EVERY_S = 1.0
+"""How long printed text gathers before it goes to the controller's live log."""
 SHORTEST_MASKED = 6
 """Values shorter than this are not masked (``true``, ``8080``: masking them would garble logs
 and protect nothing)."""
@@ -39,20 +42,32 @@ class RoutedStream(io.TextIOBase):
 
 class AttemptLog(io.TextIOBase):
     """One attempt's ``log.txt``, with the project's secret values masked line by line (a value
-    split across two writes is still masked: text is held until its line ends)."""
+    split across two writes is still masked: text is held until its line ends). With ``live``,
+    what is written also goes there, gathered for ``LIVE_EVERY_S`` (the controller's live log of
+    the attempt), and the last of it before ``close`` returns: nothing is sent after."""
 
-    def __init__(self, path: Path, secrets: Iterable[str]) -> None:
+    def __init__(
+        self, path: Path, secrets: Iterable[str], live: Callable[[str], None] | None = None
+    ) -> None:
         self._file = path.open("w", encoding="utf-8")
         self._secrets = sorted(set(secrets), key=len, reverse=True)
         self._pending = ""
+        self._live = live
+        self._unsent: list[str] = []
+        self._sending = False
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
     def write(self, text: str) -> int:
         if not self._secrets:
-            return self._file.write(text)
+            self._out(text)
+            return len(text)
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
         for line in lines:
-            self._file.write(self._masked(line) + "\n")
+            self._out(self._masked(line) + "\n")
         return len(text)
 
     def flush(self) -> None:
@@ -60,10 +75,29 @@ class AttemptLog(io.TextIOBase):
 
     def close(self) -> None:
         if self._pending:
-            self._file.write(self._masked(self._pending))
+            self._out(self._masked(self._pending))
             self._pending = ""
+        self._send()
+        self._live = None
         super().close()  # flushes
         self._file.close()
+
+    def _out(self, masked: str) -> None:
+        self._file.write(masked)
+        if self._live is None or not masked:
+            return
+        self._unsent.append(masked)
+        if self._loop is None:
+            self._send()
+        elif not self._sending:  # (user code may print from a thread of its own)
+            self._sending = True
+            self._loop.call_soon_threadsafe(self._loop.call_later, LIVE_EVERY_S, self._send)
+
+    def _send(self) -> None:
+        self._sending = False
+        if self._live is not None and self._unsent:
+            text, self._unsent = "".join(self._unsent), []
+            self._live(text)
 
     def _masked(self, line: str) -> str:
         for secret in self._secrets:

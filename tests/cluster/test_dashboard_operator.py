@@ -1,6 +1,7 @@
 """The operator's dashboard and attempts' artifacts on the real control plane: Pods upload their
 traces and logs to the operator before they report, so a successful attempt's trace is still
-served after its Pod is deleted, and the dashboard opens it in the trace viewer."""
+served after its Pod is deleted, and the dashboard opens it in the trace viewer; a running
+attempt's log streams from its Pod into the Run page."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.dashboard import (
     chromium,
+    live_log_while_it_runs,
     open_job_run_from_trigger,
     open_run_with_two_attempts,
     open_trace,
@@ -75,3 +77,7 @@ def test_pod_artifacts_outlive_their_pods_and_open_in_the_operators_dashboard(
         assert "Traceback" not in httpx.get(book_run["logUrl"], timeout=10).text
         open_run_with_two_attempts(page, "flaky", "operator")
         open_trace(page, "operator")
+        slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": site, "steps": 8}}
+        apply(api, namespace, "Job", "slow", {"payload": [slow], "worker": {"mode": "pod"}})
+        page.goto(operator["api"] + "/")
+        live_log_while_it_runs(page, "slow", 8, "operator")  # from the attempt's Pod

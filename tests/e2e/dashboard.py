@@ -234,3 +234,17 @@ def accessible(page: Page, what: str) -> None:
     assert found == [], f"{what}: {found}"
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{what} is {width[0]} px wide in a {width[1]} px window"
+
+
+def live_log_while_it_runs(page: Page, job_id: str, steps: int, prefix: str) -> None:
+    """Trigger a Job whose one Run prints a step a second, open that Run while it runs: its
+    log grows in the page, and when the attempt ends the page shows its outcome."""
+    open_job_run_from_trigger(page, job_id, f"{prefix}-slow")
+    page.locator("#runs tbody tr a").first.click()
+    live = page.locator("#live-log")
+    expect(live).to_contain_text("step 1 of", timeout=WAIT_MS)
+    expect(live).not_to_contain_text(f"step {steps} of")  # still running: more to come
+    expect(live).to_contain_text("step 2 of")
+    shot(page, f"{prefix}-live-log")
+    expect(page.locator("dd .status").first).to_have_text("SUCCEEDED", timeout=WAIT_MS)
+    expect(live).to_have_count(0)  # drawn again with the outcome: its log is the attempt's

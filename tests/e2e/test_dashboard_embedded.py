@@ -17,6 +17,7 @@ from .dashboard import (
     backfill_from_the_job_page,
     chromium,
     failures_grouped_then_rerun,
+    live_log_while_it_runs,
     open_job_run_from_trigger,
     open_run_with_two_attempts,
     open_trace,
@@ -59,7 +60,13 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
         "schedule": {"intervals": [{"every": "1h"}]},
     }
     unknown = [{"apiName": f"no-such-api-{n}", "parameters": {}} for n in range(3)]
-    jobs = {"bookstore-demo": job, "hourly": hourly, "misnamed": {"payload": unknown}}
+    slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": bookstore, "steps": 8}}
+    jobs = {
+        "bookstore-demo": job,
+        "hourly": hourly,
+        "misnamed": {"payload": unknown},
+        "slow": {"payload": [slow]},
+    }
     running = start_controller(tmp_path, jobs, project=ROOT / "examples" / "bookstore")
     yield running
     running.stop()
@@ -68,9 +75,9 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
 def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningController) -> None:
     """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
     Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions,
-    rerun one Run, see a failing Job's failures grouped and rerun them by filter, pause the Job
-    with a note, backfill a scheduled Job; every page accessible and as wide as a 1,280 px
-    window."""
+    rerun one Run, see a failing Job's failures grouped and rerun them by filter, follow a
+    running attempt's live log, pause the Job with a note, backfill a scheduled Job; every page
+    accessible and as wide as a 1,280 px window."""
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, controller.url + "/", controller.api_key)
@@ -94,5 +101,8 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         page.get_by_role("link", name="Jobs", exact=True).click()
         failures_grouped_then_rerun(page, "misnamed", 3, "embedded")
         accessible(page, "the Job page with its failures")
+        page.get_by_role("link", name="Jobs", exact=True).click()
+        live_log_while_it_runs(page, "slow", 8, "embedded")
+        accessible(page, "the Run page of a Run that ended")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
         backfill_from_the_job_page(page, "hourly", 3, "embedded")

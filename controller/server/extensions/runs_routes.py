@@ -4,9 +4,11 @@ of a large JobRun and in both runtimes."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query
+from fastapi.responses import StreamingResponse
 
 from ...runtime import Timeline
 from ...store import RunFilter
@@ -54,6 +56,16 @@ def timeline_object(timeline: Timeline) -> dict[str, Any]:
     }
 
 
+async def _events(
+    views: Views, attempt_id: str | None, in_flight: Callable[[], bool]
+) -> AsyncIterator[str]:
+    yield f": live log of {attempt_id or 'no attempt in flight'}\n\n"
+    if attempt_id is not None:
+        async for piece in views.query.follow_log(attempt_id, in_flight):
+            yield "".join(f"data: {line}\n" for line in piece.split("\n")) + "\n"
+    yield "event: end\ndata: \n\n"
+
+
 def add_runs_routes(app: FastAPI, views: Views) -> None:
     @app.get(f"{API}/job-runs/{{jobRunId}}/timeline", tags=["job runs"], responses=ERROR_RESPONSES)
     async def timeline(
@@ -98,6 +110,33 @@ def add_runs_routes(app: FastAPI, views: Views) -> None:
             "runs": [run_object(r, waiting(r["id"], r["status"])) for r in page],
             "nextCursor": str(page[-1]["seq"]) if more else None,
         }
+
+    @app.get(
+        f"{API}/job-runs/{{jobRunId}}/runs/{{runId}}/log",
+        tags=["job runs"],
+        responses=ERROR_RESPONSES,
+        response_class=StreamingResponse,
+    )
+    async def live_log(
+        workspace_id: Workspace, project_name: ProjectName, job_run_id: JobRunId, run_id: RunId
+    ) -> StreamingResponse:
+        """The log of the Run's attempt in flight as it is written, as server-sent events: one
+        ``message`` event per piece (the log so far first), then an ``end`` event when the
+        attempt ends (at once for a Run that is not running: its log is its attempt's
+        ``logUrl``)."""
+        views.project(workspace_id, project_name)
+        job_run = views.find_run(None, job_run_id)
+
+        def attempt() -> str | None:
+            run = job_run.runs.get(run_id) if job_run.active else None
+            return run.attempt_id if run is not None and run.status == "RUNNING" else None
+
+        following = attempt()
+        return StreamingResponse(
+            _events(views, following, lambda: attempt() == following),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
     @app.get(
         f"{API}/job-runs/{{jobRunId}}/runs/{{runId}}",

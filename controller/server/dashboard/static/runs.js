@@ -298,10 +298,31 @@ async function loadRuns() {
   );
 }
 
+let following = null;
+
+function liveLog(jobRunId, runId) {
+  // The running attempt's log as it is written (server-sent events); when it ends, the page is
+  // drawn again with the attempt's outcome.
+  following?.close();
+  const out = h("pre", { id: "live-log", tabindex: "0", "aria-label": "Live log", text: "" });
+  const where = location.hash;
+  following = new EventSource(`${state.base}/job-runs/${jobRunId}/runs/${runId}/log`);
+  following.onmessage = (event) => {
+    if (location.hash !== where) following.close();
+    else out.textContent += event.data;
+  };
+  following.addEventListener("end", () => {
+    following.close();
+    if (location.hash === where) state.render();
+  });
+  return h("section", { "aria-label": "Live log" }, h("h2", { text: "Live log" }), out);
+}
+
 export async function runPage(jobRunId, runId) {
   const detail = await api(`/job-runs/${encodeURIComponent(jobRunId)}/runs/${encodeURIComponent(runId)}`);
   if (state.route !== "run") return;
   const run = detail.run;
+  following?.close();
   const logView = h("section", { id: "log", "aria-label": "Attempt log" });
   const attempts = detail.attempts.map((a) => {
     const trace = samePath(a.traceUrl);
@@ -369,6 +390,7 @@ export async function runPage(jobRunId, runId) {
       "aria-label": run.error ? "Error" : "Result",
       text: JSON.stringify(run.error || run.result, null, 2) ?? "null",
     }),
+    run.status === "RUNNING" ? liveLog(jobRunId, runId) : null,
     h("h2", { text: "Attempts" }),
     detail.attempts.length
       ? table(["#", "Outcome", "Error", "Started", "Duration#", "Trace and log"], attempts)
