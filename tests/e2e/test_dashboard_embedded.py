@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -61,7 +62,7 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
     }
     unknown = [{"apiName": f"no-such-api-{n}", "parameters": {}} for n in range(3)]
     slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": bookstore, "steps": 8}}
-    jobs = {
+    jobs: dict[str, dict[str, Any]] = {
         "bookstore-demo": job,
         "hourly": hourly,
         "misnamed": {"payload": unknown},

@@ -138,7 +138,7 @@ def test_410_stops_deliveries_to_that_url_until_the_job_changes(tmp_path: Path) 
         run_once(controller, "demo")
         assert len(receiver.on("/sink")) == 1
         assert delivery_states(tmp_path) == {"gone": 1, "dropped": 4, "delivered": 1}  # + file
-        assert "410 Gone" in out.getvalue()  # type: ignore[attr-defined]
+        assert "410 Gone" in out.getvalue()
 
         run_once(controller_for(tmp_path, {"demo": job}, max_in_flight=1), "demo")
         assert len(receiver.on("/sink")) == 1  # still gone: nothing sent

@@ -17,7 +17,7 @@ def test_a_jobruns_figures_count_its_ended_runs_over_its_time() -> None:
         id="jr_1",
         job_id="job",
         type="MANUAL",
-        status="RUNNING",
+        status="PENDING",
         created_at=0,
         snapshot={},
         concurrency=1,
