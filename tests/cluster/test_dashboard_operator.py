@@ -77,7 +77,7 @@ def test_pod_artifacts_outlive_their_pods_and_open_in_the_operators_dashboard(
         assert "Traceback" not in httpx.get(book_run["logUrl"], timeout=10).text
         open_run_with_two_attempts(page, "flaky", "operator")
         open_trace(page, "operator")
-        slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": site, "steps": 8}}
+        slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": site, "steps": 5}}
         apply(api, namespace, "Job", "slow", {"payload": [slow], "worker": {"mode": "pod"}})
         page.goto(operator["api"] + "/")
-        live_log_while_it_runs(page, "slow", 8, "operator")  # from the attempt's Pod
+        live_log_while_it_runs(page, "slow", 5, "operator")  # from the attempt's Pod

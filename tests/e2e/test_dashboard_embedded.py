@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 from examples.demo_site.server import static_server
 from tests.support.controller_process import ROOT, RunningController, start_controller
@@ -30,6 +29,7 @@ from .dashboard import (
     timeline_synced_with_the_runs_table,
     watch_until_completed,
 )
+from .pages import Dashboard
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
         "schedule": {"intervals": [{"every": "1h"}]},
     }
     unknown = [{"apiName": f"no-such-api-{n}", "parameters": {}} for n in range(3)]
-    slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": bookstore, "steps": 8}}
+    slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": bookstore, "steps": 5}}
     jobs: dict[str, dict[str, Any]] = {
         "bookstore-demo": job,
         "hourly": hourly,
@@ -94,16 +94,15 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         open_run_with_two_attempts(page, "flaky", "embedded")
         accessible(page, "the Run page")
         open_trace(page, "embedded")
-        page.get_by_role("link", name="AuthSessions").click()
-        expect(page.get_by_role("heading", name="AuthSessions")).to_be_visible()
+        Dashboard(page).auth_sessions()
         shot(page, "embedded-auth-sessions")
         accessible(page, "the AuthSessions page")
         rerun_one_run(page, job_run_id, "embedded")
-        page.get_by_role("link", name="Jobs", exact=True).click()
+        Dashboard(page).jobs()
         failures_grouped_then_rerun(page, "misnamed", 3, "embedded")
         accessible(page, "the Job page with its failures")
-        page.get_by_role("link", name="Jobs", exact=True).click()
-        live_log_while_it_runs(page, "slow", 8, "embedded")
+        Dashboard(page).jobs()
+        live_log_while_it_runs(page, "slow", 5, "embedded")
         accessible(page, "the Run page of a Run that ended")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
         backfill_from_the_job_page(page, "hourly", 3, "embedded")

@@ -369,17 +369,7 @@ export async function runPage(jobRunId, runId) {
   });
   show(
     h("h1", {}, "Run ", h("code", { text: run.id })),
-    facts([
-      ["JobRun", h("a", { href: `#/job-runs/${jobRunId}`, text: jobRunId })],
-      ["API", run.api],
-      ["Status", status(run.status)],
-      ["Attempts", String(run.attempts)],
-      ["Reason", run.reason?.message],
-      ["Waiting for", waitingText(run.waitingFor)],
-      ["Extended from", run.extendedFrom],
-      ["Started", when(run.startedAt)],
-      ["Ended", when(run.endedAt)],
-    ]),
+    runFacts(jobRunId, run),
     h("h2", { text: "Parameters" }),
     h("pre", { tabindex: "0", "aria-label": "Parameters", text: JSON.stringify(run.parameters, null, 2) }),
     run.attributes ? h("h2", { text: "Attributes" }) : null,
@@ -397,4 +387,35 @@ export async function runPage(jobRunId, runId) {
       : h("p", { class: "muted", text: "No attempt has ended yet." }),
     logView,
   );
+  if (run.status === "PENDING" || run.status === "RUNNING") pollRunFacts(jobRunId, runId, run.status);
+}
+
+function runFacts(jobRunId, run) {
+  return h(
+    "div",
+    { id: "run-facts" },
+    facts([
+      ["JobRun", h("a", { href: `#/job-runs/${jobRunId}`, text: jobRunId })],
+      ["API", run.api],
+      ["Status", status(run.status)],
+      ["Attempts", String(run.attempts)],
+      ["Reason", run.reason?.message],
+      ["Waiting for", waitingText(run.waitingFor)],
+      ["Extended from", run.extendedFrom],
+      ["Started", when(run.startedAt)],
+      ["Ended", when(run.endedAt)],
+    ]),
+  );
+}
+
+function pollRunFacts(jobRunId, runId, drawnAs) {
+  // While the Run waits or runs, its facts follow it (the live log streams on); once its status
+  // changes, the whole page is drawn again.
+  poll(async () => {
+    if (state.route !== "run") return;
+    const { run } = await api(`/job-runs/${encodeURIComponent(jobRunId)}/runs/${encodeURIComponent(runId)}`);
+    if (run.status !== drawnAs)
+      state.render(); // queued after this poll, whose timer it replaces
+    else document.getElementById("run-facts")?.replaceWith(runFacts(jobRunId, run));
+  });
 }

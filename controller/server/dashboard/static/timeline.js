@@ -8,7 +8,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const COLOURS = { succeeded: "#3f9b5c", failed: "#d0473e", running: "#e0a526" };
 const OTHER = "#9aa3b2";
 const AXIS_PX = 18;
-const view = { jobRunId: null, zoom: 1, centre: 0.5 };
+const SLICES_EVERY_MS = 10_000;
+const view = { jobRunId: null, zoom: 1, centre: 0.5, last: null, at: 0 };
 
 function s(tag, attrs, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -156,8 +157,13 @@ function draw(t, target) {
 }
 
 export async function loadTimeline(jobRunId) {
-  if (view.jobRunId !== jobRunId) Object.assign(view, { jobRunId, zoom: 1, centre: 0.5 });
-  const t = await api(`/job-runs/${encodeURIComponent(jobRunId)}/timeline`);
+  // A large JobRun's slices cost the server a pass over its Runs: while it runs, they are read
+  // again every SLICES_EVERY_MS, not at every poll of the page.
+  if (view.jobRunId !== jobRunId) Object.assign(view, { jobRunId, zoom: 1, centre: 0.5, last: null, at: 0 });
+  if (!view.last?.slices || Date.now() - view.at >= SLICES_EVERY_MS) {
+    view.last = await api(`/job-runs/${encodeURIComponent(jobRunId)}/timeline`);
+    view.at = Date.now();
+  }
   const target = document.getElementById("timeline");
-  if (target) draw(t, target);
+  if (target) draw(view.last, target);
 }
