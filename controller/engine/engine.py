@@ -67,10 +67,22 @@ class Engine:
         self._commands = JobCommands(self._book, self._runs, new_job_run_id)
         self._new_job_run_id = new_job_run_id
         self._known_jobs: dict[str, KnownJob] = {}
-        self.identity = self._book.identity
-        self.max_workers = max_workers
-        self.jobs: dict[str, Job] = self._book.jobs
-        self.job_runs: dict[str, JobRun] = self._book.job_runs
+
+    @property
+    def identity(self) -> Identity:
+        return self._book.identity
+
+    @property
+    def max_workers(self) -> int:
+        return self._book.max_workers
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        return self._book.jobs
+
+    @property
+    def job_runs(self) -> dict[str, JobRun]:
+        return self._book.job_runs
 
     def take_output(self) -> Output:
         """What changed and what to do since the last call (``output.py``)."""

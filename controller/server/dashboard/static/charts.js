@@ -25,8 +25,16 @@ function chart(target, title, series, data, format) {
   );
 }
 
+const cache = { jobId: null, found: null, at: 0 };
+const READ_EVERY_MS = 15_000;
+
 export async function loadJobCharts(jobId) {
-  const found = await api(`/jobs/${encodeURIComponent(jobId)}/charts`);
+  // The figures cost the server a read of each recent JobRun's attempts: the Job page's polls
+  // redraw them from what was read, and read them again every READ_EVERY_MS.
+  if (cache.jobId !== jobId || Date.now() - cache.at >= READ_EVERY_MS) {
+    Object.assign(cache, { jobId, found: await api(`/jobs/${encodeURIComponent(jobId)}/charts`), at: Date.now() });
+  }
+  const found = cache.found;
   const target = document.getElementById("job-charts");
   if (!target) return;
   const runs = found.jobRuns;
