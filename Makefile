@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup chromium postgres images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm axe-core vendor-js
+.PHONY: setup chromium postgres display-tools images run test lint format typecheck unit bench chaos intuned-sdk crds chart-schema clean cluster-binaries cluster-up cluster-down ecosystem-tools argocd-cm axe-core vendor-js
 
 setup: $(STAMP) chromium
 
@@ -33,6 +33,14 @@ postgres:
 	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then true; else \
 	  echo "installing Debian's postgresql"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# A virtual display and a keyboard for it (Debian's xvfb and xdotool): the tests of
+# `jobctl authsessions record`, which opens a browser window a person signs in with.
+display-tools:
+	@if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then true; else \
+	  echo "installing Debian's xvfb and xdotool"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb xdotool >/dev/null; \
 	fi
 
 # The controller and worker images (images/*.Dockerfile), built with podman and runc on a Debian
@@ -102,7 +110,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit
 
-test: lint typecheck postgres images cluster-binaries ecosystem-tools intuned-sdk $(AXE)
+test: lint typecheck postgres display-tools images cluster-binaries ecosystem-tools intuned-sdk $(AXE)
 	$(BIN)/pytest
 
 # A real control plane (etcd, kube-apiserver, the kubelet harness) on loopback, and helm for the

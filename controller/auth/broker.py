@@ -9,8 +9,10 @@ who does what. The conversation, one JSON message each way per step:
 - ``parameters``: the session's parameters, resolved now (``get_auth_session_parameters``).
 - ``checked``: the state passed the check (its time is kept for people to see); answered ``ok``.
 - ``invalid`` (with the version the worker found invalid): if a newer version exists, ``use`` it;
-  if the attempt may not recreate it (``recreate: false``, Intuned's ``autoRecreate``), the
-  session is marked expired and the attempt told to ``abort``; if nobody is recreating,
+  if the attempt may not recreate it (``recreate: false``, Intuned's ``autoRecreate``) or nothing
+  can (a recorder session: a person signs in to it), the session is marked expired and the
+  attempt told to ``abort`` (for a recorder session the reason says a person must sign in
+  again, which pauses the Job until someone has and resumed it); if nobody is recreating,
   ``recreate`` (the answer carries the credentials, resolved now, and the caller holds the
   session's lock); otherwise wait until the holder is done and ``use`` its state,
   or ``abort`` with ``auth-session-invalid-mid-job`` if its recreation failed, or with
@@ -68,6 +70,14 @@ def _abort(kind: ReasonType, message: str) -> dict[str, Any]:
     return {"action": "abort", "reason": reason(kind, message)}
 
 
+def _needs_sign_in(session_id: str) -> str:
+    return (
+        f"AuthSession {session_id!r} is signed in to by a person (recorder) and its browser "
+        "state is missing or no longer passes check.py: a person must sign in again (Sign in "
+        f"on the dashboard's AuthSessions page, or `jobctl authsessions record {session_id}`)"
+    )
+
+
 class AuthSessions:
     def __init__(
         self,
@@ -111,8 +121,17 @@ class AuthSessions:
             self.states.checked(session_id, self.clock())
         if op == "checked":
             return {"action": "ok"}
+        if op == "invalid" and self._recorded(session_id):
+            return self._invalid_final(
+                session_id, int(message.get("version", 0)), _needs_sign_in(session_id)
+            )
         if op == "invalid" and message.get("recreate") is False:
-            return self._invalid_final(session_id, int(message.get("version", 0)))
+            return self._invalid_final(
+                session_id,
+                int(message.get("version", 0)),
+                f"AuthSession {session_id!r} failed its check and may not be recreated here "
+                "(autoRecreate is off); recreate it, then try again",
+            )
         if op == "invalid":
             return await self._invalid(session_id, int(message.get("version", 0)), attempt_id)
         if op == "created" and isinstance(message.get("storage_state"), dict):
@@ -147,16 +166,16 @@ class AuthSessions:
         except CredentialError as exc:
             return {"action": "error", "message": str(exc)}
 
-    def _invalid_final(self, session_id: str, version: int) -> dict[str, Any]:
+    def _recorded(self, session_id: str) -> bool:
+        definition = self.definitions(session_id)
+        return definition is not None and definition.type == "recorder"
+
+    def _invalid_final(self, session_id: str, version: int, why: str) -> dict[str, Any]:
         current, _state = self.states.get(session_id)
         if current > version:
             return self._use(session_id)
         self.states.expire(session_id)
-        return _abort(
-            "auth-session-invalid-mid-job",
-            f"AuthSession {session_id!r} failed its check and may not be recreated here "
-            "(autoRecreate is off); recreate it, then try again",
-        )
+        return _abort("auth-session-invalid-mid-job", why)
 
     async def _invalid(self, session_id: str, version: int, attempt_id: str) -> dict[str, Any]:
         lock = self._locks.setdefault(session_id, _Lock())

@@ -94,10 +94,12 @@ def start_api(
     control: Control,
     *,
     checks: Callable[[], dict[str, bool]] | None = None,
+    sign_in_browser: bool = False,
 ) -> ApiServer | None:
     """The server, bound and ready to run (None: --listen off, or the default port is taken).
     ``control``: what API commands act on; ``checks``: the runtime's health checks for metrics
-    (default: its loop runs). Raises ``ApiSetupError`` for what the user asked for and cannot
+    (default: its loop runs); ``sign_in_browser``: people may sign in to recorder AuthSessions
+    in a browser this process opens. Raises ``ApiSetupError`` for what the user asked for and cannot
     have."""
     if args.listen == "off":
         return None
@@ -129,7 +131,7 @@ def start_api(
     )
     metrics = ControllerMetrics(runtime.query, sources)
     runtime.add_observer(metrics)
-    app = create_app(control, api_key=key, metrics=metrics.render)
+    app = create_app(control, api_key=key, metrics=metrics.render, sign_in_browser=sign_in_browser)
     server = ApiServer(app, sock)
     identity = runtime.query.identity
     shown = f"[{host}]" if ":" in host else host

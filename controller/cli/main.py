@@ -14,6 +14,7 @@ from ..store import StateFullError
 from ..store.leadership import LeadershipLost
 from . import (
     apply_command,
+    auth_session_commands,
     control_commands,
     dev_command,
     operator_command,
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_commands.register(commands)
     run_command.register(commands)
     control_commands.register(commands)
+    auth_session_commands.register(commands)
     operator_command.register(commands)
     apply_command.register(commands)
     store_command.register(commands)

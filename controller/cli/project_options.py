@@ -51,8 +51,9 @@ def project_settings(project_dir: Path) -> ProjectSettings:
         say(f"{project.file}: not applied here: {'; '.join(project.not_applied)}")
     if project.recorder_sessions:
         say(
-            f"{project.file}: recorder-based AuthSessions are not recorded here: sign in once "
-            "and save the browser state as auth-sessions-instances/<id>/auth-session.json"
+            f"{project.file}: recorder-based AuthSessions: define each as an AuthSession with "
+            '"type": "recorder" and its startUrl; a person signs in from the dashboard '
+            "(AuthSessions, Sign in) or with `jobctl authsessions record ID`"
         )
     if project.settings.apiAccess is not None and not project.settings.apiAccess.enabled:
         say(f"{project.file}: apiAccess.enabled is false: the API is governed by --listen here")

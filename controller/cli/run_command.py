@@ -161,7 +161,9 @@ async def _main(
     store_opened.fenced_by = lead
     controller = EmbeddedController(settings, launcher, store=store_opened)
     try:
-        server = api_serving.start_api(args, controller.runtime, controller.commands)
+        server = api_serving.start_api(
+            args, controller.runtime, controller.commands, sign_in_browser=True
+        )
     except api_serving.ApiSetupError as exc:
         print(f"jobctl run: {exc}", file=sys.stderr)
         controller.close()

@@ -99,6 +99,10 @@ class Commands:
         )
         self.runtime.reset_auth_session(session_id)
 
+    def signed_in(self, session_id: str, storage_state: dict[str, Any]) -> int:
+        """A person's sign-in to a recorder AuthSession, saved as its next version."""
+        return self.runtime.signed_in(session_id, storage_state)
+
     def delete_api_auth_session(self, session_id: str) -> None:
         self.catalog.delete_api_auth_session(session_id)
         self.runtime.change_definitions(lambda target: target.remove_auth_session(session_id))

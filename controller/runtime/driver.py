@@ -227,6 +227,15 @@ class Runtime:
         """New credentials: the stored state is dropped, so the next attempt recreates it."""
         self._store.auth_states.reset(session_id, self.clock())
 
+    def signed_in(self, session_id: str, storage_state: dict[str, Any]) -> int:
+        """A person signed in to a recorder AuthSession: the browser state becomes its next
+        version (the version returned), which attempts use from now on, and which the broker
+        never replaces by a recreation. The state itself is not said anywhere."""
+        version, _state = self._store.auth_states.get(session_id)
+        self._store.auth_states.put(session_id, version + 1, storage_state, self.clock())
+        self.say(f"AuthSession {session_id}: signed in by a person (version {version + 1})")
+        return version + 1
+
     def forget_auth_session(self, session_id: str) -> None:
         self._store.auth_states.forget(session_id)
 

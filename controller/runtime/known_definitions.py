@@ -30,7 +30,7 @@ class KnownDefinitions:
         self._jobs[job_id] = definition
 
     def put_auth_session(self, session_id: str, definition: AuthSessionDefinition) -> None:
-        credentials = definition.credentials.values()
+        credentials = (definition.credentials or {}).values()
         env = [os.environ.get(v.env, "") for v in credentials if isinstance(v, EnvReference)]
         self.redactor.add([*secret_values(definition), *env])
         self.auth_sessions[session_id] = definition

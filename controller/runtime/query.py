@@ -156,6 +156,9 @@ class RuntimeQuery:
     def auth_session_ids(self) -> list[str]:
         return sorted(self._auth_sessions)
 
+    def auth_session(self, session_id: str) -> AuthSessionDefinition | None:
+        return self._auth_sessions.get(session_id)
+
     def results_object(self, job_run_id: str) -> dict[str, Any] | None:
         """Where the JobRun's results file was stored (None: not stored yet)."""
         return self._deliveries.results_object(job_run_id)

@@ -13,7 +13,8 @@ reveal no Job contents).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from ..auth.recorder import Recordings
 from .dashboard.routes import add_dashboard_routes
 from .dashboard.sessions import DashboardSessions
 from .dashboard.site import PROTECTED, SAFE_METHODS, add_dashboard, authenticated, same_origin
@@ -30,6 +32,7 @@ from .errors import error_response
 from .extensions.operating_routes import add_operating_routes
 from .extensions.recent_routes import add_recent_routes
 from .extensions.runs_routes import add_runs_routes
+from .extensions.sign_in_routes import add_sign_in_routes
 from .intuned.direct_routes import add_auth_session_routes, add_run_routes
 from .intuned.jobs_routes import add_job_routes, add_job_run_routes
 from .intuned.models import (
@@ -41,13 +44,30 @@ from .request_bodies import BodyRules
 from .views import ApiError, Control, Views
 
 
-def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], bytes]) -> FastAPI:
+def create_app(
+    control: Control,
+    *,
+    api_key: str | None,
+    metrics: Callable[[], bytes],
+    sign_in_browser: bool = False,
+) -> FastAPI:
+    """``sign_in_browser``: this controller may open browsers beside it for people to sign in
+    to recorder AuthSessions (``jobctl run``; closed when the server stops)."""
+    recordings: list[Recordings] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for opened in recordings:
+            await opened.close()
+
     app = FastAPI(
         title="jobctl",
         version="1",
         description="Intuned-compatible Jobs API of a jobctl controller.",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.add_middleware(BodyRules)  # inside the key check: nobody's body is read before it
     sessions = DashboardSessions()
@@ -61,6 +81,8 @@ def create_app(control: Control, *, api_key: str | None, metrics: Callable[[], b
     add_dashboard_routes(app, views)
     add_operating_routes(app, views)
     add_recent_routes(app, views)
+    if (opened := add_sign_in_routes(app, views, browser=sign_in_browser)) is not None:
+        recordings.append(opened)
     add_dashboard(app, views, api_key, sessions)
 
     @app.get(

@@ -18,6 +18,7 @@ Workspace = Annotated[str, Path(alias="workspaceId", description="The workspace 
 ProjectName = Annotated[str, Path(alias="projectName", description="The project's name.")]
 JobRunId = Annotated[str, Path(alias="jobRunId", description="The JobRun ID (jr_...).")]
 JobId = Annotated[str, Path(alias="jobId", description="The Job ID.")]
+SessionId = Annotated[str, Path(alias="authSessionId", description="The AuthSession ID.")]
 
 
 def answer(body: dict[str, Any], result: Any) -> Any:

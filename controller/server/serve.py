@@ -58,13 +58,15 @@ on before it is cut."""
 
 
 class ApiServer:
+    """The app's lifespan runs: at the stop it closes what it opened (sign-in browsers)."""
+
     def __init__(self, app: FastAPI, sock: socket.socket) -> None:
         self.sock = sock
         config = uvicorn.Config(
             app,
             log_level="warning",
             access_log=False,
-            lifespan="off",
+            lifespan="on",
             timeout_graceful_shutdown=STREAMS_END_S,
         )
         self._server = _Server(config)

@@ -47,6 +47,9 @@ class Control(Protocol):
 
     def delete_api_auth_session(self, session_id: str) -> None: ...
 
+    def signed_in(self, session_id: str, storage_state: dict[str, Any]) -> int:
+        """A person's sign-in to a recorder AuthSession, saved as its next version."""
+
     def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
         """A one-off JobRun: a direct Run, or an AuthSession operation."""
 

@@ -14,6 +14,7 @@ from ._schedule_models import CalendarSpec, IntervalSpec, ScheduleSpec
 from ._secret_refs import SecretLookup, referenced_secrets
 from .auth_session import (
     AuthSessionDefinition,
+    AuthSessionKind,
     CredentialError,
     EnvReference,
     resolve_credentials,
@@ -36,6 +37,7 @@ from .secrets import Redactor, secret_values
 
 __all__ = [
     "AuthSessionDefinition",
+    "AuthSessionKind",
     "CalendarRange",
     "CalendarSpec",
     "Configuration",

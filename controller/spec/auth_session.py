@@ -1,7 +1,13 @@
 """AuthSession definitions: ``intuned-resources/auth-sessions/<id>.auth-session.jsonc``.
 
-A credential-based AuthSession holds the parameters the project's ``auth-sessions/create.py``
-logs in with. A value is either inline (a ``SecretStr``: never printed) or a reference to an
+Two kinds, as on Intuned. A credential-based AuthSession holds the parameters the project's
+``auth-sessions/create.py`` logs in with, so the controller recreates it when it expires. A
+recorder-based one (``type: recorder``) is signed in by a person in a browser the controller
+opens at its ``startUrl`` (for sites with MFA, captchas or single sign-on, where no script can
+sign in); it holds no credentials and is never recreated: once its state fails ``check.py``, a
+person must sign in again.
+
+A credential A value is either inline (a ``SecretStr``: never printed) or a reference to an
 environment variable of the controller (``{"env": "NAME"}``), resolved only when the session is
 recreated, so that committed files need not hold passwords; an ``AuthSession`` resource may also
 name a Secret's key (``valueFrom.secretKeyRef``, see ``_secret_refs``).
@@ -12,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Discriminator, Field, Tag
+from pydantic import AliasChoices, Discriminator, Field, Tag, model_validator
 
 from ._base import StrictModel
 from ._types import JobId, SecretValue
+
+AuthSessionKind = Literal["credentials", "recorder"]
 
 
 class EnvReference(StrictModel):
@@ -44,16 +52,46 @@ class AuthSessionDefinition(StrictModel):
         default=None, alias="$schema", description="JSON Schema URI for editors; ignored."
     )
     id: JobId | None = Field(default=None, description="Optional; must equal the file name.")
-    type: Literal["credentials"] = Field(
+    type: AuthSessionKind = Field(
         default="credentials",
-        description="Only credential-based sessions can be recreated automatically.",
+        description="credentials: create.py signs in with `credentials` and the controller "
+        "recreates the session when it expires. recorder: a person signs in, in a browser "
+        "opened at `startUrl` (dashboard or `jobctl authsessions record`); never recreated.",
     )
-    credentials: Annotated[dict[str, CredentialValue], Field(min_length=1)] = Field(
+    credentials: Annotated[dict[str, CredentialValue], Field(min_length=1)] | None = Field(
+        default=None,
         validation_alias=AliasChoices("credentials", "parameters"),
-        description="Parameters for auth-sessions/create.py: inline values or {env: NAME}; "
-        "in an AuthSession resource also {valueFrom: {secretKeyRef: {name, key}}}. Intuned's "
-        "files name them `parameters`, which is read the same way.",
+        description="Parameters for auth-sessions/create.py (credentials sessions only): inline "
+        "values or {env: NAME}; in an AuthSession resource also {valueFrom: {secretKeyRef: "
+        "{name, key}}}. Intuned's files name them `parameters`, which is read the same way.",
     )
+    startUrl: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="recorder sessions: the page the person signs in on.",
+    )
+    finishUrl: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="recorder sessions: reaching a URL that starts with it ends the sign-in and "
+        "saves the browser state (without it, the person saves it).",
+    )
+
+    @model_validator(mode="after")
+    def _kind_has_its_fields(self) -> AuthSessionDefinition:
+        if self.type == "credentials" and not self.credentials:
+            raise ValueError(
+                "a credentials AuthSession needs `credentials` (the parameters create.py signs "
+                'in with); for a session a person signs in to, set "type": "recorder" and '
+                "`startUrl`"
+            )
+        if self.type == "recorder" and self.startUrl is None:
+            raise ValueError("a recorder AuthSession needs `startUrl`, the page to sign in on")
+        if self.type == "recorder" and self.credentials:
+            raise ValueError(
+                "a recorder AuthSession holds no `credentials` (a person signs in); remove them"
+            )
+        return self
 
 
 class CredentialError(Exception):
@@ -64,7 +102,7 @@ def resolve_credentials(
     definition: AuthSessionDefinition, environ: Mapping[str, str]
 ) -> dict[str, str]:
     resolved = {}
-    for key, value in definition.credentials.items():
+    for key, value in (definition.credentials or {}).items():
         if isinstance(value, EnvReference):
             if value.env not in environ:
                 raise CredentialError(

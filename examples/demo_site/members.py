@@ -3,6 +3,10 @@
 It exists so AuthSessions can be shown and tested against a real login: sessions last
 ``ttl_s`` seconds, ``POST /members/revoke`` ends every session at once, and
 ``GET /members/stats`` says how many logins there were (tests use it to see a recreation).
+
+The same members also sign in with a second factor at ``/sso/login`` (the kind of sign-in a
+script cannot do, for recorder AuthSessions): the password, then a six-digit code sent to the
+member's phone, which the site plays as ``/sso/phone`` (a person reads it there; so do tests).
 """
 
 from __future__ import annotations
@@ -40,20 +44,50 @@ class MembersArea:
     logins: int = 0
     failed_logins: int = 0
     _sessions: dict[str, float] = field(default_factory=dict)
+    _codes: dict[str, str] = field(default_factory=dict)
+    """Second-factor tickets -> the code sent for them."""
+    phone: str = ""
+    """The latest text message to the member."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def login(self, username: str, password: str) -> str | None:
+        with self._lock:
+            if not self._password_ok(username, password):
+                return None
+            return self._new_session()
+
+    def first_factor(self, username: str, password: str) -> str | None:
+        """A ticket for the second step; the code goes to the member's phone."""
+        with self._lock:
+            if not self._password_ok(username, password):
+                return None
+            ticket, code = secrets.token_urlsafe(16), f"{secrets.randbelow(10**6):06d}"
+            self._codes[ticket] = code
+            self.phone = f"Offline Bookstore: your sign-in code is {code}"
+            return ticket
+
+    def second_factor(self, ticket: str, code: str) -> str | None:
+        with self._lock:
+            expected = self._codes.get(ticket)
+            if expected is None or not secrets.compare_digest(code.encode(), expected.encode()):
+                self.failed_logins += 1
+                return None
+            del self._codes[ticket]
+            return self._new_session()
+
+    def _password_ok(self, username: str, password: str) -> bool:
         ok = secrets.compare_digest(username.encode(), self.username.encode()) and (
             secrets.compare_digest(password.encode(), self.password.encode())
         )
-        with self._lock:
-            if not ok:
-                self.failed_logins += 1
-                return None
-            self.logins += 1
-            token = secrets.token_urlsafe(16)
-            self._sessions[token] = time.monotonic() + self.ttl_s
-            return token
+        if not ok:
+            self.failed_logins += 1
+        return ok
+
+    def _new_session(self) -> str:
+        self.logins += 1
+        token = secrets.token_urlsafe(16)
+        self._sessions[token] = time.monotonic() + self.ttl_s
+        return token
 
     def signed_in(self, cookie_header: str | None) -> bool:
         cookie: SimpleCookie = SimpleCookie(cookie_header or "")
@@ -81,6 +115,34 @@ def login_page(error: str = "") -> bytes:
     return page("Sign in", f"<h1>Sign in</h1>{message}{_LOGIN_FORM}")
 
 
+def sso_login_page(error: str = "") -> bytes:
+    message = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    form = _LOGIN_FORM.replace('action="/login"', 'action="/sso/login"')
+    form = form.replace('<input id="username"', '<input id="username" autofocus')
+    note = "<p>Then enter the code we send to your phone.</p>"
+    return page("Sign in (two steps)", f"<h1>Sign in</h1>{message}{note}{form}")
+
+
+def sso_code_page(ticket: str, error: str = "") -> bytes:
+    message = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    form = (
+        '<form method="post" action="/sso/verify"><input type="hidden" name="ticket" '
+        f'value="{html.escape(ticket)}"><label>Code <input id="code" name="code" autofocus '
+        'inputmode="numeric" autocomplete="one-time-code"></label> '
+        '<button id="verify" type="submit">Verify</button></form>'
+    )
+    return page("Enter your code", f"<h1>Enter the code sent to your phone</h1>{message}{form}")
+
+
+def phone_page(area: MembersArea) -> bytes:
+    text = html.escape(area.phone or "No messages.")
+    return page("Phone", f'<h1>The member\'s phone</h1><p id="message">{text}</p>')
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
 def members_page(area: MembersArea) -> bytes:
     links = "".join(
         f'<li><a class="order" href="/members/orders/{n}">Order #{n}</a></li>'
@@ -103,8 +165,8 @@ def order_page(number: int) -> bytes:
 
 
 def parse_login(body: bytes) -> tuple[str, str]:
-    fields = parse_qs(body.decode("utf-8", "replace"))
-    return fields.get("username", [""])[0], fields.get("password", [""])[0]
+    fields = parse_form(body)
+    return fields.get("username", ""), fields.get("password", "")
 
 
 def stats_body(area: MembersArea) -> bytes:

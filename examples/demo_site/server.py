@@ -32,6 +32,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/login":
             self._reply(200, demo_members.login_page())
+        elif path == "/sso/login":
+            self._reply(200, demo_members.sso_login_page())
+        elif path == "/sso/phone":
+            self._reply(200, demo_members.phone_page(self.members))
         elif path == "/members/stats":
             self._reply(200, demo_members.stats_body(self.members), "application/json")
         elif path.startswith("/members/"):
@@ -55,6 +59,20 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             token = self.members.login(*demo_members.parse_login(body))
             if token is None:
                 self._reply(401, demo_members.login_page("Invalid username or password."))
+            else:
+                self._redirect("/members/", f"{demo_members.COOKIE}={token}; Path=/; HttpOnly")
+        elif self.path == "/sso/login":
+            ticket = self.members.first_factor(*demo_members.parse_login(body))
+            if ticket is None:
+                self._reply(401, demo_members.sso_login_page("Invalid username or password."))
+            else:
+                self._reply(200, demo_members.sso_code_page(ticket))
+        elif self.path == "/sso/verify":
+            fields = demo_members.parse_form(body)
+            ticket = fields.get("ticket", "")
+            token = self.members.second_factor(ticket, fields.get("code", "").strip())
+            if token is None:
+                self._reply(401, demo_members.sso_code_page(ticket, "That code is not right."))
             else:
                 self._redirect("/members/", f"{demo_members.COOKIE}={token}; Path=/; HttpOnly")
         elif self.path == "/members/revoke":

@@ -24,7 +24,7 @@ class Dashboard:
         return JobsPage(self.page).shown()
 
     def auth_sessions(self) -> Locator:
-        self.page.get_by_role("link", name="AuthSessions").click()
+        self.page.get_by_role("link", name="AuthSessions", exact=True).click()
         heading = self.page.get_by_role("heading", name="AuthSessions")
         expect(heading).to_be_visible()
         return heading
@@ -188,3 +188,48 @@ class RunPage(Dashboard):
         with self.page.context.expect_page() as opened:
             self.page.get_by_role("link", name="Open trace").last.click()
         return opened.value
+
+
+class AuthSessionsPage(Dashboard):
+    def shown(self) -> AuthSessionsPage:
+        expect(self.page.get_by_role("heading", name="AuthSessions")).to_be_visible()
+        return self
+
+    def row(self, session_id: str) -> Locator:
+        return self.page.locator("tbody tr").filter(has_text=session_id)
+
+    def sign_in_to(self, session_id: str) -> SignInPage:
+        self.page.get_by_role("link", name=f"Sign in to {session_id}").click()
+        return SignInPage(self.page, session_id).shown()
+
+
+class SignInPage(Dashboard):
+    """The controller's browser, as a picture the person clicks and types into."""
+
+    def __init__(self, page: Page, session_id: str) -> None:
+        super().__init__(page)
+        self.session_id = session_id
+        self.screen = page.get_by_role("img", name=f"The sign-in page of AuthSession {session_id}")
+        self.outcome = page.locator("#sign-in-outcome")
+
+    def shown(self) -> SignInPage:
+        heading = self.page.get_by_role("heading", name=f"Sign in to {self.session_id}")
+        expect(heading).to_be_visible()
+        expect(self.screen).to_have_attribute("src", re.compile(r"^data:image/jpeg;base64,"))
+        return self
+
+    def click(self, x: float, y: float) -> None:
+        """A click where the recorded page has (x, y) in its CSS pixels (1280 wide)."""
+        box = self.screen.bounding_box()
+        assert box is not None
+        scale = box["width"] / 1280
+        self.page.mouse.click(box["x"] + x * scale, box["y"] + y * scale)
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+
+    def saved(self) -> None:
+        expect(self.outcome).to_contain_text("check.py found the sign-in valid", timeout=WAIT_MS)

@@ -111,11 +111,22 @@ def add_dashboard_routes(app: FastAPI, views: Views) -> None:
 
     @app.get(f"{base}/auth-sessions", tags=TAGS, responses=ERROR_RESPONSES)
     async def auth_sessions_overview(workspace_id: Workspace, project_name: ProjectName) -> Any:
-        """Every AuthSession: status, version (recreations so far), last recreation and check."""
+        """Every AuthSession: its kind (``RECORDER``: a person signs in to it, at ``startUrl``),
+        status, version (states saved so far), when its state was last saved and checked."""
         views.project(workspace_id, project_name)
         sessions = []
         for session_id in views.query.auth_session_ids():
             summary = views.query.auth_summary(session_id)
             times = {k: iso_ms(summary[k]) for k in ("updated_at", "checked_at")}
-            sessions.append({"id": session_id, **summary, **times})
+            definition = views.query.auth_session(session_id)
+            recorder = (
+                {}
+                if definition is None or definition.type != "recorder"
+                else {
+                    "startUrl": definition.startUrl,
+                    "finishUrl": definition.finishUrl,
+                }
+            )
+            kind = "RECORDER" if recorder else "CREDENTIALS"
+            sessions.append({"id": session_id, "type": kind, **recorder, **summary, **times})
         return sessions

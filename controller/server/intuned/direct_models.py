@@ -93,7 +93,7 @@ class RunResultOut(_Out):
 
 class AuthSessionOut(_Out):
     id: str
-    type: Literal["CREDENTIALS"]
+    type: Literal["CREDENTIALS", "RECORDER"]
     status: AuthSessionStatus
 
 

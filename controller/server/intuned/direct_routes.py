@@ -17,7 +17,7 @@ from fastapi import FastAPI, Path, Response
 
 from ...engine import JobRun, direct_kind
 from ...vocabulary import DirectKind
-from ..paths import API, ERROR_RESPONSES, ProjectName, Workspace, answer
+from ..paths import API, ERROR_RESPONSES, ProjectName, SessionId, Workspace, answer
 from ..views import ApiError, Views
 from .direct_models import (
     AuthSessionCreateIn,
@@ -38,7 +38,6 @@ from .direct_shapes import (
 )
 
 RunId = Annotated[str, Path(alias="runId", description="The Run's ID (run/start's runId).")]
-SessionId = Annotated[str, Path(alias="authSessionId", description="The AuthSession ID.")]
 OperationId = Annotated[str, Path(alias="operationId", description="The operation's ID.")]
 RESULT: dict[str, Any] = {"response_model_exclude_none": True, "responses": ERROR_RESPONSES}
 SESSION_TAGS: list[str | Enum] = ["auth sessions"]
@@ -99,11 +98,12 @@ def add_auth_session_routes(app: FastAPI, views: Views) -> None:
     sessions = f"{API}/auth-sessions"
 
     def session(session_id: str) -> dict[str, Any]:
-        if session_id not in views.query.auth_session_ids():
+        definition = views.query.auth_session(session_id)
+        if definition is None:
             raise ApiError(404, f"no AuthSession {session_id!r}")
         return {
             "id": session_id,
-            "type": "CREDENTIALS",
+            "type": definition.type.upper(),
             "status": views.query.auth_status(session_id),
         }
 

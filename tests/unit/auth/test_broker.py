@@ -232,3 +232,45 @@ def test_a_session_that_never_had_a_state_starts_from_its_saved_instance() -> No
     states.rows["s"] = (2, None)  # reset (new credentials): recreated, not the saved instance
     answer = run(sessions.handle("ru_a.1", {"op": "state", "session": "s"}))
     assert (answer["version"], answer["storage_state"]) == (2, None)
+
+
+def recorder_broker() -> AuthSessions:
+    definition = AuthSessionDefinition.model_validate(
+        {"type": "recorder", "startUrl": "https://example.test/sign-in"}
+    )
+    return AuthSessions(MemoryStates(), {"s": definition}.get, say=lambda _line: None)
+
+
+def test_a_recorder_session_is_never_recreated_and_asks_for_a_person() -> None:
+    async def scenario() -> None:
+        sessions = recorder_broker()
+        sessions.states.put("s", 3, {"cookies": []}, 0)
+        answer = await sessions.handle("a1", {"op": "invalid", "session": "s", "version": 3})
+        assert answer["action"] == "abort"
+        assert answer["reason"]["type"] == "auth-session-invalid-mid-job"
+        assert "a person must sign in again" in answer["reason"]["message"]
+        assert "jobctl authsessions record s" in answer["reason"]["message"]
+        assert sessions.states.expired == {"s"}  # type: ignore[attr-defined]
+
+    run(scenario())
+
+
+def test_a_recorder_session_never_signed_in_to_asks_for_a_person_too() -> None:
+    async def scenario() -> None:
+        sessions = recorder_broker()
+        state = await sessions.handle("a1", {"op": "state", "session": "s"})
+        assert state == {"action": "use", "version": 0, "storage_state": None}
+        answer = await sessions.handle("a1", {"op": "invalid", "session": "s", "version": 0})
+        assert "a person must sign in again" in answer["reason"]["message"]
+
+    run(scenario())
+
+
+def test_a_recorder_session_recorded_meanwhile_is_used_rather_than_expired() -> None:
+    async def scenario() -> None:
+        sessions = recorder_broker()
+        sessions.states.put("s", 2, {"cookies": ["new"]}, 0)
+        answer = await sessions.handle("a1", {"op": "invalid", "session": "s", "version": 1})
+        assert answer == {"action": "use", "version": 2, "storage_state": {"cookies": ["new"]}}
+
+    run(scenario())

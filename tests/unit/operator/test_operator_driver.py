@@ -276,3 +276,37 @@ def test_an_operator_starting_without_its_crds_waits_for_them(
         operator.runtime.close()
 
     asyncio.run(scenario())
+
+
+def test_the_operators_api_sends_a_sign_in_to_the_cli_and_takes_its_state(
+    tmp_path: Path,
+) -> None:
+    """The operator opens no browser (its Pod has none): a person signs in to a recorder
+    AuthSession resource with ``jobctl authsessions record``, whose state the API takes."""
+
+    async def scenario() -> None:
+        cluster = Cluster(tmp_path)
+        operator = await cluster.start_operator()
+        spec = {"type": "recorder", "startUrl": "https://sso.example/login"}
+        body = cluster.custom.add("authsessions", {"metadata": {"name": "sso"}, "spec": spec})
+        await operator.auth_session_changed("sso", body)
+        await operator.drain()
+        app = create_app(
+            Commands(operator.runtime, ResourceCatalog(operator)), api_key=None, metrics=lambda: b""
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            identity = operator.query.identity
+            path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
+            browser = await client.post(f"{path}/auth-sessions/sso/sign-in")
+            state = {"storageState": {"cookies": [], "origins": []}}
+            saved = await client.post(f"{path}/auth-sessions/sso/signed-in", json=state)
+            listed = await client.get(f"{path}/auth-sessions/sso")
+        assert browser.status_code == 501
+        assert "jobctl authsessions record" in browser.json()["message"]
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["version"] == 1
+        assert listed.json() == {"id": "sso", "type": "RECORDER", "status": "READY"}
+        operator.runtime.close()
+
+    asyncio.run(scenario())

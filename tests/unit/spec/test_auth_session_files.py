@@ -13,6 +13,7 @@ def test_inline_and_environment_credentials_load() -> None:
     assert result.problems == []
     (session,) = result.auth_sessions
     assert session.session_id == "member"
+    assert session.definition.credentials is not None
     password = session.definition.credentials["password"]
     assert isinstance(password, EnvReference) and password.env == "MEMBER_PASSWORD"
     assert "reader" not in repr(session.definition)  # inline values are secrets
@@ -35,3 +36,22 @@ def test_problems_are_located(name: str, text: str, where: str, says: str) -> No
     assert problems, "expected a problem"
     assert str(problems[0]).startswith(f"{name}:{where}:"), str(problems[0])
     assert says in str(problems[0])
+
+
+def test_a_recorder_session_names_where_a_person_signs_in() -> None:
+    text = '{type: "recorder", startUrl: "https://sso.example/login", finishUrl: "https://app/"}'
+    result = load_auth_session_file_text(text, "sso.auth-session.jsonc")
+    assert result.problems == []
+    (session,) = result.auth_sessions
+    assert session.definition.type == "recorder"
+    assert session.definition.startUrl == "https://sso.example/login"
+
+
+def test_a_recorder_session_without_a_start_url_or_with_credentials_is_refused() -> None:
+    without = load_auth_session_file_text('{type: "recorder"}', "sso.auth-session.jsonc")
+    assert "needs `startUrl`" in str(without.problems[0])
+    both = '{type: "recorder", startUrl: "https://a/", credentials: {user: "x"}}'
+    refused = load_auth_session_file_text(both, "sso.auth-session.jsonc")
+    assert "holds no `credentials`" in str(refused.problems[0])
+    bare = load_auth_session_file_text("{}", "member.auth-session.jsonc")
+    assert 'set "type": "recorder"' in str(bare.problems[0])

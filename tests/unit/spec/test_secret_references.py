@@ -69,6 +69,7 @@ def test_every_secret_field_of_a_resource_takes_its_value_from_the_lookup() -> N
         {"credentials": {"user": "reader", "password": ref("aws", "key"), "other": {"env": "X"}}},
         secrets=lookup,
     )
+    assert session.credentials is not None
     assert session.credentials["password"].get_secret_value() == "s3cr3t"  # type: ignore[union-attr]
 
 

@@ -2,6 +2,7 @@
 
 import { authSessionsPage, jobPage, jobsPage } from "./pages.js";
 import { jobRunPage, runPage } from "./runs.js";
+import { signInPage } from "./sign_in.js";
 import { h, request, serially, show, state } from "./ui.js";
 
 const ROUTES = [
@@ -10,6 +11,7 @@ const ROUTES = [
   [/^#\/job-runs\/([^/]+)$/, "jobrun", (m) => jobRunPage(decodeURIComponent(m[1]))],
   [/^#\/job-runs\/([^/]+)\/runs\/([^/]+)$/, "run", (m) => runPage(m[1], m[2])],
   [/^#\/auth-sessions$/, "auth", () => authSessionsPage()],
+  [/^#\/auth-sessions\/([^/]+)\/sign-in$/, "sign-in", (m) => signInPage(decodeURIComponent(m[1]))],
 ];
 
 function render() {
@@ -28,7 +30,9 @@ async function renderNow() {
     state.route = name;
     try {
       await page(match);
-      if (changed) document.getElementById("main").focus();
+      // A new page gets the focus, unless it put the focus somewhere of its own (a sign-in's screen).
+      const main = document.getElementById("main");
+      if (changed && !main.contains(document.activeElement)) main.focus();
     } catch (error) {
       if (error.status === 401) return signIn();
       show(h("h1", { text: "Something went wrong" }), h("p", { role: "alert", class: "error", text: error.message }));

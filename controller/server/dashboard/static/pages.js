@@ -1,6 +1,7 @@
 // The Jobs, Job and AuthSessions pages.
 
 import { loadJobCharts } from "./charts.js";
+import { signInCell } from "./sign_in.js";
 import {
   action,
   api,
@@ -253,16 +254,18 @@ export async function authSessionsPage() {
       "tr",
       {},
       h("td", { text: s.id }),
+      h("td", { text: s.type === "RECORDER" ? "signed in by a person" : "credentials" }),
       h("td", {}, status(s.status)),
       h("td", { class: "num", text: s.version }),
       h("td", { text: when(s.updated_at) }),
       h("td", { text: when(s.checked_at) }),
+      h("td", {}, signInCell(s)),
     ),
   );
   show(
     h("h1", { text: "AuthSessions" }),
     rows.length
-      ? table(["AuthSession", "Status", "Version#", "Last recreated", "Last checked"], rows)
+      ? table(["AuthSession", "Kind", "Status", "Version#", "Last saved", "Last checked", "Sign-in"], rows)
       : h("p", { class: "muted", text: "No AuthSessions." }),
   );
 }
