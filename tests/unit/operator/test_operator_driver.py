@@ -299,7 +299,7 @@ def test_the_operators_api_sends_a_sign_in_to_the_cli_and_takes_its_state(
             identity = operator.query.identity
             path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
             browser = await client.post(f"{path}/auth-sessions/sso/sign-in")
-            state = {"storageState": {"cookies": [], "origins": []}}
+            state: dict[str, Any] = {"storageState": {"cookies": [], "origins": []}}
             saved = await client.post(f"{path}/auth-sessions/sso/signed-in", json=state)
             listed = await client.get(f"{path}/auth-sessions/sso")
         assert browser.status_code == 501
