@@ -53,6 +53,7 @@ JobRunType = Literal["MANUAL", "SCHEDULED"]
 RunStatus = Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "TERMINATED"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 FINAL_RUN: frozenset[RunStatus] = frozenset({"SUCCEEDED", "FAILED", "TERMINATED"})
+UNFINISHED_RUN: tuple[RunStatus, ...] = ("PENDING", "RUNNING")
 
 ReasonType = Literal[
     "terminated",

@@ -1,5 +1,5 @@
-"""``jobctl jobs backfill|failures`` and ``jobctl jobruns rerun|failures``: operating Jobs beyond
-Intuned's verbs (the REST API's extensions of the same names)."""
+"""``jobctl jobs backfill|failures`` and ``jobctl jobruns rerun|terminate-runs|failures``:
+operating Jobs beyond Intuned's verbs (the REST API's extensions of the same names)."""
 
 from __future__ import annotations
 
@@ -41,17 +41,42 @@ def add_job_run_verbs(verbs: Any) -> None:
     chosen.add_argument(
         "--run", dest="runs", action="append", metavar="RUN_ID", help="this Run (repeatable)"
     )
-    matching = rerun.add_argument_group(
-        "or every Run that matches (as `jobctl jobruns runs` filters them)"
+    _add_filter(rerun, "or every Run that matches (as `jobctl jobruns runs` filters them)")
+    rerun.add_argument(
+        "--dry-run", action="store_true", help="say how many Runs it would rerun, run nothing"
     )
+    ending = verb(
+        verbs,
+        "terminate-runs",
+        "end a running JobRun's unfinished Runs that match the filter (all without one); the "
+        "JobRun goes on with the others",
+        jobruns_terminate_runs,
+        "JOBRUN_ID",
+    )
+    _add_filter(ending, "the Runs to end (as `jobctl jobruns runs` filters them)")
+    ending.add_argument(
+        "--dry-run", action="store_true", help="say how many Runs it would end, end nothing"
+    )
+    add_failures_verb(verbs, of="JobRun")
+
+
+def _add_filter(parser: Any, title: str) -> None:
+    matching = parser.add_argument_group(title)
     matching.add_argument("--status", choices=RUN_STATUSES)
     matching.add_argument("--api", metavar="API_NAME")
     matching.add_argument("--error-code", metavar="CODE")
     matching.add_argument("--search", metavar="TEXT", help="text in the Run's parameters")
-    rerun.add_argument(
-        "--dry-run", action="store_true", help="say how many Runs it would rerun, run nothing"
+
+
+def _matching(args: argparse.Namespace) -> dict[str, str]:
+    """The filter options given, as the API's ``filter`` names them."""
+    given = (
+        ("status", args.status),
+        ("api", args.api),
+        ("errorCode", args.error_code),
+        ("search", args.search),
     )
-    add_failures_verb(verbs, of="JobRun")
+    return {name: value for name, value in given if value is not None}
 
 
 def add_failures_verb(verbs: Any, *, of: str) -> None:
@@ -103,16 +128,7 @@ def jobs_backfill(client: ApiClient, args: argparse.Namespace) -> int:
 def jobruns_rerun(client: ApiClient, args: argparse.Namespace) -> int:
     if args.runs is not None and not all(args.runs):
         raise ClientError("--run needs a Run ID (ru_...)", code=2)
-    matching = {
-        name: value
-        for name, value in (
-            ("status", args.status),
-            ("api", args.api),
-            ("errorCode", args.error_code),
-            ("search", args.search),
-        )
-        if value is not None
-    }
+    matching = _matching(args)
     if (args.failed or args.runs is not None) == bool(matching):
         raise ClientError(
             "say which Runs: --failed, --run RUN_ID, or a filter (--status, --api, "
@@ -130,3 +146,9 @@ def jobruns_rerun(client: ApiClient, args: argparse.Namespace) -> int:
     run = data["jobRun"]
     text = f"{data['jobRunId']} {run['status']} ({run['payloads']} payload items)"
     return out(args, data, lambda console: console.print(text))
+
+
+def jobruns_terminate_runs(client: ApiClient, args: argparse.Namespace) -> int:
+    body = {"filter": _matching(args), "dryRun": args.dry_run}
+    data = client.project("POST", f"/job-runs/{args.jobrun_id}/runs/terminate", body)
+    return out(args, data, lambda console: console.print(data["message"]))

@@ -28,11 +28,11 @@ from typing import Any
 
 from ..schedule import CompiledSchedule
 from ..spec import JobDefinition
-from ..vocabulary import DirectKind, JobRunType, error
+from ..vocabulary import FINAL_RUN, DirectKind, JobRunType, error
 from . import ids
 from .book import Book
 from .commands import BackfillTick, JobCommands, Rerun
-from .errors import NotFoundError
+from .errors import EngineError, NotFoundError
 from .launcher import (
     AttemptAuthenticated,
     AttemptAuthFailed,
@@ -215,6 +215,20 @@ class Engine:
         if job_run.active:
             self._runs.terminate(job_run, now, "user-request", "terminated on request")
         return job_run
+
+    def terminate_runs(self, job_run_id: str, run_ids: Collection[str], now: int) -> int:
+        """Of these Runs, those still unfinished end TERMINATED and the JobRun goes on with the
+        others (``RunTransitions.terminate_runs``); how many ended. Spilled Runs are not held:
+        the caller loads them first (``hold_loaded``), as for a JobRun's terminate."""
+        job_run = self.job_runs.get(job_run_id)
+        if job_run is None:
+            raise NotFoundError(f"no JobRun {job_run_id!r}")
+        if not job_run.active:
+            raise EngineError(f"JobRun {job_run_id} has ended {job_run.status}: no Run is left")
+        held = (job_run.runs.get(run_id) for run_id in dict.fromkeys(run_ids))
+        runs = [run for run in held if run is not None and run.status not in FINAL_RUN]
+        self._runs.terminate_runs(job_run, runs, now)
+        return len(runs)
 
     def hold_loaded(self, job_run_id: str, runs: list[Run], now: int) -> None:
         """Spilled Runs the driver loaded (``Effects.loads``), in position order; a JobRun that

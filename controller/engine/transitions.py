@@ -319,6 +319,22 @@ class RunTransitions:
             self.end_run(job_run, run, "TERMINATED", now)
         self.finish(job_run, status, now)
 
+    def terminate_runs(self, job_run: JobRun, runs: list[Run], now: int) -> None:
+        """These unfinished Runs end TERMINATED (reason ``cancelled-user-action``: a person's
+        bulk action), their attempts cancelled (a late outcome is ignored, as after a JobRun's
+        terminate); the JobRun goes on with the others and, with none left, completes."""
+        chosen = {run.id for run in runs}
+        job_run.pending = deque(i for i in job_run.pending if i not in chosen)
+        for run in runs:
+            if run.id in job_run.running:
+                self._book.effects.cancels.append(run.attempt_id)
+                self.record_attempt(run, "cancelled", now)
+            run.reason = run_reason("cancelled-user-action", "terminated on request")
+            run.result = None
+            self.end_run(job_run, run, "TERMINATED", now)
+        if job_run.active and not job_run.running and not job_run.pending_count:
+            self.finish(job_run, "COMPLETED", now)  # a paused one too: nothing is left to resume
+
     def terminate(self, job_run: JobRun, now: int, kind: ReasonType, message: str) -> None:
         job_run.reason = reason(kind, message)
         self.stop(job_run, "TERMINATED", now, message)

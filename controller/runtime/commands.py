@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ..delivery import ResultsLink
 from ..engine import BackfillTick, JobRun
 from ..spec import AuthSessionDefinition, JobDefinition
+from ..store import RunFilter
 from ..vocabulary import DirectKind, JobSourceKind
 from .driver import Runtime
 from .query import RuntimeQuery
@@ -67,6 +68,10 @@ class Commands:
 
     def terminate(self, job_run_id: str) -> JobRun:
         return self.runtime.terminate(job_run_id)
+
+    def terminate_runs(self, job_run_id: str, where: RunFilter, *, dry_run: bool) -> int:
+        """End the JobRun's unfinished Runs that match ``where`` (``Runtime.terminate_runs``)."""
+        return self.runtime.terminate_runs(job_run_id, where, dry_run=dry_run)
 
     def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
         """A one-off JobRun: a direct Run, or an AuthSession operation."""

@@ -38,7 +38,7 @@ from ..engine import (
     loading_limit,
 )
 from ..spec import JobDefinition, Redactor
-from ..store import Store
+from ..store import RunFilter, Store
 from ..vocabulary import DirectKind, reason
 from .documents import parse_job_document
 from .inbox import DefinitionsChanged, Inbox, ResultsStored, SinkRefused, Wake
@@ -48,7 +48,7 @@ from .pass_target import PassTarget
 from .ports import Change, DefinitionSource, Observer
 from .progress import ProgressLines
 from .query import RuntimeQuery
-from .reruns import RunChoice, rerun_of
+from .reruns import RunChoice, rerun_of, unfinished_matching
 from .results_files import ResultsFiles
 from .settings import RuntimeSettings
 
@@ -209,6 +209,25 @@ class Runtime:
         job_run = self._engine.terminate(job_run_id, now)
         self._command_done(now)
         return job_run
+
+    def terminate_runs(self, job_run_id: str, where: RunFilter, *, dry_run: bool) -> int:
+        """End the JobRun's unfinished Runs that match ``where`` TERMINATED; the JobRun goes on
+        with the others. How many (``dry_run``: would, nothing ended). The matching Runs are
+        read from the store (the filter's own query); spilled ones are loaded first, so every
+        one of them has ended when this returns."""
+        job_run = self.query.job_run(job_run_id)
+        if job_run is None:
+            raise NotFoundError(f"no JobRun {job_run_id!r}")
+        if not job_run.active:
+            raise EngineError(f"JobRun {job_run_id} has ended {job_run.status}: no Run is left")
+        run_ids = unfinished_matching(job_run_id, where, self._store.run_queries)
+        if dry_run:
+            return len(run_ids)
+        now = self.clock()
+        self._load_spilled([job_run_id], now, everything=True)
+        ended = self._engine.terminate_runs(job_run_id, run_ids, now)
+        self._command_done(now)
+        return ended
 
     def start_direct(self, kind: DirectKind, document: dict[str, Any]) -> JobRun:
         """A one-off JobRun (a direct Run, an AuthSession operation) of a Job ``document``;

@@ -10,6 +10,7 @@ from ..delivery import ResultsLink
 from ..engine import BackfillTick, EngineError, InvalidDefinitionError, JobRun, NotFoundError
 from ..runtime import RunChoice, RuntimeQuery
 from ..spec import JobDefinition
+from ..store import RunFilter
 from ..vocabulary import DirectKind, JobSourceKind
 from .intuned.shapes import job_details_object, job_object, job_run_object
 
@@ -32,6 +33,9 @@ class Control(Protocol):
     def resume(self, job_id: str) -> None: ...
 
     def terminate(self, job_run_id: str) -> JobRun: ...
+
+    def terminate_runs(self, job_run_id: str, where: RunFilter, *, dry_run: bool) -> int:
+        """End the JobRun's unfinished Runs that match ``where``; how many (would)."""
 
     def job_source(self, job_id: str) -> JobSourceKind | None: ...
 

@@ -207,3 +207,18 @@ def live_log_while_it_runs(page: Page, job_id: str, steps: int, prefix: str) -> 
     shot(page, f"{prefix}-live-log")
     expect(run.status).to_have_text("SUCCEEDED", timeout=WAIT_MS)
     expect(run.live_log).to_have_count(0)  # drawn again with the outcome: the attempt's log
+
+
+def terminate_matching_while_it_runs(page: Page, job_id: str, prefix: str) -> None:
+    """Trigger a Job of three slow Runs, one at a time; once the first runs, filter the Runs to
+    the pending ones and terminate them (their count asked first): the running one goes on and
+    the JobRun completes with it."""
+    job_run = JobRunPage(page, open_job_run_from_trigger(page, job_id, f"{prefix}-terminate"))
+    expect(job_run.rows.filter(has_text="RUNNING")).to_have_count(1, timeout=WAIT_MS)
+    job_run.filter_status("PENDING")
+    question = job_run.ask("Terminate every matching Run")
+    expect(question).to_have_text("Terminate 2 unfinished Run(s) that match the filter?")
+    shot(page, f"{prefix}-terminate-matching")
+    job_run.confirm_here()
+    job_run.ended("COMPLETED")
+    expect(page.get_by_text("1 succeeded, 0 failed")).to_be_visible()

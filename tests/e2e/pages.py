@@ -124,6 +124,18 @@ class JobRunPage(Dashboard):
         self.page.get_by_role("button", name="Filter").click()
         expect(self.rows.locator("td:nth-child(3)")).to_have_text([api])  # filtered
 
+    def filter_status(self, status: str) -> None:
+        self.page.get_by_label("Status").select_option(status)
+        self.page.get_by_role("button", name="Filter").click()
+        shown = self.rows.locator("td .status")
+        expect(shown.filter(has_not_text=status)).to_have_count(0)  # the filtered table is in
+        expect(shown.first).to_have_text(status)
+
+    def confirm_here(self) -> None:
+        """A bulk action that stays on this JobRun (a terminate): the page is drawn again."""
+        self.page.get_by_role("button", name="Confirm").click()
+        expect(self.question).to_have_count(0)
+
     def next_page(self) -> bool:
         """To the next page of Runs (False: this is the last)."""
         following = self.page.get_by_role("button", name="Next page")

@@ -26,6 +26,7 @@ from .dashboard import (
     rerun_one_run,
     shot,
     sign_in,
+    terminate_matching_while_it_runs,
     timeline_synced_with_the_runs_table,
     watch_until_completed,
 )
@@ -62,11 +63,13 @@ def controller(tmp_path: Path, bookstore: str) -> Iterator[RunningController]:
     }
     unknown = [{"apiName": f"no-such-api-{n}", "parameters": {}} for n in range(3)]
     slow = {"apiName": "browse-slowly", "parameters": {"baseUrl": bookstore, "steps": 5}}
+    slower = {**slow, "parameters": {"baseUrl": bookstore, "steps": 8}}
     jobs: dict[str, dict[str, Any]] = {
         "bookstore-demo": job,
         "hourly": hourly,
         "misnamed": {"payload": unknown},
         "slow": {"payload": [slow]},
+        "three-slow": {"payload": [slower] * 3, "configuration": {"maxConcurrentRequests": 1}},
     }
     running = start_controller(tmp_path, jobs, project=ROOT / "examples" / "bookstore")
     yield running
@@ -77,7 +80,7 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
     """Sign in, trigger the demo, watch it complete, page through its 47 Runs, open the flaky
     Run's two attempts, read a log, open a trace in the trace viewer, see the AuthSessions,
     rerun one Run, see a failing Job's failures grouped and rerun them by filter, follow a
-    running attempt's live log, pause the Job with a note, backfill a scheduled Job; every page
+    running attempt's live log, terminate a running JobRun's pending Runs by filter, pause the Job with a note, backfill a scheduled Job; every page
     accessible and as wide as a 1,280 px window."""
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -104,5 +107,7 @@ def test_the_demo_from_trigger_to_trace_in_the_dashboard(controller: RunningCont
         Dashboard(page).jobs()
         live_log_while_it_runs(page, "slow", 5, "embedded")
         accessible(page, "the Run page of a Run that ended")
+        Dashboard(page).jobs()
+        terminate_matching_while_it_runs(page, "three-slow", "embedded")
         pause_with_note(page, "bookstore-demo", "the bookstore is closed today", "embedded")
         backfill_from_the_job_page(page, "hourly", 3, "embedded")

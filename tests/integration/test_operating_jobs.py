@@ -1,5 +1,6 @@
 """Operating Jobs on a real ``jobctl run``, through the CLI and the REST API: rerun the failed
-items, backfill a range of ticks, pause with a note, pause on failure, and why Runs wait."""
+items, terminate the Runs that match a filter, backfill a range of ticks, pause with a note,
+pause on failure, and why Runs wait."""
 
 from __future__ import annotations
 
@@ -34,7 +35,16 @@ SLOW = {
 
 @pytest.fixture(scope="module")
 def controller(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningController]:
-    jobs = {"twenty": TWENTY, "minutely": MINUTELY, "guarded": GUARDED, "slow": SLOW}
+    jobs = {
+        "twenty": TWENTY,
+        "minutely": MINUTELY,
+        "guarded": GUARDED,
+        "slow": SLOW,
+        "long": {
+            **SLOW,
+            "payload": [{"apiName": "echo", "parameters": {"n": n}} for n in range(12)],
+        },
+    }
     running = start_controller(tmp_path_factory.mktemp("operating"), jobs, fake_delay="0.5,0.6")
     yield running
     running.stop()
@@ -192,3 +202,27 @@ def test_pending_runs_say_they_wait_for_the_concurrency_limit(
     states = [json.loads(line) for line in watched.stdout.splitlines()]
     assert watched.returncode == 0 and any(state["waitingFor"] for state in states)
     assert finished(controller, job_run_id)["status"] == "COMPLETED"
+
+
+def test_terminate_runs_ends_the_unfinished_ones_that_match_and_the_jobrun_goes_on(
+    controller: RunningController,
+) -> None:
+    job_run_id = json_of(controller, "jobs", "trigger", "long")["jobRunId"]
+    path = f"{controller.base}/job-runs/{job_run_id}"
+    with controller.client() as http:
+        asked = {"filter": {"status": "PENDING"}, "dryRun": True}
+        counted = http.post(f"{path}/runs/terminate", json=asked).json()
+        assert counted["count"] >= 9, counted  # 12 Runs, one at a time, each half a second
+        done = cli(controller, "jobruns", "terminate-runs", job_run_id, "--status", "PENDING")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"Run(s) of {job_run_id}" in done.stdout
+        assert finished(controller, job_run_id)["status"] == "COMPLETED"  # the rest ran
+        runs = http.get(f"{path}/runs", params={"limit": 100}).json()["runs"]
+        again = http.post(f"{path}/runs/terminate", json={"filter": {}})
+    statuses = [r["status"] for r in runs]
+    assert set(statuses) == {"SUCCEEDED", "TERMINATED"}
+    assert statuses.count("TERMINATED") >= 9
+    assert statuses.index("TERMINATED") > 0  # the first ones, started, were left to succeed
+    ended = [r for r in runs if r["status"] == "TERMINATED"]
+    assert {r["reason"]["type"] for r in ended} == {"cancelled-user-action"}
+    assert again.status_code == 409 and "has ended COMPLETED" in again.json()["message"]

@@ -1,6 +1,7 @@
-"""Operating Jobs (extensions): rerun chosen Runs of a JobRun, backfill a range of a Job's
-ticks (the pause route's note is in ``app.py``). Both act through ``Control``, so they work the
-same in both runtimes; a rerun is a trigger, with the same overlap rule."""
+"""Operating Jobs (extensions): rerun chosen Runs of a JobRun, terminate those that match a
+filter, backfill a range of a Job's ticks (the pause route's note is in ``app.py``). All act
+through ``Control``, so they work the same in both runtimes; a rerun is a trigger, with the
+same overlap rule."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ class RerunRequest(BaseModel):
         return self.runs
 
 
+class TerminateRunsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filter: RunsMatching = Field(
+        default_factory=RunsMatching, description="The Runs to end (default: every one left)."
+    )
+    dryRun: bool = Field(default=False, description="Count the Runs it would end; end nothing.")
+
+
 class BackfillRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     start: datetime = Field(alias="from", description="First instant (inclusive), ISO 8601.")
@@ -103,6 +112,31 @@ def add_operating_routes(app: FastAPI, views: Views) -> None:
             "jobRunId": job_run.id,
             "message": f"rerun of {job_run_id}: JobRun {job_run.id} is {job_run.status}",
             "jobRun": views.job_run(job_run),
+        }
+
+    @app.post(
+        f"{API}/job-runs/{{jobRunId}}/runs/terminate", tags=["job runs"], responses=ERROR_RESPONSES
+    )
+    async def terminate_runs(
+        workspace_id: Workspace,
+        project_name: ProjectName,
+        job_run_id: JobRunId,
+        request: Annotated[TerminateRunsRequest, Body()],
+    ) -> Any:
+        """End the active JobRun's unfinished (PENDING, RUNNING) Runs that match ``filter``
+        TERMINATED (reason ``cancelled-user-action``, running attempts cancelled); the JobRun
+        goes on with the others, and completes when none is left. ``dryRun`` counts them."""
+        views.project(workspace_id, project_name)
+        views.find_run(None, job_run_id)
+        where = request.filter.run_filter()
+        count: int = views.command(
+            lambda: control.terminate_runs(job_run_id, where, dry_run=request.dryRun)
+        )
+        verb = "would terminate" if request.dryRun else "terminated"
+        return {
+            "dryRun": request.dryRun,
+            "count": count,
+            "message": f"{verb} {count} Run(s) of {job_run_id}",
         }
 
     @app.post(f"{API}/jobs/{{jobId}}/backfill", tags=["jobs"], responses=ERROR_RESPONSES)

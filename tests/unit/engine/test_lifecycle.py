@@ -376,3 +376,41 @@ def test_the_timeout_runs_from_when_the_attempt_really_starts() -> None:
         request.attempt_id in s.cancels
         and job_run.runs[request.run_id].error["code"] == "script-timeout"  # type: ignore[index]
     )
+
+
+def test_terminating_chosen_runs_ends_them_and_the_jobrun_goes_on_with_the_others() -> None:
+    s = Scenario(THREE_ITEMS)
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    running_a, running_b = s.running()
+    waiting_c = next(r for r in job_run.runs.values() if r.api_name == "c")
+    ended = s.engine.terminate_runs(job_run.id, [running_b.run_id, waiting_c.id, "nope"], s.now)
+    s.step()
+    assert ended == 2
+    assert s.cancels == [running_b.attempt_id]
+    assert [(line["apiInfo"]["name"], line["apiInfo"]["reason"]["type"]) for line in s.results] == [
+        ("b", "cancelled-user-action"),
+        ("c", "cancelled-user-action"),
+    ]
+    assert job_run.status == "PENDING"  # a goes on
+    s.succeed(running_b)  # the cancelled attempt's late result is ignored
+    s.succeed(running_a)
+    s.step()
+    assert (job_run.status, job_run.successful_runs) == ("COMPLETED", 1)
+    with pytest.raises(EngineError, match="has ended COMPLETED"):
+        s.engine.terminate_runs(job_run.id, [running_a.run_id], s.now)
+
+
+def test_terminating_every_run_left_of_a_paused_jobrun_completes_it() -> None:
+    s = Scenario(THREE_ITEMS)
+    job_run = s.engine.trigger("job", s.now)
+    s.step()
+    in_flight = s.running()
+    s.engine.pause_job("job", s.now)
+    for request in in_flight:
+        s.exit(request, None)  # the cancelled attempts exit
+    s.step()
+    assert (job_run.status, job_run.pending_count) == ("PAUSED", 3)
+    assert s.engine.terminate_runs(job_run.id, list(job_run.runs), s.now) == 3
+    s.step()
+    assert job_run.status == "COMPLETED" and len(s.results) == 3

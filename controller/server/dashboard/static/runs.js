@@ -1,5 +1,5 @@
 // The JobRun and Run pages: live progress, the timeline, failures grouped, the Runs table paged by
-// the server, bulk reruns, attempts.
+// the server, bulk reruns and terminations, attempts.
 
 import { loadTimeline, markRun } from "./timeline.js";
 import {
@@ -110,7 +110,7 @@ export async function jobRunPage(jobRunId) {
     p.failed > 0 ? h("h2", { text: "Failures" }) : null,
     p.failed > 0 ? h("div", { id: "failures" }, h("p", { class: "muted", text: "Loading failures…" })) : null,
     h("h2", { text: "Runs" }),
-    runFilters(jobRun.id),
+    runFilters(jobRun.id, active),
     h("div", { id: "runs" }, h("p", { class: "muted", text: "Loading Runs…" })),
   );
   await Promise.all([loadRuns(), loadTimeline(jobRun.id), p.failed > 0 ? loadFailures(jobRun.id) : null]);
@@ -131,6 +131,18 @@ function rerunMatching(jobRunId, filterOf, label, ariaLabel, what) {
       const made = await post(`/job-runs/${jobRunId}/rerun`, { filter: filterOf() });
       location.hash = `#/job-runs/${made.jobRunId}`;
     },
+  });
+}
+
+function terminateMatching(jobRunId, filterOf) {
+  // Every unfinished Run that matches the filter ends; the JobRun goes on with the others.
+  const path = `/job-runs/${jobRunId}/runs/terminate`;
+  return confirmed("Terminate matching…", {
+    ariaLabel: "Terminate every matching Run",
+    count: async () => (await post(path, { filter: filterOf(), dryRun: true })).count,
+    describe: (n) =>
+      n ? `Terminate ${n} unfinished Run(s) that match the filter?` : "No unfinished Run matches the filter.",
+    run: () => post(path, { filter: filterOf() }), // the page is drawn again with their ends
   });
 }
 
@@ -183,7 +195,7 @@ async function loadFailures(jobRunId) {
   );
 }
 
-function runFilters(jobRunId) {
+function runFilters(jobRunId, active) {
   const f = runsView.filter;
   const statusSelect = h(
     "select",
@@ -228,6 +240,7 @@ function runFilters(jobRunId) {
       "Rerun every matching Run",
       "that match the filter",
     ),
+    active ? terminateMatching(jobRunId, () => runsView.filter) : null,
   );
 }
 
