@@ -8,9 +8,10 @@ keyboard come back as ``ScreenInput`` and are played into the page. A page the s
 Invariants:
 - One recording per AuthSession; a second viewer joins the one there is. At most
   ``MAX_RECORDINGS`` at once (each is a browser).
-- A recording ends one way and closes its browser then: saved (the person saved, or the page
-  reached ``finishUrl``), cancelled, left alone for ``IDLE_S``, or failed. ``outcome`` says which
-  and the viewers' streams end with it.
+- A recording ends once, one way, and closes its browser context then: saved (the person
+  saved, or the page reached ``finishUrl``: one save either way), cancelled, left alone for
+  ``IDLE_S`` (nobody watching or typing), or failed. ``outcome`` says which and the viewers'
+  streams end with it. Chromium itself runs while a recording is open.
 - The browser state is read once, at the save, and handed to ``save``; neither it nor the input
   (passwords typed) is said anywhere.
 """

@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.controller_process import ROOT, RunningController, start_controller
+from tests.support.controller_process import RunningController
 from tests.support.demo_site import demo_site
-from tests.support.person import code_on_the_phone, where_on_the_screen
+from tests.support.person import (
+    code_on_the_phone,
+    controller_with_a_recorder_session,
+    where_on_the_screen,
+)
 
 from .dashboard import accessible, chromium, shot, sign_in
 from .pages import WAIT_MS, AuthSessionsPage, Dashboard, JobsPage
@@ -29,18 +33,7 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def controller(tmp_path: Path, site: str) -> Iterator[RunningController]:
-    session = {"type": "recorder", "startUrl": f"{site}/sso/login", "finishUrl": f"{site}/members/"}
-    orders = {
-        "payload": [{"apiName": "members/orders", "parameters": {}}],
-        "auth_session": {"id": "member-sso"},
-    }
-    running = start_controller(
-        tmp_path,
-        {"sso-orders": orders},
-        project=ROOT / "examples" / "bookstore",
-        auth_sessions={"member-sso": session},
-        env={"BOOKSTORE_URL": site},
-    )
+    running = controller_with_a_recorder_session(tmp_path, site)
     yield running
     running.stop()
 

@@ -16,9 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.controller_process import JOBCTL, ROOT, RunningController, start_controller
+from tests.support.controller_process import JOBCTL, RunningController
 from tests.support.demo_site import demo_site
-from tests.support.person import code_on_the_phone, where_on_the_screen
+from tests.support.person import (
+    code_on_the_phone,
+    controller_with_a_recorder_session,
+    where_on_the_screen,
+)
 from tests.support.waiting import wait_for
 
 PASSWORD = "two-steps-9Q"
@@ -32,25 +36,8 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def controller(tmp_path: Path, site: str) -> Iterator[RunningController]:
-    sessions: dict[str, dict[str, Any]] = {
-        "member-sso": {
-            "type": "recorder",
-            "startUrl": f"{site}/sso/login",
-            "finishUrl": f"{site}/members/",
-        },
-        "member": {"credentials": {"username": "reader", "password": PASSWORD}},
-    }
-    orders = {
-        "payload": [{"apiName": "members/orders", "parameters": {}}],
-        "auth_session": {"id": "member-sso"},
-    }
-    running = start_controller(
-        tmp_path,
-        {"sso-orders": orders},
-        project=ROOT / "examples" / "bookstore",
-        auth_sessions=sessions,
-        env={"BOOKSTORE_URL": site},
-    )
+    member = {"credentials": {"username": "reader", "password": PASSWORD}}
+    running = controller_with_a_recorder_session(tmp_path, site, {"member": member})
     yield running
     running.stop()
 

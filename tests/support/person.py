@@ -1,16 +1,20 @@
 """The person who signs in to a recorder AuthSession in tests: they read the demo site's
 second-factor code on their phone (``/sso/phone``) and see where the site's fields and buttons
-are on a screen of the recorder's size (1280 x 800 CSS pixels)."""
+are on a screen of the recorder's size (1280 x 800 CSS pixels); and the controller they sign
+in on: ``jobctl run`` on the bookstore project with the session and a Job that needs it."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import ViewportSize, sync_playwright
 
 from controller.worker.browser import LAUNCH_ARGS, SYSTEM_CHROMIUM
 
+from .controller_process import ROOT, RunningController, start_controller
 from .waiting import wait_for
 
 SCREEN: ViewportSize = {"width": 1280, "height": 800}
@@ -41,3 +45,22 @@ def where_on_the_screen(url: str, *selectors: str) -> list[tuple[float, float]]:
             centres.append((box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
         browser.close()
         return centres
+
+
+def controller_with_a_recorder_session(
+    root: Path, site: str, more_sessions: dict[str, dict[str, Any]] | None = None
+) -> RunningController:
+    """The recorder AuthSession ``member-sso`` (the demo site's two-step sign-in, finished at
+    the members' page) and the Job ``sso-orders`` (the members' orders, through it)."""
+    session = {"type": "recorder", "startUrl": f"{site}/sso/login", "finishUrl": f"{site}/members/"}
+    orders = {
+        "payload": [{"apiName": "members/orders", "parameters": {}}],
+        "auth_session": {"id": "member-sso"},
+    }
+    return start_controller(
+        root,
+        {"sso-orders": orders},
+        project=ROOT / "examples" / "bookstore",
+        auth_sessions={"member-sso": session, **(more_sessions or {})},
+        env={"BOOKSTORE_URL": site},
+    )
