@@ -110,7 +110,7 @@ class Recording:
         page = await self._context.new_page()
         await self._opened(page)
         self._context.on("page", lambda opened: self._spawn(self._opened(opened)))
-        await page.goto(start_url, wait_until="commit")
+        await page.goto(start_url, wait_until="domcontentloaded")  # its fields are there
 
     @property
     def watched(self) -> bool:

@@ -15,6 +15,7 @@ import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from . import members as demo_members
 from .members import MembersArea
@@ -34,6 +35,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             self._reply(200, demo_members.login_page())
         elif path == "/sso/login":
             self._reply(200, demo_members.sso_login_page())
+        elif path == "/sso/verify":
+            ticket = parse_qs(urlsplit(self.path).query).get("ticket", [""])[0]
+            self._reply(200, demo_members.sso_code_page(ticket))
         elif path == "/sso/phone":
             self._reply(200, demo_members.phone_page(self.members))
         elif path == "/members/stats":
@@ -66,7 +70,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             if ticket is None:
                 self._reply(401, demo_members.sso_login_page("Invalid username or password."))
             else:
-                self._reply(200, demo_members.sso_code_page(ticket))
+                self._redirect(f"/sso/verify?ticket={ticket}")
         elif self.path == "/sso/verify":
             fields = demo_members.parse_form(body)
             ticket = fields.get("ticket", "")

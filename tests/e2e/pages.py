@@ -223,6 +223,7 @@ class SignInPage(Dashboard):
         self.session_id = session_id
         self.screen = page.get_by_role("img", name=f"The sign-in page of AuthSession {session_id}")
         self.outcome = page.locator("#sign-in-outcome")
+        self.address = page.locator("#sign-in-address")
 
     def shown(self) -> SignInPage:
         heading = self.page.get_by_role("heading", name=f"Sign in to {self.session_id}")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from tests.support.controller_process import RunningController
 from tests.support.demo_site import demo_site
 from tests.support.person import (
+    CODE_PAGE,
     code_on_the_phone,
     controller_with_a_recorder_session,
     where_on_the_screen,
@@ -63,6 +64,7 @@ def test_a_person_signs_in_from_the_dashboard_and_the_paused_job_completes(
         signing.click(*password)
         signing.type(PASSWORD)
         signing.click(*button)
+        expect(signing.address).to_contain_text(CODE_PAGE)
         signing.type(code_on_the_phone(site))
         signing.press("Enter")
         signing.saved()

@@ -19,6 +19,7 @@ import pytest
 from tests.support.controller_process import JOBCTL, RunningController
 from tests.support.demo_site import demo_site
 from tests.support.person import (
+    CODE_PAGE,
     code_on_the_phone,
     controller_with_a_recorder_session,
     where_on_the_screen,
@@ -102,6 +103,8 @@ def test_a_person_signs_in_through_the_api_and_the_paused_job_completes(
     press(type="text", text=PASSWORD)
     press(type="down", x=button[0], y=button[1])
     press(type="up", x=button[0], y=button[1])
+    status = f"{base}/auth-sessions/member-sso/sign-in"
+    wait_for(lambda: CODE_PAGE in client.get(status).json()["url"], 30, "the code page")
     press(type="text", text=code_on_the_phone(site))
     press(type="key", key="Enter")
 
@@ -216,6 +219,22 @@ def test_record_signs_in_in_a_browser_window_on_a_display(
     controller: RunningController, api: tuple[httpx.Client, str], site: str, display: str
 ) -> None:
     recording = _record(controller, display)
+    try:
+        _sign_in_on_the_display(display, site)
+        out, err = recording.communicate(timeout=120)
+    finally:
+        if recording.poll() is None:
+            recording.kill()
+            recording.communicate()
+    assert recording.returncode == 0, (out, err)
+    assert "AuthSession member-sso is ready (version 1)" in out
+    assert PASSWORD not in out + err
+    client, base = api
+    assert client.get(f"{base}/auth-sessions/member-sso").json()["status"] == "READY"
+
+
+def _sign_in_on_the_display(display: str, site: str) -> None:
+    """What a person does at the keyboard, in the browser window on ``display``."""
 
     def xdotool(*arguments: str) -> str:
         done = subprocess.run(
@@ -235,11 +254,6 @@ def test_record_signs_in_in_a_browser_window_on_a_display(
     xdotool("key", "Tab")
     xdotool("type", "--delay", "30", PASSWORD)
     xdotool("key", "Return")
+    wait_for(lambda: xdotool("search", "--onlyvisible", "--name", "Enter your code"), 30, "it")
     xdotool("type", "--delay", "30", code_on_the_phone(site))
     xdotool("key", "Return")
-    out, err = recording.communicate(timeout=120)
-    assert recording.returncode == 0, (out, err)
-    assert "AuthSession member-sso is ready (version 1)" in out
-    assert PASSWORD not in out + err
-    client, base = api
-    assert client.get(f"{base}/auth-sessions/member-sso").json()["status"] == "READY"

@@ -20,6 +20,10 @@ from .waiting import wait_for
 SCREEN: ViewportSize = {"width": 1280, "height": 800}
 
 
+CODE_PAGE = "/sso/verify"
+"""Where the site asks for the code (after the password was right)."""
+
+
 def code_on_the_phone(site: str, timeout: float = 30) -> str:
     """The code the site sent, once it has (the first step of the sign-in done)."""
 

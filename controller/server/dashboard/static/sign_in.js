@@ -129,7 +129,12 @@ export async function signInPage(sessionId) {
     alt: `The sign-in page of AuthSession ${sessionId}`,
     "aria-describedby": "screen-help",
   });
-  const address = h("p", { class: "muted wrap", "aria-live": "polite", text: started.url || "" });
+  const address = h("p", {
+    id: "sign-in-address",
+    class: "muted wrap",
+    "aria-live": "polite",
+    text: started.url || "",
+  });
   const out = h("div", { id: "sign-in-outcome" });
   forwardInput(image, () => frame, `${base}/input`);
   const where = location.hash;
