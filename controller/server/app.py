@@ -13,8 +13,7 @@ reveal no Job contents).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,12 +51,11 @@ def create_app(
     sign_in_browser: bool = False,
 ) -> FastAPI:
     """``sign_in_browser``: this controller may open browsers beside it for people to sign in
-    to recorder AuthSessions (``jobctl run``; closed when the server stops)."""
+    to recorder AuthSessions (``jobctl run``); ``app.state.close()`` closes them (``ApiServer``
+    does at its stop)."""
     recordings: list[Recordings] = []
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def close() -> None:
         for opened in recordings:
             await opened.close()
 
@@ -67,8 +65,8 @@ def create_app(
         description="Intuned-compatible Jobs API of a jobctl controller.",
         docs_url=None,
         redoc_url=None,
-        lifespan=lifespan,
     )
+    app.state.close = close  # what the app opened, closed by its server at the stop
     app.add_middleware(BodyRules)  # inside the key check: nobody's body is read before it
     sessions = DashboardSessions()
     _install_errors(app, api_key, sessions)

@@ -58,7 +58,7 @@ on before it is cut."""
 
 
 class ApiServer:
-    """The app's lifespan runs: at the stop it closes what it opened (sign-in browsers)."""
+    """At its stop, what the app opened (sign-in browsers) is closed: ``app.state.close``."""
 
     def __init__(self, app: FastAPI, sock: socket.socket) -> None:
         self.sock = sock
@@ -66,17 +66,21 @@ class ApiServer:
             app,
             log_level="warning",
             access_log=False,
-            lifespan="on",
+            lifespan="off",
             timeout_graceful_shutdown=STREAMS_END_S,
         )
         self._server = _Server(config)
+        self._app = app
 
     @property
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
 
     async def run(self) -> None:
-        await self._server.serve(sockets=[self.sock])
+        try:
+            await self._server.serve(sockets=[self.sock])
+        finally:
+            await self._app.state.close()
 
     def stop(self) -> None:
         self._server.should_exit = True
