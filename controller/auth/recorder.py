@@ -96,7 +96,7 @@ class Recording:
         self._pages: list[Any] = []
         self._cdp: Any = None
         self._switching = asyncio.Lock()
-        self._acks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._viewers: set[asyncio.Queue[Frame | None]] = set()
         self.frame: Frame | None = None
         self.finished = asyncio.Event()
@@ -232,8 +232,8 @@ class Recording:
                 await work
 
         task = asyncio.get_running_loop().create_task(quietly())
-        self._acks.add(task)
-        task.add_done_callback(self._acks.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
 
 def _offer(queue: asyncio.Queue[Frame | None], item: Frame | None) -> None:

@@ -5,7 +5,9 @@ triggers, schedule ticks, pause, terminate, delete, restart, and bounded operato
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,18 @@ class Cluster:
         return operator
 
 
+@contextlib.asynccontextmanager
+async def api_of(operator: Operator) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """The operator's REST API in process, and its project's path."""
+    app = create_app(
+        Commands(operator.runtime, ResourceCatalog(operator)), api_key=None, metrics=lambda: b""
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        identity = operator.query.identity
+        yield client, f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
+
+
 async def run_until_idle(operator: Operator) -> None:
     await operator.runtime.run(until_idle=True)
     await operator.drain()
@@ -110,13 +124,7 @@ def test_a_jobrun_resource_for_a_paused_job_is_canceled_everywhere_alike(tmp_pat
         assert problem == "job 'books' is paused; resume it before triggering it"
         status = cluster.custom.status_of("jobruns", "books-now")
         assert (status["status"], status["reason"]["type"]) == ("CANCELED", "user-request")
-        app = create_app(
-            Commands(operator.runtime, ResourceCatalog(operator)), api_key=None, metrics=lambda: b""
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            identity = operator.query.identity
-            path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
+        async with api_of(operator) as (client, path):
             answer = await client.get(f"{path}/jobs/books/runs/books-now")
         assert answer.status_code == 200, answer.text
         assert answer.json()["jobRun"]["status"] == "CANCELED"
@@ -291,13 +299,7 @@ def test_the_operators_api_sends_a_sign_in_to_the_cli_and_takes_its_state(
         body = cluster.custom.add("authsessions", {"metadata": {"name": "sso"}, "spec": spec})
         await operator.auth_session_changed("sso", body)
         await operator.drain()
-        app = create_app(
-            Commands(operator.runtime, ResourceCatalog(operator)), api_key=None, metrics=lambda: b""
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            identity = operator.query.identity
-            path = f"/api/v1/workspace/{identity.workspace_id}/projects/{identity.project_name}"
+        async with api_of(operator) as (client, path):
             browser = await client.post(f"{path}/auth-sessions/sso/sign-in")
             state: dict[str, Any] = {"storageState": {"cookies": [], "origins": []}}
             saved = await client.post(f"{path}/auth-sessions/sso/signed-in", json=state)
